@@ -1,0 +1,277 @@
+"""Scenario files: YAML in, a validated and frozen :class:`Scenario` out.
+
+A scenario file plus the input tables it names fully determine a run. Unknown keys and
+wrong types are rejected with the key path in the message; relative paths are resolved
+against the folder of the scenario file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from recyclenet.errors import ConfigError
+
+TIERS: tuple[str, ...] = ("collection_point", "transfer_station", "sorting_centre")
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class InputsConfig(_Frozen):
+    """Paths of the input tables (CSV, Excel, GeoJSON or GeoPackage)."""
+
+    settlements: Path
+    candidates: Path
+    fleet: Path
+
+
+class CategoryConfig(_Frozen):
+    """Generation of one material category."""
+
+    urban_kg_per_person_day: NonNegativeFloat
+    rural_kg_per_person_day: NonNegativeFloat
+    density_kg_per_m3: PositiveFloat
+    growth_pct_to_target: float = Field(0.0, ge=-100.0)
+
+
+class DemandConfig(_Frozen):
+    """What residents hand over, by category, grown from the base to the target year."""
+
+    base_year: int = Field(ge=1990, le=2100)
+    target_year: int = Field(ge=1990, le=2100)
+    capture_rate: float = Field(gt=0, le=1)
+    categories: dict[str, CategoryConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _years(self) -> DemandConfig:
+        if self.target_year < self.base_year:
+            raise ValueError(
+                f"target_year {self.target_year} is before base_year {self.base_year}"
+            )
+        return self
+
+
+class NetworkConfig(_Frozen):
+    """How distances and travel times are measured."""
+
+    source: Literal["straight_line"] = "straight_line"
+    detour_factor: float = Field(1.3, ge=1.0, le=5.0)
+
+
+class CountsConfig(_Frozen):
+    """Number of facilities to open per tier (policy counts)."""
+
+    collection_point: int = Field(ge=1)
+    transfer_station: int = Field(ge=1)
+    sorting_centre: int = Field(1, ge=1)
+
+
+class TransportCostConfig(_Frozen):
+    """Transport cost per tonne-km for the flows between tiers, in CNY."""
+
+    access: NonNegativeFloat = Field(
+        description="settlement -> collection point (residents' carrying effort, valued)"
+    )
+    collection: NonNegativeFloat = Field(description="collection point -> transfer station")
+    haul: NonNegativeFloat = Field(description="transfer station -> sorting centre")
+
+
+class SitingConfig(_Frozen):
+    """The three-tier siting model."""
+
+    counts: CountsConfig
+    max_access_km: PositiveFloat
+    transport_cost_cny_per_tkm: TransportCostConfig
+    relative_gap: float = Field(1e-4, ge=0, le=1)
+    solver: Literal["HIGHS", "SCIP", "CBC"] = "SCIP"
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def hhmm_to_min(text: str) -> int:
+    """Convert ``"HH:MM"`` to minutes after midnight."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def min_to_hhmm(minutes: float) -> str:
+    """Convert minutes after midnight to ``"HH:MM"`` (rounded to the minute)."""
+    total = int(round(minutes))
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+class RoutingConfig(_Frozen):
+    """Weekly truck-as-depot schedule and daily routes."""
+
+    collection_vehicle: str
+    haul_vehicle: str
+    max_trucks_per_station: int = Field(ge=1, le=50)
+    working_days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = Field(
+        min_length=1
+    )
+    shift_start: str
+    shift_end: str
+    dwell_min: PositiveFloat
+    unload_min: NonNegativeFloat
+    max_fill: float = Field(0.9, gt=0, le=1)
+
+    @field_validator("shift_start", "shift_end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _HHMM.match(value):
+            raise ValueError(f"'{value}' is not a clock time; write it as HH:MM, e.g. 08:00")
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _unique_days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"working_days lists a day twice: {list(value)}")
+        return tuple(sorted(value, key=WEEKDAYS.index))
+
+    @model_validator(mode="after")
+    def _shift(self) -> RoutingConfig:
+        if hhmm_to_min(self.shift_end) <= hhmm_to_min(self.shift_start):
+            raise ValueError(
+                f"shift_end {self.shift_end} must be later than shift_start {self.shift_start}"
+            )
+        return self
+
+    @property
+    def shift_start_min(self) -> int:
+        """Shift start in minutes after midnight."""
+        return hhmm_to_min(self.shift_start)
+
+    @property
+    def shift_end_min(self) -> int:
+        """Shift end in minutes after midnight."""
+        return hhmm_to_min(self.shift_end)
+
+
+class SolverConfig(_Frozen):
+    """Time limits and the seed."""
+
+    siting_time_limit_s: PositiveFloat = 60.0
+    routing_time_limit_s: PositiveFloat = 60.0
+    seed: int = Field(0, ge=0)
+
+
+class Scenario(_Frozen):
+    """A validated scenario. Build it with :func:`load_scenario`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = ""
+    language: Literal["zh", "en"] = "zh"
+    inputs: InputsConfig
+    demand: DemandConfig
+    network: NetworkConfig = NetworkConfig()
+    siting: SitingConfig
+    routing: RoutingConfig
+    solver: SolverConfig = SolverConfig()
+
+    def with_time_limit(self, total_s: float) -> Scenario:
+        """Return a copy whose siting gets half of ``total_s`` and routing the rest."""
+        solver = self.solver.model_copy(
+            update={"siting_time_limit_s": total_s / 2, "routing_time_limit_s": total_s / 2}
+        )
+        return self.model_copy(update={"solver": solver})
+
+    def to_yaml(self) -> str:
+        """The resolved scenario as YAML (absolute paths, every default filled in)."""
+        data = self.model_dump(mode="json")
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def _format_validation_error(path: Path, error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key; remove it or check its spelling"
+        elif item["type"] == "missing":
+            message = "required key is missing; add it"
+        value = item.get("input")
+        shown = "" if item["type"] == "missing" or isinstance(value, dict) else f" (got {value!r})"
+        parts.append(f"{key}: {message}{shown}")
+    return f"scenario file {path}: " + "; ".join(parts) + "."
+
+
+def parse_scenario(data: Any, *, source: Path) -> Scenario:
+    """Validate a scenario mapping; relative input paths are resolved against ``source``'s folder.
+
+    Parameters
+    ----------
+    data
+        The mapping read from YAML.
+    source
+        The scenario file (for messages and for resolving relative paths).
+
+    Raises
+    ------
+    ConfigError
+        With the key path, the value and what is expected, for every problem found.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"scenario file {source}: the top level must be a mapping of keys "
+            f"(name, inputs, demand, ...), got {type(data).__name__}."
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(source, exc)) from None
+    base = source.resolve().parent
+    inputs = scenario.inputs
+    resolved = InputsConfig(
+        settlements=(base / inputs.settlements).resolve(),
+        candidates=(base / inputs.candidates).resolve(),
+        fleet=(base / inputs.fleet).resolve(),
+    )
+    return scenario.model_copy(update={"inputs": resolved})
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+
+    Returns
+    -------
+    Scenario
+        Frozen, with input paths made absolute.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not YAML, or does not match the schema.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"scenario file {path} does not exist; check the path.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"scenario file {path} is not valid YAML: {exc}") from None
+    return parse_scenario(data, source=path)

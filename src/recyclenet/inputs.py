@@ -1,0 +1,289 @@
+"""Input tables: their columns, their validation, and the validated :class:`Inputs`.
+
+Validation collects every problem of a table (missing or misspelt columns, duplicate
+ids, values that are not numbers or out of range) and raises one :class:`InputError`
+naming file, row, column and value for each, before anything is solved.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from recyclenet.config import TIERS, Scenario
+from recyclenet.errors import InputError, InputProblem
+from recyclenet.io import read_table
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table.
+
+    ``kind`` is ``"str"``, ``"float"``, ``"int"``, ``"bool"`` or ``"choice"``; numeric
+    columns are checked against ``[low, high]``; ``choices`` lists the allowed values of a
+    choice column.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    unique: bool = False
+    meaning: str = ""
+
+
+SETTLEMENT_COLUMNS: tuple[Column, ...] = (
+    Column("settlement_id", "str", unique=True, meaning="village or community id"),
+    Column("name", "str", meaning="name (村/社区)"),
+    Column("name_en", "str", required=False),
+    Column("township_code", "str"),
+    Column("township", "str"),
+    Column("kind", "choice", choices=("village", "community")),
+    Column("lon", "float", low=-180, high=180, meaning="longitude, WGS-84 degrees"),
+    Column("lat", "float", low=-90, high=90, meaning="latitude, WGS-84 degrees"),
+    Column("population", "int", low=0),
+    Column("households", "int", low=0),
+    Column("urban_rural", "choice", choices=("urban", "rural")),
+)
+
+CANDIDATE_COLUMNS: tuple[Column, ...] = (
+    Column("site_id", "str", unique=True),
+    Column("name", "str"),
+    Column("tier", "choice", choices=TIERS),
+    Column("settlement_id", "str", required=False),
+    Column("lon", "float", low=-180, high=180),
+    Column("lat", "float", low=-90, high=90),
+    Column("fixed_cost_cny_per_year", "float", low=0),
+    Column("capacity_t_per_day", "float", low=1e-9),
+    Column("existing", "bool"),
+)
+
+FLEET_COLUMNS: tuple[Column, ...] = (
+    Column("vehicle_type", "str", unique=True),
+    Column("name", "str"),
+    Column("name_en", "str", required=False),
+    Column("payload_kg", "float", low=1e-9),
+    Column("volume_m3", "float", low=1e-9),
+    Column("speed_kmh", "float", low=1, high=200),
+    Column("cost_cny_per_km", "float", low=0),
+    Column("fixed_cost_cny_per_day", "float", low=0),
+)
+
+_TRUE = {"true", "yes", "1", "y", "t", "是"}
+_FALSE = {"false", "no", "0", "n", "f", "否", ""}
+
+
+def _parse_column(
+    raw: pd.Series, col: Column, file: str, problems: list[InputProblem]
+) -> pd.Series:
+    text = raw.astype(str).str.strip()
+    where_bad: list[tuple[int, str, str, str]] = []  # (row, value, message, hint)
+    if col.kind == "str":
+        out = text
+        if col.required:
+            for i, v in enumerate(text):
+                if v == "":
+                    where_bad.append((i, v, "the value is empty", f"fill in the {col.name}"))
+    elif col.kind == "choice":
+        out = text.str.lower()
+        for i, v in enumerate(out):
+            if v not in col.choices:
+                close = difflib.get_close_matches(v, col.choices, n=1)
+                hint = f"use one of {', '.join(col.choices)}"
+                if close:
+                    hint = f"did you mean '{close[0]}'? {hint}"
+                where_bad.append((i, text.iloc[i], "the value is not allowed", hint))
+    elif col.kind == "bool":
+        lowered = text.str.lower()
+        out = lowered.isin(_TRUE)
+        for i, v in enumerate(lowered):
+            if v not in _TRUE and v not in _FALSE:
+                where_bad.append(
+                    (i, text.iloc[i], "the value is not yes/no", "write true or false")
+                )
+    else:  # float or int
+        out = pd.to_numeric(text, errors="coerce")
+        for i, (v, num) in enumerate(zip(text, out, strict=True)):
+            if np.isnan(num):
+                where_bad.append(
+                    (i, v, "the value is not a number", f"write a plain number for {col.name}")
+                )
+                continue
+            if col.kind == "int" and float(num) != int(num):
+                where_bad.append((i, v, "the value must be a whole number", "round it"))
+            if col.low is not None and num < col.low:
+                rng = f"at least {col.low:g}" if col.high is None else f"{col.low:g}..{col.high:g}"
+                where_bad.append((i, v, f"the value is out of range ({rng})", "correct it"))
+            elif col.high is not None and num > col.high:
+                where_bad.append(
+                    (i, v, f"the value is out of range ({col.low:g}..{col.high:g})", "correct it")
+                )
+    for i, v, message, hint in where_bad:
+        problems.append(InputProblem(file, message, hint, row=i + 1, column=col.name, value=v))
+    if col.unique:
+        dup = text.duplicated(keep="first") & (text != "")
+        for i in np.flatnonzero(dup.to_numpy()):
+            first = int(np.flatnonzero((text == text.iloc[i]).to_numpy())[0]) + 1
+            problems.append(
+                InputProblem(
+                    file,
+                    f"duplicate id, already used in row {first}",
+                    f"give every row its own {col.name}",
+                    row=int(i) + 1,
+                    column=col.name,
+                    value=text.iloc[i],
+                )
+            )
+    return out
+
+
+def validate_table(
+    frame: pd.DataFrame, columns: tuple[Column, ...], file: str | Path
+) -> pd.DataFrame:
+    """Check a raw table against its columns and return it with typed values.
+
+    Parameters
+    ----------
+    frame
+        The table as read (text values).
+    columns
+        The expected columns.
+    file
+        The file name used in messages.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found.
+    """
+    file = str(file)
+    problems: list[InputProblem] = []
+    present = [str(c).strip() for c in frame.columns]
+    frame = frame.set_axis(present, axis=1)
+    for col in columns:
+        if col.name not in present and col.required:
+            close = difflib.get_close_matches(col.name, present, n=1, cutoff=0.6)
+            hint = f"add a column named '{col.name}'"
+            if close:
+                hint = f"rename column '{close[0]}' to '{col.name}'"
+            problems.append(
+                InputProblem(
+                    file,
+                    f"required column '{col.name}' is missing (columns found: {', '.join(present)})",
+                    hint,
+                    column=col.name,
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    if len(frame) == 0:
+        raise InputError(InputProblem(file, "the table has no rows", "add at least one row"))
+    out = pd.DataFrame(index=range(len(frame)))
+    known = {c.name for c in columns}
+    for col in columns:
+        if col.name in present:
+            out[col.name] = _parse_column(
+                frame[col.name].reset_index(drop=True), col, file, problems
+            ).to_numpy()
+        else:
+            out[col.name] = ""
+    for extra in present:
+        if extra not in known:
+            out[extra] = frame[extra].to_numpy()
+    if problems:
+        raise InputError(problems)
+    for col in columns:
+        if col.kind == "int":
+            out[col.name] = out[col.name].astype("int64")
+        elif col.kind == "float":
+            out[col.name] = out[col.name].astype("float64")
+    return out
+
+
+def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated input tables.
+
+    Attributes
+    ----------
+    settlements
+        One row per village or community (columns of ``SETTLEMENT_COLUMNS``), point geometry.
+    candidates
+        One row per candidate site and tier (columns of ``CANDIDATE_COLUMNS``).
+    fleet
+        One row per vehicle type, indexed by ``vehicle_type``.
+    files
+        The path each table was read from, by table name.
+    """
+
+    settlements: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    fleet: pd.DataFrame
+    files: dict[str, str]
+
+
+def load_inputs(scenario: Scenario) -> Inputs:
+    """Read and validate the three tables a scenario names, and check them against each other.
+
+    Raises
+    ------
+    InputError
+        Before any solving, for every problem found.
+    """
+    paths = scenario.inputs
+    settlements = validate_table(read_table(paths.settlements), SETTLEMENT_COLUMNS, paths.settlements)
+    candidates = validate_table(read_table(paths.candidates), CANDIDATE_COLUMNS, paths.candidates)
+    fleet = validate_table(read_table(paths.fleet), FLEET_COLUMNS, paths.fleet)
+
+    problems: list[InputProblem] = []
+    known = set(settlements["settlement_id"])
+    for i, sid in enumerate(candidates["settlement_id"]):
+        if sid and sid not in known:
+            problems.append(
+                InputProblem(
+                    str(paths.candidates),
+                    "the candidate refers to a settlement that is not in the settlements table",
+                    f"use a settlement_id from {paths.settlements} or leave it empty",
+                    row=i + 1,
+                    column="settlement_id",
+                    value=sid,
+                )
+            )
+    types = set(fleet["vehicle_type"])
+    for key in ("collection_vehicle", "haul_vehicle"):
+        value = getattr(scenario.routing, key)
+        if value not in types:
+            problems.append(
+                InputProblem(
+                    str(paths.fleet),
+                    f"the scenario's routing.{key} '{value}' is not a vehicle_type in the fleet",
+                    f"use one of {', '.join(sorted(types))} or add a row for it",
+                    column="vehicle_type",
+                    value=value,
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return Inputs(
+        settlements=_points(settlements),
+        candidates=_points(candidates),
+        fleet=fleet.set_index("vehicle_type", drop=False),
+        files={
+            "settlements": str(paths.settlements),
+            "candidates": str(paths.candidates),
+            "fleet": str(paths.fleet),
+        },
+    )

@@ -1,0 +1,260 @@
+"""The three-tier siting problem as frozen arrays.
+
+Build it with :meth:`SitingProblem.from_inputs` (tables, with checks that name rows) or
+:meth:`SitingProblem.from_matrices` (arrays only, for benchmarks and tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from recyclenet.config import TIERS, Scenario
+from recyclenet.errors import InputError, InputProblem
+from recyclenet.inputs import Inputs
+from recyclenet.network import straight_line_matrix
+
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Candidate sites of one tier.
+
+    Attributes
+    ----------
+    ids
+        External site ids.
+    fixed_cost_cny_per_year
+        Annualised fixed cost of opening each site.
+    capacity_t_per_day
+        Throughput limit of each site.
+    existing
+        Sites that must stay open.
+    count
+        Exact number of sites to open.
+    """
+
+    ids: tuple[str, ...]
+    fixed_cost_cny_per_year: NDArray[np.float64]
+    capacity_t_per_day: NDArray[np.float64]
+    existing: NDArray[np.bool_]
+    count: int
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class SitingProblem:
+    """Data of the three-tier siting model (see :mod:`recyclenet.siting._ortools`).
+
+    Attributes
+    ----------
+    settlement_ids
+        External settlement ids (rows of ``access_km``).
+    demand_t_per_day
+        Recyclables each settlement hands over.
+    points, stations, centres
+        Candidate collection points, transfer stations and sorting centres.
+    access_km
+        ``(n_settlements, n_points)`` road-estimated distance.
+    collection_km
+        ``(n_points, n_stations)``.
+    haul_km
+        ``(n_stations, n_centres)``.
+    max_access_km
+        A settlement may only be assigned to a point within this distance.
+    cost_cny_per_tkm
+        Transport cost per tonne-km for ``access``, ``collection`` and ``haul`` flows.
+    """
+
+    settlement_ids: tuple[str, ...]
+    demand_t_per_day: NDArray[np.float64]
+    points: Tier
+    stations: Tier
+    centres: Tier
+    access_km: NDArray[np.float64]
+    collection_km: NDArray[np.float64]
+    haul_km: NDArray[np.float64]
+    max_access_km: float
+    cost_cny_per_tkm: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n, p, s, c = len(self.settlement_ids), len(self.points), len(self.stations), len(
+            self.centres
+        )
+        for name, arr, shape in (
+            ("demand_t_per_day", self.demand_t_per_day, (n,)),
+            ("access_km", self.access_km, (n, p)),
+            ("collection_km", self.collection_km, (p, s)),
+            ("haul_km", self.haul_km, (s, c)),
+        ):
+            if np.shape(arr) != shape:
+                raise ValueError(f"{name} has shape {np.shape(arr)}, expected {shape}")
+        if np.any(self.demand_t_per_day < 0):
+            raise ValueError("demand_t_per_day must be non-negative")
+        for key in ("access", "collection", "haul"):
+            self.cost_cny_per_tkm.setdefault(key, 0.0)
+
+    @property
+    def num_settlements(self) -> int:
+        """Number of settlements."""
+        return len(self.settlement_ids)
+
+    def tier(self, name: str) -> Tier:
+        """The candidates of a tier by name (``collection_point`` ...)."""
+        return {"collection_point": self.points, "transfer_station": self.stations,
+                "sorting_centre": self.centres}[name]
+
+    def reach(self) -> NDArray[np.bool_]:
+        """``(n_settlements, n_points)``: which points each settlement may use."""
+        return self.access_km <= self.max_access_km + 1e-9
+
+    @classmethod
+    def from_matrices(
+        cls,
+        *,
+        demand_t_per_day: NDArray[np.float64],
+        access_km: NDArray[np.float64],
+        collection_km: NDArray[np.float64],
+        haul_km: NDArray[np.float64],
+        fixed_cost_cny_per_year: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+        capacity_t_per_day: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+        counts: tuple[int, int, int],
+        max_access_km: float = np.inf,
+        cost_cny_per_tkm: dict[str, float] | None = None,
+        existing: tuple[NDArray[np.bool_], ...] | None = None,
+    ) -> SitingProblem:
+        """Build a problem from arrays alone; ids are ``"0"``, ``"1"``, ...
+
+        Tuples are ordered (points, stations, centres).
+        """
+        sizes = (access_km.shape[1], collection_km.shape[1], haul_km.shape[1])
+        tiers = []
+        for t in range(3):
+            ex = np.zeros(sizes[t], bool) if existing is None else np.asarray(existing[t], bool)
+            tiers.append(
+                Tier(
+                    ids=tuple(str(i) for i in range(sizes[t])),
+                    fixed_cost_cny_per_year=np.asarray(fixed_cost_cny_per_year[t], float),
+                    capacity_t_per_day=np.asarray(capacity_t_per_day[t], float),
+                    existing=ex,
+                    count=int(counts[t]),
+                )
+            )
+        return cls(
+            settlement_ids=tuple(str(i) for i in range(access_km.shape[0])),
+            demand_t_per_day=np.asarray(demand_t_per_day, float),
+            points=tiers[0],
+            stations=tiers[1],
+            centres=tiers[2],
+            access_km=np.asarray(access_km, float),
+            collection_km=np.asarray(collection_km, float),
+            haul_km=np.asarray(haul_km, float),
+            max_access_km=float(max_access_km),
+            cost_cny_per_tkm=dict(cost_cny_per_tkm or {}),
+        )
+
+    @classmethod
+    def from_inputs(
+        cls, inputs: Inputs, demand: pd.DataFrame, scenario: Scenario
+    ) -> SitingProblem:
+        """Build the problem from validated tables; check what makes it infeasible up front.
+
+        Raises
+        ------
+        InputError
+            Naming file, row and value when a tier count exceeds its candidates (or is
+            below its existing sites), or a settlement is farther than the access distance
+            from every candidate collection point.
+        """
+        st = inputs.settlements
+        cand = inputs.candidates
+        cfg = scenario.siting
+        counts = cfg.counts.model_dump()
+        detour = scenario.network.detour_factor
+        problems: list[InputProblem] = []
+        tiers: dict[str, Tier] = {}
+        frames: dict[str, pd.DataFrame] = {}
+        for name in TIERS:
+            rows = cand[cand["tier"] == name]
+            frames[name] = rows
+            wanted = counts[name]
+            if wanted > len(rows):
+                problems.append(
+                    InputProblem(
+                        inputs.files["candidates"],
+                        f"the scenario asks for {wanted} {name} sites (siting.counts.{name}) "
+                        f"but the table has only {len(rows)} candidates of that tier",
+                        f"lower siting.counts.{name} to at most {len(rows)} or add candidates",
+                        column="tier",
+                        value=name,
+                    )
+                )
+            n_existing = int(rows["existing"].sum())
+            if n_existing > wanted:
+                problems.append(
+                    InputProblem(
+                        inputs.files["candidates"],
+                        f"{n_existing} {name} sites are marked existing (they must stay open) "
+                        f"but siting.counts.{name} is {wanted}",
+                        f"raise siting.counts.{name} to at least {n_existing} or unmark some",
+                        column="existing",
+                        value="true",
+                    )
+                )
+            tiers[name] = Tier(
+                ids=tuple(rows["site_id"]),
+                fixed_cost_cny_per_year=rows["fixed_cost_cny_per_year"].to_numpy(float),
+                capacity_t_per_day=rows["capacity_t_per_day"].to_numpy(float),
+                existing=rows["existing"].to_numpy(bool),
+                count=wanted,
+            )
+
+        pts, sts, cts = frames["collection_point"], frames["transfer_station"], frames[
+            "sorting_centre"
+        ]
+
+        def dist(a: pd.DataFrame, b: pd.DataFrame) -> NDArray[np.float64]:
+            return straight_line_matrix(
+                a["lon"], a["lat"], b["lon"], b["lat"], detour_factor=detour
+            ).distance_km
+
+        access = dist(st, pts)
+        if len(pts):
+            nearest = access.min(axis=1)
+            far = np.flatnonzero(nearest > cfg.max_access_km + 1e-9)
+            for i in far:
+                j = int(access[i].argmin())
+                problems.append(
+                    InputProblem(
+                        inputs.files["settlements"],
+                        f"settlement {st['name'].iloc[i]} is {nearest[i]:.1f} km from the nearest "
+                        f"candidate collection point ({pts['name'].iloc[j]}); the access limit "
+                        f"siting.max_access_km is {cfg.max_access_km:g} km",
+                        "check its coordinates, add a candidate collection point near it, or "
+                        "raise siting.max_access_km",
+                        row=int(i) + 1,
+                        column="lon/lat",
+                        value=f"{st['lon'].iloc[i]:.6f}, {st['lat'].iloc[i]:.6f}",
+                    )
+                )
+        if problems:
+            raise InputError(problems)
+        tc = cfg.transport_cost_cny_per_tkm
+        return cls(
+            settlement_ids=tuple(st["settlement_id"]),
+            demand_t_per_day=demand["demand_kg_per_day"].to_numpy(float) / 1000.0,
+            points=tiers["collection_point"],
+            stations=tiers["transfer_station"],
+            centres=tiers["sorting_centre"],
+            access_km=access,
+            collection_km=dist(pts, sts),
+            haul_km=dist(sts, cts),
+            max_access_km=cfg.max_access_km,
+            cost_cny_per_tkm={"access": tc.access, "collection": tc.collection, "haul": tc.haul},
+        )

@@ -1,0 +1,48 @@
+"""Solve a :class:`SitingProblem`: ``solve(problem, params) -> SitingResult``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from recyclenet.siting import _ortools
+from recyclenet.siting.problem import SitingProblem
+from recyclenet.siting.result import SitingResult
+
+BACKENDS = ("HIGHS", "SCIP", "CBC")
+
+
+@dataclass(frozen=True)
+class SitingParams:
+    """Solver settings.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock limit; the best network found by then is returned as ``feasible``.
+    relative_gap
+        Stop when ``(objective - bound) / objective`` is at most this.
+    backend
+        MIP backend bundled with OR-Tools: ``"SCIP"`` (default), ``"HIGHS"`` or ``"CBC"``.
+    seed
+        Random seed passed to the backend.
+    """
+
+    time_limit_s: float = 60.0
+    relative_gap: float = 1e-4
+    backend: str = "SCIP"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
+        if not 0 <= self.relative_gap <= 1:
+            raise ValueError(f"relative_gap must be in [0, 1], got {self.relative_gap}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be non-negative, got {self.seed}")
+
+
+def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingResult:
+    """Open sites in all three tiers together and assign every flow (see ``_ortools``)."""
+    return _ortools.solve_mip(problem, params or SitingParams())
