@@ -58,9 +58,7 @@ def build() -> None:
         towns = list(csv.DictReader(fh))
 
     n_villages = largest_remainder([int(t["villages_2016"]) for t in towns], VILLAGES_2019)
-    n_communities = largest_remainder(
-        [int(t["communities_2016"]) for t in towns], COMMUNITIES_2019
-    )
+    n_communities = largest_remainder([int(t["communities_2016"]) for t in towns], COMMUNITIES_2019)
 
     settlements: list[dict[str, object]] = []
     weights: list[float] = []

@@ -62,9 +62,7 @@ class DemandConfig(_Frozen):
     @model_validator(mode="after")
     def _years(self) -> DemandConfig:
         if self.target_year < self.base_year:
-            raise ValueError(
-                f"target_year {self.target_year} is before base_year {self.base_year}"
-            )
+            raise ValueError(f"target_year {self.target_year} is before base_year {self.base_year}")
         return self
 
 

@@ -244,7 +244,9 @@ def load_inputs(scenario: Scenario) -> Inputs:
         Before any solving, for every problem found.
     """
     paths = scenario.inputs
-    settlements = validate_table(read_table(paths.settlements), SETTLEMENT_COLUMNS, paths.settlements)
+    settlements = validate_table(
+        read_table(paths.settlements), SETTLEMENT_COLUMNS, paths.settlements
+    )
     candidates = validate_table(read_table(paths.candidates), CANDIDATE_COLUMNS, paths.candidates)
     fleet = validate_table(read_table(paths.fleet), FLEET_COLUMNS, paths.fleet)
 

@@ -52,6 +52,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from recyclenet.errors import SolverError
+from recyclenet.siting.heuristic import construct
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 from recyclenet.siting.result import SitingResult
 
@@ -89,9 +90,13 @@ def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (
         for j in np.flatnonzero(reach[i]):
             x[i, int(j)] = solver.BoolVar(f"x{i}_{j}")
     z = [[solver.BoolVar(f"z{j}_{k}") for k in range(n_k)] for j in range(n_p)]
-    f = [[solver.NumVar(0.0, solver.infinity(), f"f{j}_{k}") for k in range(n_k)] for j in range(n_p)]
+    f = [
+        [solver.NumVar(0.0, solver.infinity(), f"f{j}_{k}") for k in range(n_k)] for j in range(n_p)
+    ]
     u = [[solver.BoolVar(f"u{k}_{m}") for m in range(n_m)] for k in range(n_k)]
-    g = [[solver.NumVar(0.0, solver.infinity(), f"g{k}_{m}") for m in range(n_m)] for k in range(n_k)]
+    g = [
+        [solver.NumVar(0.0, solver.infinity(), f"g{k}_{m}") for m in range(n_m)] for k in range(n_k)
+    ]
 
     by_point: list[list[int]] = [[] for _ in range(n_p)]
     for i, j in x:
@@ -142,12 +147,51 @@ def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (
     )
     solver.Minimize(objective)
 
+    start_net = construct(p)
+    if start_net is not None:
+        hint_vars, hint_vals = _hint(start_net, p, y, s, c, x, z, f, u, g)
+        solver.SetHint(hint_vars, hint_vals)
+
     remaining_s = max(0.1, params.time_limit_s - (time.perf_counter() - start))
     solver.SetTimeLimit(int(remaining_s * 1000))
     mp = pywraplp.MPSolverParameters()
     mp.SetDoubleParam(mp.RELATIVE_MIP_GAP, params.relative_gap)
     code = solver.Solve(mp)
     runtime = time.perf_counter() - start
+    has_bound = code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+    bound = float(solver.Objective().BestBound()) if has_bound else -np.inf
+    fallback = None
+    if start_net is not None:
+        fallback = SitingResult(
+            problem=p,
+            status="feasible",
+            objective_cny=float("nan"),
+            bound_cny=bound,
+            gap=float("nan"),
+            runtime_s=runtime,
+            solver=params.backend,
+            point_of_settlement=start_net[0],
+            station_of_point=start_net[1],
+            centre_of_station=start_net[2],
+        )
+        heuristic_obj = fallback.cost_split_cny()["total_cny"]
+    if fallback is not None and (
+        not has_bound or solver.Objective().Value() > heuristic_obj + 1e-6
+    ):
+        # The MIP found nothing better than its starting network within the time limit.
+        gap = max(0.0, (heuristic_obj - bound) / heuristic_obj) if np.isfinite(bound) else 1.0
+        return SitingResult(
+            problem=p,
+            status="feasible",
+            objective_cny=heuristic_obj,
+            bound_cny=bound if np.isfinite(bound) else float("nan"),
+            gap=gap,
+            runtime_s=runtime,
+            solver=params.backend + "+heuristic",
+            point_of_settlement=start_net[0],
+            station_of_point=start_net[1],
+            centre_of_station=start_net[2],
+        )
 
     if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         status = "infeasible" if code == pywraplp.Solver.INFEASIBLE else "no_solution"
@@ -191,3 +235,36 @@ def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (
         station_of_point=station_of,
         centre_of_station=centre_of,
     )
+
+
+def _hint(net, p, y, s, c, x, z, f, u, g):  # noqa: ANN001, ANN202
+    """Variables and values of a starting network, for ``solver.SetHint``."""
+    point_of, station_of, centre_of = net
+    w = p.demand_t_per_day
+    inflow = np.bincount(point_of, weights=w, minlength=len(p.points))
+    at_station = np.zeros(len(p.stations))
+    vars_, vals = [], []
+    for j in range(len(p.points)):
+        vars_.append(y[j])
+        vals.append(float(station_of[j] >= 0))
+        for k in range(len(p.stations)):
+            on = station_of[j] == k
+            vars_ += [z[j][k], f[j][k]]
+            vals += [float(on), float(inflow[j]) if on else 0.0]
+            if on:
+                at_station[k] += inflow[j]
+    for k in range(len(p.stations)):
+        vars_.append(s[k])
+        vals.append(float(centre_of[k] >= 0))
+        for m in range(len(p.centres)):
+            on = centre_of[k] == m
+            vars_ += [u[k][m], g[k][m]]
+            vals += [float(on), float(at_station[k]) if on else 0.0]
+    open_c = set(int(m) for m in centre_of if m >= 0)
+    for m in range(len(p.centres)):
+        vars_.append(c[m])
+        vals.append(float(m in open_c))
+    for (i, j), var in x.items():
+        vars_.append(var)
+        vals.append(float(point_of[i] == j))
+    return vars_, vals

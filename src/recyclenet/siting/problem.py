@@ -84,8 +84,11 @@ class SitingProblem:
     cost_cny_per_tkm: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        n, p, s, c = len(self.settlement_ids), len(self.points), len(self.stations), len(
-            self.centres
+        n, p, s, c = (
+            len(self.settlement_ids),
+            len(self.points),
+            len(self.stations),
+            len(self.centres),
         )
         for name, arr, shape in (
             ("demand_t_per_day", self.demand_t_per_day, (n,)),
@@ -107,8 +110,11 @@ class SitingProblem:
 
     def tier(self, name: str) -> Tier:
         """The candidates of a tier by name (``collection_point`` ...)."""
-        return {"collection_point": self.points, "transfer_station": self.stations,
-                "sorting_centre": self.centres}[name]
+        return {
+            "collection_point": self.points,
+            "transfer_station": self.stations,
+            "sorting_centre": self.centres,
+        }[name]
 
     def reach(self) -> NDArray[np.bool_]:
         """``(n_settlements, n_points)``: which points each settlement may use."""
@@ -122,7 +128,9 @@ class SitingProblem:
         access_km: NDArray[np.float64],
         collection_km: NDArray[np.float64],
         haul_km: NDArray[np.float64],
-        fixed_cost_cny_per_year: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+        fixed_cost_cny_per_year: tuple[
+            NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+        ],
         capacity_t_per_day: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
         counts: tuple[int, int, int],
         max_access_km: float = np.inf,
@@ -160,9 +168,7 @@ class SitingProblem:
         )
 
     @classmethod
-    def from_inputs(
-        cls, inputs: Inputs, demand: pd.DataFrame, scenario: Scenario
-    ) -> SitingProblem:
+    def from_inputs(cls, inputs: Inputs, demand: pd.DataFrame, scenario: Scenario) -> SitingProblem:
         """Build the problem from validated tables; check what makes it infeasible up front.
 
         Raises
@@ -215,9 +221,11 @@ class SitingProblem:
                 count=wanted,
             )
 
-        pts, sts, cts = frames["collection_point"], frames["transfer_station"], frames[
-            "sorting_centre"
-        ]
+        pts, sts, cts = (
+            frames["collection_point"],
+            frames["transfer_station"],
+            frames["sorting_centre"],
+        )
 
         def dist(a: pd.DataFrame, b: pd.DataFrame) -> NDArray[np.float64]:
             return straight_line_matrix(

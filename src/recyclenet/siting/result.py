@@ -92,13 +92,9 @@ class SitingResult:
         """Annualised cost recomputed from the network: fixed and transport per tier."""
         p = self.problem
         flows = self.throughput_t_per_day()
-        fixed = sum(
-            float(p.tier(t).fixed_cost_cny_per_year[self.open_idx(t)].sum()) for t in TIERS
-        )
+        fixed = sum(float(p.tier(t).fixed_cost_cny_per_year[self.open_idx(t)].sum()) for t in TIERS)
         n = np.arange(p.num_settlements)
-        access = float(
-            (p.demand_t_per_day * p.access_km[n, self.point_of_settlement]).sum()
-        )
+        access = float((p.demand_t_per_day * p.access_km[n, self.point_of_settlement]).sum())
         op = self.open_idx("collection_point")
         collection = float(
             (flows["collection_point"][op] * p.collection_km[op, self.station_of_point[op]]).sum()

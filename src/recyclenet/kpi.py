@@ -1,0 +1,121 @@
+"""Indicators computed from results (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recyclenet.config import TIERS, Scenario
+from recyclenet.routing import Vehicle, WeekPlan
+from recyclenet.siting import SitingResult
+
+
+def compute_kpis(
+    *,
+    scenario: Scenario,
+    settlements: pd.DataFrame,
+    siting: SitingResult,
+    week: WeekPlan,
+    vehicles: dict[str, Vehicle],
+) -> dict[str, Any]:
+    """The run's indicators, as plain JSON-ready values.
+
+    Keys: ``facilities`` (open sites per tier), ``cost_cny_per_year`` (fixed, transport
+    per tier, total), ``population``, ``population_share_within_access``,
+    ``access_km`` (mean, population-weighted mean, max), ``t_per_day`` per tier (total,
+    and per site for stations and centres), ``trucks`` (collection trucks per station and
+    haul trucks), ``vehicle_km_per_week``, ``truck_hours_per_week``, ``siting`` (status,
+    objective, bound, gap, run time), ``routing`` (stops, dropped stops, points on the
+    timetable).
+    """
+    pop = settlements["population"].to_numpy(float)
+    access = siting.access_distance_km()
+    within = access <= scenario.siting.max_access_km + 1e-9
+    flows = siting.throughput_t_per_day()
+    cost = siting.cost_split_cny()
+    trucks = week.trucks_per_station()
+    haul = week.haul
+    haul_trucks = (
+        int(
+            np.ceil(
+                haul["hours_per_week"].sum()
+                / (
+                    len(week.working_days)
+                    * (scenario.routing.shift_end_min - scenario.routing.shift_start_min)
+                    / 60
+                )
+            )
+        )
+        if len(haul)
+        else 0
+    )
+    timetable = week.timetable()
+    open_points = {siting.problem.points.ids[j] for j in siting.open_idx("collection_point")}
+    on_timetable = set(timetable["point_id"]) if len(timetable) else set()
+    coll_km = week.collection_km_per_week()
+    haul_km = float(haul["km_per_week"].sum()) if len(haul) else 0.0
+    coll_h = week.collection_hours_per_week()
+    haul_h = float(haul["hours_per_week"].sum()) if len(haul) else 0.0
+    return {
+        "scenario": scenario.name,
+        "facilities": {t: int(len(siting.open_idx(t))) for t in TIERS},
+        "cost_cny_per_year": {k: round(v, 2) for k, v in cost.items()},
+        "population": int(pop.sum()),
+        "population_share_within_access": float(pop[within].sum() / pop.sum()),
+        "access_km": {
+            "limit": scenario.siting.max_access_km,
+            "mean": float(access.mean()),
+            "population_weighted_mean": float((access * pop).sum() / pop.sum()),
+            "max": float(access.max()),
+        },
+        "t_per_day": {
+            "total": float(siting.problem.demand_t_per_day.sum()),
+            "collection_points": float(flows["collection_point"].sum()),
+            "transfer_stations": {
+                siting.problem.stations.ids[k]: float(flows["transfer_station"][k])
+                for k in siting.open_idx("transfer_station")
+            },
+            "sorting_centre": {
+                siting.problem.centres.ids[m]: float(flows["sorting_centre"][m])
+                for m in siting.open_idx("sorting_centre")
+            },
+        },
+        "trucks": {
+            "collection_vehicle": vehicles["collection"].vehicle_type,
+            "collection_total": int(sum(trucks.values())),
+            "collection_per_station": trucks,
+            "haul_vehicle": vehicles["haul"].vehicle_type,
+            "haul_total": haul_trucks,
+        },
+        "vehicle_km_per_week": {
+            "collection": round(coll_km, 1),
+            "haul": round(haul_km, 1),
+            "total": round(coll_km + haul_km, 1),
+        },
+        "truck_hours_per_week": {
+            "collection": round(coll_h, 1),
+            "haul": round(haul_h, 1),
+            "total": round(coll_h + haul_h, 1),
+        },
+        "siting": {
+            "status": siting.status,
+            "solver": siting.solver,
+            "objective_cny": siting.objective_cny,
+            "bound_cny": siting.bound_cny,
+            "gap": siting.gap,
+            "runtime_s": round(siting.runtime_s, 2),
+        },
+        "routing": {
+            "status": "feasible"
+            if all(d.status != "no_solution" for d in week.days)
+            else "incomplete",
+            "base_days": len(week.days),
+            "stops_per_week": int(len(timetable)),
+            "dropped_stops": [list(x) for x in week.dropped()],
+            "points_open": len(open_points),
+            "points_on_timetable": len(open_points & on_timetable),
+            "runtime_s": round(sum(d.runtime_s for d in week.days), 2),
+        },
+    }

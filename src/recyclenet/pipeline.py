@@ -1,0 +1,252 @@
+"""``run_scenario(scenario) -> ScenarioResult``: inputs, demand, siting, routing, KPIs.
+
+No file is written here; :mod:`recyclenet.outputs` writes results.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from recyclenet.config import TIERS, Scenario
+from recyclenet.demand import settlement_demand
+from recyclenet.errors import InfeasibleError, SolverError
+from recyclenet.inputs import Inputs, load_inputs
+from recyclenet.kpi import compute_kpis
+from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
+from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
+
+Progress = Callable[[str, float, float], None]
+"""``progress(step, done, total)``: called as steps advance."""
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    scenario
+        The resolved scenario.
+    inputs
+        Validated tables.
+    demand
+        Per-settlement demand (see :func:`recyclenet.demand.settlement_demand`).
+    siting
+        The three-tier network.
+    sites
+        Open sites of all tiers with names, coordinates and throughput (GeoDataFrame).
+    week
+        The weekly schedule, daily routes and hauls.
+    kpis
+        Indicators (see :func:`recyclenet.kpi.compute_kpis`).
+    timings_s
+        Wall time of each step.
+    """
+
+    scenario: Scenario
+    inputs: Inputs
+    demand: pd.DataFrame
+    siting: SitingResult
+    sites: gpd.GeoDataFrame
+    week: WeekPlan
+    kpis: dict
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _vehicle(fleet: pd.DataFrame, vehicle_type: str) -> Vehicle:
+    row = fleet.loc[vehicle_type]
+    return Vehicle(
+        vehicle_type=vehicle_type,
+        payload_kg=float(row["payload_kg"]),
+        volume_m3=float(row["volume_m3"]),
+        speed_kmh=float(row["speed_kmh"]),
+        cost_cny_per_km=float(row["cost_cny_per_km"]),
+        fixed_cost_cny_per_day=float(row["fixed_cost_cny_per_day"]),
+    )
+
+
+def open_sites(inputs: Inputs, siting: SitingResult, demand: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Open sites of every tier with their table attributes and flows.
+
+    Columns: those of :meth:`SitingResult.facilities` plus ``name``, ``lon``, ``lat``,
+    ``kg_per_day``, ``m3_per_day`` and ``geometry``.
+    """
+    fac = siting.facilities()
+    cand = inputs.candidates.set_index("site_id")
+    fac["name"] = fac["site_id"].map(cand["name"])
+    fac["lon"] = fac["site_id"].map(cand["lon"]).astype(float)
+    fac["lat"] = fac["site_id"].map(cand["lat"]).astype(float)
+    # Volume follows the settlements' material mix, point by point.
+    m3 = np.bincount(
+        siting.point_of_settlement,
+        weights=demand["demand_m3_per_day"].to_numpy(float),
+        minlength=len(siting.problem.points),
+    )
+    kg_point = np.bincount(
+        siting.point_of_settlement,
+        weights=demand["demand_kg_per_day"].to_numpy(float),
+        minlength=len(siting.problem.points),
+    )
+    station_m3 = np.zeros(len(siting.problem.stations))
+    for j in siting.open_idx("collection_point"):
+        station_m3[siting.station_of_point[j]] += m3[j]
+    centre_m3 = np.zeros(len(siting.problem.centres))
+    for k in siting.open_idx("transfer_station"):
+        centre_m3[siting.centre_of_station[k]] += station_m3[k]
+    per_tier_m3 = {
+        "collection_point": m3,
+        "transfer_station": station_m3,
+        "sorting_centre": centre_m3,
+    }
+    fac["kg_per_day"] = fac["throughput_t_per_day"] * 1000.0
+    fac.loc[fac["tier"] == "collection_point", "kg_per_day"] = kg_point[
+        fac.loc[fac["tier"] == "collection_point", "site_idx"].to_numpy(int)
+    ]
+    fac["m3_per_day"] = [
+        float(per_tier_m3[t][i]) for t, i in zip(fac["tier"], fac["site_idx"], strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        fac, geometry=gpd.points_from_xy(fac["lon"], fac["lat"]), crs="EPSG:4326"
+    )
+
+
+def run_scenario(scenario: Scenario, progress: Progress | None = None) -> ScenarioResult:
+    """Run a scenario end to end (no files written).
+
+    Raises
+    ------
+    InputError
+        Bad tables, before any solving.
+    InfeasibleError
+        When the siting model has no solution; the message names what to relax.
+    SolverError
+        When no network was found within the time limit.
+    """
+
+    def tick(step: str, done: float = 0, total: float = 1) -> None:
+        if progress:
+            progress(step, done, total)
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    tick("inputs")
+    inputs = load_inputs(scenario)
+    demand = settlement_demand(inputs.settlements, scenario.demand)
+    problem = SitingProblem.from_inputs(inputs, demand, scenario)
+    timings["inputs_s"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    tick("siting")
+    siting = solve(
+        problem,
+        SitingParams(
+            time_limit_s=scenario.solver.siting_time_limit_s,
+            relative_gap=scenario.siting.relative_gap,
+            backend=scenario.siting.solver,
+            seed=scenario.solver.seed,
+        ),
+    )
+    timings["siting_s"] = time.perf_counter() - t1
+    if siting.status == "infeasible":
+        counts = scenario.siting.counts
+        raise InfeasibleError(
+            f"the siting model is infeasible: no network opens exactly "
+            f"{counts.collection_point} collection points, {counts.transfer_station} transfer "
+            f"stations and {counts.sorting_centre} sorting centre(s) with every settlement within "
+            f"{scenario.siting.max_access_km:g} km of its point and every capacity respected. "
+            f"Check the capacities in {inputs.files['candidates']} against the demand "
+            f"({problem.demand_t_per_day.sum():.1f} t/day), or change siting.counts or "
+            f"siting.max_access_km."
+        )
+    if not siting.is_feasible():
+        raise SolverError(
+            f"no siting solution was found within {scenario.solver.siting_time_limit_s:g} s; "
+            f"raise solver.siting_time_limit_s (or --time-limit-s)."
+        )
+    tick("siting", 1, 1)
+    sites = open_sites(inputs, siting, demand)
+
+    t2 = time.perf_counter()
+    rc = scenario.routing
+    vehicle = _vehicle(inputs.fleet, rc.collection_vehicle)
+    pts = sites[sites["tier"] == "collection_point"]
+    sts = sites[sites["tier"] == "transfer_station"]
+    points = pd.DataFrame(
+        {
+            "point_id": pts["site_id"].to_numpy(),
+            "station_id": pts["parent_site_id"].to_numpy(),
+            "lon": pts["lon"].to_numpy(),
+            "lat": pts["lat"].to_numpy(),
+            "kg_per_day": pts["kg_per_day"].to_numpy(),
+            "m3_per_day": pts["m3_per_day"].to_numpy(),
+        }
+    )
+    stations = pd.DataFrame(
+        {
+            "station_id": sts["site_id"].to_numpy(),
+            "lon": sts["lon"].to_numpy(),
+            "lat": sts["lat"].to_numpy(),
+        }
+    )
+    routing_budget = max(1.0, scenario.solver.routing_time_limit_s)
+    params = RoutingParams(time_limit_s=routing_budget, workers=2)
+    visits, day_problems = plan_week(
+        points,
+        stations,
+        vehicle=vehicle,
+        working_days=rc.working_days,
+        trucks_per_station=rc.max_trucks_per_station,
+        shift_start_min=rc.shift_start_min,
+        shift_end_min=rc.shift_end_min,
+        dwell_min=rc.dwell_min,
+        unload_min=rc.unload_min,
+        max_fill=rc.max_fill,
+        detour_factor=scenario.network.detour_factor,
+        params=params,
+    )
+    tick("routing", 0, len(day_problems))
+    days = solve_week(day_problems, params, progress=lambda d, t: tick("routing", d, t))
+    haul_vehicle = _vehicle(inputs.fleet, rc.haul_vehicle)
+    centre_of = siting.centre_of_station
+    ks = sts["site_idx"].to_numpy(int)
+    haul = haul_trips(
+        list(sts["site_id"]),
+        sts["kg_per_day"].to_numpy(float),
+        sts["m3_per_day"].to_numpy(float),
+        problem.haul_km[ks, centre_of[ks]],
+        [problem.centres.ids[centre_of[k]] for k in ks],
+        vehicle=haul_vehicle,
+        max_fill=rc.max_fill,
+        working_days=len(rc.working_days),
+        handling_min=rc.unload_min,
+    )
+    week = WeekPlan(visits=visits, days=tuple(days), working_days=rc.working_days, haul=haul)
+    timings["routing_s"] = time.perf_counter() - t2
+    kpis = compute_kpis(
+        scenario=scenario,
+        settlements=inputs.settlements,
+        siting=siting,
+        week=week,
+        vehicles={"collection": vehicle, "haul": haul_vehicle},
+    )
+    timings["total_s"] = time.perf_counter() - t0
+    kpis["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
+    return ScenarioResult(
+        scenario=scenario,
+        inputs=inputs,
+        demand=demand,
+        siting=siting,
+        sites=sites,
+        week=week,
+        kpis=kpis,
+        timings_s=timings,
+    )
+
+
+__all__ = ["ScenarioResult", "TIERS", "open_sites", "run_scenario"]

@@ -1,0 +1,31 @@
+"""Truck-as-depot routing: weekly schedule, daily routes with unload trips, hauls."""
+
+from recyclenet.routing.problem import DayProblem, Vehicle
+from recyclenet.routing.result import DayResult, Event, check_day
+from recyclenet.routing.schedule import PointVisits, assign_days, day_patterns, visit_frequency
+from recyclenet.routing.solve import (
+    RoutingParams,
+    WeekPlan,
+    haul_trips,
+    plan_week,
+    solve_day,
+    solve_week,
+)
+
+__all__ = [
+    "DayProblem",
+    "DayResult",
+    "Event",
+    "PointVisits",
+    "RoutingParams",
+    "Vehicle",
+    "WeekPlan",
+    "assign_days",
+    "check_day",
+    "day_patterns",
+    "haul_trips",
+    "plan_week",
+    "solve_day",
+    "solve_week",
+    "visit_frequency",
+]

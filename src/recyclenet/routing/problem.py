@@ -1,0 +1,111 @@
+"""One day of truck-as-depot collection from one base, as frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A vehicle type.
+
+    Attributes
+    ----------
+    vehicle_type
+        Id from the fleet table.
+    payload_kg, volume_m3
+        Capacity.
+    speed_kmh
+        Mean travel speed.
+    cost_cny_per_km, fixed_cost_cny_per_day
+        Running and daily fixed cost.
+    """
+
+    vehicle_type: str
+    payload_kg: float
+    volume_m3: float
+    speed_kmh: float
+    cost_cny_per_km: float
+    fixed_cost_cny_per_day: float
+
+
+@dataclass(frozen=True)
+class DayProblem:
+    """Stops of one base (a transfer station) on one day.
+
+    Node 0 is the base, where trucks start, unload and end; nodes ``1..n`` are the stops.
+
+    Attributes
+    ----------
+    base_id
+        Site id of the base.
+    day
+        Working day label (``"mon"`` ...).
+    stop_ids
+        Point id of every stop (a point may appear twice when a visit needs two loads).
+    load_kg, load_m3
+        What each stop collects.
+    dwell_min
+        Time parked at each stop.
+    distance_km
+        ``(n + 1, n + 1)`` matrix, node 0 the base.
+    vehicle
+        The collection vehicle type.
+    num_vehicles
+        Trucks available at the base.
+    shift_start_min, shift_end_min
+        Shift in minutes after midnight; trucks leave at the start and must be back and
+        unloaded by the end.
+    unload_min
+        Time to unload at the base (after every trip, the last included).
+    max_fill
+        Fraction of payload and volume that may be used.
+    """
+
+    base_id: str
+    day: str
+    stop_ids: tuple[str, ...]
+    load_kg: NDArray[np.float64]
+    load_m3: NDArray[np.float64]
+    dwell_min: NDArray[np.float64]
+    distance_km: NDArray[np.float64]
+    vehicle: Vehicle
+    num_vehicles: int
+    shift_start_min: float
+    shift_end_min: float
+    unload_min: float
+    max_fill: float = 1.0
+
+    def __post_init__(self) -> None:
+        n = len(self.stop_ids)
+        for name in ("load_kg", "load_m3", "dwell_min"):
+            if np.shape(getattr(self, name)) != (n,):
+                raise ValueError(f"{name} must have one value per stop ({n})")
+        if np.shape(self.distance_km) != (n + 1, n + 1):
+            raise ValueError(f"distance_km must be ({n + 1}, {n + 1})")
+        if self.num_vehicles < 1:
+            raise ValueError("num_vehicles must be at least 1")
+        if self.shift_end_min <= self.shift_start_min:
+            raise ValueError("shift_end_min must be after shift_start_min")
+
+    @property
+    def num_stops(self) -> int:
+        """Number of stops."""
+        return len(self.stop_ids)
+
+    @property
+    def capacity_kg(self) -> float:
+        """Usable payload per trip."""
+        return self.vehicle.payload_kg * self.max_fill
+
+    @property
+    def capacity_m3(self) -> float:
+        """Usable volume per trip."""
+        return self.vehicle.volume_m3 * self.max_fill
+
+    def duration_min(self) -> NDArray[np.float64]:
+        """Travel time matrix in minutes."""
+        return self.distance_km / self.vehicle.speed_kmh * 60.0

@@ -1,0 +1,291 @@
+"""Plan a week of truck-as-depot collection: schedule, daily routes, hauls to the centre."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recyclenet.config import min_to_hhmm
+from recyclenet.network import straight_line_matrix
+from recyclenet.routing import _ortools
+from recyclenet.routing.problem import DayProblem, Vehicle
+from recyclenet.routing.result import DayResult
+from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
+
+
+@dataclass(frozen=True)
+class RoutingParams:
+    """Search settings.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget for all days together; each base-day gets an equal share.
+    workers
+        Processes solving days in parallel (1: in this process).
+    """
+
+    time_limit_s: float = 60.0
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+
+
+def solve_day(problem: DayProblem, params: RoutingParams | None = None) -> DayResult:
+    """Route one base's trucks for one day (OR-Tools routing with unload trips)."""
+    params = params or RoutingParams()
+    return _ortools.solve_day(problem, time_limit_s=params.time_limit_s)
+
+
+def _solve_one(args: tuple[DayProblem, float]) -> DayResult:
+    problem, limit = args
+    return _ortools.solve_day(problem, time_limit_s=limit)
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """A week of collection.
+
+    Attributes
+    ----------
+    visits
+        Frequency and days of every point, by point id.
+    days
+        Solved routes of every base and working day.
+    working_days
+        Day labels, in order.
+    haul
+        Station -> centre round trips, one row per station (see :func:`haul_trips`).
+    """
+
+    visits: dict[str, PointVisits]
+    days: tuple[DayResult, ...]
+    working_days: tuple[str, ...]
+    haul: pd.DataFrame
+
+    def events(self) -> pd.DataFrame:
+        """Every event of every truck, all days (see :meth:`DayResult.events`)."""
+        frames = [d.events() for d in self.days if d.routes]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def timetable(self) -> pd.DataFrame:
+        """The published timetable: one row per stop.
+
+        Columns: ``point_id``, ``station_id``, ``day``, ``arrival`` and ``departure``
+        (HH:MM), ``truck`` (``<station>-<n>``), ``trip``, ``arrival_min``,
+        ``departure_min``, ``collected_kg``, ``collected_m3``.
+        """
+        ev = self.events()
+        if ev.empty:
+            return pd.DataFrame()
+        stops = ev[ev["kind"] == "stop"].copy()
+        out = pd.DataFrame(
+            {
+                "point_id": stops["site_id"],
+                "station_id": stops["base_id"],
+                "day": stops["day"],
+                "arrival": stops["arrival_min"].map(min_to_hhmm),
+                "departure": stops["departure_min"].map(min_to_hhmm),
+                "truck": stops["base_id"] + "-" + stops["truck"].astype(str),
+                "trip": stops["trip"],
+                "arrival_min": stops["arrival_min"],
+                "departure_min": stops["departure_min"],
+                "collected_kg": stops["collected_kg"],
+                "collected_m3": stops["collected_m3"],
+            }
+        )
+        order = {d: i for i, d in enumerate(self.working_days)}
+        out["_d"] = out["day"].map(order)
+        return out.sort_values(["station_id", "_d", "truck", "arrival_min"]).drop(columns="_d")
+
+    def dropped(self) -> list[tuple[str, str, str]]:
+        """``(base_id, day, point_id)`` of every stop no truck could serve."""
+        return [
+            (d.problem.base_id, d.problem.day, d.problem.stop_ids[j])
+            for d in self.days
+            for j in d.dropped
+        ]
+
+    def trucks_per_station(self) -> dict[str, int]:
+        """Trucks a station needs: the most it uses on any day."""
+        out: dict[str, int] = {}
+        for d in self.days:
+            out[d.problem.base_id] = max(out.get(d.problem.base_id, 0), d.num_trucks)
+        return out
+
+    def collection_km_per_week(self) -> float:
+        """Distance driven by collection trucks in a week."""
+        return float(sum(d.distance_km() for d in self.days))
+
+    def collection_hours_per_week(self) -> float:
+        """Collection truck-hours in a week."""
+        return float(sum(d.duration_h() for d in self.days))
+
+
+def haul_trips(
+    station_ids: list[str],
+    station_kg_per_day: np.ndarray,
+    station_m3_per_day: np.ndarray,
+    haul_km: np.ndarray,
+    centre_ids: list[str],
+    *,
+    vehicle: Vehicle,
+    max_fill: float,
+    working_days: int,
+    handling_min: float,
+) -> pd.DataFrame:
+    """Station -> sorting centre hauls as simple round trips.
+
+    Trips per week = the loads a week's material fills, by weight or by loose volume,
+    whichever needs more. Columns: ``station_id``, ``centre_id``, ``kg_per_week``,
+    ``trips_per_week``, ``trips_per_working_day`` (fractional, mean), ``km_per_trip``,
+    ``km_per_week``, ``hours_per_week`` (driving both ways plus loading and unloading).
+    """
+    rows = []
+    for k, sid in enumerate(station_ids):
+        kg_week = 7 * float(station_kg_per_day[k])
+        m3_week = 7 * float(station_m3_per_day[k])
+        loads = max(
+            kg_week / (vehicle.payload_kg * max_fill), m3_week / (vehicle.volume_m3 * max_fill)
+        )
+        trips = int(math.ceil(loads - 1e-9))
+        km_trip = 2 * float(haul_km[k])
+        rows.append(
+            {
+                "station_id": sid,
+                "centre_id": centre_ids[k],
+                "kg_per_week": kg_week,
+                "trips_per_week": trips,
+                "trips_per_working_day": trips / working_days,
+                "km_per_trip": km_trip,
+                "km_per_week": trips * km_trip,
+                "hours_per_week": trips * (km_trip / vehicle.speed_kmh + 2 * handling_min / 60),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plan_week(
+    points: pd.DataFrame,
+    stations: pd.DataFrame,
+    *,
+    vehicle: Vehicle,
+    working_days: tuple[str, ...],
+    trucks_per_station: int,
+    shift_start_min: float,
+    shift_end_min: float,
+    dwell_min: float,
+    unload_min: float,
+    max_fill: float,
+    detour_factor: float,
+    params: RoutingParams,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, PointVisits], list[DayProblem]]:
+    """Schedule every point and build the day problems (solved by :func:`solve_week`).
+
+    Parameters
+    ----------
+    points
+        Open collection points: ``point_id``, ``station_id``, ``lon``, ``lat``,
+        ``kg_per_day``, ``m3_per_day``.
+    stations
+        Open stations: ``station_id``, ``lon``, ``lat``.
+    """
+    n_days = len(working_days)
+    visits: dict[str, PointVisits] = {}
+    problems: list[DayProblem] = []
+    for _, st in stations.iterrows():
+        mine = points[points["station_id"] == st["station_id"]].reset_index(drop=True)
+        if mine.empty:
+            continue
+        freq = np.zeros(len(mine), dtype=np.int64)
+        loads = np.zeros(len(mine), dtype=np.int64)
+        for j, row in mine.iterrows():
+            freq[j], loads[j] = visit_frequency(
+                float(row["kg_per_day"]),
+                float(row["m3_per_day"]),
+                payload_kg=vehicle.payload_kg,
+                volume_m3=vehicle.volume_m3,
+                max_fill=max_fill,
+                working_days=n_days,
+            )
+        lon0, lat0 = float(st["lon"]), float(st["lat"])
+        xy = np.column_stack(
+            [
+                (mine["lon"].to_numpy(float) - lon0) * 111.32 * math.cos(math.radians(lat0)),
+                (mine["lat"].to_numpy(float) - lat0) * 110.574,
+            ]
+        )
+        from_base = straight_line_matrix(
+            [lon0], [lat0], mine["lon"], mine["lat"], detour_factor=detour_factor
+        ).duration_min(vehicle.speed_kmh)[0]
+        workload = loads * (dwell_min + unload_min) + from_base
+        days = assign_days(workload, freq, xy, n_days)
+        for j, row in mine.iterrows():
+            visits[row["point_id"]] = PointVisits(
+                frequency_per_week=int(freq[j]),
+                day_idx=days[j],
+                loads_per_visit=int(loads[j]),
+                kg_per_load=7 * float(row["kg_per_day"]) / freq[j] / loads[j],
+                m3_per_load=7 * float(row["m3_per_day"]) / freq[j] / loads[j],
+            )
+        for d, label in enumerate(working_days):
+            idx = [j for j in range(len(mine)) for _ in range(loads[j]) if d in days[j]]
+            lon = np.r_[lon0, mine["lon"].to_numpy(float)[idx]]
+            lat = np.r_[lat0, mine["lat"].to_numpy(float)[idx]]
+            ids = tuple(mine["point_id"].iloc[idx])
+            problems.append(
+                DayProblem(
+                    base_id=str(st["station_id"]),
+                    day=label,
+                    stop_ids=ids,
+                    load_kg=np.array([visits[i].kg_per_load for i in ids], dtype=float),
+                    load_m3=np.array([visits[i].m3_per_load for i in ids], dtype=float),
+                    dwell_min=np.full(len(ids), float(dwell_min)),
+                    distance_km=straight_line_matrix(
+                        lon, lat, detour_factor=detour_factor
+                    ).distance_km,
+                    vehicle=vehicle,
+                    num_vehicles=trucks_per_station,
+                    shift_start_min=shift_start_min,
+                    shift_end_min=shift_end_min,
+                    unload_min=unload_min,
+                    max_fill=max_fill,
+                )
+            )
+    return visits, problems
+
+
+def solve_week(
+    problems: list[DayProblem],
+    params: RoutingParams,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DayResult]:
+    """Solve every base-day, in parallel processes when ``params.workers > 1``."""
+    busy = [p for p in problems if p.num_stops > 0]
+    workers = max(1, min(params.workers, len(busy), os.cpu_count() or 1))
+    per_day = params.time_limit_s * workers / max(1, len(busy))
+    jobs = [(p, per_day) for p in problems]
+    results: list[DayResult] = []
+    if workers == 1:
+        for i, job in enumerate(jobs):
+            results.append(_solve_one(job))
+            if progress:
+                progress(i + 1, len(jobs))
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i, res in enumerate(pool.map(_solve_one, jobs)):
+            results.append(res)
+            if progress:
+                progress(i + 1, len(jobs))
+    return results

@@ -1,0 +1,202 @@
+"""A fast starting network for the siting MIP (numpy only, deterministic).
+
+1. Upper tiers: every admissible set of stations and centres (existing sites included,
+   enumerated when there are at most ``max_combinations``, else built greedily) is scored
+   by sending each settlement's demand to its cheapest open station and on to the centre,
+   plus fixed costs; over-capacity is penalised.
+2. Points: a greedy cover makes every settlement reachable, greedy additions fill the
+   policy count, and first-improvement swaps (Teitz-Bart) lower the cost of serving each
+   settlement from its cheapest open point, whose unit cost includes the onward trip.
+3. Links: each open point goes to its cheapest station with room, largest points first.
+
+The result satisfies every constraint of the model or ``None`` is returned.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
+
+Assignment = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+
+
+def _choose_sets(
+    p: SitingProblem, unit: NDArray[np.float64], max_combinations: int
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Pick stations and centres; ``unit[i, k, m]`` is CNY/yr to send i via k to m."""
+    w = p.demand_t_per_day
+    tiers = (p.stations, p.centres)
+    choices = []
+    for tier in tiers:
+        must = tuple(int(j) for j in np.flatnonzero(tier.existing))
+        free = [j for j in range(len(tier)) if j not in must]
+        need = tier.count - len(must)
+        if need < 0 or need > len(free):
+            return None
+        choices.append((must, free, need))
+    n_comb = math.comb(len(choices[0][1]), choices[0][2]) * math.comb(
+        len(choices[1][1]), choices[1][2]
+    )
+
+    def score(s_set: tuple[int, ...], c_set: tuple[int, ...]) -> float:
+        sub = unit[:, list(s_set)][:, :, list(c_set)]
+        best = sub.reshape(len(w), -1).argmin(axis=1)
+        k_of = np.asarray(s_set)[best // len(c_set)]
+        m_of = np.asarray(c_set)[best % len(c_set)]
+        cost = float(sub.reshape(len(w), -1).min(axis=1).sum())
+        cost += float(p.stations.fixed_cost_cny_per_year[list(s_set)].sum())
+        cost += float(p.centres.fixed_cost_cny_per_year[list(c_set)].sum())
+        load_k = np.bincount(k_of, weights=w, minlength=len(p.stations))
+        load_m = np.bincount(m_of, weights=w, minlength=len(p.centres))
+        over = (
+            np.maximum(0, load_k - p.stations.capacity_t_per_day).sum()
+            + np.maximum(0, load_m - p.centres.capacity_t_per_day).sum()
+        )
+        return cost + 1e7 * float(over)
+
+    if n_comb <= max_combinations:
+        best_sets, best_cost = None, math.inf
+        for extra_s in itertools.combinations(choices[0][1], choices[0][2]):
+            s_set = tuple(sorted(choices[0][0] + extra_s))
+            for extra_c in itertools.combinations(choices[1][1], choices[1][2]):
+                c_set = tuple(sorted(choices[1][0] + extra_c))
+                cost = score(s_set, c_set)
+                if cost < best_cost:
+                    best_sets, best_cost = (s_set, c_set), cost
+        return best_sets
+    # Greedy: all centres' best single choice, then add stations one at a time.
+    sets = [list(choices[0][0]), list(choices[1][0])]
+    for t in (1, 0):
+        while len(sets[t]) < tiers[t].count:
+            best_j, best_cost = None, math.inf
+            for j in choices[t][1]:
+                if j in sets[t]:
+                    continue
+                trial = [list(sets[0]), list(sets[1])]
+                trial[t].append(j)
+                s_set = tuple(trial[0]) or tuple(range(len(p.stations)))
+                c_set = tuple(trial[1]) or tuple(range(len(p.centres)))
+                cost = score(s_set, c_set)
+                if cost < best_cost:
+                    best_j, best_cost = j, cost
+            sets[t].append(best_j)  # type: ignore[arg-type]
+    return tuple(sorted(sets[0])), tuple(sorted(sets[1]))
+
+
+def _serve_cost(cost_ij: NDArray[np.float64], open_mask: NDArray[np.bool_]) -> float:
+    sub = np.where(open_mask[None, :], cost_ij, np.inf)
+    return float(sub.min(axis=1).sum())
+
+
+def construct(
+    problem: SitingProblem, *, max_combinations: int = 20_000, max_swaps: int = 2_000
+) -> Assignment | None:
+    """A feasible network ``(point_of_settlement, station_of_point, centre_of_station)``."""
+    p = problem
+    w = p.demand_t_per_day
+    c = p.cost_cny_per_tkm
+    reach = p.reach()
+    if not reach.any(axis=1).all():
+        return None
+    # Settlement -> station distance through its nearest reachable point.
+    nearest_point = np.where(reach, p.access_km, np.inf).argmin(axis=1)
+    unit = (
+        DAYS_PER_YEAR
+        * w[:, None, None]
+        * (
+            c["collection"] * p.collection_km[nearest_point][:, :, None]
+            + c["haul"] * p.haul_km[None, :, :]
+        )
+    )
+    sets = _choose_sets(p, unit, max_combinations)
+    if sets is None:
+        return None
+    s_set, c_set = sets
+    onward = (
+        (
+            c["collection"] * p.collection_km[:, list(s_set)][:, :, None]
+            + c["haul"] * p.haul_km[np.ix_(list(s_set), list(c_set))][None, :, :]
+        )
+        .reshape(len(p.points), -1)
+        .min(axis=1)
+    )
+    cost_ij = DAYS_PER_YEAR * w[:, None] * (c["access"] * p.access_km + onward[None, :])
+    cost_ij = np.where(reach, cost_ij, np.inf)
+    fixed = p.points.fixed_cost_cny_per_year
+
+    open_mask = p.points.existing.copy()
+    covered = reach[:, open_mask].any(axis=1)
+    while not covered.all():
+        gain = reach[~covered].sum(axis=0).astype(float)
+        gain[open_mask] = -1
+        j = int(gain.argmax())
+        if gain[j] <= 0:
+            return None
+        open_mask[j] = True
+        covered |= reach[:, j]
+    if open_mask.sum() > p.points.count:
+        return None
+    while open_mask.sum() < p.points.count:
+        current = np.where(open_mask[None, :], cost_ij, np.inf).min(axis=1)
+        saving = np.maximum(0, current[:, None] - cost_ij).sum(axis=0) - fixed
+        saving[open_mask] = -np.inf
+        open_mask[int(saving.argmax())] = True
+
+    # Swaps: close one non-existing open point, open one closed point, keep if cheaper.
+    total = _serve_cost(cost_ij, open_mask) + float(fixed[open_mask].sum())
+    swaps = 0
+    improved = True
+    while improved and swaps < max_swaps:
+        improved = False
+        for out in np.flatnonzero(open_mask & ~p.points.existing):
+            trial = open_mask.copy()
+            trial[out] = False
+            if not reach[:, trial].any(axis=1).all():
+                continue
+            base = np.where(trial[None, :], cost_ij, np.inf).min(axis=1)
+            gains = np.maximum(0, base[:, None] - cost_ij).sum(axis=0) - fixed
+            gains[trial] = -np.inf
+            j = int(gains.argmax())
+            new_total = float(base.sum() - gains[j]) + float(fixed[trial].sum())
+            if new_total < total - 1e-6:
+                trial[j] = True
+                open_mask, total = trial, new_total
+                swaps += 1
+                improved = True
+    point_of = np.where(open_mask[None, :], cost_ij, np.inf).argmin(axis=1).astype(np.int64)
+    inflow = np.bincount(point_of, weights=w, minlength=len(p.points))
+    if np.any(inflow > p.points.capacity_t_per_day + 1e-9):
+        return None
+
+    # Links with capacities: largest points first to their cheapest station with room.
+    centre_of = np.full(len(p.stations), -1, dtype=np.int64)
+    for k in s_set:
+        centre_of[k] = int(c_set[int(p.haul_km[k, list(c_set)].argmin())])
+    room = p.stations.capacity_t_per_day.copy()
+    station_of = np.full(len(p.points), -1, dtype=np.int64)
+    unit_k = (
+        c["collection"] * p.collection_km
+        + c["haul"] * p.haul_km[np.arange(len(p.stations)), np.maximum(centre_of, 0)][None, :]
+    )
+    for j in sorted(np.flatnonzero(open_mask), key=lambda j: -inflow[j]):
+        options = sorted(s_set, key=lambda k: unit_k[j, k])
+        for k in options:
+            if room[k] >= inflow[j] - 1e-9:
+                station_of[j] = k
+                room[k] -= inflow[j]
+                break
+        else:
+            return None
+    at_centre = np.bincount(
+        centre_of[list(s_set)],
+        weights=p.stations.capacity_t_per_day[list(s_set)] - room[list(s_set)],
+        minlength=len(p.centres),
+    )
+    if np.any(at_centre > p.centres.capacity_t_per_day + 1e-9):
+        return None
+    return point_of, station_of, centre_of
