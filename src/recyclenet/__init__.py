@@ -1,0 +1,34 @@
+"""RecycleNet: plan and run three-tier recycling networks.
+
+Siting (OR-Tools MIP) of sorting centres, transfer stations and collection points
+together; truck-as-depot weekly timetables and daily routes (OR-Tools routing); maps and
+GIS outputs.
+"""
+
+from recyclenet.config import Scenario, load_scenario
+from recyclenet.errors import (
+    ConfigError,
+    InfeasibleError,
+    InputError,
+    InputProblem,
+    RecycleNetError,
+    RecycleNetWarning,
+    SolverError,
+)
+from recyclenet.pipeline import ScenarioResult, run_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "InfeasibleError",
+    "InputError",
+    "InputProblem",
+    "RecycleNetError",
+    "RecycleNetWarning",
+    "Scenario",
+    "ScenarioResult",
+    "SolverError",
+    "load_scenario",
+    "run_scenario",
+]

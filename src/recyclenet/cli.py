@@ -1,0 +1,167 @@
+"""The ``recyclenet`` command: a thin shell over :mod:`recyclenet.pipeline` and the writers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from recyclenet.config import Scenario, load_scenario
+from recyclenet.errors import RecycleNetError
+
+DEFAULT_SCENARIO = Path("scenarios") / "cuiping-2027.yaml"
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="RecycleNet: plan three-tier recycling networks and truck-as-depot collection. "
+    "规划三级再生资源回收网络与“以车代库”收运路线。",
+)
+err = Console(stderr=True)
+out = Console()
+
+STEP_LABELS = {
+    "inputs": "读取与校验输入 / reading inputs",
+    "siting": "三级选址 / siting three tiers",
+    "routing": "每周收运路线 / weekly routes",
+    "writing": "写出结果 / writing outputs",
+}
+
+
+def default_scenario() -> Path:
+    """The embedded Cuiping scenario: ./scenarios/ first, then the source checkout's."""
+    here = DEFAULT_SCENARIO
+    if here.is_file():
+        return here
+    checkout = Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
+    if checkout.is_file():
+        return checkout
+    raise RecycleNetError(
+        f"the default scenario {DEFAULT_SCENARIO} was not found in {Path.cwd()}; run from the "
+        "RecycleNet checkout or name a scenario file: recyclenet run path/to/scenario.yaml"
+    )
+
+
+def _fail(error: Exception) -> None:
+    err.print(f"[bold red]错误 / error:[/] {error}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _load(path: Path | None) -> Scenario:
+    return load_scenario(path if path is not None else default_scenario())
+
+
+@app.command()
+def validate(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="scenario YAML (default: Cuiping)")
+    ] = None,
+) -> None:
+    """Check a scenario and its tables without solving. 只校验，不求解。"""
+    from recyclenet.demand import settlement_demand
+    from recyclenet.inputs import load_inputs
+    from recyclenet.siting import SitingProblem
+
+    try:
+        sc = _load(scenario)
+        inputs = load_inputs(sc)
+        demand = settlement_demand(inputs.settlements, sc.demand)
+        SitingProblem.from_inputs(inputs, demand, sc)
+    except RecycleNetError as exc:
+        _fail(exc)
+    out.print(
+        f"[green]OK[/] {sc.name}: {len(inputs.settlements)} settlements, "
+        f"{len(inputs.candidates)} candidate sites, {len(inputs.fleet)} vehicle types, "
+        f"{demand['demand_kg_per_day'].sum() / 1000:.1f} t/day expected."
+    )
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="scenario YAML (default: Cuiping)")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="output folder (default: out/<scenario name>)")
+    ] = None,
+    time_limit_s: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit-s", min=1.0, help="total solver time: half siting, half routing"
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="zh or en (default: scenario's)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress display")] = False,
+) -> None:
+    """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
+    from recyclenet.outputs import write_outputs
+    from recyclenet.pipeline import run_scenario
+
+    if lang not in (None, "zh", "en"):
+        _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
+    try:
+        sc = _load(scenario)
+        if time_limit_s is not None:
+            sc = sc.with_time_limit(time_limit_s)
+        target = out_dir if out_dir is not None else Path("out") / sc.name
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+            transient=False,
+        ) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(step: str, done: float, total: float) -> None:
+                if step not in tasks:
+                    tasks[step] = bar.add_task(STEP_LABELS.get(step, step), total=max(total, 1))
+                bar.update(tasks[step], completed=done, total=max(total, 1))
+                for other, task_id in tasks.items():
+                    if other != step:
+                        bar.update(task_id, completed=bar.tasks[task_id].total)
+
+            result = run_scenario(sc, progress=progress)
+            progress("writing", 0, 1)
+            paths = write_outputs(result, target, lang=lang)
+            progress("writing", 1, 1)
+    except RecycleNetError as exc:
+        _fail(exc)
+    k = result.kpis
+    out.print(f"[bold]{sc.title or sc.name}[/]")
+    out.print(result.siting.summary())
+    out.print(
+        f"facilities 设施: {k['facilities']}; trucks 车辆: {k['trucks']['collection_total']} "
+        f"collection + {k['trucks']['haul_total']} haul; "
+        f"vehicle-km/week 车公里/周: {k['vehicle_km_per_week']['total']:,.0f}; "
+        f"points on timetable 时刻表覆盖: {k['routing']['points_on_timetable']}/"
+        f"{k['routing']['points_open']}"
+    )
+    if k["routing"]["dropped_stops"]:
+        out.print(
+            f"[yellow]warning:[/] {len(k['routing']['dropped_stops'])} stops could not be served "
+            "by the trucks available; raise routing.max_trucks_per_station or lengthen the shift."
+        )
+    out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

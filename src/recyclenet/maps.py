@@ -1,0 +1,233 @@
+"""Folium maps of a run: three tiers, catchments, and each day's routes as a layer."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import folium
+import pandas as pd
+from branca.element import Element
+
+if TYPE_CHECKING:
+    from recyclenet.pipeline import ScenarioResult
+
+TIER_STYLE = {
+    # tier: (colour, radius px, label zh, label en)
+    "settlement": ("#7f7f7f", 3, "村/社区", "settlement"),
+    "collection_point": ("#2ca02c", 6, "村级回收点", "collection point"),
+    "transfer_station": ("#1f77b4", 11, "镇级中转站", "transfer station"),
+    "sorting_centre": ("#d62728", 16, "区级分拣中心", "sorting centre"),
+}
+ROUTE_COLOURS = (
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#9a6324",
+    "#000075",
+    "#808000",
+)
+DAY_LABELS = {
+    "mon": ("周一", "Mon"),
+    "tue": ("周二", "Tue"),
+    "wed": ("周三", "Wed"),
+    "thu": ("周四", "Thu"),
+    "fri": ("周五", "Fri"),
+    "sat": ("周六", "Sat"),
+    "sun": ("周日", "Sun"),
+}
+
+
+def day_label(day: str, lang: str) -> str:
+    """Weekday label in the chosen language."""
+    zh, en = DAY_LABELS[day]
+    return zh if lang == "zh" else en
+
+
+def _legend(lang: str) -> str:
+    rows = []
+    for colour, radius, zh, en in TIER_STYLE.values():
+        size = max(8, radius * 2 // 1)
+        rows.append(
+            f'<div><span style="display:inline-block;width:{size}px;height:{size}px;'
+            f'border-radius:50%;background:{colour};margin-right:6px;vertical-align:middle">'
+            f"</span>{zh if lang == 'zh' else en}</div>"
+        )
+    title = "图例" if lang == "zh" else "Legend"
+    return (
+        '<div id="recyclenet-legend" style="position:fixed;bottom:24px;left:24px;z-index:9999;'
+        "background:white;padding:8px 12px;border:1px solid #999;border-radius:4px;"
+        f'font-size:13px;line-height:1.6"><b>{title}</b>{"".join(rows)}'
+        f'<div><span style="display:inline-block;width:18px;border-top:3px solid #e6194b;'
+        f'margin-right:6px;vertical-align:middle"></span>{"车辆路线" if lang == "zh" else "truck route"}'
+        "</div></div>"
+    )
+
+
+def build_map(result: ScenarioResult, *, lang: str = "zh") -> folium.Map:
+    """The run's map: tiers with distinct symbols, assignment lines, routes per day.
+
+    Layers: settlements, assignment lines, collection points, transfer stations, the
+    sorting centre, and one route layer per working day (the first shown), with a layer
+    switcher, a scale bar and a legend. Popups give names, population, kg per day and visit
+    times.
+    """
+    zh = lang == "zh"
+    st = result.inputs.settlements
+    sites = result.sites
+    bounds = [
+        [float(st["lat"].min()), float(st["lon"].min())],
+        [float(st["lat"].max()), float(st["lon"].max())],
+    ]
+    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
+    fmap.fit_bounds(bounds)
+
+    timetable = result.week.timetable()
+    slots: dict[str, list[str]] = {}
+    for _, row in timetable.iterrows():
+        slots.setdefault(row["point_id"], []).append(
+            f"{day_label(row['day'], lang)} {row['arrival']}–{row['departure']}"
+        )
+
+    demand = result.demand.set_index("settlement_id")
+    assign = result.siting.assignments().set_index("settlement_id")
+    pos = sites.set_index("site_id")
+
+    g_settle = folium.FeatureGroup(name="村/社区" if zh else "Settlements")
+    g_assign = folium.FeatureGroup(name="服务关系" if zh else "Assignments")
+    for _, s in st.iterrows():
+        sid = s["settlement_id"]
+        kg = float(demand.loc[sid, "demand_kg_per_day"])
+        pid = assign.loc[sid, "point_id"]
+        popup = (
+            f"<b>{html.escape(s['name'])}</b><br>{html.escape(s['township'])}<br>"
+            f"{'人口' if zh else 'population'}: {int(s['population']):,}<br>"
+            f"{'可回收物' if zh else 'recyclables'}: {kg:,.0f} kg/{'日' if zh else 'day'}<br>"
+            f"{'回收点' if zh else 'point'}: {html.escape(str(pos.loc[pid, 'name']))} "
+            f"({float(assign.loc[sid, 'access_km']):.1f} km)"
+        )
+        colour, radius, _, _ = TIER_STYLE["settlement"]
+        folium.CircleMarker(
+            [s["lat"], s["lon"]],
+            radius=radius,
+            color=colour,
+            fill=True,
+            fill_opacity=0.8,
+            weight=1,
+            popup=folium.Popup(popup, max_width=300),
+            tooltip=s["name"],
+        ).add_to(g_settle)
+        folium.PolyLine(
+            [[s["lat"], s["lon"]], [pos.loc[pid, "lat"], pos.loc[pid, "lon"]]],
+            color="#999999",
+            weight=1,
+            opacity=0.7,
+        ).add_to(g_assign)
+    for _, f in sites[sites["tier"] != "sorting_centre"].iterrows():
+        parent = pos.loc[f["parent_site_id"]]
+        folium.PolyLine(
+            [[f["lat"], f["lon"]], [parent["lat"], parent["lon"]]],
+            color=TIER_STYLE[f["tier"]][0],
+            weight=1.5 if f["tier"] == "collection_point" else 3,
+            opacity=0.6,
+            dash_array="4 4",
+        ).add_to(g_assign)
+    g_settle.add_to(fmap)
+    g_assign.add_to(fmap)
+
+    tier_names = {
+        "collection_point": "回收点" if zh else "Collection points",
+        "transfer_station": "中转站" if zh else "Transfer stations",
+        "sorting_centre": "分拣中心" if zh else "Sorting centre",
+    }
+    for tier, label in tier_names.items():
+        group = folium.FeatureGroup(name=label)
+        colour, radius, tier_zh, tier_en = TIER_STYLE[tier]
+        for _, f in sites[sites["tier"] == tier].iterrows():
+            visit_text = "<br>".join(slots.get(f["site_id"], []))
+            popup = (
+                f"<b>{html.escape(str(f['name']))}</b> ({tier_zh if zh else tier_en})<br>"
+                f"{'吞吐量' if zh else 'throughput'}: {f['kg_per_day'] / 1000:,.2f} t/"
+                f"{'日' if zh else 'day'}"
+            )
+            if visit_text:
+                popup += f"<br><b>{'收运时间' if zh else 'visit times'}</b><br>{visit_text}"
+            folium.CircleMarker(
+                [f["lat"], f["lon"]],
+                radius=radius,
+                color="black",
+                weight=1,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=0.95,
+                popup=folium.Popup(popup, max_width=320),
+                tooltip=str(f["name"]),
+            ).add_to(group)
+        group.add_to(fmap)
+
+    events = result.week.events()
+    names = sites.set_index("site_id")["name"]
+    for d, day in enumerate(result.week.working_days):
+        group = folium.FeatureGroup(
+            name=("路线 " if zh else "Routes ") + day_label(day, lang), show=(d == 0)
+        )
+        if not events.empty:
+            today = events[events["day"] == day]
+            for n, ((base, truck), route) in enumerate(today.groupby(["base_id", "truck"])):
+                colour = ROUTE_COLOURS[n % len(ROUTE_COLOURS)]
+                coords = [[pos.loc[s, "lat"], pos.loc[s, "lon"]] for s in route["site_id"]]
+                label = f"{names.get(base, base)} {'车' if zh else 'truck'} {truck}"
+                folium.PolyLine(coords, color=colour, weight=3, opacity=0.85, tooltip=label).add_to(
+                    group
+                )
+                order = 0
+                for _, e in route[route["kind"] == "stop"].iterrows():
+                    order += 1
+                    folium.Marker(
+                        [pos.loc[e["site_id"], "lat"], pos.loc[e["site_id"], "lon"]],
+                        icon=folium.DivIcon(
+                            html=f'<div class="stop-order" style="font-size:10px;color:white;'
+                            f"background:{colour};border-radius:8px;width:16px;height:16px;"
+                            f'text-align:center;line-height:16px">{order}</div>',
+                            icon_size=(16, 16),
+                            icon_anchor=(8, 8),
+                        ),
+                        tooltip=f"{label} #{order} {names.get(e['site_id'], '')} "
+                        f"{e['arrival_min'] // 60:02.0f}:{e['arrival_min'] % 60:02.0f}",
+                    ).add_to(group)
+        group.add_to(fmap)
+
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().html.add_child(Element(_legend(lang)))
+    title = html.escape(result.scenario.title or result.scenario.name)
+    fmap.get_root().header.add_child(Element(f"<title>{title}</title>"))
+    return fmap
+
+
+def route_lines(result: ScenarioResult) -> pd.DataFrame:
+    """One row per truck trip with its coordinates (for the GeoPackage)."""
+    events = result.week.events()
+    pos = result.sites.set_index("site_id")
+    rows = []
+    if events.empty:
+        return pd.DataFrame(rows)
+    for (base, day, truck), route in events.groupby(["base_id", "day", "truck"], sort=False):
+        coords = [(float(pos.loc[s, "lon"]), float(pos.loc[s, "lat"])) for s in route["site_id"]]
+        rows.append(
+            {
+                "station_id": base,
+                "day": day,
+                "truck": f"{base}-{truck}",
+                "stops": int((route["kind"] == "stop").sum()),
+                "trips": int(route["trip"].max()),
+                "distance_km": float(route["distance_km"].sum()),
+                "start": float(route["departure_min"].iloc[0]),
+                "end": float(route["departure_min"].iloc[-1]),
+                "coords": coords,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,223 @@
+"""Write a run's outputs; every file goes to a temporary name first and is then renamed.
+
+Files: ``kpis.json``, ``network.gpkg`` (layers settlements, collection_points,
+transfer_stations, sorting_centre, assignments, routes), ``map.html``,
+``timetable.csv``, ``routes.csv`` and ``scenario.resolved.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString
+
+from recyclenet.config import min_to_hhmm
+from recyclenet.io import write_csv, write_text, write_with
+from recyclenet.maps import build_map, route_lines
+
+if TYPE_CHECKING:
+    from recyclenet.pipeline import ScenarioResult
+
+OUTPUT_FILES = (
+    "kpis.json",
+    "network.gpkg",
+    "map.html",
+    "timetable.csv",
+    "routes.csv",
+    "scenario.resolved.yaml",
+)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def timetable_table(result: ScenarioResult) -> pd.DataFrame:
+    """The published timetable with names: point, township, day, arrival, departure, truck."""
+    tt = result.week.timetable()
+    if tt.empty:
+        return tt
+    sites = result.sites.set_index("site_id")
+    cand = result.inputs.candidates.set_index("site_id")
+    st = result.inputs.settlements.set_index("settlement_id")
+    township = {
+        sid: st.loc[cand.loc[sid, "settlement_id"], "township"]
+        if cand.loc[sid, "settlement_id"] in st.index
+        else ""
+        for sid in tt["point_id"].unique()
+    }
+    return pd.DataFrame(
+        {
+            "point_id": tt["point_id"],
+            "point": tt["point_id"].map(sites["name"]),
+            "township": tt["point_id"].map(township),
+            "day": tt["day"],
+            "arrival": tt["arrival"],
+            "departure": tt["departure"],
+            "truck": tt["truck"],
+            "trip": tt["trip"],
+            "station": tt["station_id"].map(sites["name"]),
+            "expected_kg": tt["collected_kg"].round(1),
+            "expected_m3": tt["collected_m3"].round(2),
+        }
+    )
+
+
+def routes_table(result: ScenarioResult) -> pd.DataFrame:
+    """Every event of every collection truck, then the hauls to the centre.
+
+    Columns: ``route_type`` (collection | haul), ``station_id``, ``day``, ``truck``,
+    ``trip``, ``seq``, ``kind`` (start | stop | unload | end | haul), ``site_id``,
+    ``site``, ``arrival``, ``departure``, ``load_kg``, ``load_m3``, ``distance_km``.
+    """
+    ev = result.week.events()
+    names = result.sites.set_index("site_id")["name"]
+    frames = []
+    if not ev.empty:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "route_type": "collection",
+                    "station_id": ev["base_id"],
+                    "day": ev["day"],
+                    "truck": ev["base_id"] + "-" + ev["truck"].astype(str),
+                    "trip": ev["trip"],
+                    "seq": ev["seq"],
+                    "kind": ev["kind"],
+                    "site_id": ev["site_id"],
+                    "site": ev["site_id"].map(names),
+                    "arrival": ev["arrival_min"].map(min_to_hhmm),
+                    "departure": ev["departure_min"].map(min_to_hhmm),
+                    "load_kg": ev["load_kg"].round(1),
+                    "load_m3": ev["load_m3"].round(2),
+                    "distance_km": ev["distance_km"].round(2),
+                }
+            )
+        )
+    days = result.week.working_days
+    haul_rows = []
+    for _, h in result.week.haul.iterrows():
+        for trip in range(int(h["trips_per_week"])):
+            haul_rows.append(
+                {
+                    "route_type": "haul",
+                    "station_id": h["station_id"],
+                    "day": days[trip % len(days)],
+                    "truck": f"H-{h['station_id']}",
+                    "trip": trip // len(days) + 1,
+                    "seq": 0,
+                    "kind": "haul",
+                    "site_id": h["centre_id"],
+                    "site": names.get(h["centre_id"], h["centre_id"]),
+                    "arrival": "",
+                    "departure": "",
+                    "load_kg": round(h["kg_per_week"] / max(1, h["trips_per_week"]), 1),
+                    "load_m3": float("nan"),
+                    "distance_km": round(h["km_per_trip"], 2),
+                }
+            )
+    if haul_rows:
+        frames.append(pd.DataFrame(haul_rows))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
+    """The GeoPackage layers, WGS-84."""
+    crs = "EPSG:4326"
+    st = result.inputs.settlements.copy()
+    assign = result.siting.assignments()
+    st["demand_kg_per_day"] = result.demand["demand_kg_per_day"].to_numpy()
+    st["demand_m3_per_day"] = result.demand["demand_m3_per_day"].to_numpy()
+    st["point_id"] = assign["point_id"].to_numpy()
+    st["access_km"] = assign["access_km"].to_numpy()
+    sites = result.sites.drop(columns=["site_idx"])
+    visits = result.week.visits
+    days = result.week.working_days
+    pts = sites[sites["tier"] == "collection_point"].copy()
+    pts["visits_per_week"] = [
+        visits[s].frequency_per_week if s in visits else 0 for s in pts["site_id"]
+    ]
+    pts["visit_days"] = [
+        ",".join(days[d] for d in visits[s].day_idx) if s in visits else "" for s in pts["site_id"]
+    ]
+    pos = result.sites.set_index("site_id")
+    lines = []
+    for _, row in st.iterrows():
+        p = pos.loc[row["point_id"]]
+        lines.append(
+            {
+                "level": "settlement_to_point",
+                "from_id": row["settlement_id"],
+                "to_id": row["point_id"],
+                "distance_km": row["access_km"],
+                "geometry": LineString([(row["lon"], row["lat"]), (p["lon"], p["lat"])]),
+            }
+        )
+    for _, f in result.sites[result.sites["tier"] != "sorting_centre"].iterrows():
+        p = pos.loc[f["parent_site_id"]]
+        level = "point_to_station" if f["tier"] == "collection_point" else "station_to_centre"
+        lines.append(
+            {
+                "level": level,
+                "from_id": f["site_id"],
+                "to_id": f["parent_site_id"],
+                "distance_km": float("nan"),
+                "geometry": LineString([(f["lon"], f["lat"]), (p["lon"], p["lat"])]),
+            }
+        )
+    routes = route_lines(result)
+    if not routes.empty:
+        routes["start"] = routes["start"].map(min_to_hhmm)
+        routes["end"] = routes["end"].map(min_to_hhmm)
+        routes["geometry"] = [LineString(c) for c in routes.pop("coords")]
+    else:
+        routes = pd.DataFrame({"geometry": []})
+    return {
+        "settlements": gpd.GeoDataFrame(st, geometry="geometry", crs=crs),
+        "collection_points": gpd.GeoDataFrame(pts, geometry="geometry", crs=crs),
+        "transfer_stations": gpd.GeoDataFrame(
+            sites[sites["tier"] == "transfer_station"], geometry="geometry", crs=crs
+        ),
+        "sorting_centre": gpd.GeoDataFrame(
+            sites[sites["tier"] == "sorting_centre"], geometry="geometry", crs=crs
+        ),
+        "assignments": gpd.GeoDataFrame(lines, geometry="geometry", crs=crs),
+        "routes": gpd.GeoDataFrame(routes, geometry="geometry", crs=crs),
+    }
+
+
+def _write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    for name, layer in layers.items():
+        layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def write_outputs(
+    result: ScenarioResult, out_dir: str | Path, *, lang: str | None = None
+) -> list[Path]:
+    """Write every output of a run into ``out_dir``; return the paths written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lang = lang or result.scenario.language
+    written = [
+        write_text(
+            out / "kpis.json",
+            json.dumps(_clean(result.kpis), ensure_ascii=False, indent=2, default=str) + "\n",
+        ),
+        write_with(out / "network.gpkg", lambda tmp: _write_gpkg(tmp, network_layers(result))),
+        write_with(out / "map.html", lambda tmp: build_map(result, lang=lang).save(str(tmp))),
+        write_csv(out / "timetable.csv", timetable_table(result)),
+        write_csv(out / "routes.csv", routes_table(result)),
+        write_text(out / "scenario.resolved.yaml", result.scenario.to_yaml()),
+    ]
+    return written
