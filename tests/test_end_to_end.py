@@ -1,0 +1,95 @@
+"""End to end on a reduced Cuiping scenario: CLI in, every output out."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import yaml
+from typer.testing import CliRunner
+
+from recyclenet.cli import app
+from recyclenet.config import load_scenario
+from recyclenet.outputs import OUTPUT_FILES
+from recyclenet.routing import check_day
+
+from .conftest import write_small_scenario
+
+runner = CliRunner()
+
+
+def test_run_writes_every_output(tmp_path):
+    """`recyclenet run` on two townships writes all outputs, consistent with each other."""
+    scenario = write_small_scenario(tmp_path / "in")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--quiet", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    for name in OUTPUT_FILES:
+        assert (out / name).is_file(), name
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left"
+
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["facilities"] == {"collection_point": 8, "transfer_station": 2, "sorting_centre": 1}
+    assert kpis["siting"]["status"] in ("optimal", "feasible")
+    assert kpis["siting"]["gap"] is not None
+    assert kpis["population_share_within_access"] == 1.0
+    assert kpis["access_km"]["max"] <= 5.0 + 1e-9
+    assert kpis["routing"]["points_on_timetable"] == 8 and not kpis["routing"]["dropped_stops"]
+
+    layers = {name for name, _ in pyogrio.list_layers(out / "network.gpkg")}
+    assert layers == {"settlements", "collection_points", "transfer_stations", "sorting_centre",
+                      "assignments", "routes"}
+    points = gpd.read_file(out / "network.gpkg", layer="collection_points")
+    assert len(points) == 8 and points.crs.to_epsg() == 4326
+    routes = gpd.read_file(out / "network.gpkg", layer="routes")
+    assert (routes.geometry.geom_type == "LineString").all()
+
+    timetable = pd.read_csv(out / "timetable.csv", encoding="utf-8-sig")
+    assert list(timetable.columns[:6]) == ["point_id", "point", "township", "day", "arrival", "departure"]
+    assert set(timetable["point_id"]) == set(points["site_id"])
+    assert (timetable["arrival"] < timetable["departure"]).all()
+    weekly = points.set_index("site_id")["visits_per_week"]
+    visits = timetable.groupby("point_id")["day"].nunique()
+    assert (visits == weekly.loc[visits.index]).all()
+
+    resolved = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    assert resolved["siting"]["counts"]["collection_point"] == 8
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "leaflet" in html.lower() and "Legend" in html
+
+
+def test_pipeline_routes_pass_the_checker(tmp_path):
+    """Every day's routes in a real run recompute without any violation."""
+    from recyclenet.pipeline import run_scenario
+
+    sc = load_scenario(write_small_scenario(tmp_path / "in"))
+    result = run_scenario(sc)
+    assert result.week.days
+    for d in result.week.days:
+        assert check_day(d) == []
+
+
+def test_validate_ok_and_bad_input_is_one_paragraph(tmp_path):
+    """`validate` succeeds on good input; a bad value exits 2 with file/row/column, no traceback."""
+    scenario = write_small_scenario(tmp_path / "in")
+    ok = runner.invoke(app, ["validate", str(scenario)])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    st = pd.read_csv(scenario.parent / "settlements.csv", dtype=str)
+    st.loc[0, "lat"] = "north"
+    st.to_csv(scenario.parent / "settlements.csv", index=False)
+    bad = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "o"), "--quiet"])
+    assert bad.exit_code == 2
+    assert "Traceback" not in bad.output
+    text = " ".join(bad.output.split())
+    assert "settlements.csv" in text and "row 1" in text and "'lat'" in text and "'north'" in text
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_unknown_yaml_key_exits_nonzero(tmp_path):
+    """An unknown key in the scenario file stops the CLI with the key path."""
+    scenario = write_small_scenario(tmp_path / "in", overrides={"routing.shift_lenght": 8})
+    result = runner.invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 2
+    assert "routing.shift_lenght" in " ".join(result.output.split())

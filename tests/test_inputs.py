@@ -1,0 +1,122 @@
+"""Bad input stops the run before solving, naming file, row, column and value."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recyclenet.config import load_scenario
+from recyclenet.demand import settlement_demand
+from recyclenet.errors import InputError
+from recyclenet.inputs import load_inputs
+from recyclenet.siting import SitingProblem
+
+from .conftest import write_small_scenario
+
+
+def _problem(path):
+    sc = load_scenario(path)
+    inputs = load_inputs(sc)
+    return SitingProblem.from_inputs(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
+
+
+def _edit(path, table, fn):
+    file = path.parent / table
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    frame = fn(frame)
+    frame.to_csv(file, index=False)
+    return file
+
+
+def test_valid_small_scenario_builds(small_scenario):
+    """The reduced scenario passes every check."""
+    problem = _problem(small_scenario)
+    assert problem.num_settlements > 10
+
+
+def test_misspelt_column_suggests_the_right_name(small_scenario):
+    """A renamed column is reported as missing with a rename hint."""
+    _edit(small_scenario, "settlements.csv", lambda f: f.rename(columns={"population": "popluation"}))
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    text = str(exc.value)
+    assert "settlements.csv" in text and "'population' is missing" in text
+    assert "rename column 'popluation' to 'population'" in text
+
+
+def test_duplicate_ids_name_both_rows(small_scenario):
+    """A repeated settlement_id points to the row that used it first."""
+    def dup(f):
+        f.loc[3, "settlement_id"] = f.loc[0, "settlement_id"]
+        return f
+    _edit(small_scenario, "settlements.csv", dup)
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    problem = exc.value.problems[0]
+    assert problem.row == 4 and problem.column == "settlement_id"
+    assert "already used in row 1" in problem.message
+
+
+def test_non_numeric_and_out_of_range_coordinates(small_scenario):
+    """Every bad coordinate is listed with its row and value."""
+    def bad(f):
+        f.loc[1, "lon"] = "104,8"
+        f.loc[2, "lat"] = "128.7"
+        return f
+    _edit(small_scenario, "settlements.csv", bad)
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    found = {(p.row, p.column, p.value) for p in exc.value.problems}
+    assert (2, "lon", "104,8") in found and (3, "lat", "128.7") in found
+    assert "row 2 (line 3), column 'lon', value '104,8'" in str(exc.value)
+
+
+def test_negative_population(small_scenario):
+    """Negative population is out of range."""
+    _edit(small_scenario, "settlements.csv", lambda f: f.assign(population=f["population"].where(f.index != 5, "-12")))
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    (p,) = exc.value.problems
+    assert (p.row, p.column, p.value) == (6, "population", "-12")
+    assert "out of range" in p.message
+
+
+def test_unknown_choice_suggests_close_value(small_scenario):
+    """A misspelt tier suggests the allowed value."""
+    _edit(small_scenario, "candidates.csv", lambda f: f.assign(tier=f["tier"].where(f.index != 0, "colection_point")))
+    with pytest.raises(InputError, match="did you mean 'collection_point'"):
+        _problem(small_scenario)
+
+
+def test_count_larger_than_candidates(tmp_path):
+    """Asking for more stations than candidates is refused with the numbers."""
+    path = write_small_scenario(tmp_path, counts=(8, 40, 1))
+    cand = pd.read_csv(path.parent / "candidates.csv")
+    n_stations = int((cand["tier"] == "transfer_station").sum())
+    with pytest.raises(InputError) as exc:
+        _problem(path)
+    text = str(exc.value)
+    assert "asks for 40 transfer_station" in text and f"only {n_stations} candidates" in text
+
+
+def test_settlement_out_of_reach_is_named(tmp_path):
+    """A village far from every candidate point is named with its distance and row."""
+    path = write_small_scenario(tmp_path)
+    st = pd.read_csv(path.parent / "settlements.csv", dtype=str)
+    name = st.loc[2, "name"]
+    sid = st.loc[2, "settlement_id"]
+    st.loc[2, "lon"] = "105.2"  # ~40 km east of its township
+    st.to_csv(path.parent / "settlements.csv", index=False)
+    _edit(path, "candidates.csv", lambda f: f[f["settlement_id"] != sid])
+    with pytest.raises(InputError) as exc:
+        _problem(path)
+    (p,) = exc.value.problems
+    assert p.row == 3 and name in p.message and "siting.max_access_km is 5 km" in p.message
+
+
+def test_unknown_vehicle_type(tmp_path):
+    """A routing vehicle missing from the fleet table is reported against the fleet file."""
+    path = write_small_scenario(tmp_path, overrides={"routing.collection_vehicle": "van"})
+    with pytest.raises(InputError) as exc:
+        _problem(path)
+    assert "fleet.csv" in str(exc.value) and "'van'" in str(exc.value)

@@ -1,0 +1,126 @@
+"""Daily routing on tiny days with known best routes, scheduling rules, and the checker."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from recyclenet.routing import (
+    DayProblem,
+    RoutingParams,
+    Vehicle,
+    assign_days,
+    check_day,
+    day_patterns,
+    solve_day,
+    visit_frequency,
+)
+
+TRUCK = Vehicle("truck", payload_kg=1000, volume_m3=10, speed_kmh=30, cost_cny_per_km=2,
+                fixed_cost_cny_per_day=100)
+
+
+def day(points_xy, load_kg, *, vehicles=1, shift=(480, 1020), unload=20, dwell=30, load_m3=None):
+    xy = np.vstack([[0.0, 0.0], np.asarray(points_xy, float)])
+    dist = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    n = len(points_xy)
+    return DayProblem(
+        base_id="B", day="mon", stop_ids=tuple(f"p{i}" for i in range(n)),
+        load_kg=np.asarray(load_kg, float),
+        load_m3=np.asarray(load_m3 if load_m3 is not None else np.full(n, 1.0), float),
+        dwell_min=np.full(n, float(dwell)), distance_km=dist, vehicle=TRUCK,
+        num_vehicles=vehicles, shift_start_min=shift[0], shift_end_min=shift[1], unload_min=unload,
+    )
+
+
+def tour_km(problem, order):
+    nodes = [0, *[i + 1 for i in order], 0]
+    return sum(problem.distance_km[a, b] for a, b in itertools.pairwise(nodes))
+
+
+def test_square_tour_is_optimal():
+    """Four stops on a 3 x 3 km square next to the base: the best tour is the perimeter."""
+    p = day([(0, 3), (3, 3), (3, 0), (1.5, 1.5)], [100, 100, 100, 100])
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    best = min(tour_km(p, perm) for perm in itertools.permutations(range(4)))
+    assert result.num_trucks == 1 and not result.dropped
+    assert abs(result.distance_km() - best) < 1e-6
+    assert check_day(result) == []
+
+
+def test_unload_trip_when_truck_is_full():
+    """Two 600 kg stops with a 1000 kg truck: one unload between them, 2 trips, 18 km."""
+    dist = [(3, 0), (6, 0)]
+    p = day(dist, [600, 600])
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    (route,) = result.routes
+    kinds = [e.kind for e in route]
+    assert kinds.count("unload") == 1 and kinds[-1] == "end"
+    assert abs(result.distance_km() - 18.0) < 1e-6  # 0-6-0 then 0-3-0
+    assert max(e.load_kg for e in route) == 600
+    assert check_day(result) == []
+
+
+def test_volume_also_limits_a_trip():
+    """Light but bulky loads (6 m3 each, 10 m3 truck) also force an unload."""
+    p = day([(3, 0), (6, 0)], [100, 100], load_m3=[6, 6])
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    assert [e.kind for e in result.routes[0]].count("unload") == 1
+    assert check_day(result) == []
+
+
+def test_short_shift_needs_a_second_truck():
+    """Two stops 15 km away on opposite sides, 2 h shift: one truck cannot do both."""
+    p = day([(15, 0), (-15, 0)], [100, 100], vehicles=2, shift=(480, 600), dwell=20, unload=5)
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    assert result.num_trucks == 2 and not result.dropped
+    assert check_day(result) == []
+
+
+def test_impossible_stop_is_dropped_and_reported():
+    """A stop 100 km away cannot be reached and back within a 2 h shift: it is dropped."""
+    p = day([(2, 0), (100, 0)], [100, 100], shift=(480, 600))
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    assert result.dropped == (1,)
+    assert check_day(result) == []
+
+
+def test_checker_catches_an_overload():
+    """The checker is not a rubber stamp: a doctored route with too much load is flagged."""
+    p = day([(3, 0), (6, 0)], [600, 600])
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    route = [e for e in result.routes[0] if e.kind != "unload"]
+    import dataclasses
+
+    bad = dataclasses.replace(result, routes=(tuple(route),))
+    assert any("overloaded" in m for m in check_day(bad))
+
+
+@pytest.mark.parametrize(
+    ("kg_day", "expected"),
+    [(10, (1, 1)), (200, (2, 1)), (700, (6, 1)), (2000, (6, 3))],
+)
+def test_visit_frequency(kg_day, expected):
+    """Fewest weekly visits whose loads fit a 900 kg usable truck; loads split beyond daily.
+
+    2000 kg/day is 14,000 kg a week: 2,333 kg a visit over 6 days, 3 loads of 900 kg.
+    """
+    got = visit_frequency(kg_day, 0.1, payload_kg=1000, volume_m3=100, max_fill=0.9, working_days=6)
+    assert got == expected
+
+
+def test_day_patterns_are_evenly_spaced():
+    """Two visits over six days are three days apart; six visits use every day."""
+    assert day_patterns(2, 6) == [(0, 3), (1, 4), (2, 5)]
+    assert day_patterns(6, 6) == [(0, 1, 2, 3, 4, 5)]
+    assert all(len(p) == 3 for p in day_patterns(3, 6))
+
+
+def test_assign_days_balances_workload():
+    """Twelve equal weekly points over six days: two per day."""
+    xy = np.random.default_rng(0).uniform(0, 10, (12, 2))
+    days = assign_days(np.full(12, 60.0), np.ones(12, dtype=np.int64), xy, 6)
+    counts = np.bincount([d for ds in days for d in ds], minlength=6)
+    assert counts.tolist() == [2] * 6

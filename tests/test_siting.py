@@ -1,0 +1,199 @@
+"""Three-tier siting on hand-checkable instances, and properties of any returned network."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recyclenet.siting import SitingParams, SitingProblem, solve
+from recyclenet.siting.heuristic import construct
+from recyclenet.siting.result import SitingResult
+
+
+def line_instance() -> SitingProblem:
+    """Four settlements on a line at km 0, 1, 10, 11, each also a candidate point.
+
+    Stations can be at km 0.5 or km 10.5, the centre at km 5 or km 20. One centre, one
+    station, two points, access limit 2 km: points must be one of {0, 1} and one of
+    {10, 11}. With equal demand 1 t/day and access cost 1, collection cost 1, haul 1 CNY/tkm,
+    the best network is points {1, 10} (access 1 + 1 km), either station (collection
+    0.5 + 10.5 ... symmetric), and centre at km 5 (haul 4.5 t-km... ) -- computed below by
+    brute force over every choice.
+    """
+    x = np.array([0.0, 1.0, 10.0, 11.0])
+    stations = np.array([0.5, 10.5])
+    centres = np.array([5.0, 20.0])
+    return SitingProblem.from_matrices(
+        demand_t_per_day=np.array([1.0, 1.0, 1.0, 1.0]),
+        access_km=np.abs(x[:, None] - x[None, :]),
+        collection_km=np.abs(x[:, None] - stations[None, :]),
+        haul_km=np.abs(stations[:, None] - centres[None, :]),
+        fixed_cost_cny_per_year=(np.full(4, 100.0), np.array([1000.0, 1000.0]), np.array([5000.0, 4000.0])),
+        capacity_t_per_day=(np.full(4, 10.0), np.full(2, 10.0), np.full(2, 10.0)),
+        counts=(2, 1, 1),
+        max_access_km=2.0,
+        cost_cny_per_tkm={"access": 1.0, "collection": 1.0, "haul": 1.0},
+    )
+
+
+def brute_force(p: SitingProblem) -> float:
+    """Optimal cost by enumerating every open set and cheapest feasible assignment."""
+    best = np.inf
+    reach = p.reach()
+    for pts in itertools.combinations(range(len(p.points)), p.points.count):
+        for sts in itertools.combinations(range(len(p.stations)), p.stations.count):
+            for cts in itertools.combinations(range(len(p.centres)), p.centres.count):
+                for st_of in itertools.product(sts, repeat=len(pts)):
+                    for ct_of in itertools.product(cts, repeat=len(sts)):
+                        centre_of = np.full(len(p.stations), -1)
+                        centre_of[list(sts)] = ct_of
+                        station_of = np.full(len(p.points), -1)
+                        station_of[list(pts)] = st_of
+                        if any(station_of[j] < 0 for j in pts):
+                            continue
+                        # settlements: each to a reachable open point; enumerate choices
+                        options = [[j for j in pts if reach[i, j]] for i in range(p.num_settlements)]
+                        if any(not o for o in options):
+                            continue
+                        for point_of in itertools.product(*options):
+                            r = SitingResult(p, "feasible", 0, 0, 0, 0, "bf",
+                                             np.array(point_of), station_of, centre_of)
+                            if set(r.open_idx("collection_point")) != set(pts):
+                                continue
+                            flows = r.throughput_t_per_day()
+                            if any(flows[t][r.open_idx(t)].max(initial=0) > p.tier(t).capacity_t_per_day.max() for t in flows):
+                                continue
+                            best = min(best, r.cost_split_cny()["total_cny"])
+    return best
+
+
+def test_line_instance_optimum_by_hand():
+    """On the line instance the optimum opens km 10 and one of km 0 / km 1, centre at 5 km.
+
+    By hand: fixed 2*100 + 1000 (station) + 5000 (centre at 5) = 6200; access 1 t * 1 km
+    twice = 2 t-km/day; station at 0.5: collection 2 t * 0.5 + 2 t * 9.5 = 20 t-km; haul
+    4 t * 4.5 = 18 t-km; total = 6200 + 365 * (2 + 20 + 18) = 20,800 CNY/yr. The station at
+    10.5 has the same collection (20) but haul 4 * 5.5 = 22; the centre at 20 km saves 1000
+    fixed but hauls 4 * 19.5 t-km.
+    """
+    p = line_instance()
+    result = solve(p, SitingParams(time_limit_s=10))
+    assert result.status == "optimal"
+    assert abs(result.objective_cny - 20_800) < 1e-3
+    assert abs(result.cost_split_cny()["total_cny"] - 20_800) < 1e-3
+    opened = set(result.open_idx("collection_point"))
+    assert 2 in opened and len(opened & {0, 1}) == 1
+    assert list(result.open_idx("transfer_station")) == [0]
+    assert list(result.open_idx("sorting_centre")) == [0]
+    assert result.gap <= 1e-4
+    assert abs(brute_force(p) - 20_800) < 1e-3
+
+
+def test_existing_site_stays_open():
+    """Marking the far station existing forces it open and raises the cost accordingly."""
+    p = line_instance()
+    forced = SitingProblem.from_matrices(
+        demand_t_per_day=p.demand_t_per_day, access_km=p.access_km,
+        collection_km=p.collection_km, haul_km=p.haul_km,
+        fixed_cost_cny_per_year=(p.points.fixed_cost_cny_per_year, p.stations.fixed_cost_cny_per_year,
+                                 p.centres.fixed_cost_cny_per_year),
+        capacity_t_per_day=(p.points.capacity_t_per_day, p.stations.capacity_t_per_day,
+                            p.centres.capacity_t_per_day),
+        counts=(2, 1, 1), max_access_km=2.0, cost_cny_per_tkm=dict(p.cost_cny_per_tkm),
+        existing=(np.zeros(4, bool), np.array([False, True]), np.zeros(2, bool)),
+    )
+    result = solve(forced, SitingParams(time_limit_s=10))
+    assert list(result.open_idx("transfer_station")) == [1]
+    # collection 20 t-km, haul 4 t * 5.5 = 22 t-km: 6200 + 365 * 44 = 22,260
+    assert abs(result.objective_cny - 22_260) < 1e-3
+
+
+def test_station_capacity_forces_split():
+    """With station capacity 2.5 t/day, two stations must share the 4 t/day."""
+    p = line_instance()
+    tight = SitingProblem.from_matrices(
+        demand_t_per_day=p.demand_t_per_day, access_km=p.access_km,
+        collection_km=p.collection_km, haul_km=p.haul_km,
+        fixed_cost_cny_per_year=(p.points.fixed_cost_cny_per_year, p.stations.fixed_cost_cny_per_year,
+                                 p.centres.fixed_cost_cny_per_year),
+        capacity_t_per_day=(p.points.capacity_t_per_day, np.full(2, 2.5), p.centres.capacity_t_per_day),
+        counts=(2, 2, 1), max_access_km=2.0, cost_cny_per_tkm=dict(p.cost_cny_per_tkm),
+    )
+    result = solve(tight, SitingParams(time_limit_s=10))
+    flows = result.throughput_t_per_day()["transfer_station"]
+    assert result.status == "optimal"
+    assert np.all(flows <= 2.5 + 1e-9) and np.isclose(flows.sum(), 4.0)
+    assert abs(result.objective_cny - brute_force(tight)) < 1e-3
+
+
+def check_network(result: SitingResult) -> list[str]:
+    """Every constraint of the model, recomputed from the returned network."""
+    p = result.problem
+    issues = []
+    for tier in ("collection_point", "transfer_station", "sorting_centre"):
+        opened = result.open_idx(tier)
+        if len(opened) != p.tier(tier).count:
+            issues.append(f"{tier}: {len(opened)} open, {p.tier(tier).count} asked")
+        if not set(np.flatnonzero(p.tier(tier).existing)) <= set(opened):
+            issues.append(f"{tier}: an existing site is closed")
+        flows = result.throughput_t_per_day()[tier]
+        if np.any(flows > p.tier(tier).capacity_t_per_day + 1e-6):
+            issues.append(f"{tier}: capacity exceeded")
+    if np.any(result.access_distance_km() > p.max_access_km + 1e-9):
+        issues.append("a settlement is beyond the access distance")
+    if not set(result.point_of_settlement) <= set(result.open_idx("collection_point")):
+        issues.append("a settlement uses a closed point")
+    if np.any(result.station_of_point[result.open_idx("collection_point")] < 0):
+        issues.append("an open point has no station")
+    if not set(result.station_of_point[result.station_of_point >= 0]) <= set(result.open_idx("transfer_station")):
+        issues.append("a point sends to a closed station")
+    return issues
+
+
+@st.composite
+def instances(draw):
+    n = draw(st.integers(4, 9))
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 10, size=(n, 2))
+    sxy = rng.uniform(0, 10, size=(3, 2))
+    cxy = rng.uniform(0, 10, size=(2, 2))
+    d = lambda a, b: np.linalg.norm(a[:, None] - b[None], axis=2)  # noqa: E731
+    n_points = draw(st.integers(1, n))
+    return SitingProblem.from_matrices(
+        demand_t_per_day=rng.uniform(0.1, 1.0, n),
+        access_km=d(xy, xy), collection_km=d(xy, sxy), haul_km=d(sxy, cxy),
+        fixed_cost_cny_per_year=(rng.uniform(0, 100, n), rng.uniform(0, 500, 3), rng.uniform(0, 900, 2)),
+        capacity_t_per_day=(np.full(n, 50.0), np.full(3, 50.0), np.full(2, 50.0)),
+        counts=(n_points, draw(st.integers(1, 3)), 1),
+        max_access_km=draw(st.floats(3.0, 15.0)),
+        cost_cny_per_tkm={"access": 1.0, "collection": 2.0, "haul": 0.5},
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_any_returned_network_satisfies_every_constraint(problem):
+    """Whatever the instance, a feasible result respects counts, reach, links and capacities,
+    and the objective the solver reports equals the cost recomputed from the network."""
+    result = solve(problem, SitingParams(time_limit_s=5))
+    if result.status == "infeasible":
+        assert construct(problem) is None
+        return
+    assert result.is_feasible()
+    assert check_network(result) == []
+    assert abs(result.objective_cny - result.cost_split_cny()["total_cny"]) < 1e-3 * max(1, result.objective_cny)
+    assert result.bound_cny <= result.objective_cny + 1e-6
+
+
+def test_heuristic_start_is_feasible_on_line_instance():
+    """The starting network satisfies the model and is no better than the optimum."""
+    p = line_instance()
+    net = construct(p)
+    assert net is not None
+    r = SitingResult(p, "feasible", 0, 0, 0, 0, "h", *net)
+    assert check_network(r) == []
+    assert r.cost_split_cny()["total_cny"] >= 20_800 - 1e-6
