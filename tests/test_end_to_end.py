@@ -24,7 +24,9 @@ def test_run_writes_every_output(tmp_path):
     """`recyclenet run` on two townships writes all outputs, consistent with each other."""
     scenario = write_small_scenario(tmp_path / "in")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--quiet", "--lang", "en"])
+    result = runner.invoke(
+        app, ["run", str(scenario), "--out", str(out), "--quiet", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     for name in OUTPUT_FILES:
         assert (out / name).is_file(), name
@@ -39,15 +41,28 @@ def test_run_writes_every_output(tmp_path):
     assert kpis["routing"]["points_on_timetable"] == 8 and not kpis["routing"]["dropped_stops"]
 
     layers = {name for name, _ in pyogrio.list_layers(out / "network.gpkg")}
-    assert layers == {"settlements", "collection_points", "transfer_stations", "sorting_centre",
-                      "assignments", "routes"}
+    assert layers == {
+        "settlements",
+        "collection_points",
+        "transfer_stations",
+        "sorting_centre",
+        "assignments",
+        "routes",
+    }
     points = gpd.read_file(out / "network.gpkg", layer="collection_points")
     assert len(points) == 8 and points.crs.to_epsg() == 4326
     routes = gpd.read_file(out / "network.gpkg", layer="routes")
     assert (routes.geometry.geom_type == "LineString").all()
 
     timetable = pd.read_csv(out / "timetable.csv", encoding="utf-8-sig")
-    assert list(timetable.columns[:6]) == ["point_id", "point", "township", "day", "arrival", "departure"]
+    assert list(timetable.columns[:6]) == [
+        "point_id",
+        "point",
+        "township",
+        "day",
+        "arrival",
+        "departure",
+    ]
     assert set(timetable["point_id"]) == set(points["site_id"])
     assert (timetable["arrival"] < timetable["departure"]).all()
     weekly = points.set_index("site_id")["visits_per_week"]

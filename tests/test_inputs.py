@@ -36,7 +36,9 @@ def test_valid_small_scenario_builds(small_scenario):
 
 def test_misspelt_column_suggests_the_right_name(small_scenario):
     """A renamed column is reported as missing with a rename hint."""
-    _edit(small_scenario, "settlements.csv", lambda f: f.rename(columns={"population": "popluation"}))
+    _edit(
+        small_scenario, "settlements.csv", lambda f: f.rename(columns={"population": "popluation"})
+    )
     with pytest.raises(InputError) as exc:
         _problem(small_scenario)
     text = str(exc.value)
@@ -46,9 +48,11 @@ def test_misspelt_column_suggests_the_right_name(small_scenario):
 
 def test_duplicate_ids_name_both_rows(small_scenario):
     """A repeated settlement_id points to the row that used it first."""
+
     def dup(f):
         f.loc[3, "settlement_id"] = f.loc[0, "settlement_id"]
         return f
+
     _edit(small_scenario, "settlements.csv", dup)
     with pytest.raises(InputError) as exc:
         _problem(small_scenario)
@@ -59,10 +63,12 @@ def test_duplicate_ids_name_both_rows(small_scenario):
 
 def test_non_numeric_and_out_of_range_coordinates(small_scenario):
     """Every bad coordinate is listed with its row and value."""
+
     def bad(f):
         f.loc[1, "lon"] = "104,8"
         f.loc[2, "lat"] = "128.7"
         return f
+
     _edit(small_scenario, "settlements.csv", bad)
     with pytest.raises(InputError) as exc:
         _problem(small_scenario)
@@ -73,7 +79,11 @@ def test_non_numeric_and_out_of_range_coordinates(small_scenario):
 
 def test_negative_population(small_scenario):
     """Negative population is out of range."""
-    _edit(small_scenario, "settlements.csv", lambda f: f.assign(population=f["population"].where(f.index != 5, "-12")))
+    _edit(
+        small_scenario,
+        "settlements.csv",
+        lambda f: f.assign(population=f["population"].where(f.index != 5, "-12")),
+    )
     with pytest.raises(InputError) as exc:
         _problem(small_scenario)
     (p,) = exc.value.problems
@@ -83,7 +93,11 @@ def test_negative_population(small_scenario):
 
 def test_unknown_choice_suggests_close_value(small_scenario):
     """A misspelt tier suggests the allowed value."""
-    _edit(small_scenario, "candidates.csv", lambda f: f.assign(tier=f["tier"].where(f.index != 0, "colection_point")))
+    _edit(
+        small_scenario,
+        "candidates.csv",
+        lambda f: f.assign(tier=f["tier"].where(f.index != 0, "colection_point")),
+    )
     with pytest.raises(InputError, match="did you mean 'collection_point'"):
         _problem(small_scenario)
 

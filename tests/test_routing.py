@@ -18,8 +18,14 @@ from recyclenet.routing import (
     visit_frequency,
 )
 
-TRUCK = Vehicle("truck", payload_kg=1000, volume_m3=10, speed_kmh=30, cost_cny_per_km=2,
-                fixed_cost_cny_per_day=100)
+TRUCK = Vehicle(
+    "truck",
+    payload_kg=1000,
+    volume_m3=10,
+    speed_kmh=30,
+    cost_cny_per_km=2,
+    fixed_cost_cny_per_day=100,
+)
 
 
 def day(points_xy, load_kg, *, vehicles=1, shift=(480, 1020), unload=20, dwell=30, load_m3=None):
@@ -27,11 +33,18 @@ def day(points_xy, load_kg, *, vehicles=1, shift=(480, 1020), unload=20, dwell=3
     dist = np.linalg.norm(xy[:, None] - xy[None], axis=2)
     n = len(points_xy)
     return DayProblem(
-        base_id="B", day="mon", stop_ids=tuple(f"p{i}" for i in range(n)),
+        base_id="B",
+        day="mon",
+        stop_ids=tuple(f"p{i}" for i in range(n)),
         load_kg=np.asarray(load_kg, float),
         load_m3=np.asarray(load_m3 if load_m3 is not None else np.full(n, 1.0), float),
-        dwell_min=np.full(n, float(dwell)), distance_km=dist, vehicle=TRUCK,
-        num_vehicles=vehicles, shift_start_min=shift[0], shift_end_min=shift[1], unload_min=unload,
+        dwell_min=np.full(n, float(dwell)),
+        distance_km=dist,
+        vehicle=TRUCK,
+        num_vehicles=vehicles,
+        shift_start_min=shift[0],
+        shift_end_min=shift[1],
+        unload_min=unload,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +14,9 @@ from recyclenet.siting.heuristic import construct
 from recyclenet.siting.result import SitingResult
 
 
-def line_instance() -> SitingProblem:
+def line_instance(
+    *, station_capacity: float = 10.0, counts=(2, 1, 1), existing=None
+) -> SitingProblem:
     """Four settlements on a line at km 0, 1, 10, 11, each also a candidate point.
 
     Stations can be at km 0.5 or km 10.5, the centre at km 5 or km 20. One centre, one
@@ -31,11 +34,16 @@ def line_instance() -> SitingProblem:
         access_km=np.abs(x[:, None] - x[None, :]),
         collection_km=np.abs(x[:, None] - stations[None, :]),
         haul_km=np.abs(stations[:, None] - centres[None, :]),
-        fixed_cost_cny_per_year=(np.full(4, 100.0), np.array([1000.0, 1000.0]), np.array([5000.0, 4000.0])),
-        capacity_t_per_day=(np.full(4, 10.0), np.full(2, 10.0), np.full(2, 10.0)),
-        counts=(2, 1, 1),
+        fixed_cost_cny_per_year=(
+            np.full(4, 100.0),
+            np.array([1000.0, 1000.0]),
+            np.array([5000.0, 4000.0]),
+        ),
+        capacity_t_per_day=(np.full(4, 10.0), np.full(2, station_capacity), np.full(2, 10.0)),
+        counts=counts,
         max_access_km=2.0,
         cost_cny_per_tkm={"access": 1.0, "collection": 1.0, "haul": 1.0},
+        existing=existing,
     )
 
 
@@ -55,22 +63,39 @@ def brute_force(p: SitingProblem) -> float:
                         if any(station_of[j] < 0 for j in pts):
                             continue
                         # settlements: each to a reachable open point; enumerate choices
-                        options = [[j for j in pts if reach[i, j]] for i in range(p.num_settlements)]
+                        options = [
+                            [j for j in pts if reach[i, j]] for i in range(p.num_settlements)
+                        ]
                         if any(not o for o in options):
                             continue
                         for point_of in itertools.product(*options):
-                            r = SitingResult(p, "feasible", 0, 0, 0, 0, "bf",
-                                             np.array(point_of), station_of, centre_of)
+                            r = SitingResult(
+                                p,
+                                "feasible",
+                                0,
+                                0,
+                                0,
+                                0,
+                                "bf",
+                                np.array(point_of),
+                                station_of,
+                                centre_of,
+                            )
                             if set(r.open_idx("collection_point")) != set(pts):
                                 continue
                             flows = r.throughput_t_per_day()
-                            if any(flows[t][r.open_idx(t)].max(initial=0) > p.tier(t).capacity_t_per_day.max() for t in flows):
+                            if any(
+                                flows[t][r.open_idx(t)].max(initial=0)
+                                > p.tier(t).capacity_t_per_day.max()
+                                for t in flows
+                            ):
                                 continue
                             best = min(best, r.cost_split_cny()["total_cny"])
     return best
 
 
-def test_line_instance_optimum_by_hand():
+@pytest.mark.parametrize("method", ["enumeration", "mip"])
+def test_line_instance_optimum_by_hand(method):
     """On the line instance the optimum opens km 10 and one of km 0 / km 1, centre at 5 km.
 
     By hand: fixed 2*100 + 1000 (station) + 5000 (centre at 5) = 6200; access 1 t * 1 km
@@ -80,7 +105,7 @@ def test_line_instance_optimum_by_hand():
     fixed but hauls 4 * 19.5 t-km.
     """
     p = line_instance()
-    result = solve(p, SitingParams(time_limit_s=10))
+    result = solve(p, SitingParams(time_limit_s=10, method=method))
     assert result.status == "optimal"
     assert abs(result.objective_cny - 20_800) < 1e-3
     assert abs(result.cost_split_cny()["total_cny"] - 20_800) < 1e-3
@@ -94,17 +119,7 @@ def test_line_instance_optimum_by_hand():
 
 def test_existing_site_stays_open():
     """Marking the far station existing forces it open and raises the cost accordingly."""
-    p = line_instance()
-    forced = SitingProblem.from_matrices(
-        demand_t_per_day=p.demand_t_per_day, access_km=p.access_km,
-        collection_km=p.collection_km, haul_km=p.haul_km,
-        fixed_cost_cny_per_year=(p.points.fixed_cost_cny_per_year, p.stations.fixed_cost_cny_per_year,
-                                 p.centres.fixed_cost_cny_per_year),
-        capacity_t_per_day=(p.points.capacity_t_per_day, p.stations.capacity_t_per_day,
-                            p.centres.capacity_t_per_day),
-        counts=(2, 1, 1), max_access_km=2.0, cost_cny_per_tkm=dict(p.cost_cny_per_tkm),
-        existing=(np.zeros(4, bool), np.array([False, True]), np.zeros(2, bool)),
-    )
+    forced = line_instance(existing=(np.zeros(4, bool), np.array([False, True]), np.zeros(2, bool)))
     result = solve(forced, SitingParams(time_limit_s=10))
     assert list(result.open_idx("transfer_station")) == [1]
     # collection 20 t-km, haul 4 t * 5.5 = 22 t-km: 6200 + 365 * 44 = 22,260
@@ -113,15 +128,7 @@ def test_existing_site_stays_open():
 
 def test_station_capacity_forces_split():
     """With station capacity 2.5 t/day, two stations must share the 4 t/day."""
-    p = line_instance()
-    tight = SitingProblem.from_matrices(
-        demand_t_per_day=p.demand_t_per_day, access_km=p.access_km,
-        collection_km=p.collection_km, haul_km=p.haul_km,
-        fixed_cost_cny_per_year=(p.points.fixed_cost_cny_per_year, p.stations.fixed_cost_cny_per_year,
-                                 p.centres.fixed_cost_cny_per_year),
-        capacity_t_per_day=(p.points.capacity_t_per_day, np.full(2, 2.5), p.centres.capacity_t_per_day),
-        counts=(2, 2, 1), max_access_km=2.0, cost_cny_per_tkm=dict(p.cost_cny_per_tkm),
-    )
+    tight = line_instance(station_capacity=2.5, counts=(2, 2, 1))
     result = solve(tight, SitingParams(time_limit_s=10))
     flows = result.throughput_t_per_day()["transfer_station"]
     assert result.status == "optimal"
@@ -148,7 +155,9 @@ def check_network(result: SitingResult) -> list[str]:
         issues.append("a settlement uses a closed point")
     if np.any(result.station_of_point[result.open_idx("collection_point")] < 0):
         issues.append("an open point has no station")
-    if not set(result.station_of_point[result.station_of_point >= 0]) <= set(result.open_idx("transfer_station")):
+    if not set(result.station_of_point[result.station_of_point >= 0]) <= set(
+        result.open_idx("transfer_station")
+    ):
         issues.append("a point sends to a closed station")
     return issues
 
@@ -165,8 +174,14 @@ def instances(draw):
     n_points = draw(st.integers(1, n))
     return SitingProblem.from_matrices(
         demand_t_per_day=rng.uniform(0.1, 1.0, n),
-        access_km=d(xy, xy), collection_km=d(xy, sxy), haul_km=d(sxy, cxy),
-        fixed_cost_cny_per_year=(rng.uniform(0, 100, n), rng.uniform(0, 500, 3), rng.uniform(0, 900, 2)),
+        access_km=d(xy, xy),
+        collection_km=d(xy, sxy),
+        haul_km=d(sxy, cxy),
+        fixed_cost_cny_per_year=(
+            rng.uniform(0, 100, n),
+            rng.uniform(0, 500, 3),
+            rng.uniform(0, 900, 2),
+        ),
         capacity_t_per_day=(np.full(n, 50.0), np.full(3, 50.0), np.full(2, 50.0)),
         counts=(n_points, draw(st.integers(1, 3)), 1),
         max_access_km=draw(st.floats(3.0, 15.0)),
@@ -185,8 +200,14 @@ def test_any_returned_network_satisfies_every_constraint(problem):
         return
     assert result.is_feasible()
     assert check_network(result) == []
-    assert abs(result.objective_cny - result.cost_split_cny()["total_cny"]) < 1e-3 * max(1, result.objective_cny)
+    assert abs(result.objective_cny - result.cost_split_cny()["total_cny"]) < 1e-3 * max(
+        1, result.objective_cny
+    )
     assert result.bound_cny <= result.objective_cny + 1e-6
+    # The two exact methods agree on the optimum.
+    other = solve(problem, SitingParams(time_limit_s=5, method="mip"))
+    if result.status == "optimal" and other.status == "optimal":
+        assert abs(result.objective_cny - other.objective_cny) <= 1e-3 * max(1, other.objective_cny)
 
 
 def test_heuristic_start_is_feasible_on_line_instance():

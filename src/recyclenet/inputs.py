@@ -176,7 +176,8 @@ def validate_table(
             problems.append(
                 InputProblem(
                     file,
-                    f"required column '{col.name}' is missing (columns found: {', '.join(present)})",
+                    f"required column '{col.name}' is missing "
+                    f"(columns found: {', '.join(present)})",
                     hint,
                     column=col.name,
                 )

@@ -63,7 +63,8 @@ def _legend(lang: str) -> str:
         "background:white;padding:8px 12px;border:1px solid #999;border-radius:4px;"
         f'font-size:13px;line-height:1.6"><b>{title}</b>{"".join(rows)}'
         f'<div><span style="display:inline-block;width:18px;border-top:3px solid #e6194b;'
-        f'margin-right:6px;vertical-align:middle"></span>{"车辆路线" if lang == "zh" else "truck route"}'
+        f'margin-right:6px;vertical-align:middle"></span>'
+        f"{'车辆路线' if lang == 'zh' else 'truck route'}"
         "</div></div>"
     )
 

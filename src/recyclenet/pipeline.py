@@ -149,6 +149,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             time_limit_s=scenario.solver.siting_time_limit_s,
             relative_gap=scenario.siting.relative_gap,
             backend=scenario.siting.solver,
+            method=scenario.siting.method,
             seed=scenario.solver.seed,
         ),
     )

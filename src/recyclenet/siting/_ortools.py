@@ -1,4 +1,4 @@
-r"""The three-tier siting MIP in OR-Tools' linear solver (SCIP by default).
+r"""The three-tier siting MIP in OR-Tools' linear solver.
 
 Sets: settlements :math:`i \in I`, candidate collection points :math:`p \in P`,
 transfer stations :math:`k \in K`, sorting centres :math:`m \in M`;
@@ -32,12 +32,14 @@ Variables: :math:`y_p, s_k, c_m \in \{0,1\}` open; :math:`x_{ip} \in \{0,1\}`
     & \textstyle\sum y = N^P,\ \sum s = N^K,\ \sum c = N^M && \text{policy counts} \\
     & y_p = 1,\ s_k = 1,\ c_m = 1 \quad \text{for existing sites}
 
-Backend: SCIP by default. Measured on Cuiping (315 settlements, 17 candidate stations,
-4 centres): OR-Tools' HiGHS wrapper returned no solution at all when the time limit was hit
-(it reports an unknown status and drops HiGHS's incumbent), and the disaggregated path
-formulation (settlement -> point -> station variables, 96k columns) did not finish its root
-node in 60 s, so the compact formulation below is what ships; its LP bound is weak and the
-gap at the time limit is reported as is.
+How it is solved (:func:`recyclenet.siting.solve`): when the station and centre choices
+are few, exactly, by bounded enumeration of the upper tiers
+(:mod:`recyclenet.siting.decompose`), each surviving choice's *inner* problem solved here
+by :func:`solve_inner`; otherwise as one monolithic MIP (:func:`solve_mip`) started from
+the heuristic network. Measured on Cuiping (315 settlements, 18 candidate stations, 4
+centres): the monolithic model's LP bound is weak (SCIP: 13.6 % gap after 60 s; OR-Tools'
+HiGHS wrapper drops HiGHS's incumbent at the time limit and returned nothing), and a
+disaggregated path formulation (96k columns) did not finish HiGHS's root node in 60 s.
 
 where :math:`\bar W_p = \min(Q^P_p, \sum_{i : p \in R(i)} w_i)` and
 :math:`\bar W_k = \min(Q^K_k, \sum_i w_i)` are the tightest valid big-M values.
@@ -46,6 +48,7 @@ This is the only module of ``recyclenet.siting`` that imports OR-Tools.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -59,212 +62,343 @@ from recyclenet.siting.result import SitingResult
 
 def _seed_string(backend: str, seed: int) -> str:
     if backend == "HIGHS":
-        return f"random_seed={seed}"
+        # output_flag also silences the banner HiGHS prints despite SuppressOutput().
+        return f"output_flag=false\nrandom_seed={seed}"
     if backend == "SCIP":
         return f"randomization/randomseedshift = {seed}"
     return ""
 
 
-def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (SitingParams)
-    """Build and solve the MIP above; see :func:`recyclenet.siting.solve`."""
-    start = time.perf_counter()
-    solver = pywraplp.Solver.CreateSolver(params.backend)
+def _new_solver(backend: str, seed: int) -> pywraplp.Solver:
+    solver = pywraplp.Solver.CreateSolver(backend)
     if solver is None:
-        raise SolverError(f"the MIP backend {params.backend} is not available in this OR-Tools")
+        raise SolverError(f"the MIP backend {backend} is not available in this OR-Tools")
     solver.SuppressOutput()
-    seed_text = _seed_string(params.backend, params.seed)
+    seed_text = _seed_string(backend, seed)
     if seed_text:
         solver.SetSolverSpecificParametersAsString(seed_text)
+    return solver
 
-    p = problem
-    n_i, n_p, n_k, n_m = p.num_settlements, len(p.points), len(p.stations), len(p.centres)
-    w = p.demand_t_per_day
-    reach = p.reach()
-    cost = p.cost_cny_per_tkm
 
-    y = [solver.BoolVar(f"y{j}") for j in range(n_p)]
-    s = [solver.BoolVar(f"s{k}") for k in range(n_k)]
-    c = [solver.BoolVar(f"c{m}") for m in range(n_m)]
-    x: dict[tuple[int, int], pywraplp.Variable] = {}
-    for i in range(n_i):
-        for j in np.flatnonzero(reach[i]):
-            x[i, int(j)] = solver.BoolVar(f"x{i}_{j}")
-    z = [[solver.BoolVar(f"z{j}_{k}") for k in range(n_k)] for j in range(n_p)]
-    f = [
-        [solver.NumVar(0.0, solver.infinity(), f"f{j}_{k}") for k in range(n_k)] for j in range(n_p)
-    ]
-    u = [[solver.BoolVar(f"u{k}_{m}") for m in range(n_m)] for k in range(n_k)]
-    g = [
-        [solver.NumVar(0.0, solver.infinity(), f"g{k}_{m}") for m in range(n_m)] for k in range(n_k)
-    ]
+class _Compact:
+    """The compact model above, over a subset of station and centre candidates.
 
-    by_point: list[list[int]] = [[] for _ in range(n_p)]
-    for i, j in x:
-        by_point[j].append(i)
+    With ``fixed_upper=True`` the given stations and centres are open (their ``s``, ``c``
+    are constants 1 and the counts of those tiers hold by construction).
+    """
 
-    for i in range(n_i):
-        solver.Add(sum(x[i, int(j)] for j in np.flatnonzero(reach[i])) == 1)
-    total_w = float(w.sum())
-    for j in range(n_p):
-        for i in by_point[j]:
-            solver.Add(x[i, j] <= y[j])
-        inflow = sum(w[i] * x[i, j] for i in by_point[j]) if by_point[j] else 0.0
-        solver.Add(inflow <= p.points.capacity_t_per_day[j] * y[j])
-        solver.Add(sum(z[j]) == y[j])
-        solver.Add(sum(f[j]) == inflow)
-        big_m = min(p.points.capacity_t_per_day[j], float(w[by_point[j]].sum()))
-        for k in range(n_k):
-            solver.Add(z[j][k] <= s[k])
-            solver.Add(f[j][k] <= big_m * z[j][k])
-    for k in range(n_k):
-        station_in = sum(f[j][k] for j in range(n_p))
-        solver.Add(station_in <= p.stations.capacity_t_per_day[k] * s[k])
-        solver.Add(sum(u[k]) == s[k])
-        solver.Add(sum(g[k]) == station_in)
-        big_m = min(p.stations.capacity_t_per_day[k], total_w)
-        for m in range(n_m):
-            solver.Add(u[k][m] <= c[m])
-            solver.Add(g[k][m] <= big_m * u[k][m])
-    for m in range(n_m):
-        solver.Add(sum(g[k][m] for k in range(n_k)) <= p.centres.capacity_t_per_day[m] * c[m])
+    def __init__(
+        self,
+        solver: pywraplp.Solver,
+        p: SitingProblem,
+        ks: list[int],
+        ms: list[int],
+        *,
+        fixed_upper: bool,
+    ) -> None:
+        self.p, self.ks, self.ms = p, ks, ms
+        n_i, n_p = p.num_settlements, len(p.points)
+        w = p.demand_t_per_day
+        reach = p.reach()
+        cost = p.cost_cny_per_tkm
+        inf = solver.infinity()
+        self.y = [solver.BoolVar(f"y{j}") for j in range(n_p)]
+        if fixed_upper:
+            self.s = {k: 1 for k in ks}
+            self.c = {m: 1 for m in ms}
+        else:
+            self.s = {k: solver.BoolVar(f"s{k}") for k in ks}
+            self.c = {m: solver.BoolVar(f"c{m}") for m in ms}
+        self.x: dict[tuple[int, int], pywraplp.Variable] = {}
+        for i in range(n_i):
+            for j in np.flatnonzero(reach[i]):
+                self.x[i, int(j)] = solver.BoolVar(f"x{i}_{j}")
+        self.z = {(j, k): solver.BoolVar(f"z{j}_{k}") for j in range(n_p) for k in ks}
+        self.f = {(j, k): solver.NumVar(0.0, inf, f"f{j}_{k}") for j in range(n_p) for k in ks}
+        self.u = {(k, m): solver.BoolVar(f"u{k}_{m}") for k in ks for m in ms}
+        self.g = {(k, m): solver.NumVar(0.0, inf, f"g{k}_{m}") for k in ks for m in ms}
+        y, s, c, x, z, f, u, g = self.y, self.s, self.c, self.x, self.z, self.f, self.u, self.g
 
-    for tier, vars_ in ((p.points, y), (p.stations, s), (p.centres, c)):
-        solver.Add(sum(vars_) == tier.count)
-        for j in np.flatnonzero(tier.existing):
-            solver.Add(vars_[int(j)] == 1)
+        by_point: list[list[int]] = [[] for _ in range(n_p)]
+        for i, j in x:
+            by_point[j].append(i)
+        for i in range(n_i):
+            solver.Add(sum(x[i, int(j)] for j in np.flatnonzero(reach[i])) == 1)
+        total_w = float(w.sum())
+        for j in range(n_p):
+            for i in by_point[j]:
+                solver.Add(x[i, j] <= y[j])
+            inflow = sum(w[i] * x[i, j] for i in by_point[j]) if by_point[j] else 0.0
+            solver.Add(inflow <= p.points.capacity_t_per_day[j] * y[j])
+            solver.Add(sum(z[j, k] for k in ks) == y[j])
+            solver.Add(sum(f[j, k] for k in ks) == inflow)
+            big_m = min(p.points.capacity_t_per_day[j], float(w[by_point[j]].sum()))
+            for k in ks:
+                if not fixed_upper:
+                    solver.Add(z[j, k] <= s[k])
+                solver.Add(f[j, k] <= big_m * z[j, k])
+        for k in ks:
+            station_in = sum(f[j, k] for j in range(n_p))
+            solver.Add(station_in <= p.stations.capacity_t_per_day[k] * s[k])
+            solver.Add(sum(u[k, m] for m in ms) == s[k])
+            solver.Add(sum(g[k, m] for m in ms) == station_in)
+            big_m = min(p.stations.capacity_t_per_day[k], total_w)
+            for m in ms:
+                if not fixed_upper:
+                    solver.Add(u[k, m] <= c[m])
+                solver.Add(g[k, m] <= big_m * u[k, m])
+        for m in ms:
+            solver.Add(sum(g[k, m] for k in ks) <= p.centres.capacity_t_per_day[m] * c[m])
 
-    objective = (
-        sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(n_p))
-        + sum(p.stations.fixed_cost_cny_per_year[k] * s[k] for k in range(n_k))
-        + sum(p.centres.fixed_cost_cny_per_year[m] * c[m] for m in range(n_m))
-        + DAYS_PER_YEAR
-        * (
-            cost["access"] * sum(w[i] * p.access_km[i, j] * var for (i, j), var in x.items())
-            + cost["collection"]
-            * sum(p.collection_km[j, k] * f[j][k] for j in range(n_p) for k in range(n_k))
-            + cost["haul"] * sum(p.haul_km[k, m] * g[k][m] for k in range(n_k) for m in range(n_m))
+        solver.Add(sum(y) == p.points.count)
+        for j in np.flatnonzero(p.points.existing):
+            solver.Add(y[int(j)] == 1)
+        if not fixed_upper:
+            for tier, vars_ in ((p.stations, s), (p.centres, c)):
+                solver.Add(sum(vars_.values()) == tier.count)
+                for j in np.flatnonzero(tier.existing):
+                    solver.Add(vars_[int(j)] == 1)
+
+        self.objective = (
+            sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(n_p))
+            + sum(p.stations.fixed_cost_cny_per_year[k] * s[k] for k in ks)
+            + sum(p.centres.fixed_cost_cny_per_year[m] * c[m] for m in ms)
+            + DAYS_PER_YEAR
+            * (
+                cost["access"] * sum(w[i] * p.access_km[i, j] * v for (i, j), v in x.items())
+                + cost["collection"] * sum(p.collection_km[j, k] * v for (j, k), v in f.items())
+                + cost["haul"] * sum(p.haul_km[k, m] * v for (k, m), v in g.items())
+            )
         )
-    )
-    solver.Minimize(objective)
+        solver.Minimize(self.objective)
 
-    start_net = construct(p)
-    if start_net is not None:
-        hint_vars, hint_vals = _hint(start_net, p, y, s, c, x, z, f, u, g)
-        solver.SetHint(hint_vars, hint_vals)
+    def network(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The solution as ``(point_of_settlement, station_of_point, centre_of_station)``."""
+        p = self.p
+        point_of = np.full(p.num_settlements, -1, dtype=np.int64)
+        for (i, j), var in self.x.items():
+            if var.solution_value() > 0.5:
+                point_of[i] = j
+        station_of = np.full(len(p.points), -1, dtype=np.int64)
+        for j in range(len(p.points)):
+            if self.y[j].solution_value() > 0.5:
+                station_of[j] = max(self.ks, key=lambda k: self.z[j, k].solution_value())
+        centre_of = np.full(len(p.stations), -1, dtype=np.int64)
+        for k in self.ks:
+            s_val = self.s[k] if isinstance(self.s[k], int) else self.s[k].solution_value()
+            if s_val > 0.5:
+                centre_of[k] = max(self.ms, key=lambda m: self.u[k, m].solution_value())
+        return point_of, station_of, centre_of
 
-    remaining_s = max(0.1, params.time_limit_s - (time.perf_counter() - start))
-    solver.SetTimeLimit(int(remaining_s * 1000))
+    def hint(self, net: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[list, list]:
+        """Variables and values of a network, for ``solver.SetHint``."""
+        p = self.p
+        point_of, station_of, centre_of = net
+        w = p.demand_t_per_day
+        inflow = np.bincount(point_of, weights=w, minlength=len(p.points))
+        at_station = np.zeros(len(p.stations))
+        vars_: list = []
+        vals: list[float] = []
+        for j in range(len(p.points)):
+            vars_.append(self.y[j])
+            vals.append(float(station_of[j] >= 0))
+            for k in self.ks:
+                on = station_of[j] == k
+                vars_ += [self.z[j, k], self.f[j, k]]
+                vals += [float(on), float(inflow[j]) if on else 0.0]
+                if on:
+                    at_station[k] += inflow[j]
+        open_c = {int(m) for m in centre_of if m >= 0}
+        for k in self.ks:
+            if not isinstance(self.s[k], int):
+                vars_.append(self.s[k])
+                vals.append(float(centre_of[k] >= 0))
+            for m in self.ms:
+                on = centre_of[k] == m
+                vars_ += [self.u[k, m], self.g[k, m]]
+                vals += [float(on), float(at_station[k]) if on else 0.0]
+        for m in self.ms:
+            if not isinstance(self.c[m], int):
+                vars_.append(self.c[m])
+                vals.append(float(m in open_c))
+        for (i, j), var in self.x.items():
+            vars_.append(var)
+            vals.append(float(point_of[i] == j))
+        return vars_, vals
+
+
+def _solve(solver: pywraplp.Solver, time_limit_s: float, relative_gap: float) -> int:
+    solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
     mp = pywraplp.MPSolverParameters()
-    mp.SetDoubleParam(mp.RELATIVE_MIP_GAP, params.relative_gap)
-    code = solver.Solve(mp)
+    mp.SetDoubleParam(mp.RELATIVE_MIP_GAP, relative_gap)
+    return solver.Solve(mp)
+
+
+def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (SitingParams)
+    """The monolithic MIP, started from the heuristic network; see the module docstring."""
+    start = time.perf_counter()
+    p = problem
+    solver = _new_solver(params.backend, params.seed)
+    model = _Compact(
+        solver, p, list(range(len(p.stations))), list(range(len(p.centres))), fixed_upper=False
+    )
+    start_net = construct(p)
+    if start_net is not None and params.backend == "SCIP":
+        # Hints only for SCIP: OR-Tools 9.15's HiGHS wrapper crashed (segfault) on SetHint.
+        solver.SetHint(*model.hint(start_net))
+    code = _solve(solver, params.time_limit_s - (time.perf_counter() - start), params.relative_gap)
     runtime = time.perf_counter() - start
-    has_bound = code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
-    bound = float(solver.Objective().BestBound()) if has_bound else -np.inf
-    fallback = None
-    if start_net is not None:
-        fallback = SitingResult(
-            problem=p,
-            status="feasible",
-            objective_cny=float("nan"),
-            bound_cny=bound,
-            gap=float("nan"),
-            runtime_s=runtime,
-            solver=params.backend,
-            point_of_settlement=start_net[0],
-            station_of_point=start_net[1],
-            centre_of_station=start_net[2],
-        )
-        heuristic_obj = fallback.cost_split_cny()["total_cny"]
-    if fallback is not None and (
-        not has_bound or solver.Objective().Value() > heuristic_obj + 1e-6
-    ):
-        # The MIP found nothing better than its starting network within the time limit.
-        gap = max(0.0, (heuristic_obj - bound) / heuristic_obj) if np.isfinite(bound) else 1.0
-        return SitingResult(
-            problem=p,
-            status="feasible",
-            objective_cny=heuristic_obj,
-            bound_cny=bound if np.isfinite(bound) else float("nan"),
-            gap=gap,
-            runtime_s=runtime,
-            solver=params.backend + "+heuristic",
-            point_of_settlement=start_net[0],
-            station_of_point=start_net[1],
-            centre_of_station=start_net[2],
-        )
-
-    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+    has_solution = code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+    bound = float(solver.Objective().BestBound()) if has_solution else float("nan")
+    if has_solution:
+        net = model.network()
+        obj = float(solver.Objective().Value())
+        status = "optimal" if code == pywraplp.Solver.OPTIMAL else "feasible"
+        label = params.backend
+    else:
+        net = start_net
         status = "infeasible" if code == pywraplp.Solver.INFEASIBLE else "no_solution"
+        obj = float("nan")
+        label = params.backend
+    if start_net is not None:
+        heuristic_obj = SitingResult(p, "feasible", 0, 0, 0, 0, "", *start_net).cost_split_cny()[
+            "total_cny"
+        ]
+        if not has_solution or obj > heuristic_obj + 1e-6:
+            # Nothing better than the starting network was found within the time limit.
+            net, obj, status, label = (
+                start_net,
+                heuristic_obj,
+                "feasible",
+                params.backend + "+start",
+            )
+    if net is None:
+        empty = np.full(0, -1, dtype=np.int64)
         return SitingResult(
-            problem=p,
-            status=status,
-            objective_cny=float("nan"),
-            bound_cny=float("nan"),
-            gap=float("nan"),
-            runtime_s=runtime,
-            solver=params.backend,
-            point_of_settlement=np.full(n_i, -1, dtype=np.int64),
-            station_of_point=np.full(n_p, -1, dtype=np.int64),
-            centre_of_station=np.full(n_k, -1, dtype=np.int64),
+            p,
+            status,
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            runtime,
+            label,
+            np.full(p.num_settlements, -1, dtype=np.int64),
+            np.full(len(p.points), -1, dtype=np.int64) if len(p.points) else empty,
+            np.full(len(p.stations), -1, dtype=np.int64),
         )
+    gap = max(0.0, (obj - bound) / abs(obj)) if np.isfinite(bound) and abs(obj) > 1e-9 else 1.0
+    return SitingResult(
+        problem=p,
+        status=status,
+        objective_cny=obj,
+        bound_cny=bound,
+        gap=float(gap),
+        runtime_s=runtime,
+        solver=label,
+        point_of_settlement=net[0],
+        station_of_point=net[1],
+        centre_of_station=net[2],
+    )
 
-    point_of = np.full(n_i, -1, dtype=np.int64)
+
+def solve_inner(
+    problem: SitingProblem,
+    stations: tuple[int, ...],
+    centres: tuple[int, ...],
+    *,
+    time_limit_s: float,
+    relative_gap: float,
+    backend: str,
+    seed: int,
+) -> tuple[float, float, tuple[np.ndarray, np.ndarray, np.ndarray] | None] | None:
+    """Points and assignments with the given stations and centres open.
+
+    First without station and centre capacities: every point then sends to its cheapest
+    station and every station to its nearest centre, and the model is a p-median with
+    fixed costs over ``x`` and ``y`` only. If that network respects every capacity it is
+    optimal for the inner problem; otherwise the compact model restricted to these sites
+    is solved. Returns ``(objective, bound, network)``, ``(inf, inf, None)`` when these
+    sites admit no network, or ``None`` when nothing was proved within the time limit.
+    """
+    start = time.perf_counter()
+    p = problem
+    ks, ms = list(stations), list(centres)
+    w = p.demand_t_per_day
+    c = p.cost_cny_per_tkm
+    fixed_upper = float(p.stations.fixed_cost_cny_per_year[ks].sum()) + float(
+        p.centres.fixed_cost_cny_per_year[ms].sum()
+    )
+    centre_of = np.full(len(p.stations), -1, dtype=np.int64)
+    for k in ks:
+        centre_of[k] = ms[int(np.argmin(p.haul_km[k, ms]))]
+    onward = (
+        c["collection"] * p.collection_km[:, ks] + c["haul"] * p.haul_km[ks, centre_of[ks]][None, :]
+    )
+    best_k = np.asarray(ks)[onward.argmin(axis=1)]
+    unit = onward.min(axis=1)
+
+    solver = _new_solver("HIGHS" if backend == "HIGHS" else backend, seed)
+    reach = p.reach()
+    y = [solver.BoolVar(f"y{j}") for j in range(len(p.points))]
+    x: dict[tuple[int, int], pywraplp.Variable] = {}
+    by_point: list[list[int]] = [[] for _ in range(len(p.points))]
+    for i in range(p.num_settlements):
+        row = []
+        for j in np.flatnonzero(reach[i]):
+            var = solver.BoolVar(f"x{i}_{j}")
+            x[i, int(j)] = var
+            row.append(var)
+            by_point[int(j)].append(i)
+            solver.Add(var <= y[int(j)])
+        solver.Add(sum(row) == 1)
+    for j in range(len(p.points)):
+        if by_point[j]:
+            solver.Add(
+                sum(w[i] * x[i, j] for i in by_point[j]) <= p.points.capacity_t_per_day[j] * y[j]
+            )
+    solver.Add(sum(y) == p.points.count)
+    for j in np.flatnonzero(p.points.existing):
+        solver.Add(y[int(j)] == 1)
+    solver.Minimize(
+        sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(len(p.points)))
+        + DAYS_PER_YEAR
+        * sum(w[i] * (c["access"] * p.access_km[i, j] + unit[j]) * v for (i, j), v in x.items())
+        + fixed_upper
+    )
+    code = _solve(solver, time_limit_s, relative_gap)
+    if code == pywraplp.Solver.INFEASIBLE:
+        return math.inf, math.inf, None
+    if code != pywraplp.Solver.OPTIMAL:
+        return None
+    point_of = np.full(p.num_settlements, -1, dtype=np.int64)
     for (i, j), var in x.items():
         if var.solution_value() > 0.5:
             point_of[i] = j
-    station_of = np.full(n_p, -1, dtype=np.int64)
-    for j in range(n_p):
-        if y[j].solution_value() > 0.5:
-            station_of[j] = int(np.argmax([z[j][k].solution_value() for k in range(n_k)]))
-    centre_of = np.full(n_k, -1, dtype=np.int64)
-    for k in range(n_k):
-        if s[k].solution_value() > 0.5:
-            centre_of[k] = int(np.argmax([u[k][m].solution_value() for m in range(n_m)]))
-    obj = solver.Objective().Value()
-    bound = solver.Objective().BestBound()
-    gap = max(0.0, (obj - bound) / abs(obj)) if abs(obj) > 1e-9 else 0.0
-    return SitingResult(
-        problem=p,
-        status="optimal" if code == pywraplp.Solver.OPTIMAL else "feasible",
-        objective_cny=float(obj),
-        bound_cny=float(bound),
-        gap=float(gap),
-        runtime_s=runtime,
-        solver=params.backend,
-        point_of_settlement=point_of,
-        station_of_point=station_of,
-        centre_of_station=centre_of,
+    station_of = np.full(len(p.points), -1, dtype=np.int64)
+    # Open points by y: an open point may serve nobody when the count exceeds the need.
+    opened = np.array([j for j in range(len(p.points)) if y[j].solution_value() > 0.5], dtype=int)
+    station_of[opened] = best_k[opened]
+    relaxed = (float(solver.Objective().Value()), float(solver.Objective().BestBound()))
+    net = (point_of, station_of, centre_of)
+    flows = SitingResult(p, "feasible", 0, 0, 0, 0, "", *net).throughput_t_per_day()
+    if np.all(flows["transfer_station"] <= p.stations.capacity_t_per_day + 1e-9) and np.all(
+        flows["sorting_centre"] <= p.centres.capacity_t_per_day + 1e-9
+    ):
+        return relaxed[0], relaxed[1], net
+
+    # Capacities bind: the compact model over these sites, bounded below by the relaxation.
+    remaining = time_limit_s - (time.perf_counter() - start)
+    if remaining <= 0.2:
+        return None
+    solver = _new_solver(backend, seed)
+    model = _Compact(solver, p, ks, ms, fixed_upper=True)
+    code = _solve(solver, remaining, relative_gap)
+    if code == pywraplp.Solver.INFEASIBLE:
+        return math.inf, math.inf, None
+    if code != pywraplp.Solver.OPTIMAL:
+        return None
+    return (
+        float(solver.Objective().Value()),
+        float(solver.Objective().BestBound()),
+        model.network(),
     )
-
-
-def _hint(net, p, y, s, c, x, z, f, u, g):  # noqa: ANN001, ANN202
-    """Variables and values of a starting network, for ``solver.SetHint``."""
-    point_of, station_of, centre_of = net
-    w = p.demand_t_per_day
-    inflow = np.bincount(point_of, weights=w, minlength=len(p.points))
-    at_station = np.zeros(len(p.stations))
-    vars_, vals = [], []
-    for j in range(len(p.points)):
-        vars_.append(y[j])
-        vals.append(float(station_of[j] >= 0))
-        for k in range(len(p.stations)):
-            on = station_of[j] == k
-            vars_ += [z[j][k], f[j][k]]
-            vals += [float(on), float(inflow[j]) if on else 0.0]
-            if on:
-                at_station[k] += inflow[j]
-    for k in range(len(p.stations)):
-        vars_.append(s[k])
-        vals.append(float(centre_of[k] >= 0))
-        for m in range(len(p.centres)):
-            on = centre_of[k] == m
-            vars_ += [u[k][m], g[k][m]]
-            vals += [float(on), float(at_station[k]) if on else 0.0]
-    open_c = set(int(m) for m in centre_of if m >= 0)
-    for m in range(len(p.centres)):
-        vars_.append(c[m])
-        vals.append(float(m in open_c))
-    for (i, j), var in x.items():
-        vars_.append(var)
-        vals.append(float(point_of[i] == j))
-    return vars_, vals

@@ -179,5 +179,6 @@ class SitingResult:
         """One line: status, objective, bound, gap, time."""
         return (
             f"siting {self.status}: objective {self.objective_cny:,.0f} CNY/yr, "
-            f"bound {self.bound_cny:,.0f}, gap {self.gap:.4%}, {self.runtime_s:.1f} s ({self.solver})"
+            f"bound {self.bound_cny:,.0f}, gap {self.gap:.4%}, "
+            f"{self.runtime_s:.1f} s ({self.solver})"
         )

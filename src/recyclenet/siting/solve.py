@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from recyclenet.siting import _ortools
+from recyclenet.siting.decompose import count_choices, solve_by_enumeration
 from recyclenet.siting.problem import SitingProblem
 from recyclenet.siting.result import SitingResult
 
@@ -22,15 +23,23 @@ class SitingParams:
     relative_gap
         Stop when ``(objective - bound) / objective`` is at most this.
     backend
-        MIP backend bundled with OR-Tools: ``"SCIP"`` (default), ``"HIGHS"`` or ``"CBC"``.
+        MIP backend bundled with OR-Tools: ``"HIGHS"`` (default), ``"SCIP"`` or ``"CBC"``.
     seed
         Random seed passed to the backend.
+    method
+        ``"enumeration"`` (exact, bounded enumeration of the station and centre choices,
+        see :mod:`recyclenet.siting.decompose`), ``"mip"`` (one monolithic MIP), or
+        ``"auto"``: enumeration when there are at most ``max_combinations`` choices.
+    max_combinations
+        Limit for ``"auto"``.
     """
 
     time_limit_s: float = 60.0
     relative_gap: float = 1e-4
-    backend: str = "SCIP"
+    backend: str = "HIGHS"
     seed: int = 0
+    method: str = "auto"
+    max_combinations: int = 20_000
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -39,10 +48,19 @@ class SitingParams:
             raise ValueError(f"relative_gap must be in [0, 1], got {self.relative_gap}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        if self.method not in ("auto", "enumeration", "mip"):
+            raise ValueError(f"method must be auto, enumeration or mip, got {self.method!r}")
         if self.seed < 0:
             raise ValueError(f"seed must be non-negative, got {self.seed}")
 
 
 def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingResult:
     """Open sites in all three tiers together and assign every flow (see ``_ortools``)."""
-    return _ortools.solve_mip(problem, params or SitingParams())
+    params = params or SitingParams()
+    method = params.method
+    if method == "auto":
+        n = count_choices(problem)
+        method = "enumeration" if 0 < n <= params.max_combinations else "mip"
+    if method == "enumeration":
+        return solve_by_enumeration(problem, params)
+    return _ortools.solve_mip(problem, params)
