@@ -97,6 +97,9 @@ def run(
     lang: Annotated[
         str | None, typer.Option("--lang", help="zh or en (default: scenario's)")
     ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="HTML that works without internet (intranets)")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress display")] = False,
 ) -> None:
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
@@ -132,7 +135,7 @@ def run(
 
             result = run_scenario(sc, progress=progress)
             progress("writing", 0, 1)
-            paths = write_outputs(result, target, lang=lang)
+            paths = write_outputs(result, target, lang=lang, offline=offline)
             progress("writing", 1, 1)
     except RecycleNetError as exc:
         _fail(exc)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import html
+import math
+import re
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import folium
@@ -42,6 +47,72 @@ DAY_LABELS = {
 }
 
 
+BLANK_TILE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8"
+    "/x8AAwMCAO+ip1sAAAAASUVORK5CYII="
+)
+
+
+def leaflet_inline() -> tuple[str, str]:
+    """Leaflet's JavaScript and CSS (images as data URIs) from the vendored copy."""
+    root = resources.files("recyclenet") / "static" / "leaflet"
+    js = (root / "leaflet.js").read_text(encoding="utf-8")
+    css = (root / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        data = (root / "images" / match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode()})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
+    return js, css
+
+
+# Folium's templates use jQuery only as $(`<html>`)[0] (popups) and $(document).ready(f).
+JQUERY_SHIM = """
+window.$ = window.$ || function (arg) {
+  if (typeof arg === "string") {
+    var t = document.createElement("template");
+    t.innerHTML = arg.trim();
+    return [t.content.firstElementChild];
+  }
+  return {ready: function (f) {
+    if (document.readyState !== "loading") { f(); }
+    else { document.addEventListener("DOMContentLoaded", f); }
+  }};
+};
+"""
+
+
+def make_offline(fmap: folium.Map) -> None:
+    """Replace every CDN link of the map by inline Leaflet, so it needs no network.
+
+    Folium's defaults also load jQuery, Bootstrap and Awesome Markers. These maps use no
+    Bootstrap or Awesome Markers, and of jQuery only what ``JQUERY_SHIM`` provides.
+    """
+    fmap.default_js = []
+    fmap.default_css = []
+    js, css = leaflet_inline()
+    js = js + "\n" + JQUERY_SHIM
+    header = fmap.get_root().header
+    # The map script runs in the body, after the header, so Leaflet is defined by then.
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
+    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
+
+
+def save_map(fmap: folium.Map, path: str | Path, *, offline: bool) -> None:
+    """Write a map as HTML; ``offline`` inlines Leaflet instead of loading it from a CDN."""
+    if offline:
+        make_offline(fmap)
+    fmap.save(str(path))
+
+
+def _bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Screen bearing (degrees clockwise from east) from a to b, both (lat, lon)."""
+    dy = b[0] - a[0]
+    dx = (b[1] - a[1]) * math.cos(math.radians((a[0] + b[0]) / 2))
+    return -math.degrees(math.atan2(dy, dx))
+
+
 def day_label(day: str, lang: str) -> str:
     """Weekday label in the chosen language."""
     zh, en = DAY_LABELS[day]
@@ -69,7 +140,7 @@ def _legend(lang: str) -> str:
     )
 
 
-def build_map(result: ScenarioResult, *, lang: str = "zh") -> folium.Map:
+def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False) -> folium.Map:
     """The run's map: tiers with distinct symbols, assignment lines, routes per day.
 
     Layers: settlements, assignment lines, collection points, transfer stations, the
@@ -84,7 +155,13 @@ def build_map(result: ScenarioResult, *, lang: str = "zh") -> folium.Map:
         [float(st["lat"].min()), float(st["lon"].min())],
         [float(st["lat"].max()), float(st["lon"].max())],
     ]
-    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
+    fmap = folium.Map(tiles=None, control_scale=True)
+    osm = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=not offline)
+    blank = folium.TileLayer(
+        tiles=BLANK_TILE, attr="RecycleNet", name="无底图" if zh else "No basemap", show=offline
+    )
+    for layer in (blank, osm) if offline else (osm, blank):
+        layer.add_to(fmap)
     fmap.fit_bounds(bounds)
 
     timetable = result.week.timetable()

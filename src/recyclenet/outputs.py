@@ -18,7 +18,7 @@ from shapely.geometry import LineString
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.io import write_csv, write_text, write_with
-from recyclenet.maps import build_map, route_lines
+from recyclenet.maps import build_map, route_lines, save_map
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -203,9 +203,17 @@ def _write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
 
 
 def write_outputs(
-    result: ScenarioResult, out_dir: str | Path, *, lang: str | None = None
+    result: ScenarioResult,
+    out_dir: str | Path,
+    *,
+    lang: str | None = None,
+    offline: bool = False,
 ) -> list[Path]:
-    """Write every output of a run into ``out_dir``; return the paths written."""
+    """Write every output of a run into ``out_dir``; return the paths written.
+
+    ``offline`` makes the HTML pages work without network: Leaflet is inlined and the
+    default base map is blank.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     lang = lang or result.scenario.language
@@ -215,7 +223,12 @@ def write_outputs(
             json.dumps(_clean(result.kpis), ensure_ascii=False, indent=2, default=str) + "\n",
         ),
         write_with(out / "network.gpkg", lambda tmp: _write_gpkg(tmp, network_layers(result))),
-        write_with(out / "map.html", lambda tmp: build_map(result, lang=lang).save(str(tmp))),
+        write_with(
+            out / "map.html",
+            lambda tmp: save_map(
+                build_map(result, lang=lang, offline=offline), tmp, offline=offline
+            ),
+        ),
         write_csv(out / "timetable.csv", timetable_table(result)),
         write_csv(out / "routes.csv", routes_table(result)),
         write_text(out / "scenario.resolved.yaml", result.scenario.to_yaml()),
