@@ -1,8 +1,9 @@
 """Write a run's outputs; every file goes to a temporary name first and is then renamed.
 
 Files: ``kpis.json``, ``network.gpkg`` (layers settlements, collection_points,
-transfer_stations, sorting_centre, assignments, routes), ``map.html``,
-``timetable.csv``, ``routes.csv`` and ``scenario.resolved.yaml``.
+transfer_stations, sorting_centre, assignments, routes), ``map.html``, ``report.html``,
+``route_sheets.html``, ``workbook.xlsx``, ``timetable.csv``, ``routes.csv`` and
+``scenario.resolved.yaml``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from shapely.geometry import LineString
 from recyclenet.config import min_to_hhmm
 from recyclenet.io import write_csv, write_text, write_with
 from recyclenet.maps import build_map, route_lines, save_map
+from recyclenet.report import route_sheets_html, run_report_html
+from recyclenet.workbook import run_workbook
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -27,6 +30,9 @@ OUTPUT_FILES = (
     "kpis.json",
     "network.gpkg",
     "map.html",
+    "report.html",
+    "route_sheets.html",
+    "workbook.xlsx",
     "timetable.csv",
     "routes.csv",
     "scenario.resolved.yaml",
@@ -229,6 +235,9 @@ def write_outputs(
                 build_map(result, lang=lang, offline=offline), tmp, offline=offline
             ),
         ),
+        write_text(out / "report.html", run_report_html(result, lang=lang)),
+        write_text(out / "route_sheets.html", route_sheets_html(result, lang=lang)),
+        write_with(out / "workbook.xlsx", lambda tmp: run_workbook(result, tmp, lang=lang)),
         write_csv(out / "timetable.csv", timetable_table(result)),
         write_csv(out / "routes.csv", routes_table(result)),
         write_text(out / "scenario.resolved.yaml", result.scenario.to_yaml()),

@@ -1,0 +1,92 @@
+"""User-facing labels in Chinese and English."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    # tiers
+    "collection_point": ("村级回收点", "collection point"),
+    "transfer_station": ("镇级中转站", "transfer station"),
+    "sorting_centre": ("区级分拣中心", "sorting centre"),
+    # KPI rows
+    "kpi.points": ("回收点数量", "Collection points"),
+    "kpi.stations": ("中转站数量", "Transfer stations"),
+    "kpi.centres": ("分拣中心数量", "Sorting centres"),
+    "kpi.total_cost": ("年化总成本（元/年）", "Annualised total cost (CNY/yr)"),
+    "kpi.fixed_cost": ("设施固定成本（元/年）", "Fixed cost (CNY/yr)"),
+    "kpi.transport_cost": ("运输成本（元/年）", "Transport cost (CNY/yr)"),
+    "kpi.coverage": ("服务半径内人口比例", "Population within access distance"),
+    "kpi.access_limit": ("最大服务距离（km）", "Access distance limit (km)"),
+    "kpi.access_mean": ("平均服务距离（km）", "Mean access distance (km)"),
+    "kpi.access_pop_mean": ("人口加权平均服务距离（km）", "Population-weighted access (km)"),
+    "kpi.access_max": ("最远服务距离（km）", "Max access distance (km)"),
+    "kpi.tonnes": ("回收量（吨/日）", "Recyclables (t/day)"),
+    "kpi.trucks": ("收运车辆（辆）", "Collection trucks"),
+    "kpi.haul_trucks": ("转运车辆（辆）", "Haul trucks"),
+    "kpi.vkm": ("车公里/周", "Vehicle-km per week"),
+    "kpi.hours": ("车辆工时/周", "Truck-hours per week"),
+    "kpi.stops": ("每周停靠次数", "Stops per week"),
+    "kpi.on_timetable": ("纳入时刻表的回收点", "Points on the timetable"),
+    "kpi.dropped": ("未能安排的停靠", "Stops not served"),
+    "kpi.siting_status": ("选址求解状态", "Siting status"),
+    "kpi.siting_gap": ("选址最优性差距", "Siting optimality gap"),
+    "kpi.siting_time": ("选址求解时间（秒）", "Siting run time (s)"),
+    "kpi.routing_time": ("路线求解时间（秒）", "Routing run time (s)"),
+    # statuses
+    "optimal": ("已证明最优", "proven optimal"),
+    "feasible": ("可行（未证明最优）", "feasible (not proven optimal)"),
+    "infeasible": ("不可行", "infeasible"),
+    "no_solution": ("无解", "no solution"),
+    # table headers
+    "col.tier": ("层级", "Tier"),
+    "col.site_id": ("编号", "Site id"),
+    "col.name": ("名称", "Name"),
+    "col.township": ("镇/街道", "Township"),
+    "col.lon": ("经度", "Longitude"),
+    "col.lat": ("纬度", "Latitude"),
+    "col.throughput": ("日处理量（吨）", "Throughput (t/day)"),
+    "col.capacity": ("能力（吨/日）", "Capacity (t/day)"),
+    "col.fixed_cost": ("年固定成本（元）", "Fixed cost (CNY/yr)"),
+    "col.existing": ("现有设施", "Existing"),
+    "col.parent": ("上级设施", "Sends to"),
+    "col.settlement": ("村/社区", "Settlement"),
+    "col.population": ("人口", "Population"),
+    "col.kg_day": ("可回收物（公斤/日）", "Recyclables (kg/day)"),
+    "col.point": ("回收点", "Collection point"),
+    "col.access_km": ("距离（km）", "Distance (km)"),
+    "col.seq": ("顺序", "Order"),
+    "col.kind": ("类型", "Event"),
+    "col.arrival": ("到达", "Arrival"),
+    "col.departure": ("离开", "Departure"),
+    "col.expected_kg": ("预计收运（公斤）", "Expected (kg)"),
+    "col.expected_m3": ("预计体积（立方米）", "Expected (m3)"),
+    "col.load_kg": ("车上载重（公斤）", "Load on board (kg)"),
+    "col.distance_km": ("行驶距离（km）", "Distance driven (km)"),
+    "col.indicator": ("指标", "Indicator"),
+    "col.value": ("数值", "Value"),
+    "col.visits": ("每周次数", "Visits per week"),
+    "event.start": ("出车", "depart"),
+    "event.stop": ("停靠收运", "collection stop"),
+    "event.unload": ("回站卸货", "unload at station"),
+    "event.end": ("回站卸货收车", "final unload"),
+    # sheet and page titles
+    "sheet.kpis": ("指标", "KPIs"),
+    "sheet.facilities": ("设施", "Facilities"),
+    "sheet.assignments": ("服务关系", "Assignments"),
+    "sheet.timetable": ("时刻表", "Timetable"),
+    "title.report": ("情景运行报告", "Scenario run report"),
+    "title.route_sheets": ("收运路线单", "Route sheets"),
+    "title.comparison": ("情景比较", "Scenario comparison"),
+    "title.map": ("地图", "Map"),
+    "title.status": ("求解状态", "Solver status"),
+    "truck": ("车辆", "Truck"),
+    "day": ("日期", "Day"),
+    "station": ("中转站", "Station"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The label for ``key`` in ``lang`` (``"zh"`` or ``"en"``); the key itself if unknown."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]

@@ -1,0 +1,190 @@
+"""HTML reports: the run report, printable route sheets, KPI rows shared with comparisons."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from recyclenet.config import min_to_hhmm
+from recyclenet.i18n import t
+from recyclenet.maps import day_label
+
+if TYPE_CHECKING:
+    from recyclenet.pipeline import ScenarioResult
+
+PAGE_CSS = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+       margin: 24px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
+th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; }
+th { background: #f0f0f0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.best { background: #d9f2d9; font-weight: bold; }
+.muted { color: #666; font-size: 12px; }
+.status-optimal { color: #1a7f1a; } .status-feasible { color: #b36b00; }
+"""
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One indicator: its label key, how to read it from kpis.json, and which way is better."""
+
+    key: str
+    path: tuple[str, ...]
+    better: str | None  # "min", "max" or None
+    kind: str = "num"  # num, int, pct, text
+
+
+KPI_ROWS: tuple[KpiRow, ...] = (
+    KpiRow("kpi.points", ("facilities", "collection_point"), None, "int"),
+    KpiRow("kpi.stations", ("facilities", "transfer_station"), None, "int"),
+    KpiRow("kpi.centres", ("facilities", "sorting_centre"), None, "int"),
+    KpiRow("kpi.total_cost", ("cost_cny_per_year", "total_cny"), "min", "int"),
+    KpiRow("kpi.fixed_cost", ("cost_cny_per_year", "fixed_cny"), "min", "int"),
+    KpiRow("kpi.transport_cost", ("cost_cny_per_year", "transport_cny"), "min", "int"),
+    KpiRow("kpi.coverage", ("population_share_within_access",), "max", "pct"),
+    KpiRow("kpi.access_limit", ("access_km", "limit"), None),
+    KpiRow("kpi.access_mean", ("access_km", "mean"), "min"),
+    KpiRow("kpi.access_pop_mean", ("access_km", "population_weighted_mean"), "min"),
+    KpiRow("kpi.access_max", ("access_km", "max"), "min"),
+    KpiRow("kpi.tonnes", ("t_per_day", "total"), None),
+    KpiRow("kpi.trucks", ("trucks", "collection_total"), "min", "int"),
+    KpiRow("kpi.haul_trucks", ("trucks", "haul_total"), "min", "int"),
+    KpiRow("kpi.vkm", ("vehicle_km_per_week", "total"), "min", "int"),
+    KpiRow("kpi.hours", ("truck_hours_per_week", "total"), "min"),
+    KpiRow("kpi.stops", ("routing", "stops_per_week"), None, "int"),
+    KpiRow("kpi.on_timetable", ("routing", "points_on_timetable"), None, "int"),
+    KpiRow("kpi.siting_status", ("siting", "status"), None, "text"),
+    KpiRow("kpi.siting_gap", ("siting", "gap"), "min", "pct"),
+    KpiRow("kpi.siting_time", ("siting", "runtime_s"), None),
+    KpiRow("kpi.routing_time", ("routing", "runtime_s"), None),
+)
+
+
+def kpi_value(kpis: dict[str, Any], row: KpiRow) -> Any:
+    """The raw value of a KPI row (``None`` when absent)."""
+    node: Any = kpis
+    for part in row.path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def format_value(value: Any, row: KpiRow, lang: str) -> str:
+    """A KPI value as text for people."""
+    if value is None:
+        return "–"
+    if row.kind == "text":
+        return t(str(value), lang)
+    if row.kind == "pct":
+        return f"{100 * float(value):.2f} %"
+    if row.kind == "int":
+        return f"{round(float(value)):,}"
+    return f"{float(value):,.2f}"
+
+
+def kpi_table_html(kpis: dict[str, Any], lang: str) -> str:
+    """The run's KPIs as an HTML table."""
+    rows = "".join(
+        f"<tr><th>{html.escape(t(r.key, lang))}</th>"
+        f'<td class="num">{html.escape(format_value(kpi_value(kpis, r), r, lang))}</td></tr>'
+        for r in KPI_ROWS
+    )
+    return (
+        f"<table><tr><th>{t('col.indicator', lang)}</th><th>{t('col.value', lang)}</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _page(title: str, body: str, lang: str, extra_css: str = "") -> str:
+    return (
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{PAGE_CSS}{extra_css}</style></head><body>{body}</body></html>"
+    )
+
+
+def run_report_html(result: ScenarioResult, *, lang: str) -> str:
+    """``report.html``: KPIs, the map (``map.html`` beside it) and solver status."""
+    k = result.kpis
+    sc = result.scenario
+    siting = k["siting"]
+    status = siting["status"]
+    gap = siting["gap"]
+    status_text = (
+        f'<p>{t("kpi.siting_status", lang)}: <b class="status-{status}">{t(status, lang)}</b>'
+        f" — {siting['solver']}, "
+        + (f"{t('kpi.siting_gap', lang)} {100 * gap:.3f} %, " if gap is not None else "")
+        + f"{siting['runtime_s']:.1f} s</p>"
+        f"<p>{'路线' if lang == 'zh' else 'Routing'}: {k['routing']['base_days']} "
+        f"{'个站·日求解' if lang == 'zh' else 'station-days solved'}, "
+        f"{t('kpi.on_timetable', lang)} {k['routing']['points_on_timetable']}/"
+        f"{k['routing']['points_open']}, {t('kpi.dropped', lang)} "
+        f"{len(k['routing']['dropped_stops'])}</p>"
+    )
+    body = (
+        f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"
+        f'<p class="muted">{html.escape(sc.name)}</p>'
+        f"<h2>{t('title.status', lang)}</h2>{status_text}"
+        f"<h2>{t('sheet.kpis', lang)}</h2>{kpi_table_html(k, lang)}"
+        f"<h2>{t('title.map', lang)}</h2>"
+        '<iframe id="run-map" src="map.html" style="width:100%;height:640px;border:1px solid #bbb">'
+        "</iframe>"
+        f'<p><a href="route_sheets.html">{t("title.route_sheets", lang)}</a> · '
+        '<a href="workbook.xlsx">workbook.xlsx</a> · <a href="network.gpkg">network.gpkg</a></p>'
+    )
+    return _page(f"{sc.title or sc.name} — {t('title.report', lang)}", body, lang)
+
+
+def route_sheets_html(result: ScenarioResult, *, lang: str) -> str:
+    """``route_sheets.html``: one printable page per truck and day."""
+    events = result.week.events()
+    names = result.sites.set_index("site_id")["name"]
+    sections = []
+    if not events.empty:
+        order = {d: i for i, d in enumerate(result.week.working_days)}
+        events = events.assign(_d=events["day"].map(order))
+        for (_, base, truck, day), route in events.groupby(
+            ["_d", "base_id", "truck", "day"], sort=True
+        ):
+            rows = []
+            for n, (_, e) in enumerate(route.iterrows()):
+                site = names.get(e["site_id"], e["site_id"])
+                rows.append(
+                    f"<tr><td class='num'>{n}</td><td>{html.escape(t('event.' + e['kind'], lang))}"
+                    f"</td><td>{html.escape(str(site))}</td>"
+                    f"<td>{min_to_hhmm(e['arrival_min'])}</td>"
+                    f"<td>{min_to_hhmm(e['departure_min'])}</td>"
+                    f"<td class='num'>{e['collected_kg']:,.0f}</td>"
+                    f"<td class='num'>{e['load_kg']:,.0f}</td>"
+                    f"<td class='num'>{e['distance_km']:.1f}</td></tr>"
+                )
+            head = "".join(
+                f"<th>{t(c, lang)}</th>"
+                for c in (
+                    "col.seq",
+                    "col.kind",
+                    "col.name",
+                    "col.arrival",
+                    "col.departure",
+                    "col.expected_kg",
+                    "col.load_kg",
+                    "col.distance_km",
+                )
+            )
+            total_km = route["distance_km"].sum()
+            sections.append(
+                f'<section class="sheet"><h2>{html.escape(str(names.get(base, base)))} · '
+                f"{t('truck', lang)} {truck} · {day_label(day, lang)}</h2>"
+                f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+                f'<p class="muted">{t("col.distance_km", lang)}: {total_km:.1f}</p></section>'
+            )
+    css = (
+        "@media print { section.sheet { page-break-after: always; } "
+        "body { margin: 0; } } section.sheet { margin-bottom: 32px; }"
+    )
+    title = f"{result.scenario.title or result.scenario.name} — {t('title.route_sheets', lang)}"
+    return _page(title, f"<h1>{html.escape(title)}</h1>{''.join(sections)}", lang, css)

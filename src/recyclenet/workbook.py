@@ -1,0 +1,247 @@
+"""Excel workbooks (openpyxl): the run workbook and the comparison workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from recyclenet.config import min_to_hhmm
+from recyclenet.i18n import t
+from recyclenet.maps import day_label
+from recyclenet.report import KPI_ROWS, format_value, kpi_value
+
+if TYPE_CHECKING:
+    from recyclenet.pipeline import ScenarioResult
+
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
+BEST_FILL = PatternFill("solid", fgColor="C6EFCE")
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    ws = wb.create_sheet(title=title[:31])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+    for row in rows:
+        ws.append(row)
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(header, start=1):
+        width = max([len(str(name))] + [len(str(r[i - 1])) for r in rows[:200]]) + 2
+        ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, width))
+
+
+def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None:
+    """``workbook.xlsx``: KPIs, facilities, assignments, the weekly timetable grid
+    (village x weekday) and one route sheet per truck and day; headers in ``lang``."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    k = result.kpis
+    _sheet(
+        wb,
+        t("sheet.kpis", lang),
+        [t("col.indicator", lang), t("col.value", lang)],
+        [[t(r.key, lang), format_value(kpi_value(k, r), r, lang)] for r in KPI_ROWS],
+    )
+    sites = result.sites
+    names = sites.set_index("site_id")["name"]
+    _sheet(
+        wb,
+        t("sheet.facilities", lang),
+        [
+            t(c, lang)
+            for c in (
+                "col.tier",
+                "col.site_id",
+                "col.name",
+                "col.lon",
+                "col.lat",
+                "col.throughput",
+                "col.capacity",
+                "col.fixed_cost",
+                "col.existing",
+                "col.parent",
+            )
+        ],
+        [
+            [
+                t(f["tier"], lang),
+                f["site_id"],
+                f["name"],
+                round(f["lon"], 6),
+                round(f["lat"], 6),
+                round(f["throughput_t_per_day"], 3),
+                f["capacity_t_per_day"],
+                f["fixed_cost_cny_per_year"],
+                "是" if f["existing"] and lang == "zh" else ("yes" if f["existing"] else ""),
+                names.get(f["parent_site_id"], ""),
+            ]
+            for _, f in sites.iterrows()
+        ],
+    )
+    st = result.inputs.settlements
+    assign = result.siting.assignments()
+    demand = result.demand
+    _sheet(
+        wb,
+        t("sheet.assignments", lang),
+        [
+            t(c, lang)
+            for c in (
+                "col.site_id",
+                "col.settlement",
+                "col.township",
+                "col.population",
+                "col.kg_day",
+                "col.point",
+                "col.access_km",
+            )
+        ],
+        [
+            [
+                s["settlement_id"],
+                s["name"],
+                s["township"],
+                int(s["population"]),
+                round(float(demand["demand_kg_per_day"].iloc[i]), 1),
+                names.get(assign["point_id"].iloc[i], ""),
+                round(float(assign["access_km"].iloc[i]), 2),
+            ]
+            for i, (_, s) in enumerate(st.iterrows())
+        ],
+    )
+    # Timetable grid: one row per point, one column per working day.
+    tt = result.week.timetable()
+    days = list(result.week.working_days)
+    grid: dict[str, dict[str, list[str]]] = {}
+    for _, row in tt.iterrows():
+        grid.setdefault(row["point_id"], {}).setdefault(row["day"], []).append(
+            f"{row['arrival']}–{row['departure']}"
+        )
+    cand = result.inputs.candidates.set_index("site_id")
+    town = st.set_index("settlement_id")["township"]
+    points = sites[sites["tier"] == "collection_point"]
+    rows = []
+    for _, p in points.iterrows():
+        sid = cand.loc[p["site_id"], "settlement_id"]
+        cells = grid.get(p["site_id"], {})
+        rows.append(
+            [
+                p["name"],
+                town.get(sid, ""),
+                names.get(p["parent_site_id"], ""),
+                sum(1 for d in days if d in cells),
+            ]
+            + ["\n".join(cells.get(d, [])) for d in days]
+        )
+    _sheet(
+        wb,
+        t("sheet.timetable", lang),
+        [t("col.point", lang), t("col.township", lang), t("station", lang), t("col.visits", lang)]
+        + [day_label(d, lang) for d in days],
+        rows,
+    )
+    ws = wb[t("sheet.timetable", lang)[:31]]
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    # Route sheets.
+    events = result.week.events()
+    if not events.empty:
+        order = {d: i for i, d in enumerate(days)}
+        events = events.assign(_d=events["day"].map(order))
+        used: set[str] = set()
+        for (_, base, truck, day), route in events.groupby(["_d", "base_id", "truck", "day"]):
+            title = f"{day_label(day, 'en')}-{base[-6:]}-{truck}"
+            while title in used:
+                title += "_"
+            used.add(title)
+            _sheet(
+                wb,
+                title,
+                [
+                    t(c, lang)
+                    for c in (
+                        "col.seq",
+                        "col.kind",
+                        "col.name",
+                        "col.arrival",
+                        "col.departure",
+                        "col.expected_kg",
+                        "col.expected_m3",
+                        "col.load_kg",
+                        "col.distance_km",
+                    )
+                ],
+                [
+                    [
+                        n,
+                        t("event." + e["kind"], lang),
+                        names.get(e["site_id"], e["site_id"]),
+                        min_to_hhmm(e["arrival_min"]),
+                        min_to_hhmm(e["departure_min"]),
+                        round(e["collected_kg"], 1),
+                        round(e["collected_m3"], 2),
+                        round(e["load_kg"], 1),
+                        round(e["distance_km"], 2),
+                    ]
+                    for n, (_, e) in enumerate(route.iterrows())
+                ],
+            )
+    wb.save(path)
+
+
+def comparison_workbook(runs: list[dict[str, Any]], path: str | Path, *, lang: str) -> None:
+    """``comparison.xlsx``: KPIs side by side (best per row shaded), differences to the
+    first scenario, and each scenario's main assumptions."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t("sheet.kpis", lang)
+    names = [r["name"] for r in runs]
+    ws.append([t("col.indicator", lang), *names, *[f"Δ {n}" for n in names[1:]]])
+    for cell in ws[1]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+    for row in KPI_ROWS:
+        values = [kpi_value(r["kpis"], row) for r in runs]
+        line: list[Any] = [t(row.key, lang)]
+        for v in values:
+            line.append(v if row.kind != "text" else t(str(v), lang))
+        base = values[0]
+        for v in values[1:]:
+            numeric = isinstance(v, int | float) and isinstance(base, int | float)
+            line.append(v - base if numeric else "")
+        ws.append(line)
+        best = best_index(values, row.better)
+        for i in best:
+            ws.cell(row=ws.max_row, column=2 + i).fill = BEST_FILL
+    ws.column_dimensions["A"].width = 34
+    for i in range(2, 2 + 2 * len(names)):
+        ws.column_dimensions[get_column_letter(i)].width = 18
+    ws2 = wb.create_sheet("Assumptions" if lang == "en" else "主要假设")
+    keys = sorted({k for r in runs for k in r["assumptions"]})
+    ws2.append([t("col.indicator", lang), *names])
+    for cell in ws2[1]:
+        cell.font = BOLD
+    for key in keys:
+        ws2.append([key, *[str(r["assumptions"].get(key, "")) for r in runs]])
+    ws2.column_dimensions["A"].width = 40
+    wb.save(path)
+
+
+def best_index(values: list[Any], better: str | None) -> list[int]:
+    """Indices of the best values of a row (ties all marked); none when not comparable."""
+    if better is None:
+        return []
+    numeric = [(i, float(v)) for i, v in enumerate(values) if isinstance(v, int | float)]
+    if len(numeric) < 2:
+        return []
+    target = min(v for _, v in numeric) if better == "min" else max(v for _, v in numeric)
+    if all(abs(v - target) <= 1e-9 * max(1.0, abs(target)) for _, v in numeric):
+        return []
+    return [i for i, v in numeric if abs(v - target) <= 1e-9 * max(1.0, abs(target))]
