@@ -108,3 +108,51 @@ def test_unknown_yaml_key_exits_nonzero(tmp_path):
     result = runner.invoke(app, ["validate", str(scenario)])
     assert result.exit_code == 2
     assert "routing.shift_lenght" in " ".join(result.output.split())
+
+
+def test_workbook_and_comparison(tmp_path):
+    """workbook.xlsx has the promised sheets in English; compare marks the cheaper network."""
+    import openpyxl
+
+    outs = []
+    for name, counts in (("a", (8, 2, 1)), ("b", (12, 2, 1))):
+        scenario = write_small_scenario(
+            tmp_path / f"in_{name}", counts=counts, overrides={"name": f"small-{name}"}
+        )
+        out = tmp_path / f"out_{name}"
+        result = runner.invoke(
+            app, ["run", str(scenario), "--out", str(out), "--quiet", "--lang", "en"]
+        )
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    wb = openpyxl.load_workbook(outs[0] / "workbook.xlsx")
+    assert wb.sheetnames[:4] == ["KPIs", "Facilities", "Assignments", "Timetable"]
+    grid = wb["Timetable"]
+    header = [c.value for c in grid[1]]
+    assert header[:4] == ["Collection point", "Township", "Station", "Visits per week"]
+    assert header[4:] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    assert grid.max_row == 1 + 8
+    timetable = pd.read_csv(outs[0] / "timetable.csv", encoding="utf-8-sig")
+    truck_days = timetable.groupby(["truck", "day"]).ngroups
+    assert len(wb.sheetnames) - 4 == truck_days
+
+    cmp_dir = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", *map(str, outs), "--out", str(cmp_dir), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(cmp_dir / "comparison.xlsx")["KPIs"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    total = rows["Annualised total cost (CNY/yr)"]
+    a, b = total[1].value, total[2].value
+    cheaper = 1 if a < b else 2
+    assert total[cheaper].fill.fgColor.rgb.endswith("C6EFCE")
+    assert abs(total[3].value - (b - a)) < 1e-6
+
+
+def test_compare_reports_missing_run_folder(tmp_path):
+    """A folder that is not a run output stops compare with the missing file named."""
+    result = runner.invoke(
+        app,
+        ["compare", str(tmp_path / "nope"), str(tmp_path / "nada"), "--out", str(tmp_path / "c")],
+    )
+    assert result.exit_code == 2
+    assert "kpis.json" in " ".join(result.output.split())

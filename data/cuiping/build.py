@@ -216,6 +216,18 @@ def build() -> None:
         ],
     )
 
+    # Variant for the two-network scenario (两网融合): the three urban sanitation transfer
+    # stations are reused as recycling stations (existing, shared running cost).
+    shared = []
+    for row in candidates:
+        row = dict(row)
+        if str(row["site_id"]).endswith("S") and row["tier"] == "transfer_station":
+            row["existing"] = True
+            row["fixed_cost_cny_per_year"] = 40_000
+            row["source"] = f"{SYNTHETIC}; reused sanitation station (scenario variant)"
+        shared.append(row)
+    write_csv(HERE / "candidate_sites_two_networks.csv", shared, list(candidates[0]))
+
     fleet = [
         {
             "vehicle_type": "e_tricycle",

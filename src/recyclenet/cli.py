@@ -157,6 +157,33 @@ def run(
     out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 
 
+@app.command()
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="output folders of `recyclenet run`")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for comparison.html/.xlsx")] = Path(
+        "out/comparison"
+    ),
+    lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="accepted for symmetry: the comparison page never loads anything from the network",
+        ),
+    ] = False,
+) -> None:
+    """Compare finished runs side by side. 多情景比较。"""
+    from recyclenet.compare import compare_runs
+
+    if lang not in ("zh", "en"):
+        _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
+    try:
+        paths = compare_runs(list(runs), out_dir, lang=lang)
+    except RecycleNetError as exc:
+        _fail(exc)
+    out.print(f"outputs 输出: {', '.join(str(p) for p in paths)}")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

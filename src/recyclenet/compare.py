@@ -1,0 +1,307 @@
+"""Scenario comparison: read several run folders, write ``comparison.html`` and ``.xlsx``.
+
+The HTML page is self-contained (inline SVG charts and maps, no script, nothing loaded
+from the network), so it opens on an intranet and can be mailed as one file.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+import yaml
+
+from recyclenet.errors import InputError, InputProblem
+from recyclenet.i18n import t
+from recyclenet.io import write_text, write_with
+from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value
+from recyclenet.workbook import best_index, comparison_workbook
+
+REQUIRED = ("kpis.json", "scenario.resolved.yaml", "network.gpkg")
+SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+
+
+def read_run(folder: str | Path) -> dict[str, Any]:
+    """Load what a comparison needs from one output folder of ``recyclenet run``.
+
+    Raises
+    ------
+    InputError
+        If the folder or one of its files is missing or unreadable.
+    """
+    folder = Path(folder)
+    problems = [
+        InputProblem(
+            str(folder / name),
+            "the file is missing",
+            "pass the output folder of a finished `recyclenet run`",
+        )
+        for name in REQUIRED
+        if not (folder / name).is_file()
+    ]
+    if problems:
+        raise InputError(problems)
+    try:
+        kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+        scenario = yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+        layers = {
+            name: gpd.read_file(folder / "network.gpkg", layer=name)
+            for name in ("settlements", "collection_points", "transfer_stations", "sorting_centre")
+            if name in {n for n, _ in pyogrio.list_layers(folder / "network.gpkg")}
+        }
+    except (ValueError, OSError) as exc:
+        raise InputError(
+            InputProblem(
+                str(folder), f"the run's files cannot be read ({exc})", "run the scenario again"
+            )
+        ) from None
+    return {
+        "folder": str(folder),
+        "name": scenario.get("name", folder.name),
+        "title": scenario.get("title", ""),
+        "kpis": kpis,
+        "assumptions": assumptions(scenario),
+        "layers": layers,
+    }
+
+
+def assumptions(scenario: dict[str, Any]) -> dict[str, Any]:
+    """The main assumptions of a resolved scenario, flattened for a table."""
+    s, r, d = scenario["siting"], scenario["routing"], scenario["demand"]
+    growth = {k: v.get("growth_pct_to_target") for k, v in d["categories"].items()}
+    return {
+        "siting.counts": "{collection_point} / {transfer_station} / {sorting_centre}".format(
+            **s["counts"]
+        ),
+        "siting.max_access_km": s["max_access_km"],
+        "siting.transport_cost_cny_per_tkm": ", ".join(
+            f"{k} {v}" for k, v in s["transport_cost_cny_per_tkm"].items()
+        ),
+        "demand.years": f"{d['base_year']} → {d['target_year']}",
+        "demand.capture_rate": d["capture_rate"],
+        "demand.growth_pct_to_target": ", ".join(f"{k} {v}" for k, v in growth.items()),
+        "network.detour_factor": scenario["network"]["detour_factor"],
+        "routing.collection_vehicle": r["collection_vehicle"],
+        "routing.max_trucks_per_station": r["max_trucks_per_station"],
+        "routing.shift": f"{r['shift_start']}–{r['shift_end']}",
+        "routing.working_days": ", ".join(r["working_days"]),
+        "inputs.candidates": Path(scenario["inputs"]["candidates"]).name,
+    }
+
+
+def bar_chart_svg(
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list[float]]],
+    *,
+    unit: str = "",
+    width: int = 460,
+) -> str:
+    """A horizontal (stacked when several series) bar chart as inline SVG."""
+    row_h, left, top = 28, 150, 30
+    height = top + row_h * len(labels) + 40
+    totals = [sum(s[1][i] for s in series) for i in range(len(labels))]
+    vmax = max(totals + [1e-9])
+    scale = (width - left - 80) / vmax
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
+        f'height="{height}" role="img" aria-label="{html.escape(title)}">',
+        f'<text x="4" y="18" font-size="14" font-weight="bold">{html.escape(title)}</text>',
+    ]
+    for i, label in enumerate(labels):
+        y = top + i * row_h
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 17}" font-size="12" text-anchor="end">'
+            f"{html.escape(label)}</text>"
+        )
+        x = left
+        for n, (_, values) in enumerate(series):
+            w = values[i] * scale
+            parts.append(
+                f'<rect class="bar" x="{x:.1f}" y="{y + 4}" width="{max(w, 0):.1f}" height="18" '
+                f'fill="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}"/>'
+            )
+            x += w
+        parts.append(
+            f'<text x="{x + 4:.1f}" y="{y + 17}" font-size="11">{totals[i]:,.4g}{unit}</text>'
+        )
+    if len(series) > 1:
+        x = 4
+        y = top + row_h * len(labels) + 20
+        for n, (name, _) in enumerate(series):
+            parts.append(
+                f'<rect x="{x}" y="{y - 10}" width="12" height="12" '
+                f'fill="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}"/>'
+                f'<text x="{x + 16}" y="{y}" font-size="11">{html.escape(name)}</text>'
+            )
+            x += 16 + 8 * len(name) + 24
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def map_svg(run: dict[str, Any], *, size: int = 300) -> str:
+    """A small map of one scenario's network as inline SVG (equirectangular)."""
+    layers = run["layers"]
+    every = [g for g in layers.values() if len(g)]
+    if not every:
+        return ""
+    lon = [x for g in every for x in g.geometry.x]
+    lat = [y for g in every for y in g.geometry.y]
+    lo0, lo1, la0, la1 = min(lon), max(lon), min(lat), max(lat)
+    span = max(lo1 - lo0, la1 - la0, 1e-6)
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        return 10 + (x - lo0) / span * (size - 20), size - 10 - (y - la0) / span * (size - 20)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="mini-map" width="{size}" '
+        f'height="{size}" style="border:1px solid #bbb;background:#fafafa">'
+    ]
+    style = {
+        "settlements": ("#999", 1.5),
+        "collection_points": ("#2ca02c", 3),
+        "transfer_stations": ("#1f77b4", 6),
+        "sorting_centre": ("#d62728", 8),
+    }
+    for name, (colour, radius) in style.items():
+        for pt in layers.get(name, gpd.GeoDataFrame()).geometry:
+            x, y = xy(pt.x, pt.y)
+            parts.append(
+                f'<circle class="{name}" cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}" '
+                'stroke="#333" stroke-width="0.3"/>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def comparison_html(runs: list[dict[str, Any]], *, lang: str) -> str:
+    """The comparison page: KPIs side by side (best marked, differences to the first),
+    charts, a small map per scenario and the main assumptions."""
+    names = [r["name"] for r in runs]
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    delta_head = "".join(f"<th>Δ {html.escape(n)}</th>" for n in names[1:])
+    rows = []
+    for row in KPI_ROWS:
+        values = [kpi_value(r["kpis"], row) for r in runs]
+        best = set(best_index(values, row.better))
+        cells = "".join(
+            f'<td class="num{" best" if i in best else ""}">'
+            f"{html.escape(format_value(v, row, lang))}</td>"
+            for i, v in enumerate(values)
+        )
+        deltas = ""
+        for v in values[1:]:
+            if isinstance(v, int | float) and isinstance(values[0], int | float):
+                diff = v - values[0]
+                text = f"{100 * diff:+.2f} pp" if row.kind == "pct" else f"{diff:+,.2f}"
+            else:
+                text = ""
+            deltas += f'<td class="num">{text}</td>'
+        rows.append(f"<tr><th>{html.escape(t(row.key, lang))}</th>{cells}{deltas}</tr>")
+    kpi_table = (
+        f'<table id="kpi-table"><tr><th>{t("col.indicator", lang)}</th>{head}{delta_head}</tr>'
+        f"{''.join(rows)}</table>"
+    )
+    zh = lang == "zh"
+
+    def k(run: dict[str, Any], *path: str) -> float:
+        node: Any = run["kpis"]
+        for p in path:
+            node = node.get(p, 0) if isinstance(node, dict) else 0
+        return float(node or 0)
+
+    cost_series = [
+        ("固定" if zh else "fixed", [k(r, "cost_cny_per_year", "fixed_cny") / 1e4 for r in runs]),
+        (
+            "居民送交" if zh else "access",
+            [k(r, "cost_cny_per_year", "transport_access_cny") / 1e4 for r in runs],
+        ),
+        (
+            "收运" if zh else "collection",
+            [k(r, "cost_cny_per_year", "transport_collection_cny") / 1e4 for r in runs],
+        ),
+        (
+            "转运" if zh else "haul",
+            [k(r, "cost_cny_per_year", "transport_haul_cny") / 1e4 for r in runs],
+        ),
+    ]
+    charts = "".join(
+        [
+            bar_chart_svg(
+                ("年化成本构成（万元/年）" if zh else "Annual cost split (10k CNY/yr)"),
+                names,
+                cost_series,
+            ),
+            bar_chart_svg(
+                t("kpi.coverage", lang),
+                names,
+                [("", [100 * k(r, "population_share_within_access") for r in runs])],
+                unit=" %",
+            ),
+            bar_chart_svg(
+                t("kpi.vkm", lang),
+                names,
+                [("", [k(r, "vehicle_km_per_week", "total") for r in runs])],
+            ),
+            bar_chart_svg(
+                t("kpi.trucks", lang),
+                names,
+                [("", [k(r, "trucks", "collection_total") for r in runs])],
+            ),
+        ]
+    )
+    maps = "".join(
+        f'<figure style="display:inline-block;margin:8px">{map_svg(r)}'
+        f"<figcaption>{html.escape(r['name'])}</figcaption></figure>"
+        for r in runs
+    )
+    keys = sorted({key for r in runs for key in r["assumptions"]})
+    assumption_rows = "".join(
+        f"<tr><th>{html.escape(key)}</th>"
+        + "".join(f"<td>{html.escape(str(r['assumptions'].get(key, '')))}</td>" for r in runs)
+        + "</tr>"
+        for key in keys
+    )
+    listing = "".join(
+        f"<li><b>{html.escape(r['name'])}</b> {html.escape(r['title'])} "
+        f'<span class="muted">{html.escape(r["folder"])}</span></li>'
+        for r in runs
+    )
+    title = t("title.comparison", lang)
+    body = (
+        f"<h1>{title}</h1><ul>{listing}</ul>"
+        f"<h2>{t('sheet.kpis', lang)}</h2>"
+        f'<p class="muted">{"绿色为该行最优；Δ 为与第一个情景之差。" if zh else "Green: best in the row; Δ: difference to the first scenario."}</p>'  # noqa: E501
+        f"{kpi_table}<h2>{'图表' if zh else 'Charts'}</h2><div class='charts'>{charts}</div>"
+        f"<h2>{t('title.map', lang)}</h2>{maps}"
+        f"<h2>{'主要假设' if zh else 'Main assumptions'}</h2>"
+        f'<table id="assumptions"><tr><th></th>{head}</tr>{assumption_rows}</table>'
+    )
+    css = ".charts svg { margin: 8px 16px 8px 0; vertical-align: top; }"
+    return (
+        f'<!DOCTYPE html><html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{PAGE_CSS}{css}</style></head><body>{body}</body></html>"
+    )
+
+
+def compare_runs(folders: list[str | Path], out_dir: str | Path, *, lang: str) -> list[Path]:
+    """Read the run folders and write ``comparison.html`` and ``comparison.xlsx``."""
+    if len(folders) < 2:
+        raise InputError(
+            InputProblem(
+                "(command line)",
+                "a comparison needs at least two run folders",
+                "name two or more output folders of `recyclenet run`",
+            )
+        )
+    runs = [read_run(f) for f in folders]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        write_text(out / "comparison.html", comparison_html(runs, lang=lang)),
+        write_with(out / "comparison.xlsx", lambda tmp: comparison_workbook(runs, tmp, lang=lang)),
+    ]

@@ -1,0 +1,190 @@
+"""The HTML we produce, opened from disk in headless Chromium (Debian's package).
+
+Offline variants run with the network closed to the browser: every request that is not
+``file:`` or ``data:`` is aborted and recorded. Screenshots go to the test's temporary
+folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from typer.testing import CliRunner
+
+from recyclenet.cli import app
+from recyclenet.report import KPI_ROWS
+
+from .conftest import write_small_scenario
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed (.ci/run installs it with apt-get)",
+)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two offline runs of small scenarios (Chinese), and their comparison."""
+    base = tmp_path_factory.mktemp("browser")
+    out = {}
+    for name, counts in (("a", (8, 2, 1)), ("b", (10, 2, 1))):
+        scenario = write_small_scenario(
+            base / f"in_{name}", counts=counts, overrides={"name": f"small-{name}"}
+        )
+        target = base / f"out_{name}"
+        result = runner.invoke(
+            app,
+            ["run", str(scenario), "--out", str(target), "--quiet", "--offline", "--lang", "zh"],
+        )
+        assert result.exit_code == 0, result.output
+        out[name] = target
+    cmp_dir = base / "cmp"
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(out["a"]),
+            str(out["b"]),
+            "--out",
+            str(cmp_dir),
+            "--lang",
+            "zh",
+            "--offline",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out["cmp"] = cmp_dir
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    with playwright.sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def open_offline(browser, path: Path):
+    """Open a page with the network closed; return (page, script errors, blocked requests)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    blocked: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, errors, blocked
+
+
+def test_offline_map(browser, runs, tmp_path):
+    """map.html: no script error, no network, every marker and layer present, Chinese shown."""
+    out = runs["a"]
+    page, errors, blocked = open_offline(browser, out / "map.html")
+    page.wait_for_selector(".leaflet-interactive")
+    page.screenshot(path=str(tmp_path / "map.png"))
+    assert errors == []
+    assert blocked == []
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    n_sites = sum(kpis["facilities"].values())
+    n_settlements = len(gpd.read_file(out / "network.gpkg", layer="settlements"))
+    # Leaflet draws circle markers as SVG paths with arcs; lines have none.
+    circles = page.evaluate(
+        """() => Array.from(document.querySelectorAll('path.leaflet-interactive'))
+                 .filter(p => /a/.test(p.getAttribute('d') || '')).length"""
+    )
+    assert circles == n_settlements + n_sites
+    overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    bases = page.locator(".leaflet-control-layers-base label").all_inner_texts()
+    assert len(bases) == 2
+    assert len(overlays) == 5 + 6  # tiers, assignments, settlements + one layer per day
+    assert any("路线 周一" in o for o in overlays)
+    # The Monday layer is shown: its numbered stops equal Monday's timetable rows.
+    timetable = (out / "timetable.csv").read_text(encoding="utf-8-sig").splitlines()
+    monday = sum(1 for line in timetable[1:] if line.split(",")[3] == "mon")
+    assert page.locator(".stop-order").count() == monday
+    legend = page.locator("#recyclenet-legend").inner_text()
+    assert CJK.search(legend) and "图例" in legend
+    page.context.close()
+
+
+def test_map_popup_opens(browser, runs):
+    """Clicking a collection point opens its popup with Chinese name and visit times."""
+    page, errors, _ = open_offline(browser, runs["a"] / "map.html")
+    page.evaluate(
+        """() => { for (const k in window) { const v = window[k];
+             if (v && v instanceof L.CircleMarker && v.options.radius === 6) {
+               v.openPopup(); return; } } }"""
+    )
+    text = page.locator(".leaflet-popup-content").inner_text()
+    assert "回收点" in text and "收运时间" in text
+    assert errors == []
+    page.context.close()
+
+
+def test_offline_report(browser, runs, tmp_path):
+    """report.html: KPI table complete, status shown, embedded map renders offline."""
+    page, errors, blocked = open_offline(browser, runs["a"] / "report.html")
+    frame = page.frame_locator("#run-map")
+    frame.locator(".leaflet-interactive").first.wait_for()
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert errors == [] and blocked == []
+    assert page.locator("table tr").count() == len(KPI_ROWS) + 1
+    body = page.locator("body").inner_text()
+    assert "选址求解状态" in body and "情景运行报告" in body
+
+
+def test_offline_route_sheets_print(browser, runs, tmp_path):
+    """route_sheets.html prints one page per truck and day."""
+    page, errors, blocked = open_offline(browser, runs["a"] / "route_sheets.html")
+    sheets = page.locator("section.sheet").count()
+    routes = (runs["a"] / "routes.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    truck_days = {tuple(r.split(",")[2:4]) for r in routes if r.startswith("collection")}
+    assert sheets == len(truck_days) > 0
+    page.emulate_media(media="print")
+    pdf = page.pdf(path=str(tmp_path / "route_sheets.pdf"))
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= sheets
+    assert errors == [] and blocked == []
+
+
+def test_offline_comparison(browser, runs, tmp_path):
+    """comparison.html: self-contained, KPIs side by side with best marked, charts, maps."""
+    page, errors, blocked = open_offline(browser, runs["cmp"] / "comparison.html")
+    page.screenshot(path=str(tmp_path / "comparison.png"), full_page=True)
+    assert errors == [] and blocked == []
+    assert page.locator("#kpi-table tr").count() == len(KPI_ROWS) + 1
+    assert page.locator("#kpi-table td.best").count() >= 1
+    assert page.locator("svg.chart").count() == 4
+    assert page.locator("svg.mini-map").count() == 2
+    assert page.locator("svg.mini-map circle.collection_points").count() == 8 + 10
+    assert "情景比较" in page.locator("h1").inner_text()
