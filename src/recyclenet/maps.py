@@ -222,6 +222,11 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         "transfer_station": "中转站" if zh else "Transfer stations",
         "sorting_centre": "分拣中心" if zh else "Sorting centre",
     }
+    served_pop = (
+        st.assign(point_id=assign.loc[st["settlement_id"], "point_id"].to_numpy())
+        .groupby("point_id")["population"]
+        .sum()
+    )
     for tier, label in tier_names.items():
         group = folium.FeatureGroup(name=label)
         colour, radius, tier_zh, tier_en = TIER_STYLE[tier]
@@ -232,6 +237,11 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                 f"{'吞吐量' if zh else 'throughput'}: {f['kg_per_day'] / 1000:,.2f} t/"
                 f"{'日' if zh else 'day'}"
             )
+            if tier == "collection_point":
+                popup += (
+                    f"<br>{'服务人口' if zh else 'population served'}: "
+                    f"{int(served_pop.get(f['site_id'], 0)):,}"
+                )
             if visit_text:
                 popup += f"<br><b>{'收运时间' if zh else 'visit times'}</b><br>{visit_text}"
             folium.CircleMarker(
