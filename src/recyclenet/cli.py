@@ -26,6 +26,7 @@ out = Console()
 
 STEP_LABELS = {
     "inputs": "读取与校验输入 / reading inputs",
+    "network": "路网与距离矩阵 / road network and matrices",
     "siting": "三级选址 / siting three tiers",
     "routing": "每周收运路线 / weekly routes",
     "writing": "写出结果 / writing outputs",

@@ -35,11 +35,36 @@ class _Frozen(BaseModel):
 
 
 class InputsConfig(_Frozen):
-    """Paths of the input tables (CSV, Excel, GeoJSON or GeoPackage)."""
+    """Paths of the input tables (CSV, Excel, GeoJSON or GeoPackage) and their coordinates.
+
+    ``crs`` declares the coordinate system of the ``lon``/``lat`` columns per table:
+    ``wgs84`` (default), ``gcj02`` (Amap, Tencent), ``bd09`` (Baidu), or a CRS such as
+    ``EPSG:4547`` (then ``lon``/``lat`` hold easting and northing). Everything is
+    converted to WGS-84 when read.
+    """
 
     settlements: Path
     candidates: Path
     fleet: Path
+    crs: dict[Literal["settlements", "candidates"], str] = Field(default_factory=dict)
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: dict[str, str]) -> dict[str, str]:
+        for table, crs in value.items():
+            key = crs.lower().replace("-", "").replace("_", "")
+            if key in ("wgs84", "gcj02", "bd09"):
+                continue
+            try:
+                from pyproj import CRS
+
+                CRS.from_user_input(crs)
+            except Exception:
+                raise ValueError(
+                    f"inputs.crs.{table}: unknown coordinate system '{crs}'; use wgs84, "
+                    "gcj02, bd09 or an EPSG code such as EPSG:4547"
+                ) from None
+        return value
 
 
 class CategoryConfig(_Frozen):
@@ -66,11 +91,46 @@ class DemandConfig(_Frozen):
         return self
 
 
-class NetworkConfig(_Frozen):
-    """How distances and travel times are measured."""
+class ProfileConfig(_Frozen):
+    """How one vehicle type uses the road graph (keys are OSM ``highway`` classes)."""
 
-    source: Literal["straight_line"] = "straight_line"
+    speeds_kmh: dict[str, PositiveFloat] = Field(default_factory=dict)
+    forbidden: tuple[str, ...] = ()
+    max_speed_kmh: PositiveFloat | None = None
+
+
+class NetworkConfig(_Frozen):
+    """How distances and travel times are measured.
+
+    ``straight_line``: great-circle distance times ``detour_factor``, times at each
+    vehicle's speed. ``osm_file``: an ``.osm`` XML or osmnx GraphML file. ``osm_place`` /
+    ``osm_bbox`` (west, south, east, north): downloaded by osmnx once, then cached.
+    ``profiles`` are keyed by vehicle type (``default`` for residents' access and any
+    type not listed); speeds not given fall back to built-in defaults per road class.
+    """
+
+    source: Literal["straight_line", "osm_file", "osm_place", "osm_bbox"] = "straight_line"
     detour_factor: float = Field(1.3, ge=1.0, le=5.0)
+    osm_file: Path | None = None
+    place: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    cache_dir: Path = Path(".recyclenet-cache")
+    unreachable: Literal["fail", "straight_line"] = "fail"
+    connector_speed_kmh: float = Field(5.0, gt=0, le=60)
+    profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _source_needs(self) -> NetworkConfig:
+        need = {"osm_file": "osm_file", "osm_place": "place", "osm_bbox": "bbox"}.get(self.source)
+        if need and getattr(self, need) is None:
+            raise ValueError(f"network.source {self.source} needs network.{need}")
+        return self
+
+
+class OutputsConfig(_Frozen):
+    """Output options."""
+
+    gcj02_columns: bool = False
 
 
 class CountsConfig(_Frozen):
@@ -182,6 +242,7 @@ class Scenario(_Frozen):
     inputs: InputsConfig
     demand: DemandConfig
     network: NetworkConfig = NetworkConfig()
+    outputs: OutputsConfig = OutputsConfig()
     siting: SitingConfig
     routing: RoutingConfig
     solver: SolverConfig = SolverConfig()
@@ -244,8 +305,16 @@ def parse_scenario(data: Any, *, source: Path) -> Scenario:
         settlements=(base / inputs.settlements).resolve(),
         candidates=(base / inputs.candidates).resolve(),
         fleet=(base / inputs.fleet).resolve(),
+        crs=dict(inputs.crs),
     )
-    return scenario.model_copy(update={"inputs": resolved})
+    net = scenario.network
+    network = net.model_copy(
+        update={
+            "osm_file": (base / net.osm_file).resolve() if net.osm_file else None,
+            "cache_dir": (base / net.cache_dir).resolve(),
+        }
+    )
+    return scenario.model_copy(update={"inputs": resolved, "network": network})
 
 
 def load_scenario(path: str | Path) -> Scenario:

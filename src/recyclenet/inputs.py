@@ -18,6 +18,7 @@ import pandas as pd
 from recyclenet.config import TIERS, Scenario
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.io import read_table
+from recyclenet.network.coords import is_geographic, to_wgs84
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,39 @@ def validate_table(
     return out
 
 
+def _columns_for(columns: tuple[Column, ...], crs: str) -> tuple[Column, ...]:
+    """Drop the degree ranges of lon/lat when the table is in a projected CRS."""
+    if is_geographic(crs):
+        return columns
+    return tuple(
+        Column(c.name, c.kind, c.required, meaning=c.meaning) if c.name in ("lon", "lat") else c
+        for c in columns
+    )
+
+
+def _to_wgs84(frame: pd.DataFrame, crs: str, file: str) -> pd.DataFrame:
+    """Convert lon/lat from the declared system to WGS-84; check the result's range."""
+    if crs.lower().replace("-", "") in ("wgs84", "epsg:4326"):
+        return frame
+    lon, lat = to_wgs84(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), crs)
+    bad = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            InputProblem(
+                file,
+                f"the coordinates do not convert from {crs} to WGS-84",
+                f"check inputs.crs for this table (declared: {crs}) and the values",
+                row=i + 1,
+                column="lon/lat",
+                value=f"{frame['lon'].iloc[i]}, {frame['lat'].iloc[i]}",
+            )
+        )
+    out = frame.copy()
+    out["lon"], out["lat"] = lon, lat
+    return out
+
+
 def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
@@ -245,10 +279,16 @@ def load_inputs(scenario: Scenario) -> Inputs:
         Before any solving, for every problem found.
     """
     paths = scenario.inputs
+    crs_s = paths.crs.get("settlements", "wgs84")
+    crs_c = paths.crs.get("candidates", "wgs84")
     settlements = validate_table(
-        read_table(paths.settlements), SETTLEMENT_COLUMNS, paths.settlements
+        read_table(paths.settlements), _columns_for(SETTLEMENT_COLUMNS, crs_s), paths.settlements
     )
-    candidates = validate_table(read_table(paths.candidates), CANDIDATE_COLUMNS, paths.candidates)
+    candidates = validate_table(
+        read_table(paths.candidates), _columns_for(CANDIDATE_COLUMNS, crs_c), paths.candidates
+    )
+    settlements = _to_wgs84(settlements, crs_s, str(paths.settlements))
+    candidates = _to_wgs84(candidates, crs_c, str(paths.candidates))
     fleet = validate_table(read_table(paths.fleet), FLEET_COLUMNS, paths.fleet)
 
     problems: list[InputProblem] = []

@@ -119,3 +119,29 @@ def compute_kpis(
             "runtime_s": round(sum(d.runtime_s for d in week.days), 2),
         },
     }
+
+
+def network_kpis(travel: Any, settlements: pd.DataFrame, *, seed: int, sample: int = 150) -> dict:
+    """How distances were measured; with a road graph, the calibrated detour factor.
+
+    The factor is the median of road over straight-line distance between a seeded sample
+    of settlements (pairs at least 0.5 km apart), so a planner without OSM data can choose
+    a sensible ``detour_factor``.
+    """
+    from recyclenet.network import haversine_km
+    from recyclenet.network.roads import RoadNetwork, calibrated_detour_factor
+
+    out: dict[str, Any] = {"method": travel.method}
+    if isinstance(travel, RoadNetwork):
+        rng = np.random.default_rng(seed)
+        n = len(settlements)
+        idx = np.sort(rng.choice(n, size=min(sample, n), replace=False))
+        lon = settlements["lon"].to_numpy(float)[idx]
+        lat = settlements["lat"].to_numpy(float)[idx]
+        road = travel.matrix(lon, lat, profile=None).distance_km
+        straight = haversine_km(lon, lat, lon, lat)
+        out["calibrated_detour_factor"] = calibrated_detour_factor(road, straight)
+        out["graph_nodes"] = travel.graph.num_nodes
+        out["graph_edges"] = travel.graph.num_edges
+        out["straight_line_fallback_pairs"] = travel.fallback_pairs
+    return out

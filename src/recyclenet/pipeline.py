@@ -17,7 +17,8 @@ from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, SolverError
 from recyclenet.inputs import Inputs, load_inputs
-from recyclenet.kpi import compute_kpis
+from recyclenet.kpi import compute_kpis, network_kpis
+from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
 
@@ -138,7 +139,9 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     tick("inputs")
     inputs = load_inputs(scenario)
     demand = settlement_demand(inputs.settlements, scenario.demand)
-    problem = SitingProblem.from_inputs(inputs, demand, scenario)
+    tick("network")
+    travel = travel_model(scenario.network)
+    problem = SitingProblem.from_inputs(inputs, demand, scenario, travel)
     timings["inputs_s"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -210,6 +213,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         max_fill=rc.max_fill,
         detour_factor=scenario.network.detour_factor,
         params=params,
+        travel=travel,
     )
     tick("routing", 0, len(day_problems))
     days = solve_week(day_problems, params, progress=lambda d, t: tick("routing", d, t))
@@ -236,6 +240,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         week=week,
         vehicles={"collection": vehicle, "haul": haul_vehicle},
     )
+    kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0
     kpis["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
     return ScenarioResult(

@@ -44,13 +44,19 @@ class TravelMatrix:
         ``(n_rows, n_cols)`` distances.
     method
         How they were measured, e.g. ``"straight_line x 1.40"``.
+    time_min
+        Travel times from a road graph for the profile asked for; ``None`` for straight
+        lines, whose times follow from a vehicle's speed.
     """
 
     distance_km: NDArray[np.float64]
     method: str
+    time_min: NDArray[np.float64] | None = None
 
     def duration_min(self, speed_kmh: float) -> NDArray[np.float64]:
-        """Travel times in minutes at a constant speed."""
+        """Travel times in minutes: the road graph's, else distance at ``speed_kmh``."""
+        if self.time_min is not None:
+            return self.time_min
         return self.distance_km / speed_kmh * 60.0
 
 
@@ -67,3 +73,29 @@ def straight_line_matrix(
         lon_b, lat_b = lon_a, lat_a
     dist = haversine_km(lon_a, lat_a, lon_b, lat_b) * detour_factor
     return TravelMatrix(distance_km=dist, method=f"straight_line x {detour_factor:.2f}")
+
+
+@dataclass(frozen=True)
+class StraightLine:
+    """Great-circle distance times a detour factor; the travel model without a road graph."""
+
+    detour_factor: float
+
+    @property
+    def method(self) -> str:
+        """Description for reports."""
+        return f"straight_line x {self.detour_factor:.2f}"
+
+    def matrix(
+        self,
+        lon_a: ArrayLike,
+        lat_a: ArrayLike,
+        lon_b: ArrayLike | None = None,
+        lat_b: ArrayLike | None = None,
+        *,
+        profile: str | None = None,
+        labels_a: list[str] | None = None,
+        labels_b: list[str] | None = None,
+    ) -> TravelMatrix:
+        """Distances between points (``profile`` and labels are accepted and unused)."""
+        return straight_line_matrix(lon_a, lat_a, lon_b, lat_b, detour_factor=self.detour_factor)

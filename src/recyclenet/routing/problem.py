@@ -63,6 +63,9 @@ class DayProblem:
         Time to unload at the base (after every trip, the last included).
     max_fill
         Fraction of payload and volume that may be used.
+    time_min
+        ``(n + 1, n + 1)`` travel times from a road graph; ``None``: distance at the
+        vehicle's speed.
     """
 
     base_id: str
@@ -78,6 +81,7 @@ class DayProblem:
     shift_end_min: float
     unload_min: float
     max_fill: float = 1.0
+    time_min: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.stop_ids)
@@ -86,6 +90,8 @@ class DayProblem:
                 raise ValueError(f"{name} must have one value per stop ({n})")
         if np.shape(self.distance_km) != (n + 1, n + 1):
             raise ValueError(f"distance_km must be ({n + 1}, {n + 1})")
+        if self.time_min is not None and np.shape(self.time_min) != (n + 1, n + 1):
+            raise ValueError(f"time_min must be ({n + 1}, {n + 1})")
         if self.num_vehicles < 1:
             raise ValueError("num_vehicles must be at least 1")
         if self.shift_end_min <= self.shift_start_min:
@@ -108,4 +114,6 @@ class DayProblem:
 
     def duration_min(self) -> NDArray[np.float64]:
         """Travel time matrix in minutes."""
+        if self.time_min is not None:
+            return self.time_min
         return self.distance_km / self.vehicle.speed_kmh * 60.0

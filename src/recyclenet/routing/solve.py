@@ -7,12 +7,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from recyclenet.config import min_to_hhmm
-from recyclenet.network import straight_line_matrix
+from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools
 from recyclenet.routing.problem import DayProblem, Vehicle
 from recyclenet.routing.result import DayResult
@@ -189,6 +190,7 @@ def plan_week(
     max_fill: float,
     detour_factor: float,
     params: RoutingParams,
+    travel: Any | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, PointVisits], list[DayProblem]]:
     """Schedule every point and build the day problems (solved by :func:`solve_week`).
@@ -201,6 +203,7 @@ def plan_week(
     stations
         Open stations: ``station_id``, ``lon``, ``lat``.
     """
+    travel = travel if travel is not None else StraightLine(detour_factor)
     n_days = len(working_days)
     visits: dict[str, PointVisits] = {}
     problems: list[DayProblem] = []
@@ -226,9 +229,16 @@ def plan_week(
                 (mine["lat"].to_numpy(float) - lat0) * 110.574,
             ]
         )
-        from_base = straight_line_matrix(
-            [lon0], [lat0], mine["lon"], mine["lat"], detour_factor=detour_factor
-        ).duration_min(vehicle.speed_kmh)[0]
+        # One matrix per station over the base and all its points; days take sub-matrices.
+        everything = travel.matrix(
+            np.r_[lon0, mine["lon"].to_numpy(float)],
+            np.r_[lat0, mine["lat"].to_numpy(float)],
+            profile=vehicle.vehicle_type,
+            labels_a=[str(st["station_id"]), *mine["point_id"].astype(str)],
+        )
+        full_km = everything.distance_km
+        full_min = everything.duration_min(vehicle.speed_kmh)
+        from_base = full_min[0, 1:]
         workload = loads * (dwell_min + unload_min) + from_base
         days = assign_days(workload, freq, xy, n_days)
         for j, row in mine.iterrows():
@@ -241,8 +251,7 @@ def plan_week(
             )
         for d, label in enumerate(working_days):
             idx = [j for j in range(len(mine)) for _ in range(loads[j]) if d in days[j]]
-            lon = np.r_[lon0, mine["lon"].to_numpy(float)[idx]]
-            lat = np.r_[lat0, mine["lat"].to_numpy(float)[idx]]
+            nodes = np.r_[0, np.asarray(idx, dtype=int) + 1]
             ids = tuple(mine["point_id"].iloc[idx])
             problems.append(
                 DayProblem(
@@ -252,9 +261,10 @@ def plan_week(
                     load_kg=np.array([visits[i].kg_per_load for i in ids], dtype=float),
                     load_m3=np.array([visits[i].m3_per_load for i in ids], dtype=float),
                     dwell_min=np.full(len(ids), float(dwell_min)),
-                    distance_km=straight_line_matrix(
-                        lon, lat, detour_factor=detour_factor
-                    ).distance_km,
+                    distance_km=full_km[np.ix_(nodes, nodes)],
+                    time_min=(
+                        full_min[np.ix_(nodes, nodes)] if everything.time_min is not None else None
+                    ),
                     vehicle=vehicle,
                     num_vehicles=trucks_per_station,
                     shift_start_min=shift_start_min,

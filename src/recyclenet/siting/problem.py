@@ -7,6 +7,7 @@ Build it with :meth:`SitingProblem.from_inputs` (tables, with checks that name r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from numpy.typing import NDArray
 from recyclenet.config import TIERS, Scenario
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.inputs import Inputs
-from recyclenet.network import straight_line_matrix
+from recyclenet.network import StraightLine
 
 DAYS_PER_YEAR = 365.0
 
@@ -168,8 +169,18 @@ class SitingProblem:
         )
 
     @classmethod
-    def from_inputs(cls, inputs: Inputs, demand: pd.DataFrame, scenario: Scenario) -> SitingProblem:
+    def from_inputs(
+        cls,
+        inputs: Inputs,
+        demand: pd.DataFrame,
+        scenario: Scenario,
+        travel: Any | None = None,
+    ) -> SitingProblem:
         """Build the problem from validated tables; check what makes it infeasible up front.
+
+        ``travel`` measures distances (a :class:`~recyclenet.network.StraightLine` or a
+        road network); residents' access uses its default profile, point -> station the
+        collection vehicle's and station -> centre the haul vehicle's.
 
         Raises
         ------
@@ -182,7 +193,7 @@ class SitingProblem:
         cand = inputs.candidates
         cfg = scenario.siting
         counts = cfg.counts.model_dump()
-        detour = scenario.network.detour_factor
+        travel = travel if travel is not None else StraightLine(scenario.network.detour_factor)
         problems: list[InputProblem] = []
         tiers: dict[str, Tier] = {}
         frames: dict[str, pd.DataFrame] = {}
@@ -227,12 +238,18 @@ class SitingProblem:
             frames["sorting_centre"],
         )
 
-        def dist(a: pd.DataFrame, b: pd.DataFrame) -> NDArray[np.float64]:
-            return straight_line_matrix(
-                a["lon"], a["lat"], b["lon"], b["lat"], detour_factor=detour
+        def dist(a: pd.DataFrame, b: pd.DataFrame, profile: str | None) -> NDArray[np.float64]:
+            return travel.matrix(
+                a["lon"],
+                a["lat"],
+                b["lon"],
+                b["lat"],
+                profile=profile,
+                labels_a=list(a["name"]),
+                labels_b=list(b["name"]),
             ).distance_km
 
-        access = dist(st, pts)
+        access = dist(st, pts, None)
         if len(pts):
             nearest = access.min(axis=1)
             far = np.flatnonzero(nearest > cfg.max_access_km + 1e-9)
@@ -261,8 +278,8 @@ class SitingProblem:
             stations=tiers["transfer_station"],
             centres=tiers["sorting_centre"],
             access_km=access,
-            collection_km=dist(pts, sts),
-            haul_km=dist(sts, cts),
+            collection_km=dist(pts, sts, scenario.routing.collection_vehicle),
+            haul_km=dist(sts, cts, scenario.routing.haul_vehicle),
             max_access_km=cfg.max_access_km,
             cost_cny_per_tkm={"access": tc.access, "collection": tc.collection, "haul": tc.haul},
         )
