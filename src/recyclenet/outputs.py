@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.io import write_csv, write_text, write_with
 from recyclenet.maps import build_map, route_lines, save_map
+from recyclenet.network.coords import wgs84_to_gcj02
 from recyclenet.report import route_sheets_html, run_report_html
 from recyclenet.workbook import run_workbook
 
@@ -189,7 +191,7 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
         routes["geometry"] = [LineString(c) for c in routes.pop("coords")]
     else:
         routes = pd.DataFrame({"geometry": []})
-    return {
+    layers = {
         "settlements": gpd.GeoDataFrame(st, geometry="geometry", crs=crs),
         "collection_points": gpd.GeoDataFrame(pts, geometry="geometry", crs=crs),
         "transfer_stations": gpd.GeoDataFrame(
@@ -201,6 +203,12 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
         "assignments": gpd.GeoDataFrame(lines, geometry="geometry", crs=crs),
         "routes": gpd.GeoDataFrame(routes, geometry="geometry", crs=crs),
     }
+    if result.scenario.outputs.gcj02_columns:
+        for name in ("settlements", "collection_points", "transfer_stations", "sorting_centre"):
+            layer = layers[name]
+            lon, lat = wgs84_to_gcj02(layer.geometry.x.to_numpy(), layer.geometry.y.to_numpy())
+            layers[name] = layer.assign(lon_gcj02=np.round(lon, 7), lat_gcj02=np.round(lat, 7))
+    return layers
 
 
 def _write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:

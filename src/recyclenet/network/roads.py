@@ -7,10 +7,13 @@ offline). It is reduced to arrays: edge endpoints, length and road class. A vehi
 
 Matrices: points are snapped to their nearest graph node; the off-road connector counts
 at ``connector_speed_kmh``. One Dijkstra per distinct source node runs over the whole
-graph (``scipy.sparse.csgraph.dijkstra``, in C), in chunks to bound memory, once on
-length and once on travel time. Distances are those of the shortest path, durations those
-of the fastest path. Results are cached on disk keyed by the graph, the profile and the
-points.
+graph (``scipy.sparse.csgraph.dijkstra``, in C), in chunks to bound memory and in
+parallel processes for large matrices. Each edge weight packs two integers into one
+float64, ``time_units * 2**k + metres``: sums stay exact below 2**53, Dijkstra finds the
+fastest path (ties broken by distance), and the time and the distance *along that same
+path* are unpacked from one number, so one search gives both and they agree. ``k`` and the
+time unit are chosen from a bound on path times so nothing overflows. Results are cached
+on disk keyed by the graph, the profile and the points.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,8 +151,14 @@ class RoadGraph:
             fingerprint,
         )
 
-    def weights(self, profile: Profile) -> tuple[csr_matrix, csr_matrix]:
-        """CSR graphs of length (km) and travel time (min) for a profile."""
+    def packed_weights(self, profile: Profile) -> tuple[csr_matrix, float, float]:
+        """The packed graph for a profile: ``(graph, time unit in minutes, 2**k)``.
+
+        Edge weight = ``round(minutes / unit) * 2**k + round(metres)``. ``unit`` and
+        ``k`` are chosen so that every path time (bounded by four times the largest time
+        from a few seeded sources, plus one edge) fits beside every path length (bounded by
+        that time at the top speed) in 52 bits.
+        """
         allowed = ~np.isin(self.edge_class, list(profile.forbidden))
         speed = np.array(
             [profile.speeds_kmh.get(c, FALLBACK_SPEED_KMH) for c in self.edge_class], dtype=float
@@ -155,21 +166,37 @@ class RoadGraph:
         if profile.max_speed_kmh is not None:
             speed = np.minimum(speed, profile.max_speed_kmh)
         u, v = self.edge_u[allowed], self.edge_v[allowed]
-        km = np.maximum(self.edge_length_m[allowed] / 1000.0, 1e-9)
-        minutes = km / speed[allowed] * 60.0
+        metres = np.maximum(self.edge_length_m[allowed], 1e-3)
+        minutes = metres / 1000.0 / speed[allowed] * 60.0
         n = self.num_nodes
-        # Parallel edges: keep the smallest weight of each kind.
-        order_km = np.lexsort((km, v, u))
-        first = np.ones(len(order_km), dtype=bool)
-        first[1:] = (u[order_km][1:] != u[order_km][:-1]) | (v[order_km][1:] != v[order_km][:-1])
-        sel = order_km[first]
-        g_km = csr_matrix((km[sel], (u[sel], v[sel])), shape=(n, n))
-        order_t = np.lexsort((minutes, v, u))
-        first_t = np.ones(len(order_t), dtype=bool)
-        first_t[1:] = (u[order_t][1:] != u[order_t][:-1]) | (v[order_t][1:] != v[order_t][:-1])
-        sel_t = order_t[first_t]
-        g_min = csr_matrix((minutes[sel_t], (u[sel_t], v[sel_t])), shape=(n, n))
-        return g_km, g_min
+        # Bound path times: a few searches on time alone.
+        g_time = _min_csr(u, v, minutes, n)
+        probe = np.random.default_rng(0).choice(n, size=min(3, n), replace=False)
+        reach = dijkstra(g_time, directed=True, indices=probe)
+        finite = reach[np.isfinite(reach)]
+        t_max = 4.0 * (float(finite.max()) if finite.size else 0.0) + float(minutes.max()) + 1.0
+        d_max_m = t_max / 60.0 * float(speed.max()) * 1000.0 + float(metres.max())
+        k = int(math.ceil(math.log2(d_max_m + 1.0)))
+        unit = 1e-4  # minutes (6 ms)
+        while math.log2(t_max / unit + 1.0) + k > 52:
+            unit *= 2.0
+        scale = float(2**k)
+        packed = np.rint(minutes / unit) * scale + np.rint(metres)
+        return _min_csr(u, v, packed, n), unit, scale
+
+
+def _min_csr(u: NDArray, v: NDArray, w: NDArray, n: int) -> csr_matrix:
+    """A CSR graph keeping the smallest weight of parallel edges."""
+    order = np.lexsort((w, v, u))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
+    sel = order[first]
+    return csr_matrix((w[sel], (u[sel], v[sel])), shape=(n, n))
+
+
+def _packed_block(args: tuple[csr_matrix, NDArray, NDArray]) -> NDArray:
+    graph, sources, targets = args
+    return dijkstra(graph, directed=True, indices=sources)[:, targets]
 
 
 def load_graph(path: str | Path) -> RoadGraph:
@@ -255,7 +282,9 @@ class RoadNetwork:
     cache_dir
         Where matrices are cached (``None``: no cache).
     chunk_sources
-        Sources per Dijkstra batch (memory: chunk x nodes x 8 bytes).
+        Sources per Dijkstra batch (memory: chunk x nodes x 8 bytes per worker).
+    workers
+        Processes for large matrices (default: every core).
     """
 
     graph: RoadGraph
@@ -264,14 +293,15 @@ class RoadNetwork:
     unreachable: str = "fail"
     detour_factor: float = 1.3
     cache_dir: Path | None = None
-    chunk_sources: int = 256
+    chunk_sources: int = 128
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     fallback_pairs: int = 0
 
     def __post_init__(self) -> None:
         lat0 = float(np.mean(self.graph.node_lat))
         self._lat0 = lat0
         self._tree = cKDTree(_planar_km(self.graph.node_lon, self.graph.node_lat, lat0))
-        self._weights: dict[str, tuple[csr_matrix, csr_matrix]] = {}
+        self._weights: dict[str, tuple[csr_matrix, float, float]] = {}
 
     @property
     def method(self) -> str:
@@ -291,23 +321,26 @@ class RoadNetwork:
     def node_matrices(
         self, sources: NDArray[np.int64], targets: NDArray[np.int64], profile: str | None
     ) -> tuple[NDArray, NDArray]:
-        """Shortest length (km) and fastest time (min) between graph nodes."""
+        """Length (km) and time (min) of the fastest path between graph nodes."""
         name = profile or "default"
         if name not in self._weights:
-            self._weights[name] = self.graph.weights(self.profile(name))
-        g_km, g_min = self._weights[name]
+            self._weights[name] = self.graph.packed_weights(self.profile(name))
+        graph, unit, scale = self._weights[name]
         uniq, inverse = np.unique(sources, return_inverse=True)
-        km = np.empty((len(uniq), len(targets)))
-        mins = np.empty((len(uniq), len(targets)))
-        for start in range(0, len(uniq), self.chunk_sources):
-            block = uniq[start : start + self.chunk_sources]
-            km[start : start + len(block)] = dijkstra(g_km, directed=True, indices=block)[
-                :, targets
-            ]
-            mins[start : start + len(block)] = dijkstra(g_min, directed=True, indices=block)[
-                :, targets
-            ]
-        return km[inverse], mins[inverse]
+        blocks = [uniq[s : s + self.chunk_sources] for s in range(0, len(uniq), self.chunk_sources)]
+        jobs = [(graph, b, targets) for b in blocks]
+        workers = min(self.workers, len(blocks))
+        if workers > 1 and len(uniq) >= 2 * self.chunk_sources:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                packed = np.vstack(list(pool.map(_packed_block, jobs)))
+        else:
+            packed = np.vstack([_packed_block(j) for j in jobs])
+        finite = np.isfinite(packed)
+        safe = np.where(finite, packed, 0.0)
+        steps = np.floor(safe / scale)
+        km = np.where(finite, (safe - steps * scale) / 1000.0, np.inf)
+        minutes = np.where(finite, steps * unit, np.inf)
+        return km[inverse], minutes[inverse]
 
     def matrix(
         self,
