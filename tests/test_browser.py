@@ -126,7 +126,7 @@ def test_offline_map(browser, runs, tmp_path):
     assert circles == n_settlements + n_sites
     overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     bases = page.locator(".leaflet-control-layers-base label").all_inner_texts()
-    assert len(bases) == 2
+    assert len(bases) == 3  # blank, OpenStreetMap, Amap (GCJ-02)
     assert len(overlays) == 5 + 6  # tiers, assignments, settlements + one layer per day
     assert any("路线 周一" in o for o in overlays)
     # The Monday layer is shown: its numbered stops equal Monday's timetable rows.
@@ -188,3 +188,25 @@ def test_offline_comparison(browser, runs, tmp_path):
     assert page.locator("svg.mini-map").count() == 2
     assert page.locator("svg.mini-map circle.collection_points").count() == 8 + 10
     assert "情景比较" in page.locator("h1").inner_text()
+
+
+def test_amap_base_layer_shifts_markers_to_gcj02(browser, runs):
+    """Choosing the Amap (GCJ-02) base moves markers by the GCJ-02 offset, and back again."""
+    from recyclenet.network import wgs84_to_gcj02
+
+    page, errors, blocked = open_offline(browser, runs["a"] / "map.html")
+    first = """() => { for (const k in window) { const v = window[k];
+                 if (v && v instanceof L.CircleMarker && v.options.radius === 6) {
+                   const p = v.getLatLng(); return [p.lng, p.lat]; } } }"""
+    lon, lat = page.evaluate(first)
+    page.get_by_text("高德地图 (GCJ-02)").click()
+    assert page.evaluate("window.recyclenetShifted()")
+    lon2, lat2 = page.evaluate(first)
+    want = wgs84_to_gcj02(lon, lat)
+    assert abs(lon2 - float(want[0])) < 1e-9 and abs(lat2 - float(want[1])) < 1e-9
+    page.get_by_text("无底图").click()
+    assert page.evaluate(first) == [lon, lat]
+    # Amap tiles were requested and refused (the network is closed); no script failed.
+    assert any("autonavi" in url for url in blocked)
+    assert [e for e in errors if "Failed to load resource" not in e] == []
+    page.context.close()

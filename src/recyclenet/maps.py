@@ -67,6 +67,61 @@ def leaflet_inline() -> tuple[str, str]:
     return js, css
 
 
+AMAP_TILES = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
+
+# Amap tiles are drawn in GCJ-02. Leaflet cannot reproject tiles, so while that base layer
+# is selected every marker and line of every overlay is moved to GCJ-02 (same formula as
+# recyclenet.network.coords.wgs84_to_gcj02), and moved back when another base is chosen.
+GCJ02_SHIFT_JS = """
+document.addEventListener("DOMContentLoaded", function () {
+  // Runs after folium's script has declared the map and the layer control.
+  var map = %(map)s, control = %(control)s, shifted = false;
+  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
+  function inChina(lon, lat) { return lon > 73.66 && lon < 135.05 && lat > 3.86 && lat < 53.55; }
+  function dLat(x, y) {
+    return -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x))
+      + (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3
+      + (20 * Math.sin(y * PI) + 40 * Math.sin(y / 3 * PI)) * 2 / 3
+      + (160 * Math.sin(y / 12 * PI) + 320 * Math.sin(y * PI / 30)) * 2 / 3;
+  }
+  function dLon(x, y) {
+    return 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x))
+      + (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3
+      + (20 * Math.sin(x * PI) + 40 * Math.sin(x / 3 * PI)) * 2 / 3
+      + (150 * Math.sin(x / 12 * PI) + 300 * Math.sin(x / 30 * PI)) * 2 / 3;
+  }
+  function toGcj(p) {
+    if (!inChina(p.lng, p.lat)) { return L.latLng(p.lat, p.lng); }
+    var rad = p.lat / 180 * PI, magic = 1 - EE * Math.sin(rad) * Math.sin(rad);
+    var sq = Math.sqrt(magic);
+    var la = dLat(p.lng - 105, p.lat - 35) * 180 / ((A * (1 - EE)) / (magic * sq) * PI);
+    var lo = dLon(p.lng - 105, p.lat - 35) * 180 / (A / sq * Math.cos(rad) * PI);
+    return L.latLng(p.lat + la, p.lng + lo);
+  }
+  function move(layer, on) {
+    if (layer.eachLayer && !layer.getLatLng && !layer.getLatLngs) {
+      layer.eachLayer(function (l) { move(l, on); });
+    } else if (layer.getLatLng && layer.setLatLng) {
+      if (!layer._wgs) { layer._wgs = layer.getLatLng(); }
+      layer.setLatLng(on ? toGcj(layer._wgs) : layer._wgs);
+    } else if (layer.getLatLngs && layer.setLatLngs) {
+      if (!layer._wgs) { layer._wgs = layer.getLatLngs().slice(); }
+      layer.setLatLngs(on ? layer._wgs.map(toGcj) : layer._wgs);
+    }
+  }
+  window.recyclenetShifted = function () { return shifted; };
+  map.on("baselayerchange", function (e) {
+    var on = /GCJ-02/.test(e.name);
+    if (on === shifted) { return; }
+    shifted = on;
+    control._layers.forEach(function (o) { if (o.overlay) { move(o.layer, on); } });
+  });
+});
+"""
+
 # Folium's templates use jQuery only as $(`<html>`)[0] (popups) and $(document).ready(f).
 JQUERY_SHIM = """
 window.$ = window.$ || function (arg) {
@@ -160,7 +215,15 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
     blank = folium.TileLayer(
         tiles=BLANK_TILE, attr="RecycleNet", name="无底图" if zh else "No basemap", show=offline
     )
-    for layer in (blank, osm) if offline else (osm, blank):
+    amap = folium.TileLayer(
+        tiles=AMAP_TILES,
+        attr="© 高德地图 AutoNavi",
+        name="高德地图 (GCJ-02)" if zh else "Amap (GCJ-02)",
+        subdomains="1234",
+        max_zoom=18,
+        show=False,
+    )
+    for layer in (blank, osm, amap) if offline else (osm, amap, blank):
         layer.add_to(fmap)
     fmap.fit_bounds(bounds)
 
@@ -289,7 +352,11 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                     ).add_to(group)
         group.add_to(fmap)
 
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(fmap)
+    fmap.get_root().script.add_child(
+        Element(GCJ02_SHIFT_JS % {"map": fmap.get_name(), "control": control.get_name()})
+    )
     fmap.get_root().html.add_child(Element(_legend(lang)))
     title = html.escape(result.scenario.title or result.scenario.name)
     fmap.get_root().header.add_child(Element(f"<title>{title}</title>"))
