@@ -150,6 +150,12 @@ def run(
         f"points on timetable 时刻表覆盖: {k['routing']['points_on_timetable']}/"
         f"{k['routing']['points_open']}"
     )
+    net = k.get("network", {})
+    if "calibrated_detour_factor" in net:
+        out.print(
+            f"road graph 路网: {net['graph_nodes']:,} nodes, {net['graph_edges']:,} edges; "
+            f"calibrated detour factor 实测绕行系数 {net['calibrated_detour_factor']:.2f}"
+        )
     if k["routing"]["dropped_stops"]:
         out.print(
             f"[yellow]warning:[/] {len(k['routing']['dropped_stops'])} stops could not be served "
