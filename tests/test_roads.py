@@ -94,6 +94,18 @@ def test_truck_may_not_use_track(graph):
     assert truck > car + 0.5
 
 
+def test_tag_rule_closes_a_street_to_trucks(graph):
+    """hgv=no on one street: a profile forbidding it must go around; others use it."""
+    hgv = Profile(forbidden_tags={"hgv": ("no",)})
+    net = RoadNetwork(graph, {"default": Profile(), "hgv": hgv}, workers=1)
+    a, b = 1, NX + 1  # nodes (1, 0) and (1, 1), joined by the hgv=no street
+    assert graph.edge_tags["hgv"].tolist().count("no") == 2  # both directions
+    lon, lat = graph.node_lon, graph.node_lat
+    car = net.matrix(lon[[a]], lat[[a]], lon[[b]], lat[[b]]).distance_km[0, 0]
+    lorry = net.matrix(lon[[a]], lat[[a]], lon[[b]], lat[[b]], profile="hgv").distance_km[0, 0]
+    assert lorry > car + 0.5
+
+
 def test_island_is_reported_by_name_or_falls_back(graph):
     """Pairs with no path name the places; the straight-line policy fills only those pairs."""
     lon, lat = graph.node_lon, graph.node_lat

@@ -96,6 +96,7 @@ class ProfileConfig(_Frozen):
 
     speeds_kmh: dict[str, PositiveFloat] = Field(default_factory=dict)
     forbidden: tuple[str, ...] = ()
+    forbidden_tags: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     max_speed_kmh: PositiveFloat | None = None
 
 

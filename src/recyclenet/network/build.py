@@ -21,6 +21,7 @@ def profiles_from_config(config: NetworkConfig) -> dict[str, Profile]:
             speeds_kmh={**DEFAULT_SPEEDS_KMH, **p.speeds_kmh},
             forbidden=tuple(p.forbidden),
             max_speed_kmh=p.max_speed_kmh,
+            forbidden_tags={k: tuple(v) for k, v in p.forbidden_tags.items()},
         )
     return out
 

@@ -49,6 +49,7 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
     "road": 25.0,
 }
 FALLBACK_SPEED_KMH = 20.0  # classes missing from a profile
+TAGS = ("access", "hgv", "motor_vehicle", "maxweight", "width")  # kept for profile rules
 KM_PER_DEG_LAT = 110.574
 
 
@@ -62,6 +63,9 @@ class Profile:
         Speed per OSM ``highway`` class (``*_link`` roads use their base class).
     forbidden
         Classes the vehicle may not use (e.g. ``track`` for a 4.2 m truck).
+    forbidden_tags
+        OSM tag values the vehicle may not use, e.g. ``{"hgv": ("no",), "access":
+        ("private", "no")}``; tags kept: ``TAGS``.
     max_speed_kmh
         Top speed of the vehicle (an e-tricycle's 25 km/h caps every road).
     """
@@ -69,11 +73,17 @@ class Profile:
     speeds_kmh: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
     forbidden: tuple[str, ...] = ()
     max_speed_kmh: float | None = None
+    forbidden_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def key(self) -> str:
         """A stable text form, for cache keys."""
         return json.dumps(
-            [sorted(self.speeds_kmh.items()), sorted(self.forbidden), self.max_speed_kmh]
+            [
+                sorted(self.speeds_kmh.items()),
+                sorted(self.forbidden),
+                self.max_speed_kmh,
+                sorted((k, sorted(v)) for k, v in self.forbidden_tags.items()),
+            ]
         )
 
 
@@ -110,6 +120,7 @@ class RoadGraph:
     edge_length_m: NDArray[np.float64]
     edge_class: NDArray[np.str_]
     fingerprint: str
+    edge_tags: dict[str, NDArray[np.str_]] = field(default_factory=dict)
 
     @property
     def num_nodes(self) -> int:
@@ -129,11 +140,15 @@ class RoadGraph:
         lon = np.array([graph.nodes[n]["x"] for n in nodes], dtype=float)
         lat = np.array([graph.nodes[n]["y"] for n in nodes], dtype=float)
         u, v, length, cls_ = [], [], [], []
+        tags: dict[str, list[str]] = {k: [] for k in TAGS}
         for a, b, data in graph.edges(data=True):
             u.append(index[a])
             v.append(index[b])
             length.append(float(data.get("length", 0.0)))
             cls_.append(road_class(data.get("highway")))
+            for k in TAGS:
+                value = data.get(k, "")
+                tags[k].append(str(value[0] if isinstance(value, list) else value))
         if not fingerprint:
             h = hashlib.sha256()
             h.update(lon.tobytes() + lat.tobytes())
@@ -149,6 +164,7 @@ class RoadGraph:
             np.array(length, dtype=float),
             np.array(cls_, dtype=str),
             fingerprint,
+            {k: np.array(vals, dtype=str) for k, vals in tags.items()},
         )
 
     def packed_weights(self, profile: Profile) -> tuple[csr_matrix, float, float]:
@@ -160,6 +176,9 @@ class RoadGraph:
         that time at the top speed) in 52 bits.
         """
         allowed = ~np.isin(self.edge_class, list(profile.forbidden))
+        for tag, values in profile.forbidden_tags.items():
+            if tag in self.edge_tags:
+                allowed &= ~np.isin(self.edge_tags[tag], list(values))
         speed = np.array(
             [profile.speeds_kmh.get(c, FALLBACK_SPEED_KMH) for c in self.edge_class], dtype=float
         )
@@ -213,6 +232,9 @@ def load_graph(path: str | Path) -> RoadGraph:
             )
         )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for tag in TAGS:  # keep the tags profiles may forbid
+        if tag not in ox.settings.useful_tags_way:
+            ox.settings.useful_tags_way = [*ox.settings.useful_tags_way, tag]
     try:
         if path.suffix.lower() == ".graphml":
             graph = ox.load_graphml(path)

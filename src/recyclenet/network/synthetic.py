@@ -53,7 +53,8 @@ def write_grid_osm(
 
     Node ``(i, j)`` (column ``i``, row ``j``) has OSM id ``1 + j * nx + i``. Streets
     between column ``river_after_column`` and the next exist only on ``bridge_row``.
-    Row ``oneway_row`` is one-way eastwards; row ``track_row`` is ``highway=track``;
+    Row ``oneway_row`` is one-way eastwards; row ``track_row`` is ``highway=track``; the
+    street from node (1, 0) to (1, 1) carries ``hgv=no``;
     row ``ny - 1`` is ``primary``, column 0 ``secondary``, the rest ``residential``.
     The island is two nodes far to the east, joined to each other only.
     """
@@ -74,12 +75,14 @@ def write_grid_osm(
             )
     way = 1000
 
-    def add_way(a: int, b: int, highway: str, oneway: bool = False) -> None:
+    def add_way(a: int, b: int, highway: str, oneway: bool = False, hgv_no: bool = False) -> None:
         nonlocal way
         way += 1
         tags = [f'    <tag k="highway" v={quoteattr(highway)}/>']
         if oneway:
             tags.append('    <tag k="oneway" v="yes"/>')
+        if hgv_no:
+            tags.append('    <tag k="hgv" v="no"/>')
         lines.extend(
             [
                 f'  <way id="{way}" version="1">',
@@ -103,7 +106,13 @@ def write_grid_osm(
             add_way(1 + j * nx + i, 1 + j * nx + i + 1, highway, oneway=(j == oneway_row))
     for i in range(nx):
         for j in range(ny - 1):
-            add_way(1 + j * nx + i, 1 + (j + 1) * nx + i, "secondary" if i == 0 else "residential")
+            # Column 1 is closed to heavy goods vehicles (hgv=no) between rows 0 and 1.
+            add_way(
+                1 + j * nx + i,
+                1 + (j + 1) * nx + i,
+                "secondary" if i == 0 else "residential",
+                hgv_no=(i == 1 and j == 0),
+            )
     if island:
         add_way(island_ids[0], island_ids[1], "residential")
     lines.append("</osm>")
