@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -218,3 +219,85 @@ def test_heuristic_start_is_feasible_on_line_instance():
     r = SitingResult(p, "feasible", 0, 0, 0, 0, "h", *net)
     assert check_network(r) == []
     assert r.cost_split_cny()["total_cny"] >= 20_800 - 1e-6
+
+
+def test_too_few_points_is_explained_with_names_and_numbers(tmp_path):
+    """Too few points for the access distance: the message names the villages left out,
+    their distances, the minimum count and an access limit that would work."""
+    from recyclenet.config import load_scenario
+    from recyclenet.demand import settlement_demand
+    from recyclenet.inputs import load_inputs
+
+    from .conftest import write_small_scenario
+
+    sc = load_scenario(write_small_scenario(tmp_path, counts=(2, 2, 1)))
+    inputs = load_inputs(sc)
+    problem = SitingProblem.from_inputs(
+        inputs, settlement_demand(inputs.settlements, sc.demand), sc
+    )
+    result = solve(problem, SitingParams(time_limit_s=20))
+    assert result.status == "infeasible"
+    text = result.explanation
+    need = int(re.search(r"at least (\d+) are needed", text).group(1))
+    assert need > 2
+    # Independent check of the minimum: no set of need-1 points covers everyone.
+    reach = problem.reach()
+    assert not any(
+        reach[:, list(c)].any(axis=1).all()
+        for c in itertools.combinations(range(reach.shape[1]), min(need - 1, 2))
+    )
+    named = re.findall(r"(\S+-村\d+|\S+-社区\d+) \((\d+\.\d) km\)", text)
+    assert named and all(float(km) > 5.0 for _, km in named)
+    assert all(name in problem.names() for name, _ in named)
+    limit = float(re.search(r"max_access_km to (\d+\.\d) km", text).group(1))
+    relaxed = SitingProblem.from_matrices(
+        demand_t_per_day=problem.demand_t_per_day,
+        access_km=problem.access_km,
+        collection_km=problem.collection_km,
+        haul_km=problem.haul_km,
+        fixed_cost_cny_per_year=(
+            problem.points.fixed_cost_cny_per_year,
+            problem.stations.fixed_cost_cny_per_year,
+            problem.centres.fixed_cost_cny_per_year,
+        ),
+        capacity_t_per_day=(
+            problem.points.capacity_t_per_day,
+            problem.stations.capacity_t_per_day,
+            problem.centres.capacity_t_per_day,
+        ),
+        counts=(2, 2, 1),
+        max_access_km=limit,
+        cost_cny_per_tkm=dict(problem.cost_cny_per_tkm),
+    )
+    assert solve(relaxed, SitingParams(time_limit_s=20)).is_feasible()
+
+
+def test_capacity_shortfall_is_explained():
+    """Stations that cannot take the demand are reported with the numbers."""
+    p = line_instance(station_capacity=1.5)
+    result = solve(p, SitingParams(time_limit_s=5))
+    assert result.status == "infeasible"
+    assert "at most 1.5 t/day" in result.explanation and "4.0 t/day" in result.explanation
+
+
+def test_forbidden_site_is_never_opened(tmp_path):
+    """A station marked forbidden is not a candidate; one marked existing stays open."""
+    import pandas as pd
+
+    from recyclenet.config import load_scenario
+    from recyclenet.pipeline import run_scenario
+
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(tmp_path)
+    first = run_scenario(load_scenario(path))
+    opened = set(first.sites.loc[first.sites["tier"] == "transfer_station", "site_id"])
+    banned = sorted(opened - {"T511502101"})[0]
+    cand = pd.read_csv(path.parent / "candidates.csv", dtype=str, keep_default_na=False)
+    cand["status"] = ""
+    cand.loc[cand["site_id"] == banned, "status"] = "forbidden"
+    cand.loc[cand["site_id"] == "T511502104", "status"] = "existing"
+    cand.to_csv(path.parent / "candidates.csv", index=False)
+    second = run_scenario(load_scenario(path))
+    stations = set(second.sites.loc[second.sites["tier"] == "transfer_station", "site_id"])
+    assert banned not in stations and "T511502104" in stations

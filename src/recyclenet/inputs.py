@@ -64,6 +64,7 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
     Column("fixed_cost_cny_per_year", "float", low=0),
     Column("capacity_t_per_day", "float", low=1e-9),
     Column("existing", "bool"),
+    Column("status", "choice", required=False, choices=("existing", "candidate", "forbidden", "")),
 )
 
 FLEET_COLUMNS: tuple[Column, ...] = (

@@ -159,15 +159,15 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     timings["siting_s"] = time.perf_counter() - t1
     if siting.status == "infeasible":
         counts = scenario.siting.counts
-        raise InfeasibleError(
-            f"the siting model is infeasible: no network opens exactly "
-            f"{counts.collection_point} collection points, {counts.transfer_station} transfer "
-            f"stations and {counts.sorting_centre} sorting centre(s) with every settlement within "
-            f"{scenario.siting.max_access_km:g} km of its point and every capacity respected. "
-            f"Check the capacities in {inputs.files['candidates']} against the demand "
-            f"({problem.demand_t_per_day.sum():.1f} t/day), or change siting.counts or "
-            f"siting.max_access_km."
+        why = siting.explanation or (
+            f"no network opens exactly {counts.collection_point} collection points, "
+            f"{counts.transfer_station} transfer stations and {counts.sorting_centre} sorting "
+            f"centre(s) with every settlement within {scenario.siting.max_access_km:g} km of "
+            f"its point and every capacity and single-sourcing rule respected; check the "
+            f"capacities in {inputs.files['candidates']} against the demand "
+            f"({problem.demand_t_per_day.sum():.1f} t/day)"
         )
+        raise InfeasibleError(f"the siting scenario is infeasible: {why}")
     if not siting.is_feasible():
         raise SolverError(
             f"no siting solution was found within {scenario.solver.siting_time_limit_s:g} s; "

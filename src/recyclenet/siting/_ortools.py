@@ -402,3 +402,41 @@ def solve_inner(
         float(solver.Objective().BestBound()),
         model.network(),
     )
+
+
+def min_cover(reach: np.ndarray, forced: np.ndarray, *, time_limit_s: float) -> int | None:
+    """Fewest candidate points (``forced`` ones included) within reach of every row.
+
+    Returns ``None`` when no answer was proved within the time limit.
+    """
+    solver = _new_solver("HIGHS", 0)
+    y = [solver.BoolVar(f"y{j}") for j in range(reach.shape[1])]
+    for i in range(reach.shape[0]):
+        solver.Add(sum(y[int(j)] for j in np.flatnonzero(reach[i])) >= 1)
+    for j in np.flatnonzero(forced):
+        solver.Add(y[int(j)] == 1)
+    solver.Minimize(sum(y))
+    code = _solve(solver, time_limit_s, 0.0)
+    if code != pywraplp.Solver.OPTIMAL:
+        return None
+    return int(round(solver.Objective().Value()))
+
+
+def max_cover(
+    reach: np.ndarray, weight: np.ndarray, forced: np.ndarray, count: int, *, time_limit_s: float
+) -> np.ndarray | None:
+    """Open exactly ``count`` points covering the most weight; their mask (or ``None``)."""
+    solver = _new_solver("HIGHS", 0)
+    n_i, n_p = reach.shape
+    y = [solver.BoolVar(f"y{j}") for j in range(n_p)]
+    covered = [solver.NumVar(0.0, 1.0, f"v{i}") for i in range(n_i)]
+    for i in range(n_i):
+        solver.Add(covered[i] <= sum(y[int(j)] for j in np.flatnonzero(reach[i])))
+    for j in np.flatnonzero(forced):
+        solver.Add(y[int(j)] == 1)
+    solver.Add(sum(y) == count)
+    solver.Maximize(sum(float(weight[i]) * covered[i] for i in range(n_i)))
+    code = _solve(solver, time_limit_s, 1e-6)
+    if code != pywraplp.Solver.OPTIMAL:
+        return None
+    return np.array([v.solution_value() > 0.5 for v in y])

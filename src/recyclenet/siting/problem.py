@@ -71,6 +71,8 @@ class SitingProblem:
         A settlement may only be assigned to a point within this distance.
     cost_cny_per_tkm
         Transport cost per tonne-km for ``access``, ``collection`` and ``haul`` flows.
+    settlement_names
+        Names used in messages (optional).
     """
 
     settlement_ids: tuple[str, ...]
@@ -83,6 +85,7 @@ class SitingProblem:
     haul_km: NDArray[np.float64]
     max_access_km: float
     cost_cny_per_tkm: dict[str, float] = field(default_factory=dict)
+    settlement_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n, p, s, c = (
@@ -103,6 +106,10 @@ class SitingProblem:
             raise ValueError("demand_t_per_day must be non-negative")
         for key in ("access", "collection", "haul"):
             self.cost_cny_per_tkm.setdefault(key, 0.0)
+
+    def names(self) -> tuple[str, ...]:
+        """Settlement names for messages (ids when no names were given)."""
+        return self.settlement_names or self.settlement_ids
 
     @property
     def num_settlements(self) -> int:
@@ -197,6 +204,10 @@ class SitingProblem:
         problems: list[InputProblem] = []
         tiers: dict[str, Tier] = {}
         frames: dict[str, pd.DataFrame] = {}
+        # status: existing sites stay open; forbidden ones are not candidates at all.
+        status = cand["status"] if "status" in cand else pd.Series("", index=cand.index)
+        cand = cand.assign(existing=cand["existing"] | (status == "existing"))
+        cand = cand[status != "forbidden"]
         for name in TIERS:
             rows = cand[cand["tier"] == name]
             frames[name] = rows
@@ -282,4 +293,5 @@ class SitingProblem:
             haul_km=dist(sts, cts, scenario.routing.haul_vehicle),
             max_access_km=cfg.max_access_km,
             cost_cny_per_tkm={"access": tc.access, "collection": tc.collection, "haul": tc.haul},
+            settlement_names=tuple(st["name"]),
         )

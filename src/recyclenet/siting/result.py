@@ -41,6 +41,8 @@ class SitingResult:
         Index into ``problem.stations`` for every candidate point, -1 if the point is closed.
     centre_of_station
         Index into ``problem.centres`` for every candidate station, -1 if closed.
+    explanation
+        For an infeasible scenario: which settlements or constraints make it so.
     """
 
     problem: SitingProblem
@@ -53,6 +55,7 @@ class SitingResult:
     point_of_settlement: NDArray[np.int64]
     station_of_point: NDArray[np.int64]
     centre_of_station: NDArray[np.int64]
+    explanation: str = ""
 
     def is_feasible(self) -> bool:
         """Whether the result holds a network (optimal or feasible)."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from recyclenet.siting import _ortools
 from recyclenet.siting.decompose import count_choices, solve_by_enumeration
+from recyclenet.siting.explain import explain_infeasibility
 from recyclenet.siting.problem import SitingProblem
 from recyclenet.siting.result import SitingResult
 
@@ -57,6 +61,26 @@ class SitingParams:
 def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingResult:
     """Open sites in all three tiers together and assign every flow (see ``_ortools``)."""
     params = params or SitingParams()
+    start = time.perf_counter()
+    reason = explain_infeasibility(problem, time_limit_s=min(20.0, params.time_limit_s))
+    if reason is not None:
+        n_p, n_k = len(problem.points), len(problem.stations)
+        return SitingResult(
+            problem=problem,
+            status="infeasible",
+            objective_cny=float("nan"),
+            bound_cny=float("nan"),
+            gap=float("nan"),
+            runtime_s=time.perf_counter() - start,
+            solver="precheck",
+            point_of_settlement=np.full(problem.num_settlements, -1),
+            station_of_point=np.full(n_p, -1),
+            centre_of_station=np.full(n_k, -1),
+            explanation=reason,
+        )
+    params = replace(
+        params, time_limit_s=max(0.5, params.time_limit_s - (time.perf_counter() - start))
+    )
     method = params.method
     if method == "auto":
         n = count_choices(problem)
