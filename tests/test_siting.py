@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 
@@ -143,7 +144,7 @@ def check_network(result: SitingResult) -> list[str]:
     issues = []
     for tier in ("collection_point", "transfer_station", "sorting_centre"):
         opened = result.open_idx(tier)
-        if len(opened) != p.tier(tier).count:
+        if not p.tier(tier).count <= len(opened) <= p.tier(tier).max_count:
             issues.append(f"{tier}: {len(opened)} open, {p.tier(tier).count} asked")
         if not set(np.flatnonzero(p.tier(tier).existing)) <= set(opened):
             issues.append(f"{tier}: an existing site is closed")
@@ -301,3 +302,74 @@ def test_forbidden_site_is_never_opened(tmp_path):
     second = run_scenario(load_scenario(path))
     stations = set(second.sites.loc[second.sites["tier"] == "transfer_station", "site_id"])
     assert banned not in stations and "T511502104" in stations
+
+
+@pytest.mark.parametrize("method", ["enumeration", "mip"])
+def test_count_range_opens_points_that_pay(method):
+    """Points allowed from 2 to 4 (fixed 100 each). A point at km 1 saves settlement 1 its
+    1 km walk to km 0 at no extra collection distance (both are 0.5 km from the station):
+    365 CNY/yr for 100, so it opens. A point at km 11 saves the walk to km 10 but adds
+    the same 1 km to collection, so it does not. By hand: fixed 300 + 1000 + 5000; access
+    1 t-km; collection 0.5 + 0.5 + 2 * 9.5 = 20; haul 18: 6300 + 365 * 39 = 20,535."""
+    p = line_instance(counts=((2, 4), 1, 1))
+    result = solve(p, SitingParams(time_limit_s=10, method=method))
+    assert result.status == "optimal"
+    assert list(result.open_idx("collection_point")) == [0, 1, 2]
+    assert abs(result.objective_cny - 20_535) < 1e-3
+
+
+@pytest.mark.parametrize("method", ["enumeration", "mip"])
+def test_budget_changes_the_network(method):
+    """A 5,500 CNY/yr budget rules out the 5,000 centre at km 5 (1,200 of other new sites
+    leave 4,300): the centre at km 20 (4,000) and the station at 10.5 win.
+    By hand: 200 + 1000 + 4000 + 365 * (2 + 20 + 4 * 9.5) = 27,100."""
+    p = dataclasses.replace(line_instance(), budget_cny_per_year=5_500.0)
+    result = solve(p, SitingParams(time_limit_s=10, method=method))
+    assert result.status == "optimal"
+    assert list(result.open_idx("sorting_centre")) == [1]
+    assert list(result.open_idx("transfer_station")) == [1]
+    assert abs(result.objective_cny - 27_100) < 1e-3
+
+
+def test_budget_below_cheapest_network_is_explained():
+    """A budget under the cheapest new sites the counts need (5,200) is infeasible, said so."""
+    p = dataclasses.replace(line_instance(), budget_cny_per_year=5_000.0)
+    result = solve(p, SitingParams(time_limit_s=5))
+    assert result.status == "infeasible"
+    assert "5,000" in result.explanation and "5,200" in result.explanation
+
+
+def test_free_counts_never_cost_more_than_policy_counts(tmp_path):
+    """With free counts the optimum is at most the policy-count optimum (a superset)."""
+    from recyclenet.config import load_scenario
+    from recyclenet.demand import settlement_demand
+    from recyclenet.inputs import load_inputs
+
+    from .conftest import write_small_scenario
+
+    def optimum(path):
+        sc = load_scenario(path)
+        inputs = load_inputs(sc)
+        prob = SitingProblem.from_inputs(
+            inputs, settlement_demand(inputs.settlements, sc.demand), sc
+        )
+        return prob, solve(prob, SitingParams(time_limit_s=30))
+
+    _, fixed = optimum(write_small_scenario(tmp_path / "a"))
+    prob, free = optimum(
+        write_small_scenario(
+            tmp_path / "b",
+            overrides={
+                "siting.counts": {
+                    "collection_point": "free",
+                    "transfer_station": {"min": 1, "max": 3},
+                    "sorting_centre": 1,
+                }
+            },
+        )
+    )
+    assert prob.points.count == 1 and prob.points.max_count == prob.num_settlements
+    assert free.status == "optimal" and fixed.status == "optimal"
+    assert free.objective_cny <= fixed.objective_cny + 1e-6
+    assert 1 <= len(free.open_idx("transfer_station")) <= 3
+    assert check_network(free) == []

@@ -134,12 +134,29 @@ class OutputsConfig(_Frozen):
     gcj02_columns: bool = False
 
 
-class CountsConfig(_Frozen):
-    """Number of facilities to open per tier (policy counts)."""
+class CountRange(_Frozen):
+    """A minimum and maximum number of facilities of a tier."""
 
-    collection_point: int = Field(ge=1)
-    transfer_station: int = Field(ge=1)
-    sorting_centre: int = Field(1, ge=1)
+    min: int = Field(ge=1)
+    max: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> CountRange:
+        if self.max < self.min:
+            raise ValueError(f"max {self.max} is below min {self.min}")
+        return self
+
+
+Count = Annotated[int, Field(ge=1)] | CountRange | Literal["free"]
+
+
+class CountsConfig(_Frozen):
+    """Facilities to open per tier: an exact policy count (``4``), a range
+    (``{min: 3, max: 5}``), or ``free`` (as many as minimise cost, at least one)."""
+
+    collection_point: Count
+    transfer_station: Count
+    sorting_centre: Count = 1
 
 
 class TransportCostConfig(_Frozen):
@@ -157,6 +174,7 @@ class SitingConfig(_Frozen):
 
     counts: CountsConfig
     max_access_km: PositiveFloat
+    budget_cny_per_year: PositiveFloat | None = None
     transport_cost_cny_per_tkm: TransportCostConfig
     relative_gap: float = Field(1e-4, ge=0, le=1)
     solver: Literal["HIGHS", "SCIP", "CBC"] = "HIGHS"

@@ -150,14 +150,27 @@ class _Compact:
         for m in ms:
             solver.Add(sum(g[k, m] for k in ks) <= p.centres.capacity_t_per_day[m] * c[m])
 
-        solver.Add(sum(y) == p.points.count)
+        _count(solver, sum(y), p.points)
         for j in np.flatnonzero(p.points.existing):
             solver.Add(y[int(j)] == 1)
         if not fixed_upper:
             for tier, vars_ in ((p.stations, s), (p.centres, c)):
-                solver.Add(sum(vars_.values()) == tier.count)
+                _count(solver, sum(vars_.values()), tier)
                 for j in np.flatnonzero(tier.existing):
                     solver.Add(vars_[int(j)] == 1)
+        if p.budget_cny_per_year is not None:
+            new_fixed = sum(
+                tier.fixed_cost_cny_per_year[j] * vars_[j]
+                for tier, vars_ in ((p.points, dict(enumerate(y))), (p.stations, s), (p.centres, c))
+                for j in vars_
+                if not tier.existing[j] and not isinstance(vars_[j], int)
+            )
+            fixed_new_upper = 0.0
+            if fixed_upper:
+                fixed_new_upper = p.stations.new_fixed_cost(
+                    np.array(ks)
+                ) + p.centres.new_fixed_cost(np.array(ms))
+            solver.Add(new_fixed + fixed_new_upper <= p.budget_cny_per_year)
 
         self.objective = (
             sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(n_p))
@@ -225,6 +238,15 @@ class _Compact:
             vars_.append(var)
             vals.append(float(point_of[i] == j))
         return vars_, vals
+
+
+def _count(solver: pywraplp.Solver, total, tier) -> None:  # noqa: ANN001
+    """Exact count, or a range when the tier has ``count_max``."""
+    if tier.count_max is None:
+        solver.Add(total == tier.count)
+    else:
+        solver.Add(total >= tier.count)
+        solver.Add(total <= tier.count_max)
 
 
 def _solve(solver: pywraplp.Solver, time_limit_s: float, relative_gap: float) -> int:
@@ -356,9 +378,23 @@ def solve_inner(
             solver.Add(
                 sum(w[i] * x[i, j] for i in by_point[j]) <= p.points.capacity_t_per_day[j] * y[j]
             )
-    solver.Add(sum(y) == p.points.count)
+    _count(solver, sum(y), p.points)
     for j in np.flatnonzero(p.points.existing):
         solver.Add(y[int(j)] == 1)
+    if p.budget_cny_per_year is not None:
+        left = (
+            p.budget_cny_per_year
+            - p.stations.new_fixed_cost(np.array(ks))
+            - (p.centres.new_fixed_cost(np.array(ms)))
+        )
+        solver.Add(
+            sum(
+                p.points.fixed_cost_cny_per_year[j] * y[j]
+                for j in range(len(p.points))
+                if not p.points.existing[j]
+            )
+            <= left
+        )
     solver.Minimize(
         sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(len(p.points)))
         + DAYS_PER_YEAR

@@ -34,16 +34,33 @@ from recyclenet.siting.result import SitingResult
 
 
 def upper_tier_choices(problem: SitingProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Every admissible (stations, centres) pair: existing sites in, exact counts."""
+    """Every admissible (stations, centres) pair: existing sites in, counts (or ranges)
+    respected, within the budget when there is one."""
     sets = []
     for tier in (problem.stations, problem.centres):
         must = tuple(int(j) for j in np.flatnonzero(tier.existing))
         free = [j for j in range(len(tier)) if j not in must]
-        need = tier.count - len(must)
-        if need < 0 or need > len(free):
+        options = []
+        for size in range(tier.count, tier.max_count + 1):
+            need = size - len(must)
+            if 0 <= need <= len(free):
+                options += [
+                    tuple(sorted(must + extra)) for extra in itertools.combinations(free, need)
+                ]
+        if not options:
             return []
-        sets.append([tuple(sorted(must + extra)) for extra in itertools.combinations(free, need)])
-    return list(itertools.product(sets[0], sets[1]))
+        sets.append(options)
+    pairs = list(itertools.product(sets[0], sets[1]))
+    budget = problem.budget_cny_per_year
+    if budget is not None:
+        pairs = [
+            (s, c)
+            for s, c in pairs
+            if problem.stations.new_fixed_cost(np.array(s))
+            + problem.centres.new_fixed_cost(np.array(c))
+            <= budget + 1e-6
+        ]
+    return pairs
 
 
 def count_choices(problem: SitingProblem) -> int:
@@ -51,11 +68,12 @@ def count_choices(problem: SitingProblem) -> int:
     total = 1
     for tier in (problem.stations, problem.centres):
         must = int(tier.existing.sum())
-        need = tier.count - must
         free = len(tier) - must
-        if need < 0 or need > free:
-            return 0
-        total *= math.comb(free, need)
+        total *= sum(
+            math.comb(free, size - must)
+            for size in range(tier.count, tier.max_count + 1)
+            if 0 <= size - must <= free
+        )
     return total
 
 

@@ -14,7 +14,6 @@ The result satisfies every constraint of the model or ``None`` is returned.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -31,6 +30,9 @@ def _choose_sets(
     """Pick stations and centres; ``unit[i, k, m]`` is CNY/yr to send i via k to m."""
     w = p.demand_t_per_day
     tiers = (p.stations, p.centres)
+    from recyclenet.siting.decompose import count_choices, upper_tier_choices
+
+    n_comb = count_choices(p)
     choices = []
     for tier in tiers:
         must = tuple(int(j) for j in np.flatnonzero(tier.existing))
@@ -39,9 +41,6 @@ def _choose_sets(
         if need < 0 or need > len(free):
             return None
         choices.append((must, free, need))
-    n_comb = math.comb(len(choices[0][1]), choices[0][2]) * math.comb(
-        len(choices[1][1]), choices[1][2]
-    )
 
     def score(s_set: tuple[int, ...], c_set: tuple[int, ...]) -> float:
         sub = unit[:, list(s_set)][:, :, list(c_set)]
@@ -61,13 +60,10 @@ def _choose_sets(
 
     if n_comb <= max_combinations:
         best_sets, best_cost = None, math.inf
-        for extra_s in itertools.combinations(choices[0][1], choices[0][2]):
-            s_set = tuple(sorted(choices[0][0] + extra_s))
-            for extra_c in itertools.combinations(choices[1][1], choices[1][2]):
-                c_set = tuple(sorted(choices[1][0] + extra_c))
-                cost = score(s_set, c_set)
-                if cost < best_cost:
-                    best_sets, best_cost = (s_set, c_set), cost
+        for s_set, c_set in upper_tier_choices(p):
+            cost = score(s_set, c_set)
+            if cost < best_cost:
+                best_sets, best_cost = (s_set, c_set), cost
         return best_sets
     # Greedy: all centres' best single choice, then add stations one at a time.
     sets = [list(choices[0][0]), list(choices[1][0])]
@@ -139,13 +135,16 @@ def construct(
             return None
         open_mask[j] = True
         covered |= reach[:, j]
-    if open_mask.sum() > p.points.count:
+    if open_mask.sum() > p.points.max_count:
         return None
-    while open_mask.sum() < p.points.count:
+    while open_mask.sum() < p.points.max_count:
         current = np.where(open_mask[None, :], cost_ij, np.inf).min(axis=1)
         saving = np.maximum(0, current[:, None] - cost_ij).sum(axis=0) - fixed
         saving[open_mask] = -np.inf
-        open_mask[int(saving.argmax())] = True
+        j = int(saving.argmax())
+        if open_mask.sum() >= p.points.count and saving[j] <= 0:
+            break  # a range or free count: stop when another point no longer pays
+        open_mask[j] = True
 
     # Swaps: close one non-existing open point, open one closed point, keep if cheaper.
     total = _serve_cost(cost_ij, open_mask) + float(fixed[open_mask].sum())
@@ -199,4 +198,12 @@ def construct(
     )
     if np.any(at_centre > p.centres.capacity_t_per_day + 1e-9):
         return None
+    if p.budget_cny_per_year is not None:
+        new_fixed = (
+            p.points.new_fixed_cost(np.flatnonzero(open_mask))
+            + p.stations.new_fixed_cost(np.array(s_set))
+            + p.centres.new_fixed_cost(np.array(c_set))
+        )
+        if new_fixed > p.budget_cny_per_year + 1e-6:
+            return None
     return point_of, station_of, centre_of

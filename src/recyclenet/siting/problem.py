@@ -36,7 +36,9 @@ class Tier:
     existing
         Sites that must stay open.
     count
-        Exact number of sites to open.
+        Number of sites to open (the minimum when ``count_max`` is set).
+    count_max
+        Largest number of sites to open; ``None``: exactly ``count``.
     """
 
     ids: tuple[str, ...]
@@ -44,9 +46,20 @@ class Tier:
     capacity_t_per_day: NDArray[np.float64]
     existing: NDArray[np.bool_]
     count: int
+    count_max: int | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def max_count(self) -> int:
+        """Largest number of sites that may open."""
+        return self.count if self.count_max is None else self.count_max
+
+    def new_fixed_cost(self, opened: NDArray[np.int64]) -> float:
+        """Fixed cost of the opened sites that are not existing ones."""
+        idx = np.asarray(opened, dtype=int)
+        return float(self.fixed_cost_cny_per_year[idx][~self.existing[idx]].sum())
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,8 @@ class SitingProblem:
         Transport cost per tonne-km for ``access``, ``collection`` and ``haul`` flows.
     settlement_names
         Names used in messages (optional).
+    budget_cny_per_year
+        Limit on the fixed cost of new (not existing) sites of all tiers; ``None``: none.
     """
 
     settlement_ids: tuple[str, ...]
@@ -86,6 +101,7 @@ class SitingProblem:
     max_access_km: float
     cost_cny_per_tkm: dict[str, float] = field(default_factory=dict)
     settlement_names: tuple[str, ...] = ()
+    budget_cny_per_year: float | None = None
 
     def __post_init__(self) -> None:
         n, p, s, c = (
@@ -140,14 +156,16 @@ class SitingProblem:
             NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
         ],
         capacity_t_per_day: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
-        counts: tuple[int, int, int],
+        counts: tuple[int | tuple[int, int], ...],
         max_access_km: float = np.inf,
         cost_cny_per_tkm: dict[str, float] | None = None,
         existing: tuple[NDArray[np.bool_], ...] | None = None,
+        budget_cny_per_year: float | None = None,
     ) -> SitingProblem:
         """Build a problem from arrays alone; ids are ``"0"``, ``"1"``, ...
 
-        Tuples are ordered (points, stations, centres).
+        Tuples are ordered (points, stations, centres); a count may be a ``(min, max)``
+        pair.
         """
         sizes = (access_km.shape[1], collection_km.shape[1], haul_km.shape[1])
         tiers = []
@@ -159,7 +177,8 @@ class SitingProblem:
                     fixed_cost_cny_per_year=np.asarray(fixed_cost_cny_per_year[t], float),
                     capacity_t_per_day=np.asarray(capacity_t_per_day[t], float),
                     existing=ex,
-                    count=int(counts[t]),
+                    count=int(counts[t][0]) if isinstance(counts[t], tuple) else int(counts[t]),
+                    count_max=int(counts[t][1]) if isinstance(counts[t], tuple) else None,
                 )
             )
         return cls(
@@ -173,6 +192,7 @@ class SitingProblem:
             haul_km=np.asarray(haul_km, float),
             max_access_km=float(max_access_km),
             cost_cny_per_tkm=dict(cost_cny_per_tkm or {}),
+            budget_cny_per_year=budget_cny_per_year,
         )
 
     @classmethod
@@ -199,7 +219,7 @@ class SitingProblem:
         st = inputs.settlements
         cand = inputs.candidates
         cfg = scenario.siting
-        counts = cfg.counts.model_dump()
+        counts = {name: getattr(cfg.counts, name) for name in TIERS}
         travel = travel if travel is not None else StraightLine(scenario.network.detour_factor)
         problems: list[InputProblem] = []
         tiers: dict[str, Tier] = {}
@@ -211,7 +231,13 @@ class SitingProblem:
         for name in TIERS:
             rows = cand[cand["tier"] == name]
             frames[name] = rows
-            wanted = counts[name]
+            spec = counts[name]
+            if spec == "free":
+                wanted, most = 1, max(1, len(rows))
+            elif isinstance(spec, int):
+                wanted, most = spec, None
+            else:
+                wanted, most = spec.min, spec.max
             if wanted > len(rows):
                 problems.append(
                     InputProblem(
@@ -224,12 +250,12 @@ class SitingProblem:
                     )
                 )
             n_existing = int(rows["existing"].sum())
-            if n_existing > wanted:
+            if n_existing > (wanted if most is None else most):
                 problems.append(
                     InputProblem(
                         inputs.files["candidates"],
                         f"{n_existing} {name} sites are marked existing (they must stay open) "
-                        f"but siting.counts.{name} is {wanted}",
+                        f"but siting.counts.{name} allows {wanted if most is None else most}",
                         f"raise siting.counts.{name} to at least {n_existing} or unmark some",
                         column="existing",
                         value="true",
@@ -241,6 +267,7 @@ class SitingProblem:
                 capacity_t_per_day=rows["capacity_t_per_day"].to_numpy(float),
                 existing=rows["existing"].to_numpy(bool),
                 count=wanted,
+                count_max=None if most is None else min(most, len(rows)),
             )
 
         pts, sts, cts = (
@@ -294,4 +321,5 @@ class SitingProblem:
             max_access_km=cfg.max_access_km,
             cost_cny_per_tkm={"access": tc.access, "collection": tc.collection, "haul": tc.haul},
             settlement_names=tuple(st["name"]),
+            budget_cny_per_year=cfg.budget_cny_per_year,
         )
