@@ -373,3 +373,129 @@ def test_free_counts_never_cost_more_than_policy_counts(tmp_path):
     assert free.objective_cny <= fixed.objective_cny + 1e-6
     assert 1 <= len(free.open_idx("transfer_station")) <= 3
     assert check_network(free) == []
+
+
+def three_station_instance(**changes) -> SitingProblem:
+    """Line instance with a third station at km 1.5, in the same township as the first."""
+    x = np.array([0.0, 1.0, 10.0, 11.0])
+    stations = np.array([0.5, 10.5, 1.5])
+    centres = np.array([5.0, 20.0])
+    p = SitingProblem.from_matrices(
+        demand_t_per_day=np.ones(4),
+        access_km=np.abs(x[:, None] - x[None, :]),
+        collection_km=np.abs(x[:, None] - stations[None, :]),
+        haul_km=np.abs(stations[:, None] - centres[None, :]),
+        fixed_cost_cny_per_year=(
+            np.full(4, 100.0),
+            np.array([1000.0, 1000.0, 900.0]),
+            np.array([5000.0, 4000.0]),
+        ),
+        capacity_t_per_day=(np.full(4, 10.0), np.full(3, 10.0), np.full(2, 10.0)),
+        counts=(2, 2, 1),
+        max_access_km=2.0,
+        cost_cny_per_tkm={"access": 1.0, "collection": 1.0, "haul": 1.0},
+    )
+    return dataclasses.replace(p, **changes)
+
+
+@pytest.mark.parametrize("method", ["enumeration", "mip"])
+def test_one_station_per_township(method):
+    """Without the rule the two cheap western stations (0.5 km, 1.5 km) may both open;
+    with stations 0 and 2 in one township, the network must use station 1 as well."""
+    free = solve(three_station_instance(), SitingParams(time_limit_s=10, method=method))
+    ruled = solve(
+        three_station_instance(station_group=np.array([0, 1, 0]), max_stations_per_group=1),
+        SitingParams(time_limit_s=10, method=method),
+    )
+    assert ruled.status == "optimal"
+    opened = set(ruled.open_idx("transfer_station"))
+    assert not {0, 2} <= opened and len(opened) == 2
+    assert ruled.objective_cny >= free.objective_cny - 1e-6
+    assert check_network(ruled) == []
+
+
+def test_station_rule_explained_when_impossible():
+    """Two stations asked, one township for all candidates: said before solving."""
+    p = three_station_instance(station_group=np.array([0, 0, 0]), max_stations_per_group=1)
+    result = solve(p, SitingParams(time_limit_s=5))
+    assert result.status == "infeasible" and "at most 1 stations" in result.explanation
+
+
+def test_same_township_and_large_villages(tmp_path):
+    """Rules from the scenario: every settlement uses a point of its own township, and the
+    three largest villages get their own point."""
+    import pandas as pd
+
+    from recyclenet.config import load_scenario
+    from recyclenet.pipeline import run_scenario
+
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(tmp_path)
+    st = pd.read_csv(path.parent / "settlements.csv")
+    threshold = int(st["households"].nlargest(3).min())
+    path = write_small_scenario(
+        tmp_path,
+        counts=(10, 2, 1),
+        overrides={
+            "siting.rules": {"same_township": True, "point_in_villages_above_households": threshold}
+        },
+    )
+    result = run_scenario(load_scenario(path))
+    cand = result.inputs.candidates.set_index("site_id")
+    town = result.inputs.settlements.set_index("settlement_id")["township_code"]
+    assign = result.siting.assignments()
+    for sid, pid in zip(assign["settlement_id"], assign["point_id"], strict=True):
+        assert town[sid] == town[cand.loc[pid, "settlement_id"]]
+    points = set(result.sites.loc[result.sites["tier"] == "collection_point", "site_id"])
+    for sid in st.loc[st["households"] >= threshold, "settlement_id"].astype(str):
+        assert f"P{sid}" in points
+
+
+def test_large_village_without_candidate_is_bad_input(tmp_path):
+    """The household rule names a village that has no candidate point."""
+    import pandas as pd
+
+    from recyclenet.config import load_scenario
+    from recyclenet.demand import settlement_demand
+    from recyclenet.errors import InputError
+    from recyclenet.inputs import load_inputs
+
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(
+        tmp_path, overrides={"siting.rules": {"point_in_villages_above_households": 1}}
+    )
+    cand = pd.read_csv(path.parent / "candidates.csv", dtype=str, keep_default_na=False)
+    dropped = cand.loc[cand["tier"] == "collection_point", "settlement_id"].iloc[0]
+    cand[cand["settlement_id"] != dropped].to_csv(path.parent / "candidates.csv", index=False)
+    sc = load_scenario(path)
+    inputs = load_inputs(sc)
+    with pytest.raises(InputError, match=dropped):
+        SitingProblem.from_inputs(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
+
+
+def test_township_rule_explanation_respects_the_rule(tmp_path):
+    """Too few points under the township rule: distances and the suggested limit are
+    measured within townships, so the suggested limit is above the current one."""
+    from recyclenet.config import load_scenario
+    from recyclenet.demand import settlement_demand
+    from recyclenet.inputs import load_inputs
+
+    from .conftest import write_small_scenario
+
+    sc = load_scenario(
+        write_small_scenario(
+            tmp_path, counts=(4, 2, 1), overrides={"siting.rules": {"same_township": True}}
+        )
+    )
+    inputs = load_inputs(sc)
+    problem = SitingProblem.from_inputs(
+        inputs, settlement_demand(inputs.settlements, sc.demand), sc
+    )
+    result = solve(problem, SitingParams(time_limit_s=20))
+    assert result.status == "infeasible"
+    named = re.findall(r"\((\d+\.\d) km\)", result.explanation)
+    assert named and all(float(km) > 5.0 for km in named)
+    limit = float(re.search(r"max_access_km to (\d+\.\d) km", result.explanation).group(1))
+    assert limit > 5.0

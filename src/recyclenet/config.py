@@ -169,12 +169,28 @@ class TransportCostConfig(_Frozen):
     haul: NonNegativeFloat = Field(description="transfer station -> sorting centre")
 
 
+class RulesConfig(_Frozen):
+    """Administrative rules.
+
+    ``same_township``: settlements use a collection point in their own township.
+    ``one_station_per_township``: at most one transfer station per township (a station's
+    township is its ``township_code`` column, else that of the nearest settlement).
+    ``point_in_villages_above_households``: every settlement with at least this many
+    households gets its own collection point.
+    """
+
+    same_township: bool = False
+    one_station_per_township: bool = False
+    point_in_villages_above_households: int | None = Field(None, ge=1)
+
+
 class SitingConfig(_Frozen):
     """The three-tier siting model."""
 
     counts: CountsConfig
     max_access_km: PositiveFloat
     budget_cny_per_year: PositiveFloat | None = None
+    rules: RulesConfig = RulesConfig()
     transport_cost_cny_per_tkm: TransportCostConfig
     relative_gap: float = Field(1e-4, ge=0, le=1)
     solver: Literal["HIGHS", "SCIP", "CBC"] = "HIGHS"

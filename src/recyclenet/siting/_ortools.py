@@ -151,12 +151,17 @@ class _Compact:
             solver.Add(sum(g[k, m] for k in ks) <= p.centres.capacity_t_per_day[m] * c[m])
 
         _count(solver, sum(y), p.points)
-        for j in np.flatnonzero(p.points.existing):
+        for j in np.flatnonzero(p.points.must_open):
             solver.Add(y[int(j)] == 1)
+        if not fixed_upper and p.max_stations_per_group is not None:
+            assert p.station_group is not None
+            for group in np.unique(p.station_group[p.station_group >= 0]):
+                members = [k for k in ks if p.station_group[k] == group]
+                solver.Add(sum(s[k] for k in members) <= p.max_stations_per_group)
         if not fixed_upper:
             for tier, vars_ in ((p.stations, s), (p.centres, c)):
                 _count(solver, sum(vars_.values()), tier)
-                for j in np.flatnonzero(tier.existing):
+                for j in np.flatnonzero(tier.must_open):
                     solver.Add(vars_[int(j)] == 1)
         if p.budget_cny_per_year is not None:
             new_fixed = sum(
@@ -379,7 +384,7 @@ def solve_inner(
                 sum(w[i] * x[i, j] for i in by_point[j]) <= p.points.capacity_t_per_day[j] * y[j]
             )
     _count(solver, sum(y), p.points)
-    for j in np.flatnonzero(p.points.existing):
+    for j in np.flatnonzero(p.points.must_open):
         solver.Add(y[int(j)] == 1)
     if p.budget_cny_per_year is not None:
         left = (

@@ -38,7 +38,7 @@ def upper_tier_choices(problem: SitingProblem) -> list[tuple[tuple[int, ...], tu
     respected, within the budget when there is one."""
     sets = []
     for tier in (problem.stations, problem.centres):
-        must = tuple(int(j) for j in np.flatnonzero(tier.existing))
+        must = tuple(int(j) for j in np.flatnonzero(tier.must_open))
         free = [j for j in range(len(tier)) if j not in must]
         options = []
         for size in range(tier.count, tier.max_count + 1):
@@ -50,7 +50,7 @@ def upper_tier_choices(problem: SitingProblem) -> list[tuple[tuple[int, ...], tu
         if not options:
             return []
         sets.append(options)
-    pairs = list(itertools.product(sets[0], sets[1]))
+    pairs = [(s, c) for s, c in itertools.product(sets[0], sets[1]) if problem.station_sets_ok(s)]
     budget = problem.budget_cny_per_year
     if budget is not None:
         pairs = [
@@ -67,7 +67,7 @@ def count_choices(problem: SitingProblem) -> int:
     """Number of (stations, centres) pairs :func:`upper_tier_choices` would list."""
     total = 1
     for tier in (problem.stations, problem.centres):
-        must = int(tier.existing.sum())
+        must = int(tier.must_open.sum())
         free = len(tier) - must
         total *= sum(
             math.comb(free, size - must)

@@ -25,7 +25,7 @@ def capacity_problems(problem: SitingProblem) -> list[str]:
     for tier_name in TIERS:
         tier = problem.tier(tier_name)
         cap = tier.capacity_t_per_day
-        must = np.flatnonzero(tier.existing)
+        must = np.flatnonzero(tier.must_open)
         rest = np.sort(np.delete(cap, must))[::-1][: max(0, tier.max_count - len(must))]
         best = float(cap[must].sum() + rest.sum())
         if best + 1e-9 < total:
@@ -41,7 +41,7 @@ def coverage_problem(problem: SitingProblem, *, time_limit_s: float = 20.0) -> s
     """A message when the point count cannot serve everyone within the access distance."""
     p = problem
     reach = p.reach()
-    forced = p.points.existing
+    forced = p.points.must_open
     need = _ortools.min_cover(reach, forced, time_limit_s=time_limit_s)
     if need is None or need <= p.points.max_count:
         return None
@@ -54,10 +54,13 @@ def coverage_problem(problem: SitingProblem, *, time_limit_s: float = 20.0) -> s
         f"{p.max_access_km:g} km: at least {need} are needed."
     )
     if opened is not None and opened.any():
-        nearest = p.access_km[:, opened].min(axis=1)
+        nearest = _usable_km(p)[:, opened].min(axis=1)
         out = np.flatnonzero(nearest > p.max_access_km + 1e-9)
         order = out[np.argsort(-nearest[out])]
-        listed = ", ".join(f"{names[i]} ({nearest[i]:.1f} km)" for i in order[:12])
+        # Rounded up, so a distance beyond the limit never prints as the limit itself.
+        listed = ", ".join(
+            f"{names[i]} ({np.ceil(nearest[i] * 10 - 1e-9) / 10:.1f} km)" for i in order[:12]
+        )
         more = f" and {len(order) - 12} more" if len(order) > 12 else ""
         text += (
             f" With {most}, the best placement still leaves {len(order)} "
@@ -70,22 +73,28 @@ def coverage_problem(problem: SitingProblem, *, time_limit_s: float = 20.0) -> s
     return f"{text} Fix: {fix}."
 
 
+def _usable_km(p: SitingProblem) -> np.ndarray:
+    """Access distances, infinite for pairs a rule forbids (e.g. another township)."""
+    if p.allowed_access is None:
+        return p.access_km
+    return np.where(p.allowed_access, p.access_km, np.inf)
+
+
 def _smallest_limit(p: SitingProblem, *, time_limit_s: float) -> float | None:
     """Smallest access distance (0.1 km steps) at which the point count covers everyone."""
-    candidates = np.unique(np.round(np.ceil(p.access_km * 10) / 10, 1))
+    usable = _usable_km(p)
+    candidates = np.unique(np.round(np.ceil(usable[np.isfinite(usable)] * 10) / 10, 1))
     lo, hi = 0, len(candidates) - 1
     if hi < 0:
         return None
-    forced = p.points.existing
-    need = _ortools.min_cover(
-        p.access_km <= candidates[hi] + 1e-9, forced, time_limit_s=time_limit_s
-    )
+    forced = p.points.must_open
+    need = _ortools.min_cover(usable <= candidates[hi] + 1e-9, forced, time_limit_s=time_limit_s)
     if need is None or need > p.points.max_count:
         return None
     while lo < hi:
         mid = (lo + hi) // 2
         need = _ortools.min_cover(
-            p.access_km <= candidates[mid] + 1e-9, forced, time_limit_s=time_limit_s
+            usable <= candidates[mid] + 1e-9, forced, time_limit_s=time_limit_s
         )
         if need is not None and need <= p.points.max_count:
             hi = mid
@@ -117,6 +126,17 @@ def budget_problem(problem: SitingProblem) -> str | None:
 def explain_infeasibility(problem: SitingProblem, *, time_limit_s: float = 20.0) -> str | None:
     """Every reason found that the scenario has no network, or ``None``."""
     reasons = capacity_problems(problem)
+    if problem.max_stations_per_group is not None and problem.station_group is not None:
+        groups = problem.station_group
+        most = len(np.unique(groups[groups >= 0])) * problem.max_stations_per_group + int(
+            (groups < 0).sum()
+        )
+        if most < problem.stations.count:
+            reasons.append(
+                f"one transfer station per township (siting.rules.one_station_per_township) "
+                f"allows at most {most} stations, but siting.counts.transfer_station asks for "
+                f"{problem.stations.count}"
+            )
     budget = budget_problem(problem)
     if budget:
         reasons.append(budget)

@@ -35,7 +35,7 @@ def _choose_sets(
     n_comb = count_choices(p)
     choices = []
     for tier in tiers:
-        must = tuple(int(j) for j in np.flatnonzero(tier.existing))
+        must = tuple(int(j) for j in np.flatnonzero(tier.must_open))
         free = [j for j in range(len(tier)) if j not in must]
         need = tier.count - len(must)
         if need < 0 or need > len(free):
@@ -125,7 +125,7 @@ def construct(
     cost_ij = np.where(reach, cost_ij, np.inf)
     fixed = p.points.fixed_cost_cny_per_year
 
-    open_mask = p.points.existing.copy()
+    open_mask = p.points.must_open.copy()
     covered = reach[:, open_mask].any(axis=1)
     while not covered.all():
         gain = reach[~covered].sum(axis=0).astype(float)
@@ -152,7 +152,7 @@ def construct(
     improved = True
     while improved and swaps < max_swaps:
         improved = False
-        for out in np.flatnonzero(open_mask & ~p.points.existing):
+        for out in np.flatnonzero(open_mask & ~p.points.must_open):
             trial = open_mask.copy()
             trial[out] = False
             if not reach[:, trial].any(axis=1).all():
@@ -197,6 +197,8 @@ def construct(
         minlength=len(p.centres),
     )
     if np.any(at_centre > p.centres.capacity_t_per_day + 1e-9):
+        return None
+    if not p.station_sets_ok(s_set):
         return None
     if p.budget_cny_per_year is not None:
         new_fixed = (

@@ -6,6 +6,7 @@ Build it with :meth:`SitingProblem.from_inputs` (tables, with checks that name r
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,9 @@ class Tier:
         Number of sites to open (the minimum when ``count_max`` is set).
     count_max
         Largest number of sites to open; ``None``: exactly ``count``.
+    required
+        New sites that must open (a rule such as a point in every large village); unlike
+        existing sites their fixed cost counts against the budget.
     """
 
     ids: tuple[str, ...]
@@ -47,9 +51,15 @@ class Tier:
     existing: NDArray[np.bool_]
     count: int
     count_max: int | None = None
+    required: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def must_open(self) -> NDArray[np.bool_]:
+        """Existing or required sites."""
+        return self.existing if self.required is None else self.existing | self.required
 
     @property
     def max_count(self) -> int:
@@ -88,6 +98,11 @@ class SitingProblem:
         Names used in messages (optional).
     budget_cny_per_year
         Limit on the fixed cost of new (not existing) sites of all tiers; ``None``: none.
+    allowed_access
+        ``(n_settlements, n_points)`` pairs a rule allows (e.g. same township); ``None``: all.
+    station_group
+        Group (township) of every candidate station, -1 for none; with
+        ``max_stations_per_group`` at most that many stations open per group.
     """
 
     settlement_ids: tuple[str, ...]
@@ -102,6 +117,9 @@ class SitingProblem:
     cost_cny_per_tkm: dict[str, float] = field(default_factory=dict)
     settlement_names: tuple[str, ...] = ()
     budget_cny_per_year: float | None = None
+    allowed_access: NDArray[np.bool_] | None = None
+    station_group: NDArray[np.int64] | None = None
+    max_stations_per_group: int | None = None
 
     def __post_init__(self) -> None:
         n, p, s, c = (
@@ -142,7 +160,20 @@ class SitingProblem:
 
     def reach(self) -> NDArray[np.bool_]:
         """``(n_settlements, n_points)``: which points each settlement may use."""
-        return self.access_km <= self.max_access_km + 1e-9
+        within = self.access_km <= self.max_access_km + 1e-9
+        return within if self.allowed_access is None else within & self.allowed_access
+
+    def station_sets_ok(self, stations: NDArray[np.int64] | tuple[int, ...]) -> bool:
+        """Whether a set of stations respects the per-group (township) limit."""
+        if self.max_stations_per_group is None or self.station_group is None:
+            return True
+        groups = self.station_group[np.asarray(stations, dtype=int)]
+        groups = groups[groups >= 0]
+        return (
+            bool(np.all(np.bincount(groups) <= self.max_stations_per_group))
+            if len(groups)
+            else True
+        )
 
     @classmethod
     def from_matrices(
@@ -288,16 +319,32 @@ class SitingProblem:
             ).distance_km
 
         access = dist(st, pts, None)
+        rules = cfg.rules
+        allowed = None
+        if rules.same_township and len(pts):
+            town_of = st.set_index("settlement_id")["township_code"]
+            point_town = pts["settlement_id"].map(town_of).fillna("").to_numpy()
+            allowed = st["township_code"].to_numpy()[:, None] == point_town[None, :]
         if len(pts):
-            nearest = access.min(axis=1)
+            nearest = (
+                np.where(allowed, access, np.inf).min(axis=1)
+                if allowed is not None
+                else access.min(axis=1)
+            )
             far = np.flatnonzero(nearest > cfg.max_access_km + 1e-9)
             for i in far:
                 j = int(access[i].argmin())
+                where = (
+                    " in its own township (siting.rules.same_township)"
+                    if allowed is not None
+                    else ""
+                )
                 problems.append(
                     InputProblem(
                         inputs.files["settlements"],
                         f"settlement {st['name'].iloc[i]} is {nearest[i]:.1f} km from the nearest "
-                        f"candidate collection point ({pts['name'].iloc[j]}); the access limit "
+                        f"candidate collection point{where} (overall nearest: "
+                        f"{pts['name'].iloc[j]}); the access limit "
                         f"siting.max_access_km is {cfg.max_access_km:g} km",
                         "check its coordinates, add a candidate collection point near it, or "
                         "raise siting.max_access_km",
@@ -306,13 +353,42 @@ class SitingProblem:
                         value=f"{st['lon'].iloc[i]:.6f}, {st['lat'].iloc[i]:.6f}",
                     )
                 )
+        required = None
+        n_hh = rules.point_in_villages_above_households
+        if n_hh is not None and len(pts):
+            big = st.loc[st["households"] >= n_hh, "settlement_id"]
+            required = pts["settlement_id"].isin(set(big)).to_numpy()
+            lacking = set(big) - set(pts["settlement_id"])
+            for sid in sorted(lacking):
+                row = int(np.flatnonzero((st["settlement_id"] == sid).to_numpy())[0])
+                problems.append(
+                    InputProblem(
+                        inputs.files["candidates"],
+                        f"settlement {st['name'].iloc[row]} has {st['households'].iloc[row]} "
+                        f"households (siting.rules.point_in_villages_above_households is "
+                        f"{n_hh}) but no candidate collection point",
+                        "add a collection_point candidate with its settlement_id",
+                        column="settlement_id",
+                        value=sid,
+                    )
+                )
+        station_group = None
+        if rules.one_station_per_township and len(sts):
+            if "township_code" in sts and (sts["township_code"].astype(str) != "").all():
+                codes = sts["township_code"].astype(str).to_numpy()
+            else:
+                near = dist(sts, st, None).argmin(axis=1)
+                codes = st["township_code"].to_numpy()[near]
+            _, station_group = np.unique(codes, return_inverse=True)
         if problems:
             raise InputError(problems)
         tc = cfg.transport_cost_cny_per_tkm
         return cls(
             settlement_ids=tuple(st["settlement_id"]),
             demand_t_per_day=demand["demand_kg_per_day"].to_numpy(float) / 1000.0,
-            points=tiers["collection_point"],
+            points=tiers["collection_point"]
+            if required is None
+            else dataclasses.replace(tiers["collection_point"], required=required),
             stations=tiers["transfer_station"],
             centres=tiers["sorting_centre"],
             access_km=access,
@@ -322,4 +398,7 @@ class SitingProblem:
             cost_cny_per_tkm={"access": tc.access, "collection": tc.collection, "haul": tc.haul},
             settlement_names=tuple(st["name"]),
             budget_cny_per_year=cfg.budget_cny_per_year,
+            allowed_access=allowed,
+            station_group=None if station_group is None else station_group.astype(np.int64),
+            max_stations_per_group=1 if station_group is not None else None,
         )
