@@ -156,3 +156,24 @@ def test_compare_reports_missing_run_folder(tmp_path):
     )
     assert result.exit_code == 2
     assert "kpis.json" in " ".join(result.output.split())
+
+
+def test_max_coverage_mode_reports_who_is_left_out(tmp_path):
+    """Too few points for full coverage in max_coverage mode: the run succeeds, covers the
+    most residents possible, and lists the settlements left out with their distances."""
+    scenario = write_small_scenario(
+        tmp_path / "in",
+        counts=(3, 2, 1),
+        overrides={"siting.mode": "max_coverage", "siting.max_access_km": 3.0},
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    assert 0 < kpis["population_share_within_access"] < 1
+    left = kpis["left_out"]
+    assert left and all(x["access_km"] > 3.0 for x in left)
+    st = pd.read_csv(scenario.parent / "settlements.csv")
+    share = 1 - sum(x["population"] for x in left) / st["population"].sum()
+    assert abs(share - kpis["population_share_within_access"]) < 1e-9
+    assert "left out" in " ".join(result.output.split())

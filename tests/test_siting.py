@@ -499,3 +499,21 @@ def test_township_rule_explanation_respects_the_rule(tmp_path):
     assert named and all(float(km) > 5.0 for km in named)
     limit = float(re.search(r"max_access_km to (\d+\.\d) km", result.explanation).group(1))
     assert limit > 5.0
+
+
+@pytest.mark.parametrize("method", ["enumeration", "mip"])
+def test_max_coverage_mode_with_one_point(method):
+    """One point, residents 1, 1, 5, 5 at km 0, 1, 10, 11, access 2 km: the most residents
+    coverable is 10 (the eastern pair). Then least cost: the point at km 10 (access
+    10 + 9 + 0 + 1 = 20 t-km), station at 10.5 (collection 2), centre at 5 (haul 22):
+    100 + 1000 + 5000 + 365 * 44 = 22,160 CNY/yr; the point at 11 would cost 22,890."""
+    p = dataclasses.replace(
+        line_instance(counts=(1, 1, 1)),
+        population=np.array([1.0, 1.0, 5.0, 5.0]),
+        coverage_mode=True,
+    )
+    result = solve(p, SitingParams(time_limit_s=10, method=method))
+    assert result.status == "optimal"
+    assert list(result.open_idx("collection_point")) == [2]
+    assert abs(result.objective_cny - 22_160) < 1e-3
+    assert set(np.flatnonzero(result.access_distance_km() > 2.0)) == {0, 1}

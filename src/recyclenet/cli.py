@@ -150,6 +150,13 @@ def run(
         f"points on timetable 时刻表覆盖: {k['routing']['points_on_timetable']}/"
         f"{k['routing']['points_open']}"
     )
+    if k.get("left_out"):
+        out.print(
+            f"coverage 覆盖: {100 * k['population_share_within_access']:.1f} % of residents within "
+            f"{k['access_km']['limit']:g} km; {len(k['left_out'])} settlements left out "
+            f"(see kpis.json left_out), farthest {k['left_out'][0]['settlement']} "
+            f"{k['left_out'][0]['access_km']:.1f} km"
+        )
     net = k.get("network", {})
     if "calibrated_detour_factor" in net:
         out.print(

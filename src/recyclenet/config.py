@@ -185,11 +185,19 @@ class RulesConfig(_Frozen):
 
 
 class SitingConfig(_Frozen):
-    """The three-tier siting model."""
+    """The three-tier siting model.
+
+    ``mode: cost`` (default): every settlement within ``max_access_km`` of its point, least
+    cost. ``mode: max_coverage``: first the most residents within ``max_access_km`` that
+    the counts (or budget) allow, then least cost; the others use a point up to
+    ``max_service_km`` away (default three times ``max_access_km``) and are reported.
+    """
 
     counts: CountsConfig
     max_access_km: PositiveFloat
     budget_cny_per_year: PositiveFloat | None = None
+    mode: Literal["cost", "max_coverage"] = "cost"
+    max_service_km: PositiveFloat | None = None
     rules: RulesConfig = RulesConfig()
     transport_cost_cny_per_tkm: TransportCostConfig
     relative_gap: float = Field(1e-4, ge=0, le=1)

@@ -64,6 +64,15 @@ def compute_kpis(
         "cost_cny_per_year": {k: round(v, 2) for k, v in cost.items()},
         "population": int(pop.sum()),
         "population_share_within_access": float(pop[within].sum() / pop.sum()),
+        "left_out": [
+            {
+                "settlement": str(settlements["name"].iloc[i]),
+                "population": int(pop[i]),
+                "access_km": round(float(access[i]), 2),
+            }
+            for i in np.argsort(-access)
+            if not within[i]
+        ],
         "access_km": {
             "limit": scenario.siting.max_access_km,
             "mean": float(access.mean()),

@@ -153,6 +153,7 @@ class _Compact:
         _count(solver, sum(y), p.points)
         for j in np.flatnonzero(p.points.must_open):
             solver.Add(y[int(j)] == 1)
+        _coverage(solver, p, x)
         if not fixed_upper and p.max_stations_per_group is not None:
             assert p.station_group is not None
             for group in np.unique(p.station_group[p.station_group >= 0]):
@@ -243,6 +244,18 @@ class _Compact:
             vars_.append(var)
             vals.append(float(point_of[i] == j))
         return vars_, vals
+
+
+def _coverage(solver: pywraplp.Solver, p: SitingProblem, x: dict) -> None:
+    """Coverage mode: the covered population must reach ``p.min_covered_population``."""
+    if not p.coverage_mode or p.min_covered_population is None:
+        return
+    assert p.population is not None
+    covered = p.covered()
+    solver.Add(
+        sum(float(p.population[i]) * v for (i, j), v in x.items() if covered[i, j])
+        >= p.min_covered_population - 1e-6
+    )
 
 
 def _count(solver: pywraplp.Solver, total, tier) -> None:  # noqa: ANN001
@@ -386,6 +399,7 @@ def solve_inner(
     _count(solver, sum(y), p.points)
     for j in np.flatnonzero(p.points.must_open):
         solver.Add(y[int(j)] == 1)
+    _coverage(solver, p, x)
     if p.budget_cny_per_year is not None:
         left = (
             p.budget_cny_per_year

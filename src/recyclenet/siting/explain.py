@@ -140,7 +140,9 @@ def explain_infeasibility(problem: SitingProblem, *, time_limit_s: float = 20.0)
     budget = budget_problem(problem)
     if budget:
         reasons.append(budget)
-    coverage = coverage_problem(problem, time_limit_s=time_limit_s)
+    coverage = (
+        None if problem.coverage_mode else coverage_problem(problem, time_limit_s=time_limit_s)
+    )
     if coverage:
         reasons.append(coverage)
     return " ".join(reasons) if reasons else None

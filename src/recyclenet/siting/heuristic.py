@@ -125,49 +125,62 @@ def construct(
     cost_ij = np.where(reach, cost_ij, np.inf)
     fixed = p.points.fixed_cost_cny_per_year
 
-    open_mask = p.points.must_open.copy()
-    covered = reach[:, open_mask].any(axis=1)
-    while not covered.all():
-        gain = reach[~covered].sum(axis=0).astype(float)
-        gain[open_mask] = -1
-        j = int(gain.argmax())
-        if gain[j] <= 0:
+    if p.coverage_mode and p.coverage_start is not None:
+        # Coverage mode: start from the maximum-coverage points, which reach the target.
+        open_mask = p.coverage_start | p.points.must_open
+    else:
+        open_mask = p.points.must_open.copy()
+        covered = reach[:, open_mask].any(axis=1)
+        while not covered.all():
+            gain = reach[~covered].sum(axis=0).astype(float)
+            gain[open_mask] = -1
+            j = int(gain.argmax())
+            if gain[j] <= 0:
+                return None
+            open_mask[j] = True
+            covered |= reach[:, j]
+        if open_mask.sum() > p.points.max_count:
             return None
-        open_mask[j] = True
-        covered |= reach[:, j]
-    if open_mask.sum() > p.points.max_count:
-        return None
-    while open_mask.sum() < p.points.max_count:
-        current = np.where(open_mask[None, :], cost_ij, np.inf).min(axis=1)
-        saving = np.maximum(0, current[:, None] - cost_ij).sum(axis=0) - fixed
-        saving[open_mask] = -np.inf
-        j = int(saving.argmax())
-        if open_mask.sum() >= p.points.count and saving[j] <= 0:
-            break  # a range or free count: stop when another point no longer pays
-        open_mask[j] = True
+        while open_mask.sum() < p.points.max_count:
+            current = np.where(open_mask[None, :], cost_ij, np.inf).min(axis=1)
+            saving = np.maximum(0, current[:, None] - cost_ij).sum(axis=0) - fixed
+            saving[open_mask] = -np.inf
+            j = int(saving.argmax())
+            if open_mask.sum() >= p.points.count and saving[j] <= 0:
+                break  # a range or free count: stop when another point no longer pays
+            open_mask[j] = True
 
-    # Swaps: close one non-existing open point, open one closed point, keep if cheaper.
-    total = _serve_cost(cost_ij, open_mask) + float(fixed[open_mask].sum())
-    swaps = 0
-    improved = True
-    while improved and swaps < max_swaps:
-        improved = False
-        for out in np.flatnonzero(open_mask & ~p.points.must_open):
-            trial = open_mask.copy()
-            trial[out] = False
-            if not reach[:, trial].any(axis=1).all():
-                continue
-            base = np.where(trial[None, :], cost_ij, np.inf).min(axis=1)
-            gains = np.maximum(0, base[:, None] - cost_ij).sum(axis=0) - fixed
-            gains[trial] = -np.inf
-            j = int(gains.argmax())
-            new_total = float(base.sum() - gains[j]) + float(fixed[trial].sum())
-            if new_total < total - 1e-6:
-                trial[j] = True
-                open_mask, total = trial, new_total
-                swaps += 1
-                improved = True
+        # Swaps: close one non-existing open point, open one closed point, keep if cheaper.
+        total = _serve_cost(cost_ij, open_mask) + float(fixed[open_mask].sum())
+        swaps = 0
+        improved = True
+        while improved and swaps < max_swaps:
+            improved = False
+            for out in np.flatnonzero(open_mask & ~p.points.must_open):
+                trial = open_mask.copy()
+                trial[out] = False
+                if not reach[:, trial].any(axis=1).all():
+                    continue
+                base = np.where(trial[None, :], cost_ij, np.inf).min(axis=1)
+                gains = np.maximum(0, base[:, None] - cost_ij).sum(axis=0) - fixed
+                gains[trial] = -np.inf
+                j = int(gains.argmax())
+                new_total = float(base.sum() - gains[j]) + float(fixed[trial].sum())
+                if new_total < total - 1e-6:
+                    trial[j] = True
+                    open_mask, total = trial, new_total
+                    swaps += 1
+                    improved = True
     point_of = np.where(open_mask[None, :], cost_ij, np.inf).argmin(axis=1).astype(np.int64)
+    if p.coverage_mode:
+        # Covered settlements stay with a covered point, so the coverage target holds.
+        cov = np.where(open_mask[None, :] & p.covered(), cost_ij, np.inf)
+        has = np.isfinite(cov.min(axis=1))
+        point_of[has] = cov[has].argmin(axis=1)
+        if p.min_covered_population is not None and p.population is not None:
+            got = float(p.population[p.covered()[np.arange(len(point_of)), point_of]].sum())
+            if got < p.min_covered_population - 1e-6:
+                return None
     inflow = np.bincount(point_of, weights=w, minlength=len(p.points))
     if np.any(inflow > p.points.capacity_t_per_day + 1e-9):
         return None

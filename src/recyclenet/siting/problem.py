@@ -20,6 +20,7 @@ from recyclenet.inputs import Inputs
 from recyclenet.network import StraightLine
 
 DAYS_PER_YEAR = 365.0
+COVERAGE_NEAREST = 10  # points a settlement beyond the access distance may use
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,14 @@ class SitingProblem:
         Limit on the fixed cost of new (not existing) sites of all tiers; ``None``: none.
     allowed_access
         ``(n_settlements, n_points)`` pairs a rule allows (e.g. same township); ``None``: all.
+    population
+        Residents of each settlement (weights of the coverage mode).
+    coverage_mode
+        Maximise the population within ``max_access_km`` first: settlements may then use
+        points up to ``service_km`` away, and the network must cover at least
+        ``min_covered_population`` (set by :func:`recyclenet.siting.solve`).
+    service_km
+        Farthest point a settlement may use in the coverage mode.
     station_group
         Group (township) of every candidate station, -1 for none; with
         ``max_stations_per_group`` at most that many stations open per group.
@@ -118,6 +127,11 @@ class SitingProblem:
     settlement_names: tuple[str, ...] = ()
     budget_cny_per_year: float | None = None
     allowed_access: NDArray[np.bool_] | None = None
+    population: NDArray[np.float64] | None = None
+    coverage_mode: bool = False
+    service_km: float = np.inf
+    min_covered_population: float | None = None
+    coverage_start: NDArray[np.bool_] | None = None
     station_group: NDArray[np.int64] | None = None
     max_stations_per_group: int | None = None
 
@@ -158,10 +172,38 @@ class SitingProblem:
             "sorting_centre": self.centres,
         }[name]
 
-    def reach(self) -> NDArray[np.bool_]:
-        """``(n_settlements, n_points)``: which points each settlement may use."""
+    def covered(self) -> NDArray[np.bool_]:
+        """``(n_settlements, n_points)``: pairs within the access distance (and rules)."""
         within = self.access_km <= self.max_access_km + 1e-9
         return within if self.allowed_access is None else within & self.allowed_access
+
+    def reach(self) -> NDArray[np.bool_]:
+        """``(n_settlements, n_points)``: which points each settlement may use.
+
+        The covered pairs; in the coverage mode also every allowed point up to
+        ``service_km``, each settlement's ``COVERAGE_NEAREST`` nearest allowed points, and
+        its nearest point of the maximum-coverage placement (so that placement is always
+        a feasible start). This bounds the model's size; it is a restriction: a settlement
+        left out is never sent to a point outside these.
+        """
+        if not self.coverage_mode:
+            return self.covered()
+        allowed = (
+            np.ones_like(self.access_km, dtype=bool)
+            if self.allowed_access is None
+            else self.allowed_access
+        )
+        usable = np.where(allowed, self.access_km, np.inf)
+        out = (usable <= self.service_km + 1e-9) | self.covered()
+        rows = np.arange(len(out))[:, None]
+        k = min(COVERAGE_NEAREST, usable.shape[1])
+        nearest = np.argpartition(usable, k - 1, axis=1)[:, :k]
+        out[rows, nearest] |= np.isfinite(usable[rows, nearest])
+        if self.coverage_start is not None and self.coverage_start.any():
+            start = np.where(self.coverage_start[None, :], usable, np.inf)
+            ok = np.isfinite(start.min(axis=1))
+            out[np.flatnonzero(ok), start.argmin(axis=1)[ok]] = True
+        return out
 
     def station_sets_ok(self, stations: NDArray[np.int64] | tuple[int, ...]) -> bool:
         """Whether a set of stations respects the per-group (township) limit."""
@@ -325,7 +367,8 @@ class SitingProblem:
             town_of = st.set_index("settlement_id")["township_code"]
             point_town = pts["settlement_id"].map(town_of).fillna("").to_numpy()
             allowed = st["township_code"].to_numpy()[:, None] == point_town[None, :]
-        if len(pts):
+        coverage_mode = cfg.mode == "max_coverage"
+        if len(pts) and not coverage_mode:
             nearest = (
                 np.where(allowed, access, np.inf).min(axis=1)
                 if allowed is not None
@@ -399,6 +442,11 @@ class SitingProblem:
             settlement_names=tuple(st["name"]),
             budget_cny_per_year=cfg.budget_cny_per_year,
             allowed_access=allowed,
+            population=st["population"].to_numpy(float),
+            coverage_mode=coverage_mode,
+            service_km=cfg.max_service_km
+            if cfg.max_service_km is not None
+            else 3.0 * cfg.max_access_km,
             station_group=None if station_group is None else station_group.astype(np.int64),
             max_stations_per_group=1 if station_group is not None else None,
         )

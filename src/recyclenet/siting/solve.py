@@ -58,10 +58,36 @@ class SitingParams:
             raise ValueError(f"seed must be non-negative, got {self.seed}")
 
 
+def with_coverage_target(problem: SitingProblem, *, time_limit_s: float) -> SitingProblem:
+    """Coverage mode, phase 1: the most residents the point count can cover within the
+    access distance (a maximum-coverage MIP), set as the target of phase 2."""
+    from recyclenet.siting._ortools import max_cover
+
+    population = (
+        problem.population if problem.population is not None else np.ones(problem.num_settlements)
+    )
+    covered = problem.covered()
+    opened = max_cover(
+        covered,
+        population + 1e-6,
+        problem.points.must_open,
+        problem.points.max_count,
+        time_limit_s=time_limit_s,
+    )
+    if opened is None:
+        return problem
+    target = float(population[covered[:, opened].any(axis=1)].sum())
+    return replace(
+        problem, population=population, min_covered_population=target, coverage_start=opened
+    )
+
+
 def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingResult:
     """Open sites in all three tiers together and assign every flow (see ``_ortools``)."""
     params = params or SitingParams()
     start = time.perf_counter()
+    if problem.coverage_mode:
+        problem = with_coverage_target(problem, time_limit_s=min(20.0, params.time_limit_s))
     reason = explain_infeasibility(problem, time_limit_s=min(20.0, params.time_limit_s))
     if reason is not None:
         n_p, n_k = len(problem.points), len(problem.stations)
