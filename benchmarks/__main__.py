@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 PROBLEMS = {
-    "matrix": "benchmarks.matrix",
+    "matrix": ("benchmarks.matrix", "main"),
+    "pmedian": ("benchmarks.siting", "main_pmedian"),
+    "cpmp": ("benchmarks.siting", "main_cpmp"),
 }
 
 
@@ -15,8 +17,8 @@ def main() -> None:
         sys.exit(2)
     import importlib
 
-    module = importlib.import_module(PROBLEMS[sys.argv[1]])
-    module.main(sys.argv[2:])
+    module_name, function = PROBLEMS[sys.argv[1]]
+    getattr(importlib.import_module(module_name), function)(sys.argv[2:])
 
 
 if __name__ == "__main__":

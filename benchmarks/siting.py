@@ -1,0 +1,134 @@
+"""OR-Library siting instances solved through :mod:`recyclenet.siting`.
+
+    python -m benchmarks pmedian ../shared/data/siting/orlib_pmed/pmed1.txt --time-limit-s 60
+    python -m benchmarks cpmp ../shared/data/siting/orlib_pmedcap/pmedcap01.txt --time-limit-s 60
+
+Both are special cases of the three-tier model: the instance's facilities are the
+collection-point tier (count p, no fixed cost), with one station and one centre at zero
+distance and zero cost. ``access`` cost is 1/365 CNY per t-km, so the annual objective is
+the instance's objective:
+
+- p-median: unit demand, all-pairs shortest paths of the instance graph (the last
+  occurrence of a repeated edge wins, as OR-Library says);
+- capacitated p-median: demands and capacity Q at every median, floor-Euclidean
+  distances; the objective is unweighted (sum of distances), so each settlement's
+  distances are divided by its demand before the model weights them by demand again.
+
+The last line of stdout is one JSON object (instance, problem, status, objective, bound,
+gap, runtime_s, optimum from ``optima.csv`` when found, and the gap to it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import shortest_path
+
+from recyclenet.siting import SitingParams, SitingProblem, solve
+
+
+def read_pmed(path: Path) -> tuple[np.ndarray, int]:
+    """Distance matrix and p of an OR-Library pmed file."""
+    tokens = path.read_text().split()
+    n, m, p = int(tokens[0]), int(tokens[1]), int(tokens[2])
+    edges: dict[tuple[int, int], float] = {}
+    for k in range(m):
+        i, j, c = tokens[3 + 3 * k : 6 + 3 * k]
+        a, b = sorted((int(i) - 1, int(j) - 1))
+        edges[a, b] = float(c)  # the last occurrence wins
+    u = np.array([e[0] for e in edges])
+    v = np.array([e[1] for e in edges])
+    w = np.array(list(edges.values()))
+    graph = csr_matrix((w, (u, v)), shape=(n, n))
+    return shortest_path(graph, method="D", directed=False), p
+
+
+def read_pmedcap(path: Path) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Distances (floor-Euclidean), demands, p and capacity of an OR-Library pmedcap file."""
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    n, p, q = int(rows[1][0]), int(rows[1][1]), float(rows[1][2])
+    data = np.array([[float(x) for x in r[1:4]] for r in rows[2 : 2 + n]])
+    xy, demand = data[:, :2], data[:, 2]
+    dist = np.floor(np.linalg.norm(xy[:, None] - xy[None], axis=2))
+    return dist, demand, p, q
+
+
+def as_three_tier(dist: np.ndarray, demand: np.ndarray, p: int, capacity: float) -> SitingProblem:
+    """The instance as a :class:`SitingProblem` (see the module docstring)."""
+    n = len(dist)
+    access = dist / demand[:, None]
+    total = float(demand.sum())
+    return SitingProblem.from_matrices(
+        demand_t_per_day=demand,
+        access_km=access,
+        collection_km=np.zeros((n, 1)),
+        haul_km=np.zeros((1, 1)),
+        fixed_cost_cny_per_year=(np.zeros(n), np.zeros(1), np.zeros(1)),
+        capacity_t_per_day=(np.full(n, capacity), np.full(1, total), np.full(1, total)),
+        counts=(p, 1, 1),
+        max_access_km=np.inf,
+        cost_cny_per_tkm={"access": 1.0 / 365.0, "collection": 0.0, "haul": 0.0},
+    )
+
+
+def known_optimum(instance: str) -> float | None:
+    """The optimum from ``optima.csv`` next to the instance folders, if there is one."""
+    for table in (Path(__file__).resolve().parents[2] / "shared/data/siting/optima.csv",):
+        if table.is_file():
+            with open(table, encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    if row["instance"] == instance:
+                        return float(row["optimal_value"])
+    return None
+
+
+def run(problem_name: str, path: Path, time_limit_s: float, seed: int, backend: str) -> dict:
+    if problem_name == "pmedian":
+        dist, p = read_pmed(path)
+        problem = as_three_tier(dist, np.ones(len(dist)), p, float(len(dist)))
+    else:
+        dist, demand, p, q = read_pmedcap(path)
+        problem = as_three_tier(dist, demand, p, q)
+    result = solve(problem, SitingParams(time_limit_s=time_limit_s, seed=seed, backend=backend))
+    optimum = known_optimum(path.stem)
+    obj = result.objective_cny
+    return {
+        "instance": path.stem,
+        "problem": problem_name,
+        "status": result.status,
+        "objective": None if math.isnan(obj) else round(obj, 6),
+        "bound": None if math.isnan(result.bound_cny) else round(result.bound_cny, 6),
+        "gap": None if math.isnan(result.gap) else result.gap,
+        "runtime_s": round(result.runtime_s, 3),
+        "solver": result.solver,
+        "n": len(dist),
+        "p": p,
+        "optimum": optimum,
+        "gap_to_optimum": None if optimum is None or math.isnan(obj) else (obj - optimum) / optimum,
+    }
+
+
+def main(argv: list[str], problem_name: str) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks {problem_name}")
+    parser.add_argument("instance", type=Path)
+    parser.add_argument("--time-limit-s", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", default="HIGHS", choices=["HIGHS", "SCIP", "CBC"])
+    args = parser.parse_args(argv)
+    print(json.dumps(run(problem_name, args.instance, args.time_limit_s, args.seed, args.backend)))
+
+
+def main_pmedian(argv: list[str]) -> None:
+    """``python -m benchmarks pmedian FILE``."""
+    main(argv, "pmedian")
+
+
+def main_cpmp(argv: list[str]) -> None:
+    """``python -m benchmarks cpmp FILE``."""
+    main(argv, "cpmp")
