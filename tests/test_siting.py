@@ -517,3 +517,53 @@ def test_max_coverage_mode_with_one_point(method):
     assert list(result.open_idx("collection_point")) == [2]
     assert abs(result.objective_cny - 22_160) < 1e-3
     assert set(np.flatnonzero(result.access_distance_km() > 2.0)) == {0, 1}
+
+
+@st.composite
+def ruled_instances(draw):
+    """Random small instances with count ranges, a budget and station groups."""
+    base = draw(instances())
+    lo = draw(st.integers(1, base.points.count))
+    hi = draw(st.integers(lo, len(base.points)))
+    s_lo = draw(st.integers(1, 2))
+    groups = np.array(draw(st.lists(st.integers(0, 2), min_size=3, max_size=3)))
+    budget = draw(st.one_of(st.none(), st.floats(200.0, 3000.0)))
+    return dataclasses.replace(
+        base,
+        points=dataclasses.replace(base.points, count=lo, count_max=hi),
+        stations=dataclasses.replace(base.stations, count=s_lo, count_max=3),
+        station_group=groups,
+        max_stations_per_group=1,
+        budget_cny_per_year=budget,
+    )
+
+
+def check_rules(result: SitingResult) -> list[str]:
+    """Budget and group rules, recomputed from the network."""
+    p = result.problem
+    issues = []
+    if p.budget_cny_per_year is not None:
+        spent = sum(
+            p.tier(t).new_fixed_cost(result.open_idx(t))
+            for t in ("collection_point", "transfer_station", "sorting_centre")
+        )
+        if spent > p.budget_cny_per_year + 1e-6:
+            issues.append(f"budget exceeded: {spent} > {p.budget_cny_per_year}")
+    if not p.station_sets_ok(result.open_idx("transfer_station")):
+        issues.append("two stations in one group")
+    return issues
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ruled_instances())
+def test_ranges_budget_and_groups_always_respected(problem):
+    """Whatever the ranges, budget and groups, a returned network respects all of them,
+    and the enumeration and the monolithic MIP agree on the optimum (or both find none)."""
+    a = solve(problem, SitingParams(time_limit_s=5, method="enumeration"))
+    b = solve(problem, SitingParams(time_limit_s=5, method="mip"))
+    for r in (a, b):
+        if r.is_feasible():
+            assert check_network(r) == [] and check_rules(r) == []
+    if a.status == "optimal" and b.status == "optimal":
+        assert abs(a.objective_cny - b.objective_cny) <= 1e-3 * max(1.0, b.objective_cny)
+    assert a.is_feasible() == b.is_feasible() or "no_solution" in (a.status, b.status)
