@@ -567,3 +567,16 @@ def test_ranges_budget_and_groups_always_respected(problem):
     if a.status == "optimal" and b.status == "optimal":
         assert abs(a.objective_cny - b.objective_cny) <= 1e-3 * max(1.0, b.objective_cny)
     assert a.is_feasible() == b.is_feasible() or "no_solution" in (a.status, b.status)
+
+
+def test_single_sourcing_packing_is_explained_by_overflow():
+    """Demands 1.5, 1.5, 0.5, 0.5 t/day; two stations of 2.2 t/day hold 4.4 in total, so the
+    capacity pre-check passes. But the 2 km limit forces one point among km 0/1 serving
+    both western settlements (3 t/day), and single sourcing sends it to one station: the
+    elastic re-solve names a station and its 0.8 t/day overflow."""
+    p = line_instance(station_capacity=2.2, counts=(2, 2, 1))
+    p = dataclasses.replace(p, demand_t_per_day=np.array([1.5, 1.5, 0.5, 0.5]))
+    result = solve(p, SitingParams(time_limit_s=10))
+    assert result.status == "infeasible"
+    assert "transfer_station" in result.explanation
+    assert "0.80 t/day more than its 2.2 t/day" in result.explanation

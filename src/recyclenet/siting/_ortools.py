@@ -95,6 +95,7 @@ class _Compact:
         ms: list[int],
         *,
         fixed_upper: bool,
+        elastic: bool = False,
     ) -> None:
         self.p, self.ks, self.ms = p, ks, ms
         n_i, n_p = p.num_settlements, len(p.points)
@@ -118,6 +119,15 @@ class _Compact:
         self.u = {(k, m): solver.BoolVar(f"u{k}_{m}") for k in ks for m in ms}
         self.g = {(k, m): solver.NumVar(0.0, inf, f"g{k}_{m}") for k in ks for m in ms}
         y, s, c, x, z, f, u, g = self.y, self.s, self.c, self.x, self.z, self.f, self.u, self.g
+        # Elastic: capacities may overflow at a penalty, to find out which ones bind.
+        self.overflow: dict[tuple[str, int], pywraplp.Variable] = {}
+
+        def room(tier: str, idx: int, cap: float):  # noqa: ANN202
+            if not elastic:
+                return cap
+            var = solver.NumVar(0.0, inf, f"o_{tier}{idx}")
+            self.overflow[tier, idx] = var
+            return cap + var
 
         by_point: list[list[int]] = [[] for _ in range(n_p)]
         for i, j in x:
@@ -129,26 +139,32 @@ class _Compact:
             for i in by_point[j]:
                 solver.Add(x[i, j] <= y[j])
             inflow = sum(w[i] * x[i, j] for i in by_point[j]) if by_point[j] else 0.0
-            solver.Add(inflow <= p.points.capacity_t_per_day[j] * y[j])
+            solver.Add(inflow <= room("collection_point", j, p.points.capacity_t_per_day[j] * y[j]))
             solver.Add(sum(z[j, k] for k in ks) == y[j])
             solver.Add(sum(f[j, k] for k in ks) == inflow)
-            big_m = min(p.points.capacity_t_per_day[j], float(w[by_point[j]].sum()))
+            reachable = float(w[by_point[j]].sum())
+            big_m = reachable if elastic else min(p.points.capacity_t_per_day[j], reachable)
             for k in ks:
                 if not fixed_upper:
                     solver.Add(z[j, k] <= s[k])
                 solver.Add(f[j, k] <= big_m * z[j, k])
         for k in ks:
             station_in = sum(f[j, k] for j in range(n_p))
-            solver.Add(station_in <= p.stations.capacity_t_per_day[k] * s[k])
+            solver.Add(
+                station_in <= room("transfer_station", k, p.stations.capacity_t_per_day[k] * s[k])
+            )
             solver.Add(sum(u[k, m] for m in ms) == s[k])
             solver.Add(sum(g[k, m] for m in ms) == station_in)
-            big_m = min(p.stations.capacity_t_per_day[k], total_w)
+            big_m = total_w if elastic else min(p.stations.capacity_t_per_day[k], total_w)
             for m in ms:
                 if not fixed_upper:
                     solver.Add(u[k, m] <= c[m])
                 solver.Add(g[k, m] <= big_m * u[k, m])
         for m in ms:
-            solver.Add(sum(g[k, m] for k in ks) <= p.centres.capacity_t_per_day[m] * c[m])
+            solver.Add(
+                sum(g[k, m] for k in ks)
+                <= room("sorting_centre", m, p.centres.capacity_t_per_day[m] * c[m])
+            )
 
         _count(solver, sum(y), p.points)
         for j in np.flatnonzero(p.points.must_open):
@@ -189,6 +205,8 @@ class _Compact:
                 + cost["haul"] * sum(p.haul_km[k, m] * v for (k, m), v in g.items())
             )
         )
+        if self.overflow:
+            self.objective = self.objective + OVERFLOW_PENALTY * sum(self.overflow.values())
         solver.Minimize(self.objective)
 
     def network(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -244,6 +262,35 @@ class _Compact:
             vars_.append(var)
             vals.append(float(point_of[i] == j))
         return vars_, vals
+
+
+OVERFLOW_PENALTY = 1e9  # CNY per t/day over a capacity, in the elastic re-solve
+
+
+def capacity_overflows(
+    problem: SitingProblem, *, time_limit_s: float
+) -> list[tuple[str, str, float, float]] | None:
+    """Elastic re-solve: ``(tier, site id, capacity, overflow t/day)`` of the capacities
+    the least-overflow network exceeds; ``[]`` if none must; ``None`` if unsolved."""
+    p = problem
+    solver = _new_solver("SCIP", 0)
+    model = _Compact(
+        solver,
+        p,
+        list(range(len(p.stations))),
+        list(range(len(p.centres))),
+        fixed_upper=False,
+        elastic=True,
+    )
+    code = _solve(solver, time_limit_s, 1e-3)
+    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    out = []
+    for (tier, idx), var in model.overflow.items():
+        if var.solution_value() > 1e-6:
+            t = p.tier(tier)
+            out.append((tier, t.ids[idx], float(t.capacity_t_per_day[idx]), var.solution_value()))
+    return sorted(out, key=lambda r: -r[3])
 
 
 def _coverage(solver: pywraplp.Solver, p: SitingProblem, x: dict) -> None:

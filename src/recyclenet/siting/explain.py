@@ -123,6 +123,22 @@ def budget_problem(problem: SitingProblem) -> str | None:
     )
 
 
+def overflow_explanation(problem: SitingProblem, *, time_limit_s: float) -> str | None:
+    """After an infeasible solve: which capacities a network would have to exceed."""
+    rows = _ortools.capacity_overflows(problem, time_limit_s=time_limit_s)
+    if not rows:
+        return None
+    listed = "; ".join(
+        f"{tier} {site} needs {over:.2f} t/day more than its {cap:g} t/day"
+        for tier, site, cap, over in rows[:8]
+    )
+    return (
+        f"with single sourcing (every settlement to one point, every point to one station) "
+        f"no network fits the capacities; the closest one overflows: {listed}. Raise those "
+        f"capacities, allow more sites, or relax the counts"
+    )
+
+
 def explain_infeasibility(problem: SitingProblem, *, time_limit_s: float = 20.0) -> str | None:
     """Every reason found that the scenario has no network, or ``None``."""
     reasons = capacity_problems(problem)

@@ -9,7 +9,7 @@ import numpy as np
 
 from recyclenet.siting import _ortools
 from recyclenet.siting.decompose import count_choices, solve_by_enumeration
-from recyclenet.siting.explain import explain_infeasibility
+from recyclenet.siting.explain import explain_infeasibility, overflow_explanation
 from recyclenet.siting.problem import SitingProblem
 from recyclenet.siting.result import SitingResult
 
@@ -112,5 +112,11 @@ def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingR
         n = count_choices(problem)
         method = "enumeration" if 0 < n <= params.max_combinations else "mip"
     if method == "enumeration":
-        return solve_by_enumeration(problem, params)
-    return _ortools.solve_mip(problem, params)
+        result = solve_by_enumeration(problem, params)
+    else:
+        result = _ortools.solve_mip(problem, params)
+    if result.status == "infeasible" and not result.explanation:
+        why = overflow_explanation(problem, time_limit_s=min(30.0, params.time_limit_s))
+        if why:
+            result = replace(result, explanation=why)
+    return result
