@@ -410,7 +410,6 @@ def solve_inner(
     start = time.perf_counter()
     p = problem
     ks, ms = list(stations), list(centres)
-    w = p.demand_t_per_day
     c = p.cost_cny_per_tkm
     fixed_upper = float(p.stations.fixed_cost_cny_per_year[ks].sum()) + float(
         p.centres.fixed_cost_cny_per_year[ms].sum()
@@ -424,63 +423,19 @@ def solve_inner(
     best_k = np.asarray(ks)[onward.argmin(axis=1)]
     unit = onward.min(axis=1)
 
-    solver = _new_solver("HIGHS" if backend == "HIGHS" else backend, seed)
-    reach = p.reach()
-    y = [solver.BoolVar(f"y{j}") for j in range(len(p.points))]
-    x: dict[tuple[int, int], pywraplp.Variable] = {}
-    by_point: list[list[int]] = [[] for _ in range(len(p.points))]
-    for i in range(p.num_settlements):
-        row = []
-        for j in np.flatnonzero(reach[i]):
-            var = solver.BoolVar(f"x{i}_{j}")
-            x[i, int(j)] = var
-            row.append(var)
-            by_point[int(j)].append(i)
-            solver.Add(var <= y[int(j)])
-        solver.Add(sum(row) == 1)
-    for j in range(len(p.points)):
-        if by_point[j]:
-            solver.Add(
-                sum(w[i] * x[i, j] for i in by_point[j]) <= p.points.capacity_t_per_day[j] * y[j]
-            )
-    _count(solver, sum(y), p.points)
-    for j in np.flatnonzero(p.points.must_open):
-        solver.Add(y[int(j)] == 1)
-    _coverage(solver, p, x)
-    if p.budget_cny_per_year is not None:
-        left = (
-            p.budget_cny_per_year
-            - p.stations.new_fixed_cost(np.array(ks))
-            - (p.centres.new_fixed_cost(np.array(ms)))
-        )
-        solver.Add(
-            sum(
-                p.points.fixed_cost_cny_per_year[j] * y[j]
-                for j in range(len(p.points))
-                if not p.points.existing[j]
-            )
-            <= left
-        )
-    solver.Minimize(
-        sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(len(p.points)))
-        + DAYS_PER_YEAR
-        * sum(w[i] * (c["access"] * p.access_km[i, j] + unit[j]) * v for (i, j), v in x.items())
-        + fixed_upper
+    found = _p_median_mathopt(
+        p, unit, fixed_upper, ks, ms, time_limit_s=time_limit_s, relative_gap=relative_gap
     )
-    code = _solve(solver, time_limit_s, relative_gap)
-    if code == pywraplp.Solver.INFEASIBLE:
+    if found == "infeasible":
         return math.inf, math.inf, None
-    if code != pywraplp.Solver.OPTIMAL:
+    if found is None:
         return None
-    point_of = np.full(p.num_settlements, -1, dtype=np.int64)
-    for (i, j), var in x.items():
-        if var.solution_value() > 0.5:
-            point_of[i] = j
+    point_of, y_open, obj, bound, proved = found
     station_of = np.full(len(p.points), -1, dtype=np.int64)
     # Open points by y: an open point may serve nobody when the count exceeds the need.
-    opened = np.array([j for j in range(len(p.points)) if y[j].solution_value() > 0.5], dtype=int)
+    opened = np.flatnonzero(y_open)
     station_of[opened] = best_k[opened]
-    relaxed = (float(solver.Objective().Value()), float(solver.Objective().BestBound()))
+    relaxed = (obj, bound)
     net = (point_of, station_of, centre_of)
     flows = SitingResult(p, "feasible", 0, 0, 0, 0, "", *net).throughput_t_per_day()
     if np.all(flows["transfer_station"] <= p.stations.capacity_t_per_day + 1e-9) and np.all(
@@ -492,6 +447,8 @@ def solve_inner(
     remaining = time_limit_s - (time.perf_counter() - start)
     if remaining <= 0.2:
         return None
+    if not proved:
+        return None  # no proved relaxation to bound the capacitated model with
     solver = _new_solver(backend, seed)
     model = _Compact(solver, p, ks, ms, fixed_upper=True)
     code = _solve(solver, remaining, relative_gap)
@@ -504,6 +461,110 @@ def solve_inner(
         float(solver.Objective().BestBound()),
         model.network(),
     )
+
+
+def _p_median_mathopt(
+    p: SitingProblem,
+    unit: np.ndarray,
+    fixed_upper: float,
+    ks: list[int],
+    ms: list[int],
+    *,
+    time_limit_s: float,
+    relative_gap: float,
+):  # noqa: ANN202
+    """The inner problem without station and centre capacities, in MathOpt with HiGHS.
+
+    MathOpt, unlike OR-Tools' pywraplp wrapper, returns HiGHS's incumbent and bound when
+    the time limit stops the search. Returns ``"infeasible"``, ``None`` (nothing found), or
+    ``(point_of_settlement, open mask, objective, bound, proved)``.
+    """
+    from datetime import timedelta
+
+    from ortools.math_opt.python import mathopt
+
+    w = p.demand_t_per_day
+    c = p.cost_cny_per_tkm
+    reach = p.reach()
+    n_p = len(p.points)
+    model = mathopt.Model(name="recyclenet-inner")
+    y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
+    x: dict[tuple[int, int], object] = {}
+    by_point: list[list[int]] = [[] for _ in range(n_p)]
+    terms = []
+    for i in range(p.num_settlements):
+        row = []
+        for j in np.flatnonzero(reach[i]):
+            j = int(j)
+            var = model.add_binary_variable(name=f"x{i}_{j}")
+            x[i, j] = var
+            row.append(var)
+            by_point[j].append(i)
+            model.add_linear_constraint(var <= y[j])
+            terms.append(
+                float(DAYS_PER_YEAR * w[i] * (c["access"] * p.access_km[i, j] + unit[j])) * var
+            )
+        model.add_linear_constraint(mathopt.fast_sum(row) == 1)
+    for j in range(n_p):
+        if by_point[j]:
+            model.add_linear_constraint(
+                mathopt.fast_sum(float(w[i]) * x[i, j] for i in by_point[j])
+                <= float(p.points.capacity_t_per_day[j]) * y[j]
+            )
+    total = mathopt.fast_sum(y)
+    if p.points.count_max is None:
+        model.add_linear_constraint(total == p.points.count)
+    else:
+        model.add_linear_constraint(total >= p.points.count)
+        model.add_linear_constraint(total <= p.points.count_max)
+    for j in np.flatnonzero(p.points.must_open):
+        model.add_linear_constraint(y[int(j)] == 1)
+    if p.coverage_mode and p.min_covered_population is not None:
+        covered = p.covered()
+        model.add_linear_constraint(
+            mathopt.fast_sum(float(p.population[i]) * v for (i, j), v in x.items() if covered[i, j])
+            >= p.min_covered_population - 1e-6
+        )
+    if p.budget_cny_per_year is not None:
+        left = (
+            p.budget_cny_per_year
+            - p.stations.new_fixed_cost(np.array(ks))
+            - p.centres.new_fixed_cost(np.array(ms))
+        )
+        model.add_linear_constraint(
+            mathopt.fast_sum(
+                float(p.points.fixed_cost_cny_per_year[j]) * y[j]
+                for j in range(n_p)
+                if not p.points.existing[j]
+            )
+            <= left
+        )
+    model.minimize(
+        mathopt.fast_sum(float(p.points.fixed_cost_cny_per_year[j]) * y[j] for j in range(n_p))
+        + mathopt.fast_sum(terms)
+        + fixed_upper
+    )
+    params = mathopt.SolveParameters(
+        time_limit=timedelta(seconds=max(0.1, time_limit_s)),
+        relative_gap_tolerance=relative_gap,
+        enable_output=False,
+    )
+    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
+    reason = result.termination.reason
+    if reason in (mathopt.TerminationReason.INFEASIBLE,):
+        return "infeasible"
+    if not result.has_primal_feasible_solution():
+        return None
+    values = result.variable_values()
+    point_of = np.full(p.num_settlements, -1, dtype=np.int64)
+    for (i, j), var in x.items():
+        if values[var] > 0.5:
+            point_of[i] = j
+    y_open = np.array([values[v] > 0.5 for v in y])
+    obj = float(result.objective_value())
+    bound = float(result.termination.objective_bounds.dual_bound)
+    proved = reason == mathopt.TerminationReason.OPTIMAL
+    return point_of, y_open, obj, bound if np.isfinite(bound) else -math.inf, proved
 
 
 def min_cover(reach: np.ndarray, forced: np.ndarray, *, time_limit_s: float) -> int | None:
