@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
@@ -25,6 +28,30 @@ td.best { background: #d9f2d9; font-weight: bold; }
 .muted { color: #666; font-size: 12px; }
 .status-optimal { color: #1a7f1a; } .status-feasible { color: #b36b00; }
 """
+
+
+ROUTE_SHEET_COLUMNS = (
+    "col.seq",
+    "col.kind",
+    "col.name",
+    "col.arrival",
+    "col.departure",
+    "col.expected_kg",
+    "col.expected_m3",
+    "col.load_kg",
+    "col.distance_km",
+)
+
+
+def truck_days(result: ScenarioResult) -> Iterator[tuple[str, int, str, pd.DataFrame]]:
+    """``(station id, truck, day, events)`` of every truck and day, in weekday order."""
+    events = result.week.events()
+    if events.empty:
+        return
+    order = {d: i for i, d in enumerate(result.week.working_days)}
+    events = events.assign(_d=events["day"].map(order))
+    for (_, base, truck, day), route in events.groupby(["_d", "base_id", "truck", "day"]):
+        yield base, int(truck), day, route
 
 
 @dataclass(frozen=True)
@@ -141,47 +168,30 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
 
 def route_sheets_html(result: ScenarioResult, *, lang: str) -> str:
     """``route_sheets.html``: one printable page per truck and day."""
-    events = result.week.events()
     names = result.sites.set_index("site_id")["name"]
     sections = []
-    if not events.empty:
-        order = {d: i for i, d in enumerate(result.week.working_days)}
-        events = events.assign(_d=events["day"].map(order))
-        for (_, base, truck, day), route in events.groupby(
-            ["_d", "base_id", "truck", "day"], sort=True
-        ):
-            rows = []
-            for n, (_, e) in enumerate(route.iterrows()):
-                site = names.get(e["site_id"], e["site_id"])
-                rows.append(
-                    f"<tr><td class='num'>{n}</td><td>{html.escape(t('event.' + e['kind'], lang))}"
-                    f"</td><td>{html.escape(str(site))}</td>"
-                    f"<td>{min_to_hhmm(e['arrival_min'])}</td>"
-                    f"<td>{min_to_hhmm(e['departure_min'])}</td>"
-                    f"<td class='num'>{e['collected_kg']:,.0f}</td>"
-                    f"<td class='num'>{e['load_kg']:,.0f}</td>"
-                    f"<td class='num'>{e['distance_km']:.1f}</td></tr>"
-                )
-            head = "".join(
-                f"<th>{t(c, lang)}</th>"
-                for c in (
-                    "col.seq",
-                    "col.kind",
-                    "col.name",
-                    "col.arrival",
-                    "col.departure",
-                    "col.expected_kg",
-                    "col.load_kg",
-                    "col.distance_km",
-                )
+    for base, truck, day, route in truck_days(result):
+        rows = []
+        for n, (_, e) in enumerate(route.iterrows()):
+            site = names.get(e["site_id"], e["site_id"])
+            rows.append(
+                f"<tr><td class='num'>{n}</td><td>{html.escape(t('event.' + e['kind'], lang))}"
+                f"</td><td>{html.escape(str(site))}</td>"
+                f"<td>{min_to_hhmm(e['arrival_min'])}</td>"
+                f"<td>{min_to_hhmm(e['departure_min'])}</td>"
+                f"<td class='num'>{e['collected_kg']:,.0f}</td>"
+                f"<td class='num'>{e['collected_m3']:,.2f}</td>"
+                f"<td class='num'>{e['load_kg']:,.0f}</td>"
+                f"<td class='num'>{e['distance_km']:.1f}</td></tr>"
             )
-            total_km = route["distance_km"].sum()
-            sections.append(
-                f'<section class="sheet"><h2>{html.escape(str(names.get(base, base)))} · '
-                f"{t('truck', lang)} {truck} · {day_label(day, lang)}</h2>"
-                f"<table><tr>{head}</tr>{''.join(rows)}</table>"
-                f'<p class="muted">{t("col.distance_km", lang)}: {total_km:.1f}</p></section>'
-            )
+        head = "".join(f"<th>{t(c, lang)}</th>" for c in ROUTE_SHEET_COLUMNS)
+        total_km = route["distance_km"].sum()
+        sections.append(
+            f'<section class="sheet"><h2>{html.escape(str(names.get(base, base)))} · '
+            f"{t('truck', lang)} {truck} · {day_label(day, lang)}</h2>"
+            f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+            f'<p class="muted">{t("col.distance_km", lang)}: {total_km:.1f}</p></section>'
+        )
     css = (
         "@media print { section.sheet { page-break-after: always; } "
         "body { margin: 0; } } section.sheet { margin-bottom: 32px; }"

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.maps import day_label
-from recyclenet.report import KPI_ROWS, format_value, kpi_value
+from recyclenet.report import KPI_ROWS, ROUTE_SHEET_COLUMNS, format_value, kpi_value, truck_days
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -150,49 +150,32 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    # Route sheets.
-    events = result.week.events()
-    if not events.empty:
-        order = {d: i for i, d in enumerate(days)}
-        events = events.assign(_d=events["day"].map(order))
-        used: set[str] = set()
-        for (_, base, truck, day), route in events.groupby(["_d", "base_id", "truck", "day"]):
-            title = f"{day_label(day, 'en')}-{base[-6:]}-{truck}"
-            while title in used:
-                title += "_"
-            used.add(title)
-            _sheet(
-                wb,
-                title,
+    # Route sheets, one per truck and day.
+    used: set[str] = set()
+    for base, truck, day, route in truck_days(result):
+        title = f"{day_label(day, 'en')}-{base[-6:]}-{truck}"
+        while title in used:
+            title += "_"
+        used.add(title)
+        _sheet(
+            wb,
+            title,
+            [t(c, lang) for c in ROUTE_SHEET_COLUMNS],
+            [
                 [
-                    t(c, lang)
-                    for c in (
-                        "col.seq",
-                        "col.kind",
-                        "col.name",
-                        "col.arrival",
-                        "col.departure",
-                        "col.expected_kg",
-                        "col.expected_m3",
-                        "col.load_kg",
-                        "col.distance_km",
-                    )
-                ],
-                [
-                    [
-                        n,
-                        t("event." + e["kind"], lang),
-                        names.get(e["site_id"], e["site_id"]),
-                        min_to_hhmm(e["arrival_min"]),
-                        min_to_hhmm(e["departure_min"]),
-                        round(e["collected_kg"], 1),
-                        round(e["collected_m3"], 2),
-                        round(e["load_kg"], 1),
-                        round(e["distance_km"], 2),
-                    ]
-                    for n, (_, e) in enumerate(route.iterrows())
-                ],
-            )
+                    n,
+                    t("event." + e["kind"], lang),
+                    names.get(e["site_id"], e["site_id"]),
+                    min_to_hhmm(e["arrival_min"]),
+                    min_to_hhmm(e["departure_min"]),
+                    round(e["collected_kg"], 1),
+                    round(e["collected_m3"], 2),
+                    round(e["load_kg"], 1),
+                    round(e["distance_km"], 2),
+                ]
+                for n, (_, e) in enumerate(route.iterrows())
+            ],
+        )
     wb.save(path)
 
 
