@@ -187,7 +187,7 @@ def comparison_html(runs: list[dict[str, Any]], *, lang: str) -> str:
     rows = []
     for row in KPI_ROWS:
         values = [kpi_value(r["kpis"], row) for r in runs]
-        best = set(best_index(values, row.better))
+        best = set(best_index(values, row.better, ndigits=4 if row.kind == "pct" else 2))
         cells = "".join(
             f'<td class="num{" best" if i in best else ""}">'
             f"{html.escape(format_value(v, row, lang))}</td>"

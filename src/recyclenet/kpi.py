@@ -125,7 +125,7 @@ def compute_kpis(
             "dropped_stops": [list(x) for x in week.dropped()],
             "points_open": len(open_points),
             "points_on_timetable": len(open_points & on_timetable),
-            "runtime_s": round(sum(d.runtime_s for d in week.days), 2),
+            "solver_time_s": round(sum(d.runtime_s for d in week.days), 2),
         },
     }
 

@@ -240,6 +240,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         week=week,
         vehicles={"collection": vehicle, "haul": haul_vehicle},
     )
+    kpis["routing"]["runtime_s"] = round(timings["routing_s"], 2)  # wall clock
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0
     kpis["timings_s"] = {k: round(v, 2) for k, v in timings.items()}

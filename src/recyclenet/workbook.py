@@ -200,7 +200,7 @@ def comparison_workbook(runs: list[dict[str, Any]], path: str | Path, *, lang: s
             numeric = isinstance(v, int | float) and isinstance(base, int | float)
             line.append(v - base if numeric else "")
         ws.append(line)
-        best = best_index(values, row.better)
+        best = best_index(values, row.better, ndigits=4 if row.kind == "pct" else 2)
         for i in best:
             ws.cell(row=ws.max_row, column=2 + i).fill = BEST_FILL
     ws.column_dimensions["A"].width = 34
@@ -217,11 +217,17 @@ def comparison_workbook(runs: list[dict[str, Any]], path: str | Path, *, lang: s
     wb.save(path)
 
 
-def best_index(values: list[Any], better: str | None) -> list[int]:
-    """Indices of the best values of a row (ties all marked); none when not comparable."""
+def best_index(values: list[Any], better: str | None, *, ndigits: int = 2) -> list[int]:
+    """Indices of the best values of a row (ties all marked); none when not comparable.
+
+    Values are compared as shown (rounded to ``ndigits``), so equal-looking cells are
+    marked alike.
+    """
     if better is None:
         return []
-    numeric = [(i, float(v)) for i, v in enumerate(values) if isinstance(v, int | float)]
+    numeric = [
+        (i, round(float(v), ndigits)) for i, v in enumerate(values) if isinstance(v, int | float)
+    ]
     if len(numeric) < 2:
         return []
     target = min(v for _, v in numeric) if better == "min" else max(v for _, v in numeric)
