@@ -580,3 +580,88 @@ def test_single_sourcing_packing_is_explained_by_overflow():
     assert result.status == "infeasible"
     assert "transfer_station" in result.explanation
     assert "0.80 t/day more than its 2.2 t/day" in result.explanation
+
+
+@pytest.mark.parametrize("method", ["enumeration", "mip"])
+def test_two_counties_share_one_centre(method):
+    """West county (settlements at km 0, 1; stations 0 and 2) and east county (km 10, 11;
+    station 1) each open one point and one station and share the centre; without the
+    county counts the cheap western station at 1.5 km may take the east's place."""
+    counties = dict(
+        point_county=np.array([0, 0, 1, 1]),
+        station_county=np.array([0, 1, 0]),
+        county_counts=(("west", 1, 1), ("east", 1, 1)),
+    )
+    free = solve(three_station_instance(), SitingParams(time_limit_s=10, method=method))
+    ruled = solve(three_station_instance(**counties), SitingParams(time_limit_s=10, method=method))
+    assert ruled.status == "optimal"
+    stations = ruled.open_idx("transfer_station")
+    assert sorted(counties["station_county"][stations]) == [0, 1]
+    points = ruled.open_idx("collection_point")
+    assert sorted(counties["point_county"][points]) == [0, 1]
+    assert len(ruled.open_idx("sorting_centre")) == 1
+    assert ruled.objective_cny >= free.objective_cny - 1e-6
+    assert check_network(ruled) == []
+
+
+def test_counties_from_the_scenario(tmp_path):
+    """Two townships as two counties with their own counts: each opens exactly its own."""
+    import pandas as pd
+
+    from recyclenet.config import load_scenario
+    from recyclenet.pipeline import run_scenario
+
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(
+        tmp_path,
+        overrides={
+            "siting.counts_by_county": {
+                "A": {"collection_point": 5, "transfer_station": 1},
+                "B": {"collection_point": 4, "transfer_station": 1},
+            }
+        },
+    )
+    st = pd.read_csv(path.parent / "settlements.csv", dtype=str)
+    st["county"] = np.where(st["township"] == "李庄镇", "A", "B")
+    st.to_csv(path.parent / "settlements.csv", index=False)
+    result = run_scenario(load_scenario(path))
+    county = st.set_index("settlement_id")["county"]
+    cand = result.inputs.candidates.set_index("site_id")
+    pts = result.sites[result.sites["tier"] == "collection_point"]
+    got = pd.Series([county[cand.loc[s, "settlement_id"]] for s in pts["site_id"]]).value_counts()
+    assert got.to_dict() == {"A": 5, "B": 4}
+    assert result.kpis["facilities"] == {
+        "collection_point": 9,
+        "transfer_station": 2,
+        "sorting_centre": 1,
+    }
+
+
+def test_unknown_county_is_bad_input(tmp_path):
+    """A settlement whose county has no counts is reported with its row."""
+    import pandas as pd
+
+    from recyclenet.config import load_scenario
+    from recyclenet.demand import settlement_demand
+    from recyclenet.errors import InputError
+    from recyclenet.inputs import load_inputs
+
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(
+        tmp_path,
+        overrides={
+            "siting.counts_by_county": {"A": {"collection_point": 4, "transfer_station": 1}}
+        },
+    )
+    st = pd.read_csv(path.parent / "settlements.csv", dtype=str)
+    st["county"] = "A"
+    st.loc[2, "county"] = "Z"
+    st.to_csv(path.parent / "settlements.csv", index=False)
+    sc = load_scenario(path)
+    inputs = load_inputs(sc)
+    with pytest.raises(InputError) as exc:
+        SitingProblem.from_inputs(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
+    (p,) = exc.value.problems
+    assert (p.row, p.column, p.value) == (3, "county", "Z")

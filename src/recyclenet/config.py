@@ -169,6 +169,13 @@ class TransportCostConfig(_Frozen):
     haul: NonNegativeFloat = Field(description="transfer station -> sorting centre")
 
 
+class CountyCountsConfig(_Frozen):
+    """Collection points and transfer stations one county opens."""
+
+    collection_point: int = Field(ge=1)
+    transfer_station: int = Field(ge=1)
+
+
 class RulesConfig(_Frozen):
     """Administrative rules.
 
@@ -187,6 +194,10 @@ class RulesConfig(_Frozen):
 class SitingConfig(_Frozen):
     """The three-tier siting model.
 
+    ``counts_by_county``: several counties (the settlements' ``county`` column) sharing
+    the sorting centre, each opening its own points and stations; the totals replace
+    ``counts.collection_point`` and ``counts.transfer_station``.
+
     ``mode: cost`` (default): every settlement within ``max_access_km`` of its point, least
     cost. ``mode: max_coverage``: first the most residents within ``max_access_km`` that
     the counts (or budget) allow, then least cost; the others use a point up to
@@ -197,6 +208,7 @@ class SitingConfig(_Frozen):
     max_access_km: PositiveFloat
     budget_cny_per_year: PositiveFloat | None = None
     mode: Literal["cost", "max_coverage"] = "cost"
+    counts_by_county: dict[str, CountyCountsConfig] | None = None
     max_service_km: PositiveFloat | None = None
     rules: RulesConfig = RulesConfig()
     transport_cost_cny_per_tkm: TransportCostConfig

@@ -52,6 +52,7 @@ SETTLEMENT_COLUMNS: tuple[Column, ...] = (
     Column("population", "int", low=0),
     Column("households", "int", low=0),
     Column("urban_rural", "choice", choices=("urban", "rural")),
+    Column("county", "str", required=False),
 )
 
 CANDIDATE_COLUMNS: tuple[Column, ...] = (
@@ -65,6 +66,7 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
     Column("capacity_t_per_day", "float", low=1e-9),
     Column("existing", "bool"),
     Column("status", "choice", required=False, choices=("existing", "candidate", "forbidden", "")),
+    Column("county", "str", required=False),
 )
 
 FLEET_COLUMNS: tuple[Column, ...] = (

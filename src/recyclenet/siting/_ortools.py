@@ -170,6 +170,11 @@ class _Compact:
         for j in np.flatnonzero(p.points.must_open):
             solver.Add(y[int(j)] == 1)
         _coverage(solver, p, x)
+        for county, (_, n_points, n_stations) in enumerate(p.county_counts):
+            assert p.point_county is not None and p.station_county is not None
+            solver.Add(sum(y[j] for j in range(n_p) if p.point_county[j] == county) == n_points)
+            if not fixed_upper:
+                solver.Add(sum(s[k] for k in ks if p.station_county[k] == county) == n_stations)
         if not fixed_upper and p.max_stations_per_group is not None:
             assert p.station_group is not None
             for group in np.unique(p.station_group[p.station_group >= 0]):
@@ -519,6 +524,11 @@ def _p_median_mathopt(
         model.add_linear_constraint(total <= p.points.count_max)
     for j in np.flatnonzero(p.points.must_open):
         model.add_linear_constraint(y[int(j)] == 1)
+    for county, (_, n_points, _) in enumerate(p.county_counts):
+        assert p.point_county is not None
+        model.add_linear_constraint(
+            mathopt.fast_sum(y[j] for j in range(n_p) if p.point_county[j] == county) == n_points
+        )
     if p.coverage_mode and p.min_covered_population is not None:
         covered = p.covered()
         model.add_linear_constraint(

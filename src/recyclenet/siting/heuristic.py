@@ -213,6 +213,10 @@ def construct(
         return None
     if not p.station_sets_ok(s_set):
         return None
+    if p.county_counts and p.point_county is not None:
+        per = np.bincount(p.point_county[open_mask], minlength=len(p.county_counts))
+        if any(per[g] != n for g, (_, n, _) in enumerate(p.county_counts)):
+            return None
     if p.budget_cny_per_year is not None:
         new_fixed = (
             p.points.new_fixed_cost(np.flatnonzero(open_mask))

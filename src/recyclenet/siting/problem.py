@@ -112,6 +112,9 @@ class SitingProblem:
     station_group
         Group (township) of every candidate station, -1 for none; with
         ``max_stations_per_group`` at most that many stations open per group.
+    point_county, station_county, county_counts
+        Several counties sharing the sorting centre: the county index of every candidate
+        point and station, and per county ``(name, points, stations)`` to open.
     """
 
     settlement_ids: tuple[str, ...]
@@ -133,6 +136,9 @@ class SitingProblem:
     min_covered_population: float | None = None
     coverage_start: NDArray[np.bool_] | None = None
     station_group: NDArray[np.int64] | None = None
+    point_county: NDArray[np.int64] | None = None
+    station_county: NDArray[np.int64] | None = None
+    county_counts: tuple[tuple[str, int, int], ...] = ()
     max_stations_per_group: int | None = None
 
     def __post_init__(self) -> None:
@@ -206,7 +212,14 @@ class SitingProblem:
         return out
 
     def station_sets_ok(self, stations: NDArray[np.int64] | tuple[int, ...]) -> bool:
-        """Whether a set of stations respects the per-group (township) limit."""
+        """Whether a set of stations respects the township limit and the county counts."""
+        if self.county_counts and self.station_county is not None:
+            per = np.bincount(
+                self.station_county[np.asarray(stations, dtype=int)],
+                minlength=len(self.county_counts),
+            )
+            if any(per[g] != n_s for g, (_, _, n_s) in enumerate(self.county_counts)):
+                return False
         if self.max_stations_per_group is None or self.station_group is None:
             return True
         groups = self.station_group[np.asarray(stations, dtype=int)]
@@ -293,6 +306,10 @@ class SitingProblem:
         cand = inputs.candidates
         cfg = scenario.siting
         counts = {name: getattr(cfg.counts, name) for name in TIERS}
+        by_county = cfg.counts_by_county or {}
+        if by_county:
+            counts["collection_point"] = sum(c.collection_point for c in by_county.values())
+            counts["transfer_station"] = sum(c.transfer_station for c in by_county.values())
         travel = travel if travel is not None else StraightLine(scenario.network.detour_factor)
         problems: list[InputProblem] = []
         tiers: dict[str, Tier] = {}
@@ -423,6 +440,50 @@ class SitingProblem:
                 near = dist(sts, st, None).argmin(axis=1)
                 codes = st["township_code"].to_numpy()[near]
             _, station_group = np.unique(codes, return_inverse=True)
+        point_county = station_county = None
+        if by_county:
+            names = list(by_county)
+            index = {n: g for g, n in enumerate(names)}
+            st_county = st["county"].astype(str).to_numpy()
+            for i in np.flatnonzero(~np.isin(st_county, names)):
+                problems.append(
+                    InputProblem(
+                        inputs.files["settlements"],
+                        "the settlement's county is not in siting.counts_by_county",
+                        f"use one of {', '.join(names)} in the county column",
+                        row=int(i) + 1,
+                        column="county",
+                        value=st_county[i],
+                    )
+                )
+            of_settlement = dict(zip(st["settlement_id"], st_county, strict=True))
+            p_c = [
+                c if c else of_settlement.get(s, "")
+                for c, s in zip(pts["county"].astype(str), pts["settlement_id"], strict=True)
+            ]
+            near = dist(sts, st, None).argmin(axis=1) if len(sts) else np.zeros(0, dtype=int)
+            s_c = [
+                c if c else st_county[n]
+                for c, n in zip(sts["county"].astype(str), near, strict=True)
+            ]
+            point_county = np.array([index.get(c, -1) for c in p_c], dtype=np.int64)
+            station_county = np.array([index.get(c, -1) for c in s_c], dtype=np.int64)
+            for g, (name, c) in enumerate(by_county.items()):
+                for tier, have, want in (
+                    ("collection_point", int((point_county == g).sum()), c.collection_point),
+                    ("transfer_station", int((station_county == g).sum()), c.transfer_station),
+                ):
+                    if want > have:
+                        problems.append(
+                            InputProblem(
+                                inputs.files["candidates"],
+                                f"county {name} asks for {want} {tier} sites "
+                                f"(siting.counts_by_county) but has {have} candidates",
+                                "lower the county's count or add candidates there",
+                                column="county",
+                                value=name,
+                            )
+                        )
         if problems:
             raise InputError(problems)
         tc = cfg.transport_cost_cny_per_tkm
@@ -442,6 +503,11 @@ class SitingProblem:
             settlement_names=tuple(st["name"]),
             budget_cny_per_year=cfg.budget_cny_per_year,
             allowed_access=allowed,
+            point_county=point_county,
+            station_county=station_county,
+            county_counts=tuple(
+                (n, c.collection_point, c.transfer_station) for n, c in by_county.items()
+            ),
             population=st["population"].to_numpy(float),
             coverage_mode=coverage_mode,
             service_km=cfg.max_service_km
