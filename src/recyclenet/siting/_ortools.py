@@ -166,14 +166,10 @@ class _Compact:
                 <= room("sorting_centre", m, p.centres.capacity_t_per_day[m] * c[m])
             )
 
-        _count(solver, sum(y), p.points)
-        for j in np.flatnonzero(p.points.must_open):
-            solver.Add(y[int(j)] == 1)
-        _coverage(solver, p, x)
-        for county, (_, n_points, n_stations) in enumerate(p.county_counts):
-            assert p.point_county is not None and p.station_county is not None
-            solver.Add(sum(y[j] for j in range(n_p) if p.point_county[j] == county) == n_points)
-            if not fixed_upper:
+        _point_constraints(solver.Add, p, y, x)
+        if not fixed_upper:
+            for county, (_, _, n_stations) in enumerate(p.county_counts):
+                assert p.station_county is not None
                 solver.Add(sum(s[k] for k in ks if p.station_county[k] == county) == n_stations)
         if not fixed_upper and p.max_stations_per_group is not None:
             assert p.station_group is not None
@@ -182,7 +178,7 @@ class _Compact:
                 solver.Add(sum(s[k] for k in members) <= p.max_stations_per_group)
         if not fixed_upper:
             for tier, vars_ in ((p.stations, s), (p.centres, c)):
-                _count(solver, sum(vars_.values()), tier)
+                _count(solver.Add, sum(vars_.values()), tier)
                 for j in np.flatnonzero(tier.must_open):
                     solver.Add(vars_[int(j)] == 1)
         if p.budget_cny_per_year is not None:
@@ -192,12 +188,9 @@ class _Compact:
                 for j in vars_
                 if not tier.existing[j] and not isinstance(vars_[j], int)
             )
-            fixed_new_upper = 0.0
-            if fixed_upper:
-                fixed_new_upper = p.stations.new_fixed_cost(
-                    np.array(ks)
-                ) + p.centres.new_fixed_cost(np.array(ms))
-            solver.Add(new_fixed + fixed_new_upper <= p.budget_cny_per_year)
+            # With the upper tiers fixed, only the points' share of the budget is left.
+            limit = _points_budget(p, ks, ms) if fixed_upper else p.budget_cny_per_year
+            solver.Add(new_fixed <= limit)
 
         self.objective = (
             sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(n_p))
@@ -298,25 +291,51 @@ def capacity_overflows(
     return sorted(out, key=lambda r: -r[3])
 
 
-def _coverage(solver: pywraplp.Solver, p: SitingProblem, x: dict) -> None:
+def _coverage(add, p: SitingProblem, x: dict) -> None:  # noqa: ANN001
     """Coverage mode: the covered population must reach ``p.min_covered_population``."""
     if not p.coverage_mode or p.min_covered_population is None:
         return
     assert p.population is not None
     covered = p.covered()
-    solver.Add(
+    add(
         sum(float(p.population[i]) * v for (i, j), v in x.items() if covered[i, j])
         >= p.min_covered_population - 1e-6
     )
 
 
-def _count(solver: pywraplp.Solver, total, tier) -> None:  # noqa: ANN001
-    """Exact count, or a range when the tier has ``count_max``."""
+def _count(add, total, tier) -> None:  # noqa: ANN001
+    """Exact count, or a range when the tier has ``count_max``.
+
+    ``add`` adds a constraint: ``solver.Add`` (pywraplp) or
+    ``model.add_linear_constraint`` (MathOpt); both take the same expressions.
+    """
     if tier.count_max is None:
-        solver.Add(total == tier.count)
+        add(total == tier.count)
     else:
-        solver.Add(total >= tier.count)
-        solver.Add(total <= tier.count_max)
+        add(total >= tier.count)
+        add(total <= tier.count_max)
+
+
+def _point_constraints(add, p: SitingProblem, y: list, x: dict) -> None:  # noqa: ANN001
+    """Constraints on the point tier shared by every model: count, sites that must open,
+    the coverage target, and each county's point count."""
+    _count(add, sum(y), p.points)
+    for j in np.flatnonzero(p.points.must_open):
+        add(y[int(j)] == 1)
+    _coverage(add, p, x)
+    for county, (_, n_points, _) in enumerate(p.county_counts):
+        assert p.point_county is not None
+        add(sum(y[j] for j in range(len(y)) if p.point_county[j] == county) == n_points)
+
+
+def _points_budget(p: SitingProblem, ks: list[int], ms: list[int]) -> float:
+    """Budget left for new points once the given stations and centres are paid for."""
+    assert p.budget_cny_per_year is not None
+    return (
+        p.budget_cny_per_year
+        - p.stations.new_fixed_cost(np.array(ks))
+        - p.centres.new_fixed_cost(np.array(ms))
+    )
 
 
 def _solve(solver: pywraplp.Solver, time_limit_s: float, relative_gap: float) -> int:
@@ -516,31 +535,9 @@ def _p_median_mathopt(
                 mathopt.fast_sum(float(w[i]) * x[i, j] for i in by_point[j])
                 <= float(p.points.capacity_t_per_day[j]) * y[j]
             )
-    total = mathopt.fast_sum(y)
-    if p.points.count_max is None:
-        model.add_linear_constraint(total == p.points.count)
-    else:
-        model.add_linear_constraint(total >= p.points.count)
-        model.add_linear_constraint(total <= p.points.count_max)
-    for j in np.flatnonzero(p.points.must_open):
-        model.add_linear_constraint(y[int(j)] == 1)
-    for county, (_, n_points, _) in enumerate(p.county_counts):
-        assert p.point_county is not None
-        model.add_linear_constraint(
-            mathopt.fast_sum(y[j] for j in range(n_p) if p.point_county[j] == county) == n_points
-        )
-    if p.coverage_mode and p.min_covered_population is not None:
-        covered = p.covered()
-        model.add_linear_constraint(
-            mathopt.fast_sum(float(p.population[i]) * v for (i, j), v in x.items() if covered[i, j])
-            >= p.min_covered_population - 1e-6
-        )
+    _point_constraints(model.add_linear_constraint, p, y, x)
     if p.budget_cny_per_year is not None:
-        left = (
-            p.budget_cny_per_year
-            - p.stations.new_fixed_cost(np.array(ks))
-            - p.centres.new_fixed_cost(np.array(ms))
-        )
+        left = _points_budget(p, ks, ms)
         model.add_linear_constraint(
             mathopt.fast_sum(
                 float(p.points.fixed_cost_cny_per_year[j]) * y[j]
