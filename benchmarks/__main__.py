@@ -8,6 +8,10 @@ PROBLEMS = {
     "matrix": ("benchmarks.matrix", "main"),
     "pmedian": ("benchmarks.siting", "main_pmedian"),
     "cpmp": ("benchmarks.siting", "main_cpmp"),
+    "cflp": ("benchmarks.siting", "main_cflp"),
+    "suite": ("benchmarks.suite", "main"),
+    "prefecture": ("benchmarks.prefecture", "main_generate"),
+    "siting": ("benchmarks.prefecture", "main_siting"),
 }
 
 

@@ -665,3 +665,71 @@ def test_unknown_county_is_bad_input(tmp_path):
         SitingProblem.from_inputs(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
     (p,) = exc.value.problems
     assert (p.row, p.column, p.value) == (3, "county", "Z")
+
+
+def two_settlement_split(single_sourcing: bool) -> SitingProblem:
+    """Two settlements of 6 t/day; point A (1 km from both) holds 10 t/day, point B
+    (10 km) holds 10 t/day; both points open. Whole settlements: one goes to B, cost
+    6 x 1 + 6 x 10 = 66 t-km/day. Split demand: A takes 10, B the last 2: 10 + 20 = 30."""
+    return SitingProblem.from_matrices(
+        demand_t_per_day=np.array([6.0, 6.0]),
+        access_km=np.array([[1.0, 10.0], [1.0, 10.0]]),
+        collection_km=np.zeros((2, 1)),
+        haul_km=np.zeros((1, 1)),
+        fixed_cost_cny_per_year=(np.zeros(2), np.zeros(1), np.zeros(1)),
+        capacity_t_per_day=(np.full(2, 10.0), np.full(1, 99.0), np.full(1, 99.0)),
+        counts=(2, 1, 1),
+        cost_cny_per_tkm={"access": 1 / 365},
+        single_sourcing=single_sourcing,
+    )
+
+
+@pytest.mark.parametrize("method", ["enumeration", "mip"])
+def test_split_demand_is_cheaper_only_when_allowed(method):
+    whole = solve(two_settlement_split(True), SitingParams(time_limit_s=10, method=method))
+    split = solve(two_settlement_split(False), SitingParams(time_limit_s=10, method=method))
+    assert whole.status == split.status == "optimal"
+    assert whole.objective_cny == pytest.approx(66.0)
+    assert split.objective_cny == pytest.approx(30.0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_radius_model_with_level_growth_matches_classical_model(problem):
+    """Starting the radius model from one cost level per settlement forces its rounds of
+    growth; it must end at the classical formulation's optimum."""
+    from recyclenet.siting import _ortools
+
+    unit = problem.collection_km.min(axis=1)
+    args = dict(time_limit_s=10, relative_gap=1e-9)
+    classical = _ortools._p_median_mathopt(problem, unit, 0.0, [], [], **args)
+    saved = _ortools.RADIUS_LEVELS
+    _ortools.RADIUS_LEVELS = (1, 1)
+    try:
+        radius = _ortools._p_median_radius(problem, unit, 0.0, [], [], **args)
+    finally:
+        _ortools.RADIUS_LEVELS = saved
+    if classical == "infeasible":
+        assert radius == "infeasible"
+        return
+    assert radius[4] and classical[4]  # both proved
+    assert radius[2] == pytest.approx(classical[2], rel=1e-6, abs=1e-6)
+    assert radius[3] <= radius[2] + 1e-6
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_large_method_is_feasible_and_brackets_the_optimum(problem):
+    """The large-instance method returns a network satisfying every constraint, costing at
+    least the exact optimum, with a bound at most the optimum."""
+    exact = solve(problem, SitingParams(time_limit_s=10, method="enumeration"))
+    large = solve(problem, SitingParams(time_limit_s=10, method="large"))
+    if exact.status == "infeasible":
+        assert not large.is_feasible()
+        return
+    assert exact.status == "optimal"
+    assert large.is_feasible()
+    assert check_network(large) == []
+    assert large.objective_cny == pytest.approx(large.cost_split_cny()["total_cny"], rel=1e-6)
+    assert large.objective_cny >= exact.objective_cny - 1e-6
+    assert large.bound_cny <= exact.objective_cny + 1e-6

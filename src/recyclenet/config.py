@@ -214,7 +214,7 @@ class SitingConfig(_Frozen):
     transport_cost_cny_per_tkm: TransportCostConfig
     relative_gap: float = Field(1e-4, ge=0, le=1)
     solver: Literal["HIGHS", "SCIP", "CBC"] = "HIGHS"
-    method: Literal["auto", "enumeration", "mip"] = "auto"
+    method: Literal["auto", "enumeration", "mip", "large"] = "auto"
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

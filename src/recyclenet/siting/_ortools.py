@@ -111,9 +111,13 @@ class _Compact:
             self.s = {k: solver.BoolVar(f"s{k}") for k in ks}
             self.c = {m: solver.BoolVar(f"c{m}") for m in ms}
         self.x: dict[tuple[int, int], pywraplp.Variable] = {}
+        # Station and centre capacities may bind here, so only split demand is continuous.
+        share = not p.single_sourcing
         for i in range(n_i):
             for j in np.flatnonzero(reach[i]):
-                self.x[i, int(j)] = solver.BoolVar(f"x{i}_{j}")
+                self.x[i, int(j)] = (
+                    solver.NumVar(0.0, 1.0, f"x{i}_{j}") if share else solver.BoolVar(f"x{i}_{j}")
+                )
         self.z = {(j, k): solver.BoolVar(f"z{j}_{k}") for j in range(n_p) for k in ks}
         self.f = {(j, k): solver.NumVar(0.0, inf, f"f{j}_{k}") for j in range(n_p) for k in ks}
         self.u = {(k, m): solver.BoolVar(f"u{k}_{m}") for k in ks for m in ms}
@@ -210,10 +214,7 @@ class _Compact:
     def network(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The solution as ``(point_of_settlement, station_of_point, centre_of_station)``."""
         p = self.p
-        point_of = np.full(p.num_settlements, -1, dtype=np.int64)
-        for (i, j), var in self.x.items():
-            if var.solution_value() > 0.5:
-                point_of[i] = j
+        point_of = _largest_share(p.num_settlements, self.x, lambda v: v.solution_value())
         station_of = np.full(len(p.points), -1, dtype=np.int64)
         for j in range(len(p.points)):
             if self.y[j].solution_value() > 0.5:
@@ -260,6 +261,17 @@ class _Compact:
             vars_.append(var)
             vals.append(float(point_of[i] == j))
         return vars_, vals
+
+
+def _largest_share(n_settlements: int, x: dict, value) -> np.ndarray:  # noqa: ANN001
+    """Each settlement's point with the largest share ``value(x[i, j])`` (-1: none)."""
+    point_of = np.full(n_settlements, -1, dtype=np.int64)
+    best = np.zeros(n_settlements)
+    for (i, j), var in x.items():
+        v = value(var)
+        if v > best[i] + 1e-9:
+            best[i], point_of[i] = v, j
+    return point_of
 
 
 OVERFLOW_PENALTY = 1e9  # CNY per t/day over a capacity, in the elastic re-solve
@@ -447,7 +459,7 @@ def solve_inner(
     best_k = np.asarray(ks)[onward.argmin(axis=1)]
     unit = onward.min(axis=1)
 
-    found = _p_median_mathopt(
+    found = solve_points(
         p, unit, fixed_upper, ks, ms, time_limit_s=time_limit_s, relative_gap=relative_gap
     )
     if found == "infeasible":
@@ -487,6 +499,64 @@ def solve_inner(
     )
 
 
+def solve_points(
+    p: SitingProblem,
+    unit: np.ndarray,
+    fixed_upper: float,
+    ks: list[int],
+    ms: list[int],
+    *,
+    time_limit_s: float,
+    relative_gap: float,
+):  # noqa: ANN202
+    """Points and settlement assignments when point ``j`` forwards at ``unit[j]`` CNY/t
+    (no station or centre capacities), plus the constant ``fixed_upper``: the radius
+    model when no point can fill up, else the classical one. ``ks``/``ms`` are the open
+    stations and centres whose new fixed costs come off the budget. Returns
+    ``"infeasible"``, ``None`` or ``(point_of, open mask, objective, bound, proved)``."""
+    model = _p_median_radius if not p.coverage_mode and p.points_never_full() else _p_median_mathopt
+    return model(p, unit, fixed_upper, ks, ms, time_limit_s=time_limit_s, relative_gap=relative_gap)
+
+
+def _finish_points_model(
+    model,  # noqa: ANN001 (mathopt.Model)
+    p: SitingProblem,
+    y: list,
+    terms: list,
+    constant: float,
+    ks: list[int],
+    ms: list[int],
+    *,
+    time_limit_s: float,
+    relative_gap: float,
+):  # noqa: ANN202
+    """Shared end of the MathOpt point models: the points' budget, the objective
+    (points' fixed costs + ``terms`` + ``constant``), and the HiGHS solve."""
+    from datetime import timedelta
+
+    from ortools.math_opt.python import mathopt
+
+    fixed = p.points.fixed_cost_cny_per_year
+    if p.budget_cny_per_year is not None:
+        model.add_linear_constraint(
+            mathopt.fast_sum(
+                float(fixed[j]) * y[j] for j in range(len(y)) if not p.points.existing[j]
+            )
+            <= _points_budget(p, ks, ms)
+        )
+    model.minimize(
+        mathopt.fast_sum(float(fixed[j]) * y[j] for j in range(len(y)))
+        + mathopt.fast_sum(terms)
+        + constant
+    )
+    params = mathopt.SolveParameters(
+        time_limit=timedelta(seconds=max(0.05, time_limit_s)),
+        relative_gap_tolerance=relative_gap,
+        enable_output=False,
+    )
+    return mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
+
+
 def _p_median_mathopt(
     p: SitingProblem,
     unit: np.ndarray,
@@ -503,7 +573,6 @@ def _p_median_mathopt(
     the time limit stops the search. Returns ``"infeasible"``, ``None`` (nothing found), or
     ``(point_of_settlement, open mask, objective, bound, proved)``.
     """
-    from datetime import timedelta
 
     from ortools.math_opt.python import mathopt
 
@@ -516,11 +585,16 @@ def _p_median_mathopt(
     x: dict[tuple[int, int], object] = {}
     by_point: list[list[int]] = [[] for _ in range(n_p)]
     terms = []
+    share = p.continuous_access()
     for i in range(p.num_settlements):
         row = []
         for j in np.flatnonzero(reach[i]):
             j = int(j)
-            var = model.add_binary_variable(name=f"x{i}_{j}")
+            var = (
+                model.add_variable(lb=0.0, ub=1.0, name=f"x{i}_{j}")
+                if share
+                else model.add_binary_variable(name=f"x{i}_{j}")
+            )
             x[i, j] = var
             row.append(var)
             by_point[j].append(i)
@@ -529,49 +603,160 @@ def _p_median_mathopt(
                 float(DAYS_PER_YEAR * w[i] * (c["access"] * p.access_km[i, j] + unit[j])) * var
             )
         model.add_linear_constraint(mathopt.fast_sum(row) == 1)
+    never_full = p.points_never_full()
     for j in range(n_p):
-        if by_point[j]:
+        if by_point[j] and not never_full:
             model.add_linear_constraint(
                 mathopt.fast_sum(float(w[i]) * x[i, j] for i in by_point[j])
                 <= float(p.points.capacity_t_per_day[j]) * y[j]
             )
     _point_constraints(model.add_linear_constraint, p, y, x)
-    if p.budget_cny_per_year is not None:
-        left = _points_budget(p, ks, ms)
-        model.add_linear_constraint(
-            mathopt.fast_sum(
-                float(p.points.fixed_cost_cny_per_year[j]) * y[j]
-                for j in range(n_p)
-                if not p.points.existing[j]
-            )
-            <= left
-        )
-    model.minimize(
-        mathopt.fast_sum(float(p.points.fixed_cost_cny_per_year[j]) * y[j] for j in range(n_p))
-        + mathopt.fast_sum(terms)
-        + fixed_upper
+    result = _finish_points_model(
+        model,
+        p,
+        y,
+        terms,
+        fixed_upper,
+        ks,
+        ms,
+        time_limit_s=time_limit_s,
+        relative_gap=relative_gap,
     )
-    params = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=max(0.1, time_limit_s)),
-        relative_gap_tolerance=relative_gap,
-        enable_output=False,
-    )
-    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
     reason = result.termination.reason
     if reason in (mathopt.TerminationReason.INFEASIBLE,):
         return "infeasible"
     if not result.has_primal_feasible_solution():
         return None
     values = result.variable_values()
-    point_of = np.full(p.num_settlements, -1, dtype=np.int64)
-    for (i, j), var in x.items():
-        if values[var] > 0.5:
-            point_of[i] = j
+    point_of = _largest_share(p.num_settlements, x, values.__getitem__)
     y_open = np.array([values[v] > 0.5 for v in y])
     obj = float(result.objective_value())
     bound = float(result.termination.objective_bounds.dual_bound)
     proved = reason == mathopt.TerminationReason.OPTIMAL
     return point_of, y_open, obj, bound if np.isfinite(bound) else -math.inf, proved
+
+
+RADIUS_LEVELS = (4, 20)  # fewest and most cost levels per settlement in the first model
+
+
+def _p_median_radius(
+    p: SitingProblem,
+    unit: np.ndarray,
+    fixed_upper: float,
+    ks: list[int],
+    ms: list[int],
+    *,
+    time_limit_s: float,
+    relative_gap: float,
+):  # noqa: ANN202
+    r"""The inner problem when no point can fill up, in the radius formulation.
+
+    Each settlement *i* sorts the distinct costs of its reachable points,
+    :math:`D_i^1 < D_i^2 < \dots`, and :math:`z_i^h \ge z_i^{h-1} - \sum_{j: c_{ij} = D_i^h} y_j`
+    (with :math:`z_i^0 = 1`) is 1 when no open point costs :math:`D_i^h` or less; the
+    settlement costs :math:`D_i^1 + \sum_h (D_i^{h+1} - D_i^h) z_i^h` (Elloumi 2010: the
+    LP bound of the classical strong formulation with far fewer nonzeros). Only each
+    settlement's first few levels enter the model; its cost beyond them is
+    under-charged, so the model is a relaxation and its bound is valid. When its
+    solution leaves a settlement with no open point within its levels, those
+    settlements get twice as many levels and the model is solved again; when none is
+    left, the solution's true cost equals the model's and it is optimal. Same returns as
+    :func:`_p_median_mathopt`.
+    """
+
+    from ortools.math_opt.python import mathopt
+
+    start = time.perf_counter()
+    w = p.demand_t_per_day
+    c = p.cost_cny_per_tkm
+    reach = p.reach()
+    n_i, n_p = p.num_settlements, len(p.points)
+    fixed = p.points.fixed_cost_cny_per_year
+    # Per settlement: reachable points by cost, and the level of each.
+    order: list[np.ndarray] = []
+    costs: list[np.ndarray] = []
+    levels: list[np.ndarray] = []  # start index of every level in order[i]
+    for i in range(n_i):
+        js = np.flatnonzero(reach[i])
+        cost = DAYS_PER_YEAR * w[i] * (c["access"] * p.access_km[i, js] + unit[js])
+        sort = np.argsort(cost, kind="stable")
+        js, cost = js[sort], cost[sort]
+        if len(cost) == 0:
+            return "infeasible"
+        new_level = np.r_[True, np.diff(cost) > 1e-9 * max(1.0, abs(float(cost[-1])))]
+        order.append(js)
+        costs.append(cost)
+        levels.append(np.flatnonzero(new_level))
+    # About as many levels as points per open point: a settlement's nearest open point
+    # usually lies within them (measured on OR-Library pmed: fewer levels mean more
+    # rounds, more levels a slower MIP per round).
+    first = int(np.clip(math.ceil(n_p / max(1, p.points.max_count)), *RADIUS_LEVELS))
+    depth = np.array([min(first, len(lv)) for lv in levels])
+    best: tuple[float, np.ndarray] | None = None
+    bound = -math.inf
+    while True:
+        remaining = time_limit_s - (time.perf_counter() - start)
+        if remaining <= 0.05:
+            break
+        model = mathopt.Model(name="recyclenet-radius")
+        y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
+        terms = []
+        constant = fixed_upper
+        for i in range(n_i):
+            lv, js, cost = levels[i], order[i], costs[i]
+            constant += float(cost[lv[0]])
+            prev = None  # z_i^{h-1}; None stands for the constant 1
+            for h in range(depth[i]):
+                members = js[lv[h] : lv[h + 1] if h + 1 < len(lv) else len(js)]
+                opened = mathopt.fast_sum(y[int(j)] for j in members)
+                if h + 1 == len(lv):  # the last level: some reachable point must open
+                    model.add_linear_constraint(opened >= (1 if prev is None else prev))
+                    break
+                z = model.add_variable(lb=0.0, ub=1.0, name=f"z{i}_{h}")
+                model.add_linear_constraint(z + opened >= (1 if prev is None else prev))
+                terms.append(float(cost[lv[h + 1]] - cost[lv[h]]) * z)
+                prev = z
+        _point_constraints(model.add_linear_constraint, p, y, {})
+        result = _finish_points_model(
+            model, p, y, terms, constant, ks, ms, time_limit_s=remaining, relative_gap=relative_gap
+        )
+        reason = result.termination.reason
+        if reason == mathopt.TerminationReason.INFEASIBLE:
+            return "infeasible"  # a relaxation: the full inner problem is infeasible too
+        dual = float(result.termination.objective_bounds.dual_bound)
+        if np.isfinite(dual):
+            bound = max(bound, dual)
+        if not result.has_primal_feasible_solution():
+            break
+        values = result.variable_values()
+        y_open = np.array([values[v] > 0.5 for v in y])
+        point_of = np.full(n_i, -1, dtype=np.int64)
+        true_cost = float(fixed[y_open].sum()) + fixed_upper
+        short = np.zeros(n_i, dtype=bool)  # no open point within the modelled levels
+        for i in range(n_i):
+            js, lv = order[i], levels[i]
+            hit = np.flatnonzero(y_open[js])
+            if len(hit) == 0:
+                short[i] = True
+                true_cost = math.inf
+                continue
+            point_of[i] = js[hit[0]]
+            true_cost += float(costs[i][hit[0]])
+            modelled = lv[depth[i]] if depth[i] < len(lv) else len(js)
+            short[i] = hit[0] >= modelled
+        if np.isfinite(true_cost) and (best is None or true_cost < best[0] - 1e-9):
+            best = (true_cost, point_of, y_open)
+        proved = reason == mathopt.TerminationReason.OPTIMAL
+        if not short.any():
+            assert best is not None
+            return best[1], best[2], best[0], bound, proved and best[0] <= true_cost + 1e-9
+        if not proved:
+            break  # no time to refine: report the incumbent with the bound so far
+        grow = np.flatnonzero(short)
+        depth[grow] = [min(2 * depth[i], len(levels[i])) for i in grow]
+    if best is None:
+        return None
+    return best[1], best[2], best[0], bound if np.isfinite(bound) else -math.inf, False
 
 
 def min_cover(reach: np.ndarray, forced: np.ndarray, *, time_limit_s: float) -> int | None:

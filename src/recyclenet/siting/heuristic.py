@@ -15,6 +15,7 @@ The result satisfies every constraint of the model or ``None`` is returned.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,32 +66,57 @@ def _choose_sets(
             if cost < best_cost:
                 best_sets, best_cost = (s_set, c_set), cost
         return best_sets
-    # Greedy: all centres' best single choice, then add stations one at a time.
+    # Greedy: centres first (every station open), then stations one at a time, each
+    # time the candidate that lowers the demand-weighted path cost most (incremental).
     sets = [list(choices[0][0]), list(choices[1][0])]
+    all_k = list(sets[0]) or list(range(len(p.stations)))
     for t in (1, 0):
+        if t == 1:
+            via = unit[:, all_k, :].min(axis=1)  # (settlements, centres)
+        else:
+            via = unit[:, :, sets[1]].min(axis=2)  # (settlements, stations)
+        fixed = tiers[t].fixed_cost_cny_per_year
+        current = via[:, sets[t]].min(axis=1) if sets[t] else np.full(len(w), np.inf)
         while len(sets[t]) < tiers[t].count:
-            best_j, best_cost = None, math.inf
-            for j in choices[t][1]:
-                if j in sets[t]:
-                    continue
-                trial = [list(sets[0]), list(sets[1])]
-                trial[t].append(j)
-                s_set = tuple(trial[0]) or tuple(range(len(p.stations)))
-                c_set = tuple(trial[1]) or tuple(range(len(p.centres)))
-                cost = score(s_set, c_set)
-                if cost < best_cost:
-                    best_j, best_cost = j, cost
-            sets[t].append(best_j)  # type: ignore[arg-type]
+            gain = np.minimum(current[:, None], via)
+            saving = np.where(np.isfinite(current[:, None]), current[:, None] - gain, -gain)
+            score_j = saving.sum(axis=0) - fixed
+            score_j[sets[t]] = -np.inf
+            j = int(np.argmax(score_j))
+            sets[t].append(j)
+            current = np.minimum(current, via[:, j])
     return tuple(sorted(sets[0])), tuple(sorted(sets[1]))
 
 
-def _serve_cost(cost_ij: NDArray[np.float64], open_mask: NDArray[np.bool_]) -> float:
-    sub = np.where(open_mask[None, :], cost_ij, np.inf)
-    return float(sub.min(axis=1).sum())
+class _Pairs:
+    """The finite settlement-point costs as sparse pairs (rows sorted)."""
+
+    def __init__(self, cost_ij: NDArray[np.float64]) -> None:
+        self.n, self.m = cost_ij.shape
+        self.rows, self.cols = np.nonzero(np.isfinite(cost_ij))
+        self.vals = cost_ij[self.rows, self.cols]
+
+    def serve(self, open_mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Each settlement's cheapest open point cost (inf: none)."""
+        best = np.full(self.n, np.inf)
+        on = open_mask[self.cols]
+        np.minimum.at(best, self.rows[on], self.vals[on])
+        return best
+
+    def savings(self, current: NDArray[np.float64]) -> NDArray[np.float64]:
+        """What opening each point would save, its fixed cost not included; a settlement
+        with no open point yet counts the point's whole cost as saved (huge)."""
+        cur = current[self.rows]
+        gain = np.where(np.isfinite(cur), np.maximum(0.0, cur - self.vals), 1e12)
+        return np.bincount(self.cols, weights=gain, minlength=self.m)
 
 
 def construct(
-    problem: SitingProblem, *, max_combinations: int = 20_000, max_swaps: int = 2_000
+    problem: SitingProblem,
+    *,
+    max_combinations: int = 20_000,
+    max_swaps: int = 2_000,
+    swap_time_s: float = 10.0,
 ) -> Assignment | None:
     """A feasible network ``(point_of_settlement, station_of_point, centre_of_station)``."""
     p = problem
@@ -130,6 +156,7 @@ def construct(
         open_mask = p.coverage_start | p.points.must_open
     else:
         open_mask = p.points.must_open.copy()
+        pairs = _Pairs(cost_ij)
         covered = reach[:, open_mask].any(axis=1)
         while not covered.all():
             gain = reach[~covered].sum(axis=0).astype(float)
@@ -141,28 +168,33 @@ def construct(
             covered |= reach[:, j]
         if open_mask.sum() > p.points.max_count:
             return None
+        current = pairs.serve(open_mask)
         while open_mask.sum() < p.points.max_count:
-            current = np.where(open_mask[None, :], cost_ij, np.inf).min(axis=1)
-            saving = np.maximum(0, current[:, None] - cost_ij).sum(axis=0) - fixed
+            saving = pairs.savings(current) - fixed
             saving[open_mask] = -np.inf
             j = int(saving.argmax())
             if open_mask.sum() >= p.points.count and saving[j] <= 0:
                 break  # a range or free count: stop when another point no longer pays
             open_mask[j] = True
+            rows = pairs.cols == j
+            np.minimum.at(current, pairs.rows[rows], pairs.vals[rows])
 
         # Swaps: close one non-existing open point, open one closed point, keep if cheaper.
-        total = _serve_cost(cost_ij, open_mask) + float(fixed[open_mask].sum())
+        total = float(current.sum()) + float(fixed[open_mask].sum())
         swaps = 0
         improved = True
-        while improved and swaps < max_swaps:
+        deadline = time.perf_counter() + swap_time_s
+        while improved and swaps < max_swaps and time.perf_counter() < deadline:
             improved = False
             for out in np.flatnonzero(open_mask & ~p.points.must_open):
+                if time.perf_counter() >= deadline:
+                    break
                 trial = open_mask.copy()
                 trial[out] = False
-                if not reach[:, trial].any(axis=1).all():
+                base = pairs.serve(trial)
+                if not np.isfinite(base).all():
                     continue
-                base = np.where(trial[None, :], cost_ij, np.inf).min(axis=1)
-                gains = np.maximum(0, base[:, None] - cost_ij).sum(axis=0) - fixed
+                gains = pairs.savings(base) - fixed
                 gains[trial] = -np.inf
                 j = int(gains.argmax())
                 new_total = float(base.sum() - gains[j]) + float(fixed[trial].sum())

@@ -115,6 +115,11 @@ class SitingProblem:
     point_county, station_county, county_counts
         Several counties sharing the sorting centre: the county index of every candidate
         point and station, and per county ``(name, points, stations)`` to open.
+    single_sourcing
+        Each settlement hands all its material to one point (the default). ``False``
+        lets a settlement's demand split over several points, as in the published
+        optima of the capacitated facility location benchmarks; a result then reports
+        each settlement's largest share in ``point_of_settlement``.
     """
 
     settlement_ids: tuple[str, ...]
@@ -140,6 +145,7 @@ class SitingProblem:
     station_county: NDArray[np.int64] | None = None
     county_counts: tuple[tuple[str, int, int], ...] = ()
     max_stations_per_group: int | None = None
+    single_sourcing: bool = True
 
     def __post_init__(self) -> None:
         n, p, s, c = (
@@ -211,6 +217,21 @@ class SitingProblem:
             out[np.flatnonzero(ok), start.argmin(axis=1)[ok]] = True
         return out
 
+    def points_never_full(self) -> bool:
+        """Whether every candidate point can take all the demand that may reach it."""
+        reachable = self.demand_t_per_day @ self.reach()
+        return bool(np.all(reachable <= self.points.capacity_t_per_day + 1e-9))
+
+    def continuous_access(self) -> bool:
+        """Whether the settlement-to-point shares may be continuous in the models.
+
+        True when demand may split, and also when no point can fill up outside the
+        coverage mode: with the open points fixed, each settlement then takes its
+        cheapest open point, so some optimal solution is integral anyway (and a
+        fractional tie is rounded to the largest share without changing the cost).
+        """
+        return not self.single_sourcing or (not self.coverage_mode and self.points_never_full())
+
     def station_sets_ok(self, stations: NDArray[np.int64] | tuple[int, ...]) -> bool:
         """Whether a set of stations respects the township limit and the county counts."""
         if self.county_counts and self.station_county is not None:
@@ -247,6 +268,7 @@ class SitingProblem:
         cost_cny_per_tkm: dict[str, float] | None = None,
         existing: tuple[NDArray[np.bool_], ...] | None = None,
         budget_cny_per_year: float | None = None,
+        single_sourcing: bool = True,
     ) -> SitingProblem:
         """Build a problem from arrays alone; ids are ``"0"``, ``"1"``, ...
 
@@ -279,6 +301,7 @@ class SitingProblem:
             max_access_km=float(max_access_km),
             cost_cny_per_tkm=dict(cost_cny_per_tkm or {}),
             budget_cny_per_year=budget_cny_per_year,
+            single_sourcing=single_sourcing,
         )
 
     @classmethod

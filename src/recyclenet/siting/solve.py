@@ -10,10 +10,12 @@ import numpy as np
 from recyclenet.siting import _ortools
 from recyclenet.siting.decompose import count_choices, solve_by_enumeration
 from recyclenet.siting.explain import explain_infeasibility, overflow_explanation
+from recyclenet.siting.large import solve_large
 from recyclenet.siting.problem import SitingProblem
 from recyclenet.siting.result import SitingResult
 
 BACKENDS = ("HIGHS", "SCIP", "CBC")
+METHODS = ("auto", "enumeration", "mip", "large")
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,14 @@ class SitingParams:
         Random seed passed to the backend.
     method
         ``"enumeration"`` (exact, bounded enumeration of the station and centre choices,
-        see :mod:`recyclenet.siting.decompose`), ``"mip"`` (one monolithic MIP), or
-        ``"auto"``: enumeration when there are at most ``max_combinations`` choices.
-    max_combinations
-        Limit for ``"auto"``.
+        see :mod:`recyclenet.siting.decompose`), ``"mip"`` (one monolithic MIP),
+        ``"large"``: alternating exact sub-problems with a separately proved bound, for
+        prefecture-scale instances (see :mod:`recyclenet.siting.large`). ``"auto"``
+        takes enumeration when there are at most ``max_combinations`` choices, else
+        ``"large"`` when the compact model would have more than ``max_compact_pairs``
+        point-station plus settlement-point pairs, else ``"mip"``.
+    max_combinations, max_compact_pairs
+        Limits for ``"auto"``.
     """
 
     time_limit_s: float = 60.0
@@ -44,6 +50,7 @@ class SitingParams:
     seed: int = 0
     method: str = "auto"
     max_combinations: int = 20_000
+    max_compact_pairs: int = 2_000_000
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -52,8 +59,8 @@ class SitingParams:
             raise ValueError(f"relative_gap must be in [0, 1], got {self.relative_gap}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        if self.method not in ("auto", "enumeration", "mip"):
-            raise ValueError(f"method must be auto, enumeration or mip, got {self.method!r}")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.seed < 0:
             raise ValueError(f"seed must be non-negative, got {self.seed}")
 
@@ -110,9 +117,17 @@ def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingR
     method = params.method
     if method == "auto":
         n = count_choices(problem)
-        method = "enumeration" if 0 < n <= params.max_combinations else "mip"
+        compact_size = len(problem.points) * (len(problem.stations) + problem.num_settlements)
+        if 0 < n <= params.max_combinations:
+            method = "enumeration"
+        elif compact_size > params.max_compact_pairs and not problem.coverage_mode:
+            method = "large"
+        else:
+            method = "mip"
     if method == "enumeration":
         result = solve_by_enumeration(problem, params)
+    elif method == "large":
+        result = solve_large(problem, params)
     else:
         result = _ortools.solve_mip(problem, params)
     if result.status == "infeasible" and not result.explanation:

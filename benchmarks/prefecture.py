@@ -1,0 +1,250 @@
+"""A seeded prefecture-scale siting instance, and the siting benchmark on scenario files.
+
+    python -m benchmarks prefecture --out /tmp/prefecture --seed 1
+    python -m benchmarks siting /tmp/prefecture/scenario.yaml --time-limit-s 120
+
+``prefecture`` writes a scenario folder in the project's own input format (so
+``recyclenet validate`` and ``recyclenet run`` read it too): about 5,000 villages and
+communities clustered around 10 county seats in a 140 x 100 km box near Yibin, every
+settlement a candidate collection point, 200 candidate transfer stations at the larger
+settlements, 10 candidate sorting centres near the county seats. Costs and capacities
+vary around the Cuiping defaults (unverified parameters, see data/cuiping/README.md);
+the demand section is the Cuiping scenario's. Everything is synthetic.
+
+``siting`` runs only the siting step of a scenario through the product's own path
+(tables, checks, ``SitingProblem.from_inputs``, ``recyclenet.siting.solve``) and prints
+one JSON object as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+LON0, LAT0 = 104.0, 28.3  # south-west corner of the box
+KM_PER_DEG_LAT = 111.2
+
+
+def _km_to_deg(x_km: np.ndarray, y_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lat = LAT0 + y_km / KM_PER_DEG_LAT
+    lon = LON0 + x_km / (KM_PER_DEG_LAT * math.cos(math.radians(LAT0 + 0.45)))
+    return lon, lat
+
+
+def generate(
+    out: Path,
+    *,
+    settlements: int = 5000,
+    stations: int = 200,
+    centres: int = 10,
+    counties: int = 10,
+    seed: int = 1,
+    counts: tuple[int, int, int] = (1500, 40, 2),
+    max_access_km: float = 3.0,
+) -> Path:
+    """Write ``settlements.csv``, ``candidate_sites.csv``, ``fleet.csv`` and
+    ``scenario.yaml`` under ``out``; returns the scenario path."""
+    rng = np.random.default_rng(seed)
+    width, height = 140.0, 100.0
+    seats = np.column_stack(
+        [rng.uniform(15, width - 15, counties), rng.uniform(12, height - 12, counties)]
+    )
+    county_of = rng.integers(0, counties, settlements)
+    urban = rng.random(settlements) < 0.08
+    spread = np.where(urban, 3.0, 14.0)
+    xy = seats[county_of] + rng.normal(size=(settlements, 2)) * spread[:, None]
+    xy[:, 0] = np.clip(xy[:, 0], 0, width)
+    xy[:, 1] = np.clip(xy[:, 1], 0, height)
+    population = (
+        np.where(
+            urban,
+            rng.lognormal(math.log(6000), 0.4, settlements),
+            rng.lognormal(math.log(1400), 0.5, settlements),
+        )
+        .round()
+        .astype(int)
+    )
+    lon, lat = _km_to_deg(xy[:, 0], xy[:, 1])
+    ids = [f"S{n:05d}" for n in range(settlements)]
+    county_names = [f"县{c + 1:02d}" for c in range(counties)]
+    town = (
+        county_of * 100 + (np.floor(xy[:, 0] / 12) % 10) * 10 + np.floor(xy[:, 1] / 12) % 10
+    ).astype(int)
+    source = "synthetic (seeded, benchmarks/prefecture.py)"
+    sett = pd.DataFrame(
+        {
+            "settlement_id": ids,
+            "name": [
+                f"{county_names[c]}-{'社区' if u else '村'}{n:05d}"
+                for n, (c, u) in enumerate(zip(county_of, urban, strict=True))
+            ],
+            "township_code": [f"T{t:05d}" for t in town],
+            "township": [f"镇{t:05d}" for t in town],
+            "kind": np.where(urban, "community", "village"),
+            "lon": lon.round(6),
+            "lat": lat.round(6),
+            "population": population,
+            "households": (population / 2.8).round().astype(int),
+            "urban_rural": np.where(urban, "urban", "rural"),
+            "source": source,
+        }
+    )
+    rows = []
+    for n in range(settlements):
+        rows.append(
+            (
+                f"P{ids[n]}",
+                f"{sett.name[n]}回收点",
+                "collection_point",
+                ids[n],
+                lon[n],
+                lat[n],
+                round(6000 * rng.uniform(0.8, 1.2)),
+                20.0,
+            )
+        )
+    big = np.argsort(-population, kind="stable")[: stations * 3]
+    for s, n in enumerate(rng.choice(big, stations, replace=False)):
+        rows.append(
+            (
+                f"T{s:03d}",
+                f"{sett.name[n]}中转站",
+                "transfer_station",
+                ids[n],
+                lon[n],
+                lat[n],
+                round(120_000 * rng.uniform(0.7, 1.3)),
+                80.0,
+            )
+        )
+    for c in range(centres):
+        cx, cy = _km_to_deg(
+            seats[c % counties, 0] + rng.normal() * 2, seats[c % counties, 1] + rng.normal() * 2
+        )
+        rows.append(
+            (
+                f"C{c:02d}",
+                f"{county_names[c % counties]}分拣中心",
+                "sorting_centre",
+                "",
+                cx,
+                cy,
+                round(900_000 * rng.uniform(0.8, 1.2)),
+                600.0,
+            )
+        )
+    cand = pd.DataFrame(
+        rows,
+        columns=[
+            "site_id",
+            "name",
+            "tier",
+            "settlement_id",
+            "lon",
+            "lat",
+            "fixed_cost_cny_per_year",
+            "capacity_t_per_day",
+        ],
+    )
+    cand["lon"], cand["lat"] = cand["lon"].round(6), cand["lat"].round(6)
+    cand["existing"] = False
+    cand["source"] = source
+    out.mkdir(parents=True, exist_ok=True)
+    sett.to_csv(out / "settlements.csv", index=False)
+    cand.to_csv(out / "candidate_sites.csv", index=False)
+    (out / "fleet.csv").write_text(
+        (ROOT / "data/cuiping/fleet.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    base = yaml.safe_load((ROOT / "scenarios/cuiping-2027.yaml").read_text(encoding="utf-8"))
+    base.update(
+        name=f"prefecture-{settlements}-seed{seed}",
+        title=f"合成地级市 {settlements} 个村/社区 (seed {seed})",
+        inputs={
+            "settlements": "settlements.csv",
+            "candidates": "candidate_sites.csv",
+            "fleet": "fleet.csv",
+        },
+    )
+    base["siting"]["counts"] = {
+        "collection_point": counts[0],
+        "transfer_station": counts[1],
+        "sorting_centre": counts[2],
+    }
+    base["siting"]["max_access_km"] = max_access_km
+    path = out / "scenario.yaml"
+    path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def main_generate(argv: list[str]) -> None:
+    """``python -m benchmarks prefecture --out DIR [--seed N] ...``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks prefecture")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--settlements", type=int, default=5000)
+    parser.add_argument("--stations", type=int, default=200)
+    parser.add_argument("--centres", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    path = generate(
+        args.out,
+        settlements=args.settlements,
+        stations=args.stations,
+        centres=args.centres,
+        seed=args.seed,
+    )
+    print(json.dumps({"scenario": str(path)}))
+
+
+def main_siting(argv: list[str]) -> None:
+    """``python -m benchmarks siting SCENARIO --time-limit-s S [--seed N]``."""
+    from recyclenet.config import load_scenario
+    from recyclenet.demand import settlement_demand
+    from recyclenet.inputs import load_inputs
+    from recyclenet.network.build import travel_model
+    from recyclenet.siting import SitingParams, SitingProblem, solve
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks siting")
+    parser.add_argument("scenario", type=Path)
+    parser.add_argument("--time-limit-s", type=float, default=120.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--method", default="auto")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    inputs = load_inputs(scenario)
+    demand = settlement_demand(inputs.settlements, scenario.demand)
+    problem = SitingProblem.from_inputs(inputs, demand, scenario, travel_model(scenario.network))
+    built = time.perf_counter() - start
+    result = solve(
+        problem, SitingParams(time_limit_s=args.time_limit_s, seed=args.seed, method=args.method)
+    )
+    nan = float("nan")
+    print(
+        json.dumps(
+            {
+                "instance": scenario.name,
+                "problem": "siting",
+                "status": result.status,
+                "objective": None
+                if math.isnan(result.objective_cny)
+                else round(result.objective_cny, 2),
+                "bound": None if math.isnan(result.bound_cny) else round(result.bound_cny, 2),
+                "gap": None
+                if math.isnan(result.gap if result.gap is not None else nan)
+                else result.gap,
+                "runtime_s": round(result.runtime_s, 3),
+                "build_s": round(built, 3),
+                "solver": result.solver,
+                "settlements": problem.num_settlements,
+                "candidates": [len(problem.points), len(problem.stations), len(problem.centres)],
+            }
+        )
+    )

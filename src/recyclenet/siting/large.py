@@ -1,0 +1,177 @@
+r"""Large instances (a prefecture: thousands of settlements, hundreds of stations).
+
+When the station and centre choices are too many to enumerate and the compact MIP is
+too big, the three-tier model is solved by alternating exact sub-problems from a
+greedy start, with a separately proved lower bound:
+
+1. Start: :func:`recyclenet.siting.heuristic.construct` (greedy upper tiers, greedy
+   points with time-boxed swaps).
+2. Points for fixed upper tiers: with the open stations and centres fixed, the best
+   points and assignments are the inner problem of :mod:`recyclenet.siting.decompose`,
+   solved by MIP (the radius formulation when no point can fill up).
+3. Upper tiers for fixed points: with the open points fixed, choosing stations and
+   centres is itself a three-tier problem one level up (open points as settlements
+   with their flows, stations as points, centres as stations, one free dummy centre),
+   solved exactly by :func:`recyclenet.siting.solve` (usually by enumeration of the
+   centres). Steps 2 and 3 repeat while either lowers the cost; each keeps the
+   incumbent feasible, so the cost never rises.
+4. Lower bound: every point may send to its cheapest candidate station and centre, the
+   upper tiers cost their cheapest admissible fixed costs, and only the points are
+   chosen: a relaxation, whose proved MIP bound is a valid bound on the whole problem.
+
+Step 3 is skipped when rules tie stations to townships or counties or a budget spans
+the tiers (the sub-problem does not carry them); step 2 alone then improves the start.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from recyclenet.siting import _ortools
+from recyclenet.siting.heuristic import construct
+from recyclenet.siting.problem import SitingProblem, Tier
+from recyclenet.siting.result import SitingResult
+
+Network = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _cost(p: SitingProblem, net: Network) -> float:
+    return SitingResult(p, "feasible", 0, 0, 0, 0, "", *net).cost_split_cny()["total_cny"]
+
+
+def _cheapest_fixed(tier: Tier) -> float:
+    """Smallest fixed cost of an admissible set of the tier (its sites that must open
+    plus the cheapest others up to the minimum count)."""
+    must = tier.must_open
+    others = np.sort(tier.fixed_cost_cny_per_year[~must])
+    need = max(0, tier.count - int(must.sum()))
+    return float(tier.fixed_cost_cny_per_year[must].sum() + others[:need].sum())
+
+
+def lower_bound(p: SitingProblem, *, time_limit_s: float, relative_gap: float) -> float:
+    """A valid lower bound (step 4 of the module docstring); ``-inf`` if none was proved."""
+    c = p.cost_cny_per_tkm
+    # Cheapest onward cost per tonne from each point over every station and centre.
+    station_on = (c["haul"] * p.haul_km).min(axis=1)
+    unit = (c["collection"] * p.collection_km + station_on[None, :]).min(axis=1)
+    fixed_upper = _cheapest_fixed(p.stations) + _cheapest_fixed(p.centres)
+    found = _ortools.solve_points(
+        p, unit, fixed_upper, [], [], time_limit_s=time_limit_s, relative_gap=relative_gap
+    )
+    if found is None:
+        return -math.inf
+    if found == "infeasible":
+        return math.inf
+    return float(found[3])
+
+
+def upper_problem(p: SitingProblem, net: Network) -> tuple[SitingProblem, np.ndarray]:
+    """Step 3's sub-problem for the points open in ``net``, and those points' indices."""
+    point_of, station_of, _ = net
+    opened = np.flatnonzero(station_of >= 0)
+    flow = np.bincount(point_of, weights=p.demand_t_per_day, minlength=len(p.points))[opened]
+    total = float(p.demand_t_per_day.sum())
+    c = p.cost_cny_per_tkm
+    dummy = Tier(
+        ids=("-",),
+        fixed_cost_cny_per_year=np.zeros(1),
+        capacity_t_per_day=np.full(1, total + 1.0),
+        existing=np.zeros(1, dtype=bool),
+        count=1,
+    )
+    sub = SitingProblem(
+        settlement_ids=tuple(p.points.ids[j] for j in opened),
+        demand_t_per_day=flow,
+        points=p.stations,
+        stations=p.centres,
+        centres=dummy,
+        access_km=p.collection_km[opened],
+        collection_km=p.haul_km,
+        haul_km=np.zeros((len(p.centres), 1)),
+        max_access_km=np.inf,
+        cost_cny_per_tkm={"access": c["collection"], "collection": c["haul"], "haul": 0.0},
+    )
+    return sub, opened
+
+
+def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (SitingParams)
+    """Solve a large instance as described in the module docstring."""
+    from recyclenet.siting.solve import solve as solve_any
+
+    start = time.perf_counter()
+    p = problem
+    limit = params.time_limit_s
+
+    def left() -> float:
+        return limit - (time.perf_counter() - start)
+
+    label = f"large+{params.backend}"
+    net = construct(p, swap_time_s=min(10.0, 0.1 * limit))
+    bound = lower_bound(p, time_limit_s=max(1.0, 0.25 * left()), relative_gap=params.relative_gap)
+    if net is None:
+        status = "infeasible" if bound == math.inf else "no_solution"
+        return SitingResult(
+            p,
+            status,
+            math.nan,
+            math.nan,
+            math.nan,
+            time.perf_counter() - start,
+            label,
+            np.full(p.num_settlements, -1, dtype=np.int64),
+            np.full(len(p.points), -1, dtype=np.int64),
+            np.full(len(p.stations), -1, dtype=np.int64),
+        )
+    best = _cost(p, net)
+    upper_ok = (
+        not p.county_counts and p.max_stations_per_group is None and p.budget_cny_per_year is None
+    )
+    rounds = 0
+    while left() > 1.0:
+        rounds += 1
+        improved = False
+        stations = tuple(int(k) for k in np.flatnonzero(net[2] >= 0))
+        centres = tuple(int(m) for m in np.unique(net[2][net[2] >= 0]))
+        inner = _ortools.solve_inner(
+            p,
+            stations,
+            centres,
+            time_limit_s=0.5 * left(),
+            relative_gap=params.relative_gap * 0.1,
+            backend=params.backend,
+            seed=params.seed,
+        )
+        if inner is not None and inner[2] is not None:
+            cost = _cost(p, inner[2])
+            if cost < best - 1e-6:
+                best, net, improved = cost, inner[2], True
+        if upper_ok and left() > 1.0:
+            sub, opened = upper_problem(p, net)
+            up = solve_any(sub, replace(params, time_limit_s=max(0.5, 0.8 * left())))
+            if up.is_feasible():
+                station_of = np.full(len(p.points), -1, dtype=np.int64)
+                station_of[opened] = up.point_of_settlement
+                trial = (net[0], station_of, up.station_of_point)
+                cost = _cost(p, trial)
+                if cost < best - 1e-6:
+                    best, net, improved = cost, trial, True
+        if not improved:
+            break
+    bound = min(bound, best)
+    gap = max(0.0, (best - bound) / best) if best > 0 else 0.0
+    return SitingResult(
+        problem=p,
+        status="optimal" if gap <= params.relative_gap + 1e-12 else "feasible",
+        objective_cny=float(best),
+        bound_cny=float(bound),
+        gap=float(gap),
+        runtime_s=time.perf_counter() - start,
+        solver=f"{label} ({rounds} rounds)",
+        point_of_settlement=net[0],
+        station_of_point=net[1],
+        centre_of_station=net[2],
+    )
