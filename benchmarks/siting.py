@@ -197,11 +197,18 @@ def run_spopt(dist: np.ndarray, p: int, time_limit_s: float) -> dict:
 
     start = time.perf_counter()
     model = PMedian.from_cost_matrix(dist, np.ones(len(dist)), p_facilities=p)
-    model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s), results=False)
+    try:
+        model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s), results=False)
+    except RuntimeError:  # spopt raises when CBC stops without a solution status
+        pass
     runtime = time.perf_counter() - start
+    objective = pulp.value(model.problem.objective)
     return {
-        "spopt_status": pulp.LpStatus[model.problem.status],
-        "spopt_objective": float(pulp.value(model.problem.objective)),
+        # PuLP says "Optimal" for CBC stopped by the time limit with a solution too.
+        "spopt_status": pulp.LpStatus[model.problem.status]
+        if runtime < time_limit_s
+        else f"time limit ({pulp.LpStatus[model.problem.status]})",
+        "spopt_objective": None if objective is None else float(objective),
         "spopt_runtime_s": round(runtime, 3),
     }
 

@@ -733,3 +733,20 @@ def test_large_method_is_feasible_and_brackets_the_optimum(problem):
     assert large.objective_cny == pytest.approx(large.cost_split_cny()["total_cny"], rel=1e-6)
     assert large.objective_cny >= exact.objective_cny - 1e-6
     assert large.bound_cny <= exact.objective_cny + 1e-6
+
+
+@pytest.mark.parametrize("backend", ["SCIP", "CP_SAT"])
+def test_other_backends_reach_the_same_optimum(backend):
+    problem = line_instance()
+    ref = solve(problem, SitingParams(time_limit_s=20))
+    other = solve(problem, SitingParams(time_limit_s=20, backend=backend, method="enumeration"))
+    assert ref.status == other.status == "optimal"
+    assert other.objective_cny == pytest.approx(ref.objective_cny, rel=1e-6)
+    assert backend in other.solver
+
+
+def test_cp_sat_refuses_split_demand_with_a_reason():
+    from recyclenet.errors import SolverError
+
+    with pytest.raises(SolverError, match="split"):
+        solve(two_settlement_split(False), SitingParams(time_limit_s=5, backend="CP_SAT"))

@@ -70,6 +70,11 @@ def _seed_string(backend: str, seed: int) -> str:
 
 
 def _new_solver(backend: str, seed: int) -> pywraplp.Solver:
+    if backend == "CP_SAT":
+        raise SolverError(
+            "CP-SAT has no continuous variables, which the capacitated and monolithic "
+            "models need; use HIGHS or SCIP for this scenario"
+        )
     solver = pywraplp.Solver.CreateSolver(backend)
     if solver is None:
         raise SolverError(f"the MIP backend {backend} is not available in this OR-Tools")
@@ -460,7 +465,14 @@ def solve_inner(
     unit = onward.min(axis=1)
 
     found = solve_points(
-        p, unit, fixed_upper, ks, ms, time_limit_s=time_limit_s, relative_gap=relative_gap
+        p,
+        unit,
+        fixed_upper,
+        ks,
+        ms,
+        time_limit_s=time_limit_s,
+        relative_gap=relative_gap,
+        backend=backend,
     )
     if found == "infeasible":
         return math.inf, math.inf, None
@@ -508,6 +520,7 @@ def solve_points(
     *,
     time_limit_s: float,
     relative_gap: float,
+    backend: str = "HIGHS",
 ):  # noqa: ANN202
     """Points and settlement assignments when point ``j`` forwards at ``unit[j]`` CNY/t
     (no station or centre capacities), plus the constant ``fixed_upper``: the radius
@@ -515,7 +528,16 @@ def solve_points(
     stations and centres whose new fixed costs come off the budget. Returns
     ``"infeasible"``, ``None`` or ``(point_of, open mask, objective, bound, proved)``."""
     model = _p_median_radius if not p.coverage_mode and p.points_never_full() else _p_median_mathopt
-    return model(p, unit, fixed_upper, ks, ms, time_limit_s=time_limit_s, relative_gap=relative_gap)
+    return model(
+        p,
+        unit,
+        fixed_upper,
+        ks,
+        ms,
+        time_limit_s=time_limit_s,
+        relative_gap=relative_gap,
+        backend=backend,
+    )
 
 
 def _finish_points_model(
@@ -529,9 +551,11 @@ def _finish_points_model(
     *,
     time_limit_s: float,
     relative_gap: float,
+    backend: str = "HIGHS",
 ):  # noqa: ANN202
     """Shared end of the MathOpt point models: the points' budget, the objective
-    (points' fixed costs + ``terms`` + ``constant``), and the HiGHS solve."""
+    (points' fixed costs + ``terms`` + ``constant``), and the solve (HiGHS, SCIP or
+    CP-SAT; MathOpt has no CBC, so CBC's point models run on HiGHS)."""
     from datetime import timedelta
 
     from ortools.math_opt.python import mathopt
@@ -554,7 +578,10 @@ def _finish_points_model(
         relative_gap_tolerance=relative_gap,
         enable_output=False,
     )
-    return mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
+    solver_type = {"SCIP": mathopt.SolverType.GSCIP, "CP_SAT": mathopt.SolverType.CP_SAT}.get(
+        backend, mathopt.SolverType.HIGHS
+    )
+    return mathopt.solve(model, solver_type, params=params)
 
 
 def _p_median_mathopt(
@@ -566,6 +593,7 @@ def _p_median_mathopt(
     *,
     time_limit_s: float,
     relative_gap: float,
+    backend: str = "HIGHS",
 ):  # noqa: ANN202
     """The inner problem without station and centre capacities, in MathOpt with HiGHS.
 
@@ -586,13 +614,15 @@ def _p_median_mathopt(
     by_point: list[list[int]] = [[] for _ in range(n_p)]
     terms = []
     share = p.continuous_access()
+    if backend == "CP_SAT" and not p.single_sourcing:
+        raise SolverError("CP-SAT has no continuous variables: it cannot split demand; use HIGHS")
     for i in range(p.num_settlements):
         row = []
         for j in np.flatnonzero(reach[i]):
             j = int(j)
             var = (
                 model.add_variable(lb=0.0, ub=1.0, name=f"x{i}_{j}")
-                if share
+                if share and backend != "CP_SAT"
                 else model.add_binary_variable(name=f"x{i}_{j}")
             )
             x[i, j] = var
@@ -648,6 +678,7 @@ def _p_median_radius(
     *,
     time_limit_s: float,
     relative_gap: float,
+    backend: str = "HIGHS",
 ):  # noqa: ANN202
     r"""The inner problem when no point can fill up, in the radius formulation.
 
@@ -712,13 +743,26 @@ def _p_median_radius(
                 if h + 1 == len(lv):  # the last level: some reachable point must open
                     model.add_linear_constraint(opened >= (1 if prev is None else prev))
                     break
-                z = model.add_variable(lb=0.0, ub=1.0, name=f"z{i}_{h}")
+                z = (  # 0/1 at an optimum anyway; CP-SAT needs it integer
+                    model.add_binary_variable(name=f"z{i}_{h}")
+                    if backend == "CP_SAT"
+                    else model.add_variable(lb=0.0, ub=1.0, name=f"z{i}_{h}")
+                )
                 model.add_linear_constraint(z + opened >= (1 if prev is None else prev))
                 terms.append(float(cost[lv[h + 1]] - cost[lv[h]]) * z)
                 prev = z
         _point_constraints(model.add_linear_constraint, p, y, {})
         result = _finish_points_model(
-            model, p, y, terms, constant, ks, ms, time_limit_s=remaining, relative_gap=relative_gap
+            model,
+            p,
+            y,
+            terms,
+            constant,
+            ks,
+            ms,
+            time_limit_s=remaining,
+            relative_gap=relative_gap,
+            backend=backend,
         )
         reason = result.termination.reason
         if reason == mathopt.TerminationReason.INFEASIBLE:
