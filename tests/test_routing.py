@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -137,3 +138,80 @@ def test_assign_days_balances_workload():
     days = assign_days(np.full(12, 60.0), np.ones(12, dtype=np.int64), xy, 6)
     counts = np.bincount([d for ds in days for d in ds], minlength=6)
     assert counts.tolist() == [2] * 6
+
+
+def stop_order(result):
+    return [e.stop_idx for r in result.routes for e in r if e.kind == "stop"]
+
+
+def test_time_windows_decide_the_order():
+    """Stops at 3 and 6 km on one road (30 km/h: 6 and 12 min from the base). Without
+    windows either order drives 12 km; the far stop's window (closing at 08:20) forces
+    it first: base -> far (08:12) -> near (08:48 after 30 min dwell + 6 min) -> base."""
+    base = day([(3, 0), (6, 0)], [100, 100])
+    closes = np.array([1020.0, 500.0])
+    p = dataclasses.replace(base, window_close_min=closes)
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    assert check_day(result) == []
+    assert stop_order(result) == [1, 0]
+    assert result.distance_km() == pytest.approx(12.0)
+    arrivals = {e.stop_idx: e.arrival_min for r in result.routes for e in r if e.kind == "stop"}
+    assert arrivals[1] == pytest.approx(492.0)
+    assert arrivals[0] == pytest.approx(528.0)
+
+
+def test_window_opening_makes_the_truck_wait():
+    p = dataclasses.replace(day([(3, 0)], [100]), window_open_min=np.array([600.0]))
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    assert check_day(result) == []
+    (stop,) = [e for e in result.routes[0] if e.kind == "stop"]
+    assert stop.arrival_min == pytest.approx(600.0)
+
+
+def test_lunch_break_is_taken_in_its_window():
+    """Eight 60-minute stops keep one truck out from 08:00 to about 17:00; the driver
+    must stop for 45 minutes starting between 11:30 and 12:30."""
+    p = dataclasses.replace(
+        day([(i % 3, i // 3) for i in range(1, 8)], [50] * 7, dwell=60, shift=(480, 1080)),
+        lunch=(690.0, 750.0, 45.0),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    assert result.dropped == ()
+    assert check_day(result) == []
+    lunches = [e for r in result.routes for e in r if e.kind == "lunch"]
+    assert len(lunches) == len(result.routes) == 1
+    assert 690 - 1e-6 <= lunches[0].arrival_min <= 750 + 1e-6
+    assert lunches[0].departure_min - lunches[0].arrival_min == pytest.approx(45.0)
+
+
+def test_checker_catches_a_missing_lunch():
+    p = dataclasses.replace(
+        day([(i % 3, i // 3) for i in range(1, 8)], [50] * 7, dwell=60, shift=(480, 1080)),
+        lunch=(690.0, 750.0, 45.0),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    no_lunch = tuple(tuple(e for e in r if e.kind != "lunch") for r in result.routes)
+    broken = dataclasses.replace(result, routes=no_lunch)
+    assert any("lunch" in issue for issue in check_day(broken))
+
+
+def test_full_day_defers_the_cheaper_booking():
+    """One truck, a 3-hour shift, two bookings of 100 minutes each next to the base: only
+    one fits. Deferring the first costs 50 CNY, the second 500: the first is deferred."""
+    p = dataclasses.replace(
+        day([(0.5, 0), (0, 0.5)], [50, 50], dwell=100, shift=(480, 660)),
+        defer_penalty_cny=np.array([50.0, 500.0]),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    assert check_day(result) == []
+    assert result.dropped == (0,)
+    assert stop_order(result) == [1]
+
+
+def test_window_in_the_past_is_dropped_not_fatal():
+    p = dataclasses.replace(
+        day([(3, 0), (6, 0)], [100, 100]), window_close_min=np.array([400.0, 1020.0])
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=1))
+    assert check_day(result) == []
+    assert result.dropped == (0,)

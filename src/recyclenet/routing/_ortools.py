@@ -4,9 +4,13 @@ Nodes: 0 the base (start and end of every truck), ``1..n`` the stops, then ``R``
 of the base used as optional unload visits. Two capacity dimensions (kg, m3): a stop adds
 its load, an unload copy subtracts the capacity and its slack (0..capacity) lets the load
 fall to any value down to zero, i.e. the truck empties; at every other node the slack is 0.
-A time dimension counts travel, dwell at stops and unloading; the route end is bounded by
-the shift end minus the final unload. Stops may be dropped only at a penalty far above any
-route cost, so drops happen only when the fleet cannot serve a stop, and are reported.
+A time dimension counts travel, dwell at stops and unloading, with waiting allowed (its
+slack); a stop's cumul is its arrival, bounded by its window; the route end is bounded by
+the shift end minus the final unload. A lunch break is an interval per truck, started in
+its window, that may not overlap a visit (OR-Tools' break intervals). Stops may be dropped
+only at a penalty far above any route cost, so drops happen only when the fleet cannot
+serve a stop, and are reported; a booking's stop can instead be deferred at its own
+penalty.
 
 Integers appear only here: distances in metres, times in seconds, loads in grams and
 litres, costs in fen (0.01 CNY).
@@ -86,14 +90,41 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
 
     shift_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
     unload_s = int(math.ceil(p.unload_min * 60 - 1e-9))
-    routing.AddDimension(routing.RegisterTransitCallback(transit), 0, shift_s, True, "time")
+    routing.AddDimension(routing.RegisterTransitCallback(transit), shift_s, shift_s, True, "time")
     time_dim = routing.GetDimensionOrDie("time")
     for v in range(p.num_vehicles):
         time_dim.CumulVar(routing.End(v)).SetMax(shift_s - unload_s)
     time_dim.SetGlobalSpanCostCoefficient(1)
+    lo, hi = p.windows_min()
+    for node in range(1, n + 1):
+        a = int(math.ceil((lo[node - 1] - p.shift_start_min) * 60 - 1e-9))
+        b = int(math.floor((hi[node - 1] - p.shift_start_min) * 60 + 1e-9))
+        if a <= b:
+            time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(a, b)
+    breaks = []
+    if p.lunch is not None:
+        earliest, latest, length = p.lunch
+        visit_s = [int(service_s[manager.IndexToNode(i)]) for i in range(routing.Size())]
+        for v in range(p.num_vehicles):
+            brk = routing.solver().FixedDurationIntervalVar(
+                int(round((earliest - p.shift_start_min) * 60)),
+                int(round((latest - p.shift_start_min) * 60)),
+                int(round(length * 60)),
+                False,
+                f"lunch {v}",
+            )
+            breaks.append(brk)
+            time_dim.SetBreakIntervalsOfVehicle([brk], v, visit_s)
 
     for node in range(1, n + 1):
-        routing.AddDisjunction([manager.NodeToIndex(node)], _DROP_PENALTY_FEN)
+        penalty = (
+            _DROP_PENALTY_FEN
+            if p.defer_penalty_cny is None
+            else int(round(p.defer_penalty_cny[node - 1] * 100))
+        )
+        routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
+        if lo[node - 1] > hi[node - 1]:  # an empty window (e.g. already past): drop it
+            routing.ActiveVar(manager.NodeToIndex(node)).SetValue(0)
     for node in range(n + 1, size):
         routing.AddDisjunction([manager.NodeToIndex(node)], 0)
 
@@ -120,12 +151,24 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         if routing.IsEnd(solution.Value(routing.NextVar(index))):
             continue
         nodes = []
-        while not routing.IsEnd(index):
+        cumul_min = []
+        while True:
             nodes.append(manager.IndexToNode(index))
+            cumul_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
+            if routing.IsEnd(index):
+                break
             index = solution.Value(routing.NextVar(index))
-        nodes.append(0)
-        # Times and loads in exact arithmetic from the sequence: the solver's integers
-        # (travel rounded up to whole seconds) only decide the order.
+        nodes[-1] = 0
+        lunch_at = None
+        intervals = solution.IntervalVarContainer()
+        for b in range(intervals.Size()):
+            brk = intervals.Element(b)
+            if brk.Var().Name() == f"lunch {v}" and brk.PerformedValue():
+                lunch_at = brk.StartValue() / 60.0 + p.shift_start_min
+        # Times and loads in exact arithmetic from the sequence: each stop at its earliest
+        # arrival (travel, dwell, unloading, its window's opening), the lunch taken on
+        # leaving the stop after which the solver placed it; the solver's whole-second
+        # times only decide the order and where lunch falls.
         events = [Event("start", -1, p.shift_start_min, p.shift_start_min, 0.0, 0.0, 0.0, 1)]
         kg = m3 = 0.0
         trip = 1
@@ -134,7 +177,15 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         for pos, node in enumerate(nodes[1:], start=1):
             here = int(base_of[node])
             d_km = float(p.distance_km[prev, here])
+            if lunch_at is not None and lunch_at < cumul_min[pos]:
+                assert p.lunch is not None
+                begin = max(clock, p.lunch[0])
+                events.append(Event("lunch", -1, begin, begin + p.lunch[2], kg, m3, 0.0, trip))
+                clock = begin + p.lunch[2]
+                lunch_at = None
             arrival = clock + float(dur[prev, here])
+            if 1 <= node <= n:
+                arrival = max(arrival, float(lo[node - 1]))
             if pos == len(nodes) - 1:
                 events.append(
                     Event("end", -1, arrival, arrival + p.unload_min, 0.0, 0.0, d_km, trip)

@@ -66,6 +66,15 @@ class DayProblem:
     time_min
         ``(n + 1, n + 1)`` travel times from a road graph; ``None``: distance at the
         vehicle's speed.
+    window_open_min, window_close_min
+        Earliest and latest arrival at each stop (minutes after midnight): a published
+        truck-as-depot slot or a booking's window. ``None``: anywhere in the shift.
+    defer_penalty_cny
+        Per stop, what leaving it for another day costs (a booking); ``None``: every
+        stop must be served (it is dropped only when the fleet cannot, and reported).
+    lunch
+        ``(earliest_start_min, latest_start_min, duration_min)``: every truck still out
+        at lunch time takes a break of that length starting in that window.
     """
 
     base_id: str
@@ -82,9 +91,19 @@ class DayProblem:
     unload_min: float
     max_fill: float = 1.0
     time_min: NDArray[np.float64] | None = None
+    window_open_min: NDArray[np.float64] | None = None
+    window_close_min: NDArray[np.float64] | None = None
+    defer_penalty_cny: NDArray[np.float64] | None = None
+    lunch: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.stop_ids)
+        for name in ("window_open_min", "window_close_min", "defer_penalty_cny"):
+            value = getattr(self, name)
+            if value is not None and np.shape(value) != (n,):
+                raise ValueError(f"{name} must have one value per stop ({n})")
+        if self.lunch is not None and not (self.lunch[0] <= self.lunch[1] and self.lunch[2] > 0):
+            raise ValueError(f"lunch must be (earliest, latest, duration > 0), got {self.lunch}")
         for name in ("load_kg", "load_m3", "dwell_min"):
             if np.shape(getattr(self, name)) != (n,):
                 raise ValueError(f"{name} must have one value per stop ({n})")
@@ -111,6 +130,21 @@ class DayProblem:
     def capacity_m3(self) -> float:
         """Usable volume per trip."""
         return self.vehicle.volume_m3 * self.max_fill
+
+    def windows_min(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Earliest and latest arrival per stop (the shift when no window was given)."""
+        n = self.num_stops
+        lo = (
+            np.full(n, self.shift_start_min)
+            if self.window_open_min is None
+            else np.maximum(self.window_open_min, self.shift_start_min)
+        )
+        hi = (
+            np.full(n, self.shift_end_min)
+            if self.window_close_min is None
+            else np.minimum(self.window_close_min, self.shift_end_min)
+        )
+        return lo, hi
 
     def duration_min(self) -> NDArray[np.float64]:
         """Travel time matrix in minutes."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from recyclenet.routing.problem import DayProblem
 
-EVENT_KINDS = ("start", "stop", "unload", "end")
+EVENT_KINDS = ("start", "stop", "lunch", "unload", "end")
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,9 @@ class Event:
     Attributes
     ----------
     kind
-        ``"start"`` at the base, ``"stop"`` at a collection point, ``"unload"`` at the base
-        between trips, ``"end"`` (final unload and return) at the base.
+        ``"start"`` at the base, ``"stop"`` at a collection point, ``"lunch"`` (parked
+        where the previous event was), ``"unload"`` at the base between trips, ``"end"``
+        (final unload and return) at the base.
     stop_idx
         Index into the problem's stops for ``"stop"``, else -1.
     arrival_min, departure_min
@@ -123,10 +124,13 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     """Recompute loads, times and distances of every route; return every violation found.
 
     An empty list means: each stop served once or reported dropped, loads never above the
-    usable capacity, loads reset at unloads, arrival = previous departure + travel time,
-    dwell and unload times respected, the shift respected, and every route ending with an
-    unload at the base.
+    usable capacity, loads reset at unloads, arrival no earlier than the previous
+    departure plus travel time, every arrival inside its stop's window, dwell and unload
+    times respected, the shift respected, a lunch break of full length started in its
+    window by every truck still out after it, and every route ending with an unload at
+    the base.
     """
+    lo, hi = result.problem.windows_min()
     p = result.problem
     dur = p.duration_min()
     dist = p.distance_km
@@ -141,7 +145,21 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
         kg = m3 = 0.0
         node_prev = 0
         prev_dep = route[0].departure_min
+        had_lunch = False
         for e in route[1:]:
+            if e.kind == "lunch":
+                had_lunch = True
+                if p.lunch is None:
+                    issues.append(f"truck {t}: a lunch break nobody asked for")
+                    continue
+                if e.arrival_min < max(prev_dep, p.lunch[0]) - 1e-3:
+                    issues.append(f"truck {t}: lunch starts too early ({e.arrival_min:.1f})")
+                if e.arrival_min > p.lunch[1] + 1e-3:
+                    issues.append(f"truck {t}: lunch starts too late ({e.arrival_min:.1f})")
+                if e.departure_min - e.arrival_min < p.lunch[2] - 1e-3:
+                    issues.append(f"truck {t}: lunch too short")
+                prev_dep = e.departure_min
+                continue
             node = e.stop_idx + 1 if e.kind == "stop" else 0
             if abs(e.distance_km - dist[node_prev, node]) > 1e-3:
                 issues.append(f"truck {t}: distance to {e.kind} {e.stop_idx} is wrong")
@@ -149,6 +167,11 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
             if e.arrival_min < expected_arrival - 1e-3:
                 issues.append(f"truck {t}: arrives at {e.kind} {e.stop_idx} too early")
             if e.kind == "stop":
+                if not lo[e.stop_idx] - 1e-3 <= e.arrival_min <= hi[e.stop_idx] + 1e-3:
+                    issues.append(
+                        f"truck {t}: arrives at stop {e.stop_idx} at {e.arrival_min:.1f}, "
+                        f"outside its window {lo[e.stop_idx]:.1f}-{hi[e.stop_idx]:.1f}"
+                    )
                 seen.append(e.stop_idx)
                 kg += p.load_kg[e.stop_idx]
                 m3 += p.load_m3[e.stop_idx]
@@ -166,6 +189,13 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 issues.append(f"truck {t}: reported load after {e.kind} {e.stop_idx} is wrong")
             prev_dep = e.departure_min
             node_prev = node
+        if (
+            p.lunch is not None
+            and not had_lunch
+            and route[-1].arrival_min > p.lunch[1] + 1e-3
+            and route[0].departure_min < p.lunch[0] + 1e-3
+        ):
+            issues.append(f"truck {t}: out over lunch time without a break")
         if route[-1].departure_min > p.shift_end_min + 1e-3:
             issues.append(f"truck {t}: ends after the shift ({route[-1].departure_min:.0f} min)")
     counts = np.bincount(np.asarray(seen + list(result.dropped), dtype=int), minlength=p.num_stops)
