@@ -651,6 +651,7 @@ def _p_median_mathopt(
         ms,
         time_limit_s=time_limit_s,
         relative_gap=relative_gap,
+        backend=backend,
     )
     reason = result.termination.reason
     if reason in (mathopt.TerminationReason.INFEASIBLE,):
