@@ -97,63 +97,37 @@ def generate(
             "source": source,
         }
     )
-    rows = []
-    for n in range(settlements):
+    rows: list[dict] = []
+
+    def site(site_id: str, name: str, tier: str, settlement: str, x: float, y: float,
+             fixed_cny: float, capacity_t: float) -> None:  # fmt: skip
         rows.append(
-            (
-                f"P{ids[n]}",
-                f"{sett.name[n]}回收点",
-                "collection_point",
-                ids[n],
-                lon[n],
-                lat[n],
-                round(6000 * rng.uniform(0.8, 1.2)),
-                20.0,
-            )
+            {
+                "site_id": site_id,
+                "name": name,
+                "tier": tier,
+                "settlement_id": settlement,
+                "lon": x,
+                "lat": y,
+                "fixed_cost_cny_per_year": fixed_cny,
+                "capacity_t_per_day": capacity_t,
+            }
         )
+
+    for n in range(settlements):
+        site(f"P{ids[n]}", f"{sett.name[n]}回收点", "collection_point", ids[n], lon[n], lat[n],
+             round(6000 * rng.uniform(0.8, 1.2)), 20.0)  # fmt: skip
     big = np.argsort(-population, kind="stable")[: stations * 3]
     for s, n in enumerate(rng.choice(big, stations, replace=False)):
-        rows.append(
-            (
-                f"T{s:03d}",
-                f"{sett.name[n]}中转站",
-                "transfer_station",
-                ids[n],
-                lon[n],
-                lat[n],
-                round(120_000 * rng.uniform(0.7, 1.3)),
-                80.0,
-            )
-        )
+        site(f"T{s:03d}", f"{sett.name[n]}中转站", "transfer_station", ids[n], lon[n], lat[n],
+             round(120_000 * rng.uniform(0.7, 1.3)), 80.0)  # fmt: skip
     for c in range(centres):
         cx, cy = _km_to_deg(
             seats[c % counties, 0] + rng.normal() * 2, seats[c % counties, 1] + rng.normal() * 2
         )
-        rows.append(
-            (
-                f"C{c:02d}",
-                f"{county_names[c % counties]}分拣中心",
-                "sorting_centre",
-                "",
-                cx,
-                cy,
-                round(900_000 * rng.uniform(0.8, 1.2)),
-                600.0,
-            )
-        )
-    cand = pd.DataFrame(
-        rows,
-        columns=[
-            "site_id",
-            "name",
-            "tier",
-            "settlement_id",
-            "lon",
-            "lat",
-            "fixed_cost_cny_per_year",
-            "capacity_t_per_day",
-        ],
-    )
+        site(f"C{c:02d}", f"{county_names[c % counties]}分拣中心", "sorting_centre", "", cx, cy,
+             round(900_000 * rng.uniform(0.8, 1.2)), 600.0)  # fmt: skip
+    cand = pd.DataFrame(rows)
     cand["lon"], cand["lat"] = cand["lon"].round(6), cand["lat"].round(6)
     cand["existing"] = False
     cand["source"] = source

@@ -701,12 +701,12 @@ def test_radius_model_with_level_growth_matches_classical_model(problem):
     from recyclenet.siting import _ortools
 
     unit = problem.collection_km.min(axis=1)
-    args = dict(time_limit_s=10, relative_gap=1e-9)
-    classical = _ortools._p_median_mathopt(problem, unit, 0.0, [], [], **args)
+    task = _ortools.PointsTask(problem, unit, 0.0, [], [], relative_gap=1e-9)
+    classical = _ortools._p_median_mathopt(task, time_limit_s=10)
     saved = _ortools.RADIUS_LEVELS
     _ortools.RADIUS_LEVELS = (1, 1)
     try:
-        radius = _ortools._p_median_radius(problem, unit, 0.0, [], [], **args)
+        radius = _ortools._p_median_radius(task, time_limit_s=10)
     finally:
         _ortools.RADIUS_LEVELS = saved
     if classical == "infeasible":

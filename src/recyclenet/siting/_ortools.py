@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -465,14 +466,7 @@ def solve_inner(
     unit = onward.min(axis=1)
 
     found = solve_points(
-        p,
-        unit,
-        fixed_upper,
-        ks,
-        ms,
-        time_limit_s=time_limit_s,
-        relative_gap=relative_gap,
-        backend=backend,
+        PointsTask(p, unit, fixed_upper, ks, ms, relative_gap, backend), time_limit_s=time_limit_s
     )
     if found == "infeasible":
         return math.inf, math.inf, None
@@ -511,62 +505,66 @@ def solve_inner(
     )
 
 
-def solve_points(
-    p: SitingProblem,
-    unit: np.ndarray,
-    fixed_upper: float,
-    ks: list[int],
-    ms: list[int],
-    *,
-    time_limit_s: float,
-    relative_gap: float,
-    backend: str = "HIGHS",
-):  # noqa: ANN202
-    """Points and settlement assignments when point ``j`` forwards at ``unit[j]`` CNY/t
-    (no station or centre capacities), plus the constant ``fixed_upper``: the radius
-    model when no point can fill up, else the classical one. ``ks``/``ms`` are the open
-    stations and centres whose new fixed costs come off the budget. Returns
-    ``"infeasible"``, ``None`` or ``(point_of, open mask, objective, bound, proved)``."""
+@dataclass(frozen=True)
+class PointsTask:
+    """The points problem without station and centre capacities.
+
+    Attributes
+    ----------
+    problem
+        The siting problem (its settlements, candidate points and point-tier rules).
+    unit
+        CNY per tonne with which each point forwards its material.
+    fixed_upper
+        A constant added to the objective (the fixed costs of the upper tiers).
+    stations, centres
+        Open stations and centres whose new fixed costs come off the budget.
+    relative_gap, backend
+        Solver settings (``backend``: HIGHS, SCIP or CP_SAT; MathOpt has no CBC, so
+        CBC's point models run on HiGHS).
+    """
+
+    problem: SitingProblem
+    unit: np.ndarray
+    fixed_upper: float
+    stations: list[int]
+    centres: list[int]
+    relative_gap: float
+    backend: str = "HIGHS"
+
+
+def solve_points(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
+    """Solve a :class:`PointsTask`: the radius model when no point can fill up, else the
+    classical one. Returns ``"infeasible"``, ``None`` (nothing found) or
+    ``(point_of_settlement, open mask, objective, bound, proved)``."""
+    p = task.problem
     model = _p_median_radius if not p.coverage_mode and p.points_never_full() else _p_median_mathopt
-    return model(
-        p,
-        unit,
-        fixed_upper,
-        ks,
-        ms,
-        time_limit_s=time_limit_s,
-        relative_gap=relative_gap,
-        backend=backend,
-    )
+    return model(task, time_limit_s=time_limit_s)
 
 
 def _finish_points_model(
     model,  # noqa: ANN001 (mathopt.Model)
-    p: SitingProblem,
+    task: PointsTask,
     y: list,
     terms: list,
     constant: float,
-    ks: list[int],
-    ms: list[int],
     *,
     time_limit_s: float,
-    relative_gap: float,
-    backend: str = "HIGHS",
 ):  # noqa: ANN202
-    """Shared end of the MathOpt point models: the points' budget, the objective
-    (points' fixed costs + ``terms`` + ``constant``), and the solve (HiGHS, SCIP or
-    CP-SAT; MathOpt has no CBC, so CBC's point models run on HiGHS)."""
+    """Shared end of the MathOpt point models: the point-tier rules, the points' budget,
+    the objective (points' fixed costs + ``terms`` + ``constant``), and the solve."""
     from datetime import timedelta
 
     from ortools.math_opt.python import mathopt
 
+    p = task.problem
     fixed = p.points.fixed_cost_cny_per_year
     if p.budget_cny_per_year is not None:
         model.add_linear_constraint(
             mathopt.fast_sum(
                 float(fixed[j]) * y[j] for j in range(len(y)) if not p.points.existing[j]
             )
-            <= _points_budget(p, ks, ms)
+            <= _points_budget(p, task.stations, task.centres)
         )
     model.minimize(
         mathopt.fast_sum(float(fixed[j]) * y[j] for j in range(len(y)))
@@ -575,26 +573,16 @@ def _finish_points_model(
     )
     params = mathopt.SolveParameters(
         time_limit=timedelta(seconds=max(0.05, time_limit_s)),
-        relative_gap_tolerance=relative_gap,
+        relative_gap_tolerance=task.relative_gap,
         enable_output=False,
     )
     solver_type = {"SCIP": mathopt.SolverType.GSCIP, "CP_SAT": mathopt.SolverType.CP_SAT}.get(
-        backend, mathopt.SolverType.HIGHS
+        task.backend, mathopt.SolverType.HIGHS
     )
     return mathopt.solve(model, solver_type, params=params)
 
 
-def _p_median_mathopt(
-    p: SitingProblem,
-    unit: np.ndarray,
-    fixed_upper: float,
-    ks: list[int],
-    ms: list[int],
-    *,
-    time_limit_s: float,
-    relative_gap: float,
-    backend: str = "HIGHS",
-):  # noqa: ANN202
+def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     """The inner problem without station and centre capacities, in MathOpt with HiGHS.
 
     MathOpt, unlike OR-Tools' pywraplp wrapper, returns HiGHS's incumbent and bound when
@@ -604,6 +592,7 @@ def _p_median_mathopt(
 
     from ortools.math_opt.python import mathopt
 
+    p, unit, backend = task.problem, task.unit, task.backend
     w = p.demand_t_per_day
     c = p.cost_cny_per_tkm
     reach = p.reach()
@@ -613,7 +602,7 @@ def _p_median_mathopt(
     x: dict[tuple[int, int], object] = {}
     by_point: list[list[int]] = [[] for _ in range(n_p)]
     terms = []
-    share = p.continuous_access()
+    share = not p.single_sourcing
     if backend == "CP_SAT" and not p.single_sourcing:
         raise SolverError("CP-SAT has no continuous variables: it cannot split demand; use HIGHS")
     for i in range(p.num_settlements):
@@ -642,16 +631,7 @@ def _p_median_mathopt(
             )
     _point_constraints(model.add_linear_constraint, p, y, x)
     result = _finish_points_model(
-        model,
-        p,
-        y,
-        terms,
-        fixed_upper,
-        ks,
-        ms,
-        time_limit_s=time_limit_s,
-        relative_gap=relative_gap,
-        backend=backend,
+        model, task, y, terms, task.fixed_upper, time_limit_s=time_limit_s
     )
     reason = result.termination.reason
     if reason in (mathopt.TerminationReason.INFEASIBLE,):
@@ -670,17 +650,7 @@ def _p_median_mathopt(
 RADIUS_LEVELS = (4, 20)  # fewest and most cost levels per settlement in the first model
 
 
-def _p_median_radius(
-    p: SitingProblem,
-    unit: np.ndarray,
-    fixed_upper: float,
-    ks: list[int],
-    ms: list[int],
-    *,
-    time_limit_s: float,
-    relative_gap: float,
-    backend: str = "HIGHS",
-):  # noqa: ANN202
+def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     r"""The inner problem when no point can fill up, in the radius formulation.
 
     Each settlement *i* sorts the distinct costs of its reachable points,
@@ -699,6 +669,7 @@ def _p_median_radius(
     from ortools.math_opt.python import mathopt
 
     start = time.perf_counter()
+    p, unit, backend = task.problem, task.unit, task.backend
     w = p.demand_t_per_day
     c = p.cost_cny_per_tkm
     reach = p.reach()
@@ -733,7 +704,7 @@ def _p_median_radius(
         model = mathopt.Model(name="recyclenet-radius")
         y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
         terms = []
-        constant = fixed_upper
+        constant = task.fixed_upper
         for i in range(n_i):
             lv, js, cost = levels[i], order[i], costs[i]
             constant += float(cost[lv[0]])
@@ -753,18 +724,7 @@ def _p_median_radius(
                 terms.append(float(cost[lv[h + 1]] - cost[lv[h]]) * z)
                 prev = z
         _point_constraints(model.add_linear_constraint, p, y, {})
-        result = _finish_points_model(
-            model,
-            p,
-            y,
-            terms,
-            constant,
-            ks,
-            ms,
-            time_limit_s=remaining,
-            relative_gap=relative_gap,
-            backend=backend,
-        )
+        result = _finish_points_model(model, task, y, terms, constant, time_limit_s=remaining)
         reason = result.termination.reason
         if reason == mathopt.TerminationReason.INFEASIBLE:
             return "infeasible"  # a relaxation: the full inner problem is infeasible too
@@ -776,7 +736,7 @@ def _p_median_radius(
         values = result.variable_values()
         y_open = np.array([values[v] > 0.5 for v in y])
         point_of = np.full(n_i, -1, dtype=np.int64)
-        true_cost = float(fixed[y_open].sum()) + fixed_upper
+        true_cost = float(fixed[y_open].sum()) + task.fixed_upper
         short = np.zeros(n_i, dtype=bool)  # no open point within the modelled levels
         for i in range(n_i):
             js, lv = order[i], levels[i]

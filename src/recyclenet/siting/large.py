@@ -60,7 +60,7 @@ def lower_bound(p: SitingProblem, *, time_limit_s: float, relative_gap: float) -
     unit = (c["collection"] * p.collection_km + station_on[None, :]).min(axis=1)
     fixed_upper = _cheapest_fixed(p.stations) + _cheapest_fixed(p.centres)
     found = _ortools.solve_points(
-        p, unit, fixed_upper, [], [], time_limit_s=time_limit_s, relative_gap=relative_gap
+        _ortools.PointsTask(p, unit, fixed_upper, [], [], relative_gap), time_limit_s=time_limit_s
     )
     if found is None:
         return -math.inf

@@ -222,16 +222,6 @@ class SitingProblem:
         reachable = self.demand_t_per_day @ self.reach()
         return bool(np.all(reachable <= self.points.capacity_t_per_day + 1e-9))
 
-    def continuous_access(self) -> bool:
-        """Whether the settlement-to-point shares may be continuous in the models.
-
-        True when demand may split, and also when no point can fill up outside the
-        coverage mode: with the open points fixed, each settlement then takes its
-        cheapest open point, so some optimal solution is integral anyway (and a
-        fractional tie is rounded to the largest share without changing the cost).
-        """
-        return not self.single_sourcing or (not self.coverage_mode and self.points_never_full())
-
     def station_sets_ok(self, stations: NDArray[np.int64] | tuple[int, ...]) -> bool:
         """Whether a set of stations respects the township limit and the county counts."""
         if self.county_counts and self.station_county is not None:
