@@ -12,6 +12,8 @@ PROBLEMS = {
     "suite": ("benchmarks.suite", "main"),
     "prefecture": ("benchmarks.prefecture", "main_generate"),
     "siting": ("benchmarks.prefecture", "main_siting"),
+    "vrptw": ("benchmarks.routing", "main_vrptw"),
+    "cvrp": ("benchmarks.routing", "main_cvrp"),
 }
 
 

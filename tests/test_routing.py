@@ -215,3 +215,34 @@ def test_window_in_the_past_is_dropped_not_fatal():
     result = solve_day(p, RoutingParams(time_limit_s=1))
     assert check_day(result) == []
     assert result.dropped == (0,)
+
+
+def test_stable_slot_keeps_a_points_time_across_days():
+    """Tuesday's extra stop lies on the way out and back alike: with slots kept, the
+    truck takes it on the way back, so A and B arrive at Monday's times (no slot: either
+    order costs the same kilometres)."""
+    from recyclenet.routing import solve_week
+
+    mon = day([[10, 0], [20, 0]], [100, 100])
+    xy = [[10, 0], [20, 0], [5, 0]]
+    tue = dataclasses.replace(day(xy, [100, 100, 100]), day="tue", stop_ids=("p0", "p1", "c"))
+    results = solve_week([mon, tue], RoutingParams(time_limit_s=4), slot_tolerance_min=10)
+    arrivals = [
+        {r.problem.stop_ids[e.stop_idx]: e.arrival_min for e in r.routes[0] if e.kind == "stop"}
+        for r in results
+    ]
+    for point in ("p0", "p1"):
+        assert abs(arrivals[1][point] - arrivals[0][point]) <= 10 + 1e-6
+    assert arrivals[1]["c"] > arrivals[1]["p1"]
+    for r in results:
+        assert check_day(r) == []
+
+
+def test_initial_routes_are_kept_when_they_are_the_only_plan():
+    """A known plan with tight windows is a valid start; the solver returns it served."""
+    p = day([[3, 0], [6, 0], [9, 0]], [100, 100, 100], vehicles=2)
+    seeded = dataclasses.replace(p, initial_routes=((0, 1, -1, 2),))
+    result = solve_day(seeded, RoutingParams(time_limit_s=1))
+    assert result.dropped == () and check_day(result) == []
+    bad = dataclasses.replace(p, initial_routes=((0,), (1,), (2,)))  # 3 routes, 2 trucks
+    assert solve_day(bad, RoutingParams(time_limit_s=1)).dropped == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,10 @@ app = typer.Typer(
     help="RecycleNet: plan three-tier recycling networks and truck-as-depot collection. "
     "规划三级再生资源回收网络与“以车代库”收运路线。",
 )
+LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (default: scenario's)")]
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="HTML that works without internet (intranets)")
+]
 err = Console(stderr=True)
 out = Console()
 
@@ -95,12 +100,8 @@ def run(
             "--time-limit-s", min=1.0, help="total solver time: half siting, half routing"
         ),
     ] = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="zh or en (default: scenario's)")
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="HTML that works without internet (intranets)")
-    ] = False,
+    lang: LangOption = None,
+    offline: OfflineOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress display")] = False,
 ) -> None:
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
@@ -196,6 +197,90 @@ def compare(
     except RecycleNetError as exc:
         _fail(exc)
     out.print(f"outputs 输出: {', '.join(str(p) for p in paths)}")
+
+
+@app.command()
+def route(
+    planned: Annotated[Path, typer.Argument(help="output folder of `recyclenet run`")],
+    bookings: Annotated[Path, typer.Argument(help="bookings table (CSV or Excel)")],
+    day: Annotated[str, typer.Option("--day", help="day to plan: mon ... sun")],
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="re-plan from this time (HH:MM): earlier windows are past"),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="output folder (default: <planned>/dispatch-<day>)"),
+    ] = None,
+    time_limit_s: Annotated[
+        float, typer.Option("--time-limit-s", min=1.0, help="search time for all stations")
+    ] = 30.0,
+    lang: LangOption = None,
+    offline: OfflineOption = False,
+) -> None:
+    """Plan one day: published stops keep their times, bookings fit in. 当日调度（预约上门）。"""
+    from recyclenet.bookings import read_bookings
+    from recyclenet.config import WEEKDAYS, hhmm_to_min
+    from recyclenet.dispatch import load_planned, plan_dispatch
+    from recyclenet.outputs import dispatch_summary, write_dispatch
+
+    if lang not in (None, "zh", "en"):
+        _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
+    day = day.strip().lower()
+    if day not in WEEKDAYS:
+        _fail(RecycleNetError(f"--day must be one of {', '.join(WEEKDAYS)}, got '{day}'"))
+    try:
+        net = load_planned(planned)
+        rc = net.scenario.routing
+        if day not in rc.working_days:
+            raise RecycleNetError(
+                f"{day} is not a working day of the planned network ({', '.join(rc.working_days)})"
+            )
+        now_min = None
+        if now is not None:
+            if not re.match(r"^\d{1,2}:[0-5]\d$", now):
+                raise RecycleNetError(f"--now must be a clock time HH:MM, got '{now}'")
+            now_min = float(hhmm_to_min(now))
+        table = read_bookings(
+            bookings,
+            day=day,
+            point_ids=set(net.points["site_id"]),
+            earliest_min=float(rc.shift_start_min if now_min is None else now_min),
+            shift_end_min=float(rc.shift_end_min),
+            max_kg=net.vehicle.payload_kg * rc.max_fill,
+            max_m3=net.vehicle.volume_m3 * rc.max_fill,
+        )
+        dispatch = plan_dispatch(net, table, day, time_limit_s=time_limit_s, earliest_min=now_min)
+        target = out_dir if out_dir is not None else planned / f"dispatch-{day}"
+        paths = write_dispatch(dispatch, target, lang=lang, offline=offline)
+    except RecycleNetError as exc:
+        _fail(exc)
+    summary = dispatch_summary(dispatch)
+    for _, r in table.rejected.iterrows():
+        out.print(
+            f"[yellow]rejected 未受理:[/] {table.file} row {r['row']} (line {r['row'] + 1}), "
+            f"booking '{r['booking_id']}', column '{r['column']}', value '{r['value']}': "
+            f"{r['reason']} / {r['reason_zh']}",
+            highlight=False,
+        )
+    for _, r in dispatch.deferred().iterrows():
+        out.print(
+            f"[yellow]deferred 推迟:[/] booking '{r['booking_id']}' (row {r['row']}): "
+            f"{r['reason']} / {r['reason_zh']}",
+            highlight=False,
+        )
+    if summary["published_stops_missed"]:
+        out.print(
+            f"[red]warning:[/] published stops that could not keep their time: "
+            f"{summary['published_stops_missed']}"
+        )
+    out.print(
+        f"{day}: {summary['bookings_planned']}/{summary['bookings_accepted']} bookings planned "
+        f"已安排, {summary['bookings_deferred']} deferred 推迟, {summary['bookings_rejected']} "
+        f"rejected 未受理; {summary['published_stops']} published stops 公布站点; "
+        f"{summary['trucks_used']} trucks 车辆, {summary['distance_km']:,.1f} km"
+    )
+    out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 
 
 def main() -> None:

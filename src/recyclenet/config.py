@@ -232,6 +232,37 @@ def min_to_hhmm(minutes: float) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
+class LunchConfig(_Frozen):
+    """A lunch break every truck still out takes, starting between two clock times."""
+
+    earliest: str
+    latest: str
+    duration_min: PositiveFloat
+
+    @field_validator("earliest", "latest")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _HHMM.match(value):
+            raise ValueError(f"'{value}' is not a clock time; write it as HH:MM, e.g. 11:30")
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> LunchConfig:
+        if hhmm_to_min(self.latest) < hhmm_to_min(self.earliest):
+            raise ValueError(
+                f"lunch latest {self.latest} must not be earlier than earliest {self.earliest}"
+            )
+        return self
+
+    def as_minutes(self) -> tuple[float, float, float]:
+        """``(earliest_start_min, latest_start_min, duration_min)``."""
+        return (
+            float(hhmm_to_min(self.earliest)),
+            float(hhmm_to_min(self.latest)),
+            float(self.duration_min),
+        )
+
+
 class RoutingConfig(_Frozen):
     """Weekly truck-as-depot schedule and daily routes."""
 
@@ -246,6 +277,20 @@ class RoutingConfig(_Frozen):
     dwell_min: PositiveFloat
     unload_min: NonNegativeFloat
     max_fill: float = Field(0.9, gt=0, le=1)
+    lunch: LunchConfig | None = None
+    slot_tolerance_min: NonNegativeFloat = Field(
+        15.0,
+        description="a point visited on several days arrives within this many minutes of "
+        "its published slot; re-planning keeps published stops within it too",
+    )
+    slot_penalty_cny_per_min: NonNegativeFloat = Field(
+        10.0,
+        description="what each minute beyond the slot tolerance costs when planning the week "
+        "(weighed against trucks and kilometres)",
+    )
+    booking_defer_penalty_cny: NonNegativeFloat = Field(
+        300.0, description="what leaving a booked pickup for another day costs"
+    )
 
     @field_validator("shift_start", "shift_end")
     @classmethod
@@ -267,6 +312,13 @@ class RoutingConfig(_Frozen):
             raise ValueError(
                 f"shift_end {self.shift_end} must be later than shift_start {self.shift_start}"
             )
+        if self.lunch is not None:
+            lo, hi, _ = self.lunch.as_minutes()
+            if lo < hhmm_to_min(self.shift_start) or hi > hhmm_to_min(self.shift_end):
+                raise ValueError(
+                    f"the lunch window {self.lunch.earliest}-{self.lunch.latest} must lie "
+                    f"inside the shift {self.shift_start}-{self.shift_end}"
+                )
         return self
 
     @property

@@ -148,6 +148,28 @@ def _parse_column(
     return out
 
 
+def require_columns(present: list[str], columns: tuple[Column, ...], file: str) -> None:
+    """Raise :class:`InputError` naming every required column missing from ``present``."""
+    problems: list[InputProblem] = []
+    for col in columns:
+        if col.name not in present and col.required:
+            close = difflib.get_close_matches(col.name, present, n=1, cutoff=0.6)
+            hint = f"add a column named '{col.name}'"
+            if close:
+                hint = f"rename column '{close[0]}' to '{col.name}'"
+            problems.append(
+                InputProblem(
+                    file,
+                    f"required column '{col.name}' is missing "
+                    f"(columns found: {', '.join(present)})",
+                    hint,
+                    column=col.name,
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
 def validate_table(
     frame: pd.DataFrame, columns: tuple[Column, ...], file: str | Path
 ) -> pd.DataFrame:
@@ -171,23 +193,7 @@ def validate_table(
     problems: list[InputProblem] = []
     present = [str(c).strip() for c in frame.columns]
     frame = frame.set_axis(present, axis=1)
-    for col in columns:
-        if col.name not in present and col.required:
-            close = difflib.get_close_matches(col.name, present, n=1, cutoff=0.6)
-            hint = f"add a column named '{col.name}'"
-            if close:
-                hint = f"rename column '{close[0]}' to '{col.name}'"
-            problems.append(
-                InputProblem(
-                    file,
-                    f"required column '{col.name}' is missing "
-                    f"(columns found: {', '.join(present)})",
-                    hint,
-                    column=col.name,
-                )
-            )
-    if problems:
-        raise InputError(problems)
+    require_columns(present, columns, file)
     if len(frame) == 0:
         raise InputError(InputProblem(file, "the table has no rows", "add at least one row"))
     out = pd.DataFrame(index=range(len(frame)))

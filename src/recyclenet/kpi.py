@@ -125,6 +125,12 @@ def compute_kpis(
             "dropped_stops": [list(x) for x in week.dropped()],
             "points_open": len(open_points),
             "points_on_timetable": len(open_points & on_timetable),
+            "slot_tolerance_min": scenario.routing.slot_tolerance_min,
+            "max_slot_deviation_min": (
+                round(float(timetable["slot_deviation_min"].abs().max()), 1)
+                if len(timetable)
+                else 0.0
+            ),
             "solver_time_s": round(sum(d.runtime_s for d in week.days), 2),
         },
     }

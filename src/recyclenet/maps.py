@@ -1,4 +1,4 @@
-"""Folium maps of a run: three tiers, catchments, and each day's routes as a layer."""
+"""Folium maps: a run's three tiers, catchments and daily routes; a dispatcher's day."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ import folium
 import pandas as pd
 from branca.element import Element
 
+from recyclenet.config import min_to_hhmm
+
 if TYPE_CHECKING:
+    from recyclenet.dispatch import Dispatch
     from recyclenet.pipeline import ScenarioResult
 
 TIER_STYLE = {
@@ -195,21 +198,9 @@ def _legend(lang: str) -> str:
     )
 
 
-def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False) -> folium.Map:
-    """The run's map: tiers with distinct symbols, assignment lines, routes per day.
-
-    Layers: settlements, assignment lines, collection points, transfer stations, the
-    sorting centre, and one route layer per working day (the first shown), with a layer
-    switcher, a scale bar and a legend. Popups give names, population, kg per day and visit
-    times.
-    """
+def _base_map(bounds: list[list[float]], *, lang: str, offline: bool) -> folium.Map:
+    """An empty map fitted to ``bounds`` with OSM, Amap and blank base layers."""
     zh = lang == "zh"
-    st = result.inputs.settlements
-    sites = result.sites
-    bounds = [
-        [float(st["lat"].min()), float(st["lon"].min())],
-        [float(st["lat"].max()), float(st["lon"].max())],
-    ]
     fmap = folium.Map(tiles=None, control_scale=True)
     osm = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=not offline)
     blank = folium.TileLayer(
@@ -226,6 +217,56 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
     for layer in (blank, osm, amap) if offline else (osm, amap, blank):
         layer.add_to(fmap)
     fmap.fit_bounds(bounds)
+    return fmap
+
+
+def _draw_route(
+    group: folium.FeatureGroup,
+    route: pd.DataFrame,
+    coords: list[tuple[float, float]],
+    names: list[str],
+    label: str,
+    n: int,
+) -> None:
+    """One truck's day: a line through its events and a numbered marker per stop."""
+    colour = ROUTE_COLOURS[n % len(ROUTE_COLOURS)]
+    folium.PolyLine(
+        [list(c) for c in coords], color=colour, weight=3, opacity=0.85, tooltip=label
+    ).add_to(group)
+    order = 0
+    for (_, e), where, name in zip(route.iterrows(), coords, names, strict=True):
+        if e["kind"] != "stop":
+            continue
+        order += 1
+        folium.Marker(
+            list(where),
+            icon=folium.DivIcon(
+                html=f'<div class="stop-order" style="font-size:10px;color:white;'
+                f"background:{colour};border-radius:8px;width:16px;height:16px;"
+                f'text-align:center;line-height:16px">{order}</div>',
+                icon_size=(16, 16),
+                icon_anchor=(8, 8),
+            ),
+            tooltip=f"{label} #{order} {html.escape(name)} {min_to_hhmm(e['arrival_min'])}",
+        ).add_to(group)
+
+
+def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False) -> folium.Map:
+    """The run's map: tiers with distinct symbols, assignment lines, routes per day.
+
+    Layers: settlements, assignment lines, collection points, transfer stations, the
+    sorting centre, and one route layer per working day (the first shown), with a layer
+    switcher, a scale bar and a legend. Popups give names, population, kg per day and visit
+    times.
+    """
+    zh = lang == "zh"
+    st = result.inputs.settlements
+    sites = result.sites
+    bounds = [
+        [float(st["lat"].min()), float(st["lon"].min())],
+        [float(st["lat"].max()), float(st["lon"].max())],
+    ]
+    fmap = _base_map(bounds, lang=lang, offline=offline)
 
     timetable = result.week.timetable()
     slots: dict[str, list[str]] = {}
@@ -329,27 +370,10 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         if not events.empty:
             today = events[events["day"] == day]
             for n, ((base, truck), route) in enumerate(today.groupby(["base_id", "truck"])):
-                colour = ROUTE_COLOURS[n % len(ROUTE_COLOURS)]
-                coords = [[pos.loc[s, "lat"], pos.loc[s, "lon"]] for s in route["site_id"]]
+                coords = [(pos.loc[s, "lat"], pos.loc[s, "lon"]) for s in route["site_id"]]
                 label = f"{names.get(base, base)} {'车' if zh else 'truck'} {truck}"
-                folium.PolyLine(coords, color=colour, weight=3, opacity=0.85, tooltip=label).add_to(
-                    group
-                )
-                order = 0
-                for _, e in route[route["kind"] == "stop"].iterrows():
-                    order += 1
-                    folium.Marker(
-                        [pos.loc[e["site_id"], "lat"], pos.loc[e["site_id"], "lon"]],
-                        icon=folium.DivIcon(
-                            html=f'<div class="stop-order" style="font-size:10px;color:white;'
-                            f"background:{colour};border-radius:8px;width:16px;height:16px;"
-                            f'text-align:center;line-height:16px">{order}</div>',
-                            icon_size=(16, 16),
-                            icon_anchor=(8, 8),
-                        ),
-                        tooltip=f"{label} #{order} {names.get(e['site_id'], '')} "
-                        f"{e['arrival_min'] // 60:02.0f}:{e['arrival_min'] % 60:02.0f}",
-                    ).add_to(group)
+                stop_names = [names.get(s, "") for s in route["site_id"]]
+                _draw_route(group, route, coords, stop_names, label, n)
         group.add_to(fmap)
 
     control = folium.LayerControl(collapsed=False)
@@ -386,3 +410,81 @@ def route_lines(result: ScenarioResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False) -> folium.Map:
+    """The dispatcher's day: stations, published stops, bookings, one layer per truck.
+
+    Deferred bookings are drawn as grey crosses with their reason.
+    """
+    zh = lang == "zh"
+    stops = dispatch.stops
+    stations = dispatch.network.stations
+    lats = pd.concat([stops["lat"], stations["lat"]]).astype(float)
+    lons = pd.concat([stops["lon"], stations["lon"]]).astype(float)
+    bounds = [[float(lats.min()), float(lons.min())], [float(lats.max()), float(lons.max())]]
+    fmap = _base_map(bounds, lang=lang, offline=offline)
+    g_sites = folium.FeatureGroup(name="站点" if zh else "Sites")
+    colour_st = TIER_STYLE["transfer_station"][0]
+    for _, st in stations.iterrows():
+        folium.CircleMarker(
+            [st["lat"], st["lon"]],
+            radius=TIER_STYLE["transfer_station"][1],
+            color="black",
+            weight=1,
+            fill=True,
+            fill_color=colour_st,
+            fill_opacity=0.95,
+            tooltip=str(st["name"]),
+        ).add_to(g_sites)
+    deferred = dispatch.deferred().set_index("booking_id")
+    for _, s in stops.iterrows():
+        booked = s["kind"] == "booking"
+        text = html.escape(str(s["name"]))
+        if booked and s["booking_id"] in deferred.index:
+            reason = deferred.loc[s["booking_id"], "reason_zh" if zh else "reason"]
+            folium.Marker(
+                [s["lat"], s["lon"]],
+                icon=folium.DivIcon(
+                    html='<div class="deferred" style="color:#555;font-weight:bold">✕</div>',
+                    icon_size=(12, 12),
+                    icon_anchor=(6, 6),
+                ),
+                tooltip=f"{text}: {'推迟' if zh else 'deferred'} — {html.escape(str(reason))}",
+            ).add_to(g_sites)
+            continue
+        folium.CircleMarker(
+            [s["lat"], s["lon"]],
+            radius=5 if booked else TIER_STYLE["collection_point"][1],
+            color="black",
+            weight=1,
+            fill=True,
+            fill_color="#ff7f0e" if booked else TIER_STYLE["collection_point"][0],
+            fill_opacity=0.95,
+            tooltip=text,
+        ).add_to(g_sites)
+    g_sites.add_to(fmap)
+    events = dispatch.events()
+    if not events.empty:
+        where = {
+            (r.station_id, r.stop_idx): (float(r.lat), float(r.lon)) for r in stops.itertuples()
+        }
+        base_at = {r.site_id: (float(r.lat), float(r.lon)) for r in stations.itertuples()}
+        for n, ((base, truck), route) in enumerate(events.groupby(["base_id", "truck"])):
+            label = f"{route['name'].iloc[0]} {'车' if zh else 'truck'} {truck}"
+            coords = [
+                where[(base, i)] if k == "stop" else base_at[base]
+                for k, i in zip(route["kind"], route["stop_idx"], strict=True)
+            ]
+            group = folium.FeatureGroup(name=label)
+            _draw_route(group, route, coords, list(route["name"]), label, n)
+            group.add_to(fmap)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(fmap)
+    fmap.get_root().script.add_child(
+        Element(GCJ02_SHIFT_JS % {"map": fmap.get_name(), "control": control.get_name()})
+    )
+    sc = dispatch.network.scenario
+    title = f"{sc.title or sc.name} · {day_label(dispatch.day, lang)}"
+    fmap.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
+    return fmap

@@ -19,13 +19,15 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from recyclenet.config import min_to_hhmm
+from recyclenet.i18n import t
 from recyclenet.io import write_csv, write_text, write_with
-from recyclenet.maps import build_map, route_lines, save_map
+from recyclenet.maps import build_map, day_label, dispatch_map, route_lines, save_map
 from recyclenet.network.coords import wgs84_to_gcj02
-from recyclenet.report import route_sheets_html, run_report_html
+from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html
 from recyclenet.workbook import run_workbook
 
 if TYPE_CHECKING:
+    from recyclenet.dispatch import Dispatch
     from recyclenet.pipeline import ScenarioResult
 
 OUTPUT_FILES = (
@@ -52,7 +54,11 @@ def _clean(value: Any) -> Any:
 
 
 def timetable_table(result: ScenarioResult) -> pd.DataFrame:
-    """The published timetable with names: point, township, day, arrival, departure, truck."""
+    """The published timetable with names: point, township, day, arrival, departure, truck.
+
+    ``slot`` is the time on the point's sign (its first arrival of the week); later
+    visits arrive within ``routing.slot_tolerance_min`` of it.
+    """
     tt = result.week.timetable()
     if tt.empty:
         return tt
@@ -78,6 +84,8 @@ def timetable_table(result: ScenarioResult) -> pd.DataFrame:
             "station": tt["station_id"].map(sites["name"]),
             "expected_kg": tt["collected_kg"].round(1),
             "expected_m3": tt["collected_m3"].round(2),
+            "slot": tt["slot"],
+            "slot_deviation_min": tt["slot_deviation_min"].round(1),
         }
     )
 
@@ -251,3 +259,105 @@ def write_outputs(
         write_text(out / "scenario.resolved.yaml", result.scenario.to_yaml()),
     ]
     return written
+
+
+DISPATCH_FILES = (
+    "routes.csv",
+    "route_sheets.html",
+    "map.html",
+    "deferred.csv",
+    "rejected.csv",
+    "summary.json",
+)
+
+
+def dispatch_routes_table(dispatch: Dispatch) -> pd.DataFrame:
+    """The day's events: ``station_id``, ``truck``, ``trip``, ``seq``, ``kind``,
+    ``stop_kind`` (published | booking), ``booking_id``, ``site_id``, ``name``,
+    ``arrival``, ``departure``, ``published_arrival``, ``load_kg``, ``load_m3``,
+    ``distance_km``."""
+    ev = dispatch.events()
+    if ev.empty:
+        return pd.DataFrame()
+    published = dispatch.stops.set_index(["station_id", "stop_idx"])["published_arrival"]
+    return pd.DataFrame(
+        {
+            "station_id": ev["base_id"],
+            "truck": ev["base_id"] + "-" + ev["truck"].astype(str),
+            "trip": ev["trip"],
+            "seq": ev["seq"],
+            "kind": ev["kind"],
+            "stop_kind": ev["stop_kind"],
+            "booking_id": ev["booking_id"],
+            "site_id": ev["site_id"],
+            "name": ev["name"],
+            "arrival": ev["arrival_min"].map(min_to_hhmm),
+            "departure": ev["departure_min"].map(min_to_hhmm),
+            "published_arrival": [
+                published.get((b, i), "") if k == "stop" else ""
+                for b, i, k in zip(ev["base_id"], ev["stop_idx"], ev["kind"], strict=True)
+            ],
+            "load_kg": ev["load_kg"].round(1),
+            "load_m3": ev["load_m3"].round(2),
+            "distance_km": ev["distance_km"].round(2),
+        }
+    )
+
+
+def dispatch_summary(dispatch: Dispatch) -> dict[str, Any]:
+    """Counts a dispatcher checks first: bookings planned, deferred, rejected; trucks; km."""
+    deferred = dispatch.deferred()
+    return {
+        "day": dispatch.day,
+        "bookings_file": dispatch.bookings.file,
+        "bookings_accepted": len(dispatch.bookings.accepted),
+        "bookings_planned": len(dispatch.bookings.accepted) - len(deferred),
+        "bookings_deferred": len(deferred),
+        "bookings_rejected": len(dispatch.bookings.rejected),
+        "bookings_other_days": dispatch.bookings.skipped,
+        "published_stops": int((dispatch.stops["kind"] == "published").sum())
+        if len(dispatch.stops)
+        else 0,
+        "published_stops_missed": [list(x) for x in dispatch.missed_published()],
+        "trucks_used": int(sum(d.num_trucks for d in dispatch.days)),
+        "distance_km": round(float(sum(d.distance_km() for d in dispatch.days)), 1),
+        "cost_cny": round(float(sum(d.cost_cny for d in dispatch.days)), 1),
+        "solver_time_s": round(float(sum(d.runtime_s for d in dispatch.days)), 2),
+    }
+
+
+def write_dispatch(
+    dispatch: Dispatch, out_dir: str | Path, *, lang: str | None = None, offline: bool = False
+) -> list[Path]:
+    """Write the dispatcher's day (:data:`DISPATCH_FILES`) into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sc = dispatch.network.scenario
+    lang = lang or sc.language
+    ev = dispatch.events()
+    routes = []
+    if not ev.empty:
+        for (base, truck), route in ev.groupby(["base_id", "truck"]):
+            routes.append((base, int(truck), dispatch.day, route))
+    names = dict(
+        zip(dispatch.network.stations["site_id"], dispatch.network.stations["name"], strict=True)
+    )
+    title = (
+        f"{sc.title or sc.name} — {t('title.route_sheets', lang)} · {day_label(dispatch.day, lang)}"
+    )
+    return [
+        write_csv(out / "routes.csv", dispatch_routes_table(dispatch)),
+        write_text(out / "route_sheets.html", route_sheets_page(routes, names, title, lang)),
+        write_with(
+            out / "map.html",
+            lambda tmp: save_map(
+                dispatch_map(dispatch, lang=lang, offline=offline), tmp, offline=offline
+            ),
+        ),
+        write_csv(out / "deferred.csv", dispatch.deferred()),
+        write_csv(out / "rejected.csv", dispatch.bookings.rejected),
+        write_text(
+            out / "summary.json",
+            json.dumps(dispatch_summary(dispatch), ensure_ascii=False, indent=2) + "\n",
+        ),
+    ]

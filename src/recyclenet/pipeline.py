@@ -60,18 +60,6 @@ class ScenarioResult:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
-def _vehicle(fleet: pd.DataFrame, vehicle_type: str) -> Vehicle:
-    row = fleet.loc[vehicle_type]
-    return Vehicle(
-        vehicle_type=vehicle_type,
-        payload_kg=float(row["payload_kg"]),
-        volume_m3=float(row["volume_m3"]),
-        speed_kmh=float(row["speed_kmh"]),
-        cost_cny_per_km=float(row["cost_cny_per_km"]),
-        fixed_cost_cny_per_day=float(row["fixed_cost_cny_per_day"]),
-    )
-
-
 def open_sites(inputs: Inputs, siting: SitingResult, demand: pd.DataFrame) -> gpd.GeoDataFrame:
     """Open sites of every tier with their table attributes and flows.
 
@@ -178,7 +166,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
 
     t2 = time.perf_counter()
     rc = scenario.routing
-    vehicle = _vehicle(inputs.fleet, rc.collection_vehicle)
+    vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
     pts = sites[sites["tier"] == "collection_point"]
     sts = sites[sites["tier"] == "transfer_station"]
     points = pd.DataFrame(
@@ -214,10 +202,17 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         detour_factor=scenario.network.detour_factor,
         params=params,
         travel=travel,
+        lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
     )
     tick("routing", 0, len(day_problems))
-    days = solve_week(day_problems, params, progress=lambda d, t: tick("routing", d, t))
-    haul_vehicle = _vehicle(inputs.fleet, rc.haul_vehicle)
+    days = solve_week(
+        day_problems,
+        params,
+        progress=lambda d, t: tick("routing", d, t),
+        slot_tolerance_min=rc.slot_tolerance_min,
+        slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
+    )
+    haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
     centre_of = siting.centre_of_station
     ks = sts["site_idx"].to_numpy(int)
     haul = haul_trips(

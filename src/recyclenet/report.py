@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -166,17 +166,24 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     return _page(f"{sc.title or sc.name} — {t('title.report', lang)}", body, lang)
 
 
-def route_sheets_html(result: ScenarioResult, *, lang: str) -> str:
-    """``route_sheets.html``: one printable page per truck and day."""
-    names = result.sites.set_index("site_id")["name"]
+def route_sheets_page(
+    routes: Iterable[tuple[str, int, str, pd.DataFrame]],
+    station_names: Mapping[str, str],
+    title: str,
+    lang: str,
+) -> str:
+    """One printable page per truck and day.
+
+    ``routes`` yields ``(station id, truck, day, events)``; the events carry the columns
+    of :meth:`DayResult.events` plus ``name`` (what the driver reads at each event).
+    """
     sections = []
-    for base, truck, day, route in truck_days(result):
+    for base, truck, day, route in routes:
         rows = []
         for n, (_, e) in enumerate(route.iterrows()):
-            site = names.get(e["site_id"], e["site_id"])
             rows.append(
                 f"<tr><td class='num'>{n}</td><td>{html.escape(t('event.' + e['kind'], lang))}"
-                f"</td><td>{html.escape(str(site))}</td>"
+                f"</td><td>{html.escape(str(e['name']))}</td>"
                 f"<td>{min_to_hhmm(e['arrival_min'])}</td>"
                 f"<td>{min_to_hhmm(e['departure_min'])}</td>"
                 f"<td class='num'>{e['collected_kg']:,.0f}</td>"
@@ -187,7 +194,7 @@ def route_sheets_html(result: ScenarioResult, *, lang: str) -> str:
         head = "".join(f"<th>{t(c, lang)}</th>" for c in ROUTE_SHEET_COLUMNS)
         total_km = route["distance_km"].sum()
         sections.append(
-            f'<section class="sheet"><h2>{html.escape(str(names.get(base, base)))} · '
+            f'<section class="sheet"><h2>{html.escape(str(station_names.get(base, base)))} · '
             f"{t('truck', lang)} {truck} · {day_label(day, lang)}</h2>"
             f"<table><tr>{head}</tr>{''.join(rows)}</table>"
             f'<p class="muted">{t("col.distance_km", lang)}: {total_km:.1f}</p></section>'
@@ -196,5 +203,15 @@ def route_sheets_html(result: ScenarioResult, *, lang: str) -> str:
         "@media print { section.sheet { page-break-after: always; } "
         "body { margin: 0; } } section.sheet { margin-bottom: 32px; }"
     )
-    title = f"{result.scenario.title or result.scenario.name} — {t('title.route_sheets', lang)}"
     return _page(title, f"<h1>{html.escape(title)}</h1>{''.join(sections)}", lang, css)
+
+
+def route_sheets_html(result: ScenarioResult, *, lang: str) -> str:
+    """``route_sheets.html``: one printable page per truck and day."""
+    names = result.sites.set_index("site_id")["name"]
+    routes = (
+        (base, truck, day, route.assign(name=route["site_id"].map(lambda s: names.get(s, s))))
+        for base, truck, day, route in truck_days(result)
+    )
+    title = f"{result.scenario.title or result.scenario.name} — {t('title.route_sheets', lang)}"
+    return route_sheets_page(routes, names.to_dict(), title, lang)

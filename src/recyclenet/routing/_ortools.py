@@ -27,15 +27,52 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult, Event
+from recyclenet.routing.timing import UNLOAD, day_result, timed_route
 
 _DROP_PENALTY_FEN = 10**10
 
 
 def _unload_copies(problem: DayProblem) -> int:
     """Unload visits to offer: enough for every truck to fill up as often as needed."""
+    if not problem.reload:
+        return 0
     kg_trips = problem.load_kg.sum() / problem.capacity_kg
     m3_trips = problem.load_m3.sum() / problem.capacity_m3
-    return int(min(problem.num_stops, math.ceil(max(kg_trips, m3_trips)) + problem.num_vehicles))
+    copies = int(min(problem.num_stops, math.ceil(max(kg_trips, m3_trips)) + problem.num_vehicles))
+    if problem.initial_routes is not None:
+        copies = max(copies, sum(j < 0 for route in problem.initial_routes for j in route))
+    return copies
+
+
+def _initial_assignment(
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    p: DayProblem,
+    n: int,
+    r: int,
+    params: pywrapcp.RoutingSearchParameters,
+) -> pywrapcp.Assignment | None:
+    """The problem's known plan as a starting assignment (``None``: none, or it is invalid)."""
+    if p.initial_routes is None:
+        return None
+    routes: list[list[int]] = []
+    next_unload = n + 1
+    for v in range(p.num_vehicles):
+        seq = p.initial_routes[v] if v < len(p.initial_routes) else ()
+        nodes = []
+        for j in seq:
+            if j < 0:
+                if next_unload >= n + 1 + r:
+                    return None
+                nodes.append(manager.NodeToIndex(next_unload))
+                next_unload += 1
+            else:
+                nodes.append(manager.NodeToIndex(j + 1))
+        routes.append(nodes)
+    if len(p.initial_routes) > p.num_vehicles:
+        return None
+    routing.CloseModelWithParameters(params)
+    return routing.ReadAssignmentFromRoutes(routes, True)
 
 
 def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
@@ -101,6 +138,14 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         b = int(math.floor((hi[node - 1] - p.shift_start_min) * 60 + 1e-9))
         if a <= b:
             time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(a, b)
+        if p.slot_min is not None and np.isfinite(p.slot_min[node - 1]):
+            # Soft window around the published slot: fen per second beyond the tolerance.
+            coef = max(1, int(round(p.slot_penalty_cny_per_min * 100 / 60)))
+            slot_s = (p.slot_min[node - 1] - p.shift_start_min) * 60
+            tol_s = p.slot_tolerance_min * 60
+            index = manager.NodeToIndex(node)
+            time_dim.SetCumulVarSoftUpperBound(index, int(math.floor(slot_s + tol_s)), coef)
+            time_dim.SetCumulVarSoftLowerBound(index, max(0, int(math.ceil(slot_s - tol_s))), coef)
     breaks = []
     if p.lunch is not None:
         earliest, latest, length = p.lunch
@@ -137,76 +182,38 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     )
     remaining = max(0.2, time_limit_s - (time.perf_counter() - start))
     params.time_limit.FromMilliseconds(int(remaining * 1000))
-    solution = routing.SolveWithParameters(params)
+    initial = _initial_assignment(routing, manager, p, n, r, params)
+    if initial is not None:
+        solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    else:
+        solution = routing.SolveWithParameters(params)
     runtime = time.perf_counter() - start
     if solution is None:
         return DayResult(p, "no_solution", (), tuple(range(n)), math.nan, runtime)
 
     routes: list[tuple[Event, ...]] = []
-    served: set[int] = set()
-    cost = 0.0
-    dur = p.duration_min()
     for v in range(p.num_vehicles):
         index = routing.Start(v)
         if routing.IsEnd(solution.Value(routing.NextVar(index))):
             continue
-        nodes = []
-        cumul_min = []
-        while True:
-            nodes.append(manager.IndexToNode(index))
-            cumul_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
-            if routing.IsEnd(index):
-                break
+        order: list[int] = []
+        arrival_min: list[float] = []
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            order.append(node - 1 if node <= n else UNLOAD)
+            arrival_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
             index = solution.Value(routing.NextVar(index))
-        nodes[-1] = 0
-        lunch_at = None
+        arrival_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
+        lunch_before = None
         intervals = solution.IntervalVarContainer()
         for b in range(intervals.Size()):
             brk = intervals.Element(b)
             if brk.Var().Name() == f"lunch {v}" and brk.PerformedValue():
-                lunch_at = brk.StartValue() / 60.0 + p.shift_start_min
-        # Times and loads in exact arithmetic from the sequence: each stop at its earliest
-        # arrival (travel, dwell, unloading, its window's opening), the lunch taken on
-        # leaving the stop after which the solver placed it; the solver's whole-second
-        # times only decide the order and where lunch falls.
-        events = [Event("start", -1, p.shift_start_min, p.shift_start_min, 0.0, 0.0, 0.0, 1)]
-        kg = m3 = 0.0
-        trip = 1
-        clock = p.shift_start_min
-        prev = 0
-        for pos, node in enumerate(nodes[1:], start=1):
-            here = int(base_of[node])
-            d_km = float(p.distance_km[prev, here])
-            if lunch_at is not None and lunch_at < cumul_min[pos]:
-                assert p.lunch is not None
-                begin = max(clock, p.lunch[0])
-                events.append(Event("lunch", -1, begin, begin + p.lunch[2], kg, m3, 0.0, trip))
-                clock = begin + p.lunch[2]
-                lunch_at = None
-            arrival = clock + float(dur[prev, here])
-            if 1 <= node <= n:
-                arrival = max(arrival, float(lo[node - 1]))
-            if pos == len(nodes) - 1:
-                events.append(
-                    Event("end", -1, arrival, arrival + p.unload_min, 0.0, 0.0, d_km, trip)
-                )
-                clock = arrival + p.unload_min
-            elif node <= n:
-                j = node - 1
-                served.add(j)
-                kg += float(p.load_kg[j])
-                m3 += float(p.load_m3[j])
-                clock = arrival + float(p.dwell_min[j])
-                events.append(Event("stop", j, arrival, clock, kg, m3, d_km, trip))
-            else:
-                kg = m3 = 0.0
-                clock = arrival + p.unload_min
-                events.append(Event("unload", -1, arrival, clock, 0.0, 0.0, d_km, trip))
-                trip += 1
-            prev = here
-        routes.append(tuple(events))
-        cost += p.vehicle.fixed_cost_cny_per_day + p.vehicle.cost_cny_per_km * sum(
-            e.distance_km for e in events
+                at = brk.StartValue() / 60.0 + p.shift_start_min
+                # Taken on leaving the last visit before the solver's lunch start.
+                lunch_before = next((k for k, t in enumerate(arrival_min) if at < t), len(order))
+        routes.append(
+            timed_route(p, order, lunch_before=lunch_before, engine_arrival_min=arrival_min)
         )
-    dropped = tuple(j for j in range(n) if j not in served)
-    return DayResult(p, "feasible", tuple(routes), dropped, cost, runtime)
+    return day_result(p, routes, "feasible", time.perf_counter() - start)

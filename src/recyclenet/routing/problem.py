@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 
@@ -30,6 +31,19 @@ class Vehicle:
     speed_kmh: float
     cost_cny_per_km: float
     fixed_cost_cny_per_day: float
+
+    @classmethod
+    def from_fleet(cls, fleet: pd.DataFrame, vehicle_type: str) -> Vehicle:
+        """The type's row of a validated fleet table indexed by ``vehicle_type``."""
+        row = fleet.loc[vehicle_type]
+        return cls(
+            vehicle_type=vehicle_type,
+            payload_kg=float(row["payload_kg"]),
+            volume_m3=float(row["volume_m3"]),
+            speed_kmh=float(row["speed_kmh"]),
+            cost_cny_per_km=float(row["cost_cny_per_km"]),
+            fixed_cost_cny_per_day=float(row["fixed_cost_cny_per_day"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,16 @@ class DayProblem:
     lunch
         ``(earliest_start_min, latest_start_min, duration_min)``: every truck still out
         at lunch time takes a break of that length starting in that window.
+    slot_min
+        Per stop, its published arrival (the time on the point's sign; NaN: none). Arriving
+        more than ``slot_tolerance_min`` from it costs ``slot_penalty_cny_per_min`` per
+        minute beyond the tolerance (a soft window; the hard window still applies).
+    reload
+        Whether a truck may unload at the base and go out again (several trips a day);
+        ``False``: one trip per truck.
+    initial_routes
+        A known plan to start the search from (e.g. the published day being re-planned):
+        per truck, stop indices in visiting order, ``-1`` for an unload at the base.
     """
 
     base_id: str
@@ -95,10 +119,15 @@ class DayProblem:
     window_close_min: NDArray[np.float64] | None = None
     defer_penalty_cny: NDArray[np.float64] | None = None
     lunch: tuple[float, float, float] | None = None
+    slot_min: NDArray[np.float64] | None = None
+    slot_tolerance_min: float = 15.0
+    slot_penalty_cny_per_min: float = 10.0
+    initial_routes: tuple[tuple[int, ...], ...] | None = None
+    reload: bool = True
 
     def __post_init__(self) -> None:
         n = len(self.stop_ids)
-        for name in ("window_open_min", "window_close_min", "defer_penalty_cny"):
+        for name in ("window_open_min", "window_close_min", "defer_penalty_cny", "slot_min"):
             value = getattr(self, name)
             if value is not None and np.shape(value) != (n,):
                 raise ValueError(f"{name} must have one value per stop ({n})")

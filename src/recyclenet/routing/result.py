@@ -181,6 +181,8 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 kg = m3 = 0.0
                 if e.departure_min - e.arrival_min < p.unload_min - 1e-3:
                     issues.append(f"truck {t}: unload too short")
+                if e.kind == "unload" and not p.reload:
+                    issues.append(f"truck {t}: unloads mid-day although reloading is off")
             if kg > p.capacity_kg + 1e-3 or m3 > p.capacity_m3 + 1e-3:
                 issues.append(
                     f"truck {t}: overloaded after {e.kind} {e.stop_idx}: {kg:.0f} kg, {m3:.1f} m3"

@@ -6,7 +6,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -48,11 +48,6 @@ def solve_day(problem: DayProblem, params: RoutingParams | None = None) -> DayRe
     return _ortools.solve_day(problem, time_limit_s=params.time_limit_s)
 
 
-def _solve_one(args: tuple[DayProblem, float]) -> DayResult:
-    problem, limit = args
-    return _ortools.solve_day(problem, time_limit_s=limit)
-
-
 @dataclass(frozen=True)
 class WeekPlan:
     """A week of collection.
@@ -84,12 +79,33 @@ class WeekPlan:
 
         Columns: ``point_id``, ``station_id``, ``day``, ``arrival`` and ``departure``
         (HH:MM), ``truck`` (``<station>-<n>``), ``trip``, ``arrival_min``,
-        ``departure_min``, ``collected_kg``, ``collected_m3``.
+        ``departure_min``, ``collected_kg``, ``collected_m3``, ``slot`` (HH:MM, the
+        point's arrival on its first visit day of the week: the time on its sign),
+        ``slot_min`` and ``slot_deviation_min`` (this arrival minus the slot).
         """
         ev = self.events()
         if ev.empty:
             return pd.DataFrame()
         stops = ev[ev["kind"] == "stop"].copy()
+        load_no = {
+            (d.problem.base_id, d.problem.day, j): k
+            for d in self.days
+            for j, (_, k) in enumerate(_occurrences(d.problem.stop_ids))
+        }
+        stops["_load"] = [
+            load_no[(b, day, j)]
+            for b, day, j in zip(stops["base_id"], stops["day"], stops["stop_idx"], strict=True)
+        ]
+        order = {d: i for i, d in enumerate(self.working_days)}
+        stops["_d"] = stops["day"].map(order)
+        first = (
+            stops.sort_values("_d", kind="stable")
+            .groupby(["site_id", "_load"])["arrival_min"]
+            .first()
+        )
+        slot_min = [
+            float(first[(sid, k)]) for sid, k in zip(stops["site_id"], stops["_load"], strict=True)
+        ]
         out = pd.DataFrame(
             {
                 "point_id": stops["site_id"],
@@ -103,10 +119,12 @@ class WeekPlan:
                 "departure_min": stops["departure_min"],
                 "collected_kg": stops["collected_kg"],
                 "collected_m3": stops["collected_m3"],
+                "slot": [min_to_hhmm(m) for m in slot_min],
+                "slot_min": slot_min,
+                "slot_deviation_min": stops["arrival_min"].to_numpy(float) - np.asarray(slot_min),
             }
         )
-        order = {d: i for i, d in enumerate(self.working_days)}
-        out["_d"] = out["day"].map(order)
+        out["_d"] = stops["_d"]
         return out.sort_values(["station_id", "_d", "truck", "arrival_min"]).drop(columns="_d")
 
     def dropped(self) -> list[tuple[str, str, str]]:
@@ -190,6 +208,7 @@ def plan_week(
     max_fill: float,
     detour_factor: float,
     params: RoutingParams,
+    lunch: tuple[float, float, float] | None = None,
     travel: Any | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, PointVisits], list[DayProblem]]:
@@ -271,31 +290,99 @@ def plan_week(
                     shift_end_min=shift_end_min,
                     unload_min=unload_min,
                     max_fill=max_fill,
+                    lunch=lunch,
                 )
             )
     return visits, problems
+
+
+def _occurrences(stop_ids: tuple[str, ...]) -> list[tuple[str, int]]:
+    """``(point_id, k)`` per stop: the k-th load of that point on the day."""
+    seen: dict[str, int] = {}
+    out = []
+    for sid in stop_ids:
+        out.append((sid, seen.get(sid, 0)))
+        seen[sid] = seen.get(sid, 0) + 1
+    return out
+
+
+def _with_slots(
+    problem: DayProblem, slots: dict[tuple[str, int], float], tol: float, penalty: float
+) -> DayProblem:
+    """The day with every stop that already has a slot asked to keep it (a soft window)."""
+    keys = _occurrences(problem.stop_ids)
+    target = np.array([slots.get(k, np.nan) for k in keys], dtype=float)
+    return replace(
+        problem, slot_min=target, slot_tolerance_min=tol, slot_penalty_cny_per_min=penalty
+    )
+
+
+def _solve_chain(
+    args: tuple[list[DayProblem], float, float | None, float],
+) -> list[DayResult]:
+    """Solve one base's days in order, keeping each point's arrival near its first one.
+
+    The first day a point is visited fixes its slot (the time on its sign). On later days
+    arriving more than the tolerance away from it is penalised per minute, so a slot moves
+    only where keeping it would cost a truck or long detours; the timetable reports every
+    deviation.
+    """
+    problems, limit, tol, penalty = args
+    slots: dict[tuple[str, int], float] = {}
+    results = []
+    for problem in problems:
+        if tol is not None and slots:
+            problem = _with_slots(problem, slots, tol, penalty)
+        result = _ortools.solve_day(problem, time_limit_s=limit)
+        keys = _occurrences(problem.stop_ids)
+        for route in result.routes:
+            for e in route:
+                if e.kind == "stop":
+                    slots.setdefault(keys[e.stop_idx], e.arrival_min)
+        results.append(result)
+    return results
 
 
 def solve_week(
     problems: list[DayProblem],
     params: RoutingParams,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    slot_tolerance_min: float | None = None,
+    slot_penalty_cny_per_min: float = 10.0,
 ) -> list[DayResult]:
-    """Solve every base-day, in parallel processes when ``params.workers > 1``."""
+    """Solve every base-day; bases run in parallel processes when ``params.workers > 1``.
+
+    With ``slot_tolerance_min`` a point visited on several days is asked to arrive within
+    that many minutes of its first arrival of the week (its published slot), day after
+    day; each minute beyond costs ``slot_penalty_cny_per_min``.
+    """
     busy = [p for p in problems if p.num_stops > 0]
-    workers = max(1, min(params.workers, len(busy), os.cpu_count() or 1))
-    per_day = params.time_limit_s * workers / max(1, len(busy))
-    jobs = [(p, per_day) for p in problems]
-    results: list[DayResult] = []
+    per_day = params.time_limit_s * max(1, min(params.workers, len(busy))) / max(1, len(busy))
+    chains: dict[str, list[int]] = {}
+    for i, p in enumerate(problems):
+        chains.setdefault(p.base_id, []).append(i)
+    jobs = [
+        ([problems[i] for i in idx], per_day, slot_tolerance_min, slot_penalty_cny_per_min)
+        for idx in chains.values()
+    ]
+    workers = max(1, min(params.workers, len(jobs), os.cpu_count() or 1))
+    results: list[DayResult | None] = [None] * len(problems)
+    done = 0
+
+    def collect(idx: list[int], chain: list[DayResult]) -> None:
+        nonlocal done
+        for i, res in zip(idx, chain, strict=True):
+            results[i] = res
+        done += len(idx)
+        if progress:
+            progress(done, len(problems))
+
     if workers == 1:
-        for i, job in enumerate(jobs):
-            results.append(_solve_one(job))
-            if progress:
-                progress(i + 1, len(jobs))
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for i, res in enumerate(pool.map(_solve_one, jobs)):
-            results.append(res)
-            if progress:
-                progress(i + 1, len(jobs))
-    return results
+        for idx, job in zip(chains.values(), jobs, strict=True):
+            collect(idx, _solve_chain(job))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for idx, chain in zip(chains.values(), pool.map(_solve_chain, jobs), strict=True):
+                collect(idx, chain)
+    return [r for r in results if r is not None]

@@ -1,0 +1,274 @@
+"""Booked door pickups (预约上门): the bookings table, read row by row.
+
+A dispatcher's table is never all bad: a row with an unknown point, a window that has
+already closed or an item no truck can carry is set aside with its row number and the
+reason, and every other row is still planned. Only a table that cannot be read at all
+(a required column missing, no rows) raises :class:`~recyclenet.errors.InputError`.
+
+Columns
+-------
+``booking_id``
+    Unique id of the booking.
+``point_id``
+    The collection point whose truck serves the household (an id in the planned network).
+``day``
+    Optional: working day (``mon`` ... ``sun``); rows for other days are skipped. Empty or
+    absent: the day being planned.
+``window_start``, ``window_end``
+    Time window of the pickup, ``HH:MM``.
+``kg``, ``m3``
+    Weight and loose volume of what is picked up.
+``handling_min``
+    Optional: minutes at the door (default 10).
+``lon``, ``lat``
+    Optional: the door's WGS-84 position; empty: the point's position.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recyclenet.config import WEEKDAYS, hhmm_to_min
+from recyclenet.errors import InputError, InputProblem
+from recyclenet.inputs import Column, require_columns
+from recyclenet.io import read_table
+
+DEFAULT_HANDLING_MIN = 10.0
+
+BOOKING_COLUMNS: tuple[Column, ...] = (
+    Column("booking_id", "str", meaning="booking id"),
+    Column("point_id", "str", meaning="collection point id from the planned network"),
+    Column("day", "str", required=False, meaning="mon ... sun"),
+    Column("window_start", "str", meaning="HH:MM"),
+    Column("window_end", "str", meaning="HH:MM"),
+    Column("kg", "str", meaning="weight picked up"),
+    Column("m3", "str", meaning="loose volume picked up"),
+    Column("handling_min", "str", required=False, meaning="minutes at the door"),
+    Column("lon", "str", required=False),
+    Column("lat", "str", required=False),
+)
+
+_HHMM = re.compile(r"^\d{1,2}:[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class BookingTable:
+    """The bookings of one day, split into those to plan and those set aside.
+
+    Attributes
+    ----------
+    accepted
+        Columns ``row`` (1-based data row), ``booking_id``, ``point_id``,
+        ``window_open_min``, ``window_close_min``, ``kg``, ``m3``, ``handling_min``,
+        ``lon``, ``lat`` (NaN: at the point).
+    rejected
+        Columns ``row``, ``booking_id``, ``column``, ``value``, ``reason`` (English) and
+        ``reason_zh``.
+    skipped
+        Rows booked for another day (count).
+    """
+
+    file: str
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    skipped: int
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def read_bookings(
+    path: str | Path,
+    *,
+    day: str,
+    point_ids: set[str],
+    earliest_min: float,
+    shift_end_min: float,
+    max_kg: float,
+    max_m3: float,
+) -> BookingTable:
+    """Read and check a bookings table (CSV or Excel) for one day.
+
+    Parameters
+    ----------
+    path
+        The table.
+    day
+        The day planned (``mon`` ...).
+    point_ids
+        Collection points of the planned network.
+    earliest_min
+        Now (or the shift start when planning ahead): windows closing before are past.
+    shift_end_min
+        End of the shift: windows opening after it cannot be served.
+    max_kg, max_m3
+        Usable payload and volume of the largest truck: larger items cannot be carried.
+
+    Raises
+    ------
+    InputError
+        When the table cannot be read: a required column missing, or no rows.
+    """
+    file = str(path)
+    raw = read_table(path)
+    present = [str(c).strip() for c in raw.columns]
+    require_columns(present, BOOKING_COLUMNS, file)
+    if len(raw) == 0:
+        raise InputError(InputProblem(file, "the table has no rows", "add at least one booking"))
+    # Every value is read as text and judged row by row below.
+    table = raw.set_axis(present, axis=1).fillna("").astype(str).reset_index(drop=True)
+    for col in BOOKING_COLUMNS:
+        if col.name not in table:
+            table[col.name] = ""
+    accepted, rejected = [], []
+    seen: dict[str, int] = {}
+    skipped = 0
+
+    for i, r in table.iterrows():
+        row = int(i) + 1
+        bid = str(r["booking_id"]).strip()
+
+        def reject(column: str, value: str, reason: str, reason_zh: str, *, _row=row, _bid=bid):
+            rejected.append(
+                {
+                    "row": _row,
+                    "booking_id": _bid,
+                    "column": column,
+                    "value": value,
+                    "reason": reason,
+                    "reason_zh": reason_zh,
+                }
+            )
+
+        booked_day = str(r["day"]).strip().lower()
+        if booked_day and booked_day not in WEEKDAYS:
+            reject(
+                "day", booked_day, "not a weekday; write mon ... sun", "不是星期几，请写 mon…sun"
+            )
+            continue
+        if booked_day and booked_day != day:
+            skipped += 1
+            continue
+        if not bid:
+            reject("booking_id", "", "the booking id is empty", "预约编号为空")
+            continue
+        if bid in seen:
+            reject(
+                "booking_id",
+                bid,
+                f"duplicate booking id, already used in row {seen[bid]}",
+                f"预约编号重复（第 {seen[bid]} 行已用）",
+            )
+            continue
+        seen[bid] = row
+        pid = str(r["point_id"]).strip()
+        if pid not in point_ids:
+            close = difflib.get_close_matches(pid, sorted(point_ids), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            reject(
+                "point_id",
+                pid,
+                f"unknown collection point{hint}",
+                "回收点编号不存在" + (f"，是否为 {close[0]}？" if close else ""),
+            )
+            continue
+        times = []
+        for col in ("window_start", "window_end"):
+            text = str(r[col]).strip()
+            times.append(hhmm_to_min(text) if _HHMM.match(text) else None)
+            if times[-1] is None:
+                reject(col, text, "not a clock time; write HH:MM", "时间格式应为 HH:MM")
+                break
+        if len(times) < 2 or None in times:
+            continue
+        lo, hi = float(times[0]), float(times[1])
+        if hi < lo:
+            reject(
+                "window_end",
+                str(r["window_end"]),
+                "the window ends before it starts",
+                "时间窗结束早于开始",
+            )
+            continue
+        if hi < earliest_min:
+            reject(
+                "window_end",
+                str(r["window_end"]),
+                "the window is already past",
+                "时间窗已过",
+            )
+            continue
+        if lo > shift_end_min:
+            reject(
+                "window_start",
+                str(r["window_start"]),
+                "the window opens after the shift ends",
+                "时间窗开始晚于收运班次结束",
+            )
+            continue
+        values: dict[str, float] = {}
+        for col, default in (("kg", None), ("m3", None), ("handling_min", DEFAULT_HANDLING_MIN)):
+            text = str(r[col]).strip()
+            number = default if text == "" and default is not None else _number(text)
+            if number is None or number < 0:
+                reject(col, text, "not a non-negative number", "应为非负数")
+                break
+            values[col] = number
+        if len(values) < 3:
+            continue
+        if values["kg"] > max_kg or values["m3"] > max_m3:
+            reject(
+                "kg" if values["kg"] > max_kg else "m3",
+                f"{values['kg']:g} kg, {values['m3']:g} m3",
+                f"larger than every truck ({max_kg:g} kg, {max_m3:g} m3 usable)",
+                f"超过所有车辆的可用载重/容积（{max_kg:g} kg，{max_m3:g} m³）",
+            )
+            continue
+        lon, lat = _number(str(r["lon"]).strip()), _number(str(r["lat"]).strip())
+        if (lon is None) != (lat is None) or (
+            lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)  # type: ignore[operator]
+        ):
+            reject(
+                "lon/lat",
+                f"{r['lon']}, {r['lat']}",
+                "give both lon and lat in WGS-84 degrees, or leave both empty",
+                "经纬度须同时填写（WGS-84），或都留空",
+            )
+            continue
+        accepted.append(
+            {
+                "row": row,
+                "booking_id": bid,
+                "point_id": pid,
+                "window_open_min": max(lo, earliest_min),
+                "window_close_min": hi,
+                "kg": values["kg"],
+                "m3": values["m3"],
+                "handling_min": values["handling_min"],
+                "lon": np.nan if lon is None else lon,
+                "lat": np.nan if lat is None else lat,
+            }
+        )
+    columns_ok = ["row", "booking_id", "point_id", "window_open_min", "window_close_min"]
+    columns_ok += ["kg", "m3", "handling_min", "lon", "lat"]
+    columns_bad = ["row", "booking_id", "column", "value", "reason", "reason_zh"]
+    return BookingTable(
+        file=file,
+        accepted=pd.DataFrame(accepted, columns=columns_ok),
+        rejected=pd.DataFrame(rejected, columns=columns_bad),
+        skipped=skipped,
+    )
+
+
+__all__ = ["BOOKING_COLUMNS", "BookingTable", "read_bookings"]

@@ -1,0 +1,373 @@
+"""The dispatcher's day: a planned network's published stops plus today's bookings.
+
+``recyclenet run`` publishes a weekly timetable. Each morning (or the evening before) a
+dispatcher adds the day's booked door pickups: :func:`load_planned` reads the run's output
+folder, :func:`plan_dispatch` routes every station's trucks for the day with each
+published stop held within ``routing.slot_tolerance_min`` of its published arrival (hard
+windows: residents are waiting at the sign) and each booking in its own window; bookings
+that do not fit are deferred at ``routing.booking_defer_penalty_cny`` each, with the
+reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from recyclenet.bookings import BookingTable
+from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm
+from recyclenet.errors import RecycleNetError
+from recyclenet.inputs import FLEET_COLUMNS, validate_table
+from recyclenet.io import read_table
+from recyclenet.network.build import travel_model
+from recyclenet.routing import DayProblem, DayResult, RoutingParams, Vehicle, solve_week
+
+PLANNED_FILES = ("scenario.resolved.yaml", "network.gpkg", "timetable.csv")
+
+
+@dataclass(frozen=True)
+class PlannedNetwork:
+    """What ``recyclenet run`` wrote, as the dispatcher needs it.
+
+    Attributes
+    ----------
+    directory
+        The run's output folder.
+    scenario
+        The resolved scenario of the run.
+    vehicle
+        The collection vehicle type.
+    points, stations
+        Open collection points (``site_id``, ``name``, ``station_id``, ``lon``, ``lat``)
+        and transfer stations (``site_id``, ``name``, ``lon``, ``lat``).
+    timetable
+        The published timetable (``timetable.csv``), with ``arrival_min`` added.
+    trucks
+        Collection trucks of each station: the distinct trucks of its published week.
+    """
+
+    directory: Path
+    scenario: Scenario
+    vehicle: Vehicle
+    points: pd.DataFrame
+    stations: pd.DataFrame
+    timetable: pd.DataFrame
+    trucks: dict[str, int]
+
+
+def load_planned(directory: str | Path) -> PlannedNetwork:
+    """Read a ``recyclenet run`` output folder.
+
+    Raises
+    ------
+    RecycleNetError
+        When a file the dispatcher needs is missing, naming it.
+    """
+    directory = Path(directory)
+    missing = [f for f in PLANNED_FILES if not (directory / f).is_file()]
+    if missing:
+        raise RecycleNetError(
+            f"{directory} is not a planned network: {', '.join(missing)} missing. Fix: give "
+            "the output folder of `recyclenet run` (run it first if there is none)."
+        )
+    scenario = load_scenario(directory / "scenario.resolved.yaml")
+    fleet_file = scenario.inputs.fleet
+    fleet = validate_table(read_table(fleet_file), FLEET_COLUMNS, fleet_file).set_index(
+        "vehicle_type"
+    )
+    vt = scenario.routing.collection_vehicle
+    if vt not in fleet.index:
+        raise RecycleNetError(
+            f"file {fleet_file}: the collection vehicle '{vt}' of the planned run is not in "
+            "the fleet table any more. Fix: restore it or re-run `recyclenet run`."
+        )
+    vehicle = Vehicle.from_fleet(fleet, vt)
+    gpkg = directory / "network.gpkg"
+    layers = set(pyogrio.list_layers(gpkg)[:, 0])
+    if not {"collection_points", "transfer_stations"} <= layers:
+        raise RecycleNetError(
+            f"file {gpkg}: layers collection_points and transfer_stations are needed, found "
+            f"{', '.join(sorted(layers))}. Fix: re-run `recyclenet run`."
+        )
+    pts = gpd.read_file(gpkg, layer="collection_points")
+    sts = gpd.read_file(gpkg, layer="transfer_stations")
+    points = pd.DataFrame(
+        {
+            "site_id": pts["site_id"].astype(str),
+            "name": pts["name"].astype(str),
+            "station_id": pts["parent_site_id"].astype(str),
+            "lon": pts["lon"].astype(float),
+            "lat": pts["lat"].astype(float),
+        }
+    )
+    stations = pd.DataFrame(
+        {
+            "site_id": sts["site_id"].astype(str),
+            "name": sts["name"].astype(str),
+            "lon": sts["lon"].astype(float),
+            "lat": sts["lat"].astype(float),
+        }
+    )
+    tt = read_table(directory / "timetable.csv")
+    tt["arrival_min"] = tt["arrival"].map(hhmm_to_min).astype(float)
+    for col in ("expected_kg", "expected_m3"):
+        tt[col] = tt[col].astype(float)
+    station_of = dict(zip(points["site_id"], points["station_id"], strict=True))
+    tt["station_id"] = tt["point_id"].map(station_of)
+    trucks = tt.groupby("station_id")["truck"].nunique().astype(int).to_dict()
+    return PlannedNetwork(directory, scenario, vehicle, points, stations, tt, trucks)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """The day's routes of every station.
+
+    Attributes
+    ----------
+    network
+        The planned network.
+    day
+        The day planned.
+    bookings
+        The bookings table as read (accepted and rejected rows).
+    days
+        One routed day per station with stops.
+    stops
+        One row per stop of every station's day, in problem order: ``station_id``,
+        ``stop_idx``, ``stop_id``, ``kind`` (``published`` | ``booking``), ``point_id``,
+        ``booking_id``, ``name``, ``lon``, ``lat``, ``published_arrival``.
+    """
+
+    network: PlannedNetwork
+    day: str
+    bookings: BookingTable
+    days: tuple[DayResult, ...]
+    stops: pd.DataFrame
+
+    def events(self) -> pd.DataFrame:
+        """Every event of every truck with names (see :meth:`DayResult.events`)."""
+        frames = [d.events() for d in self.days if d.routes]
+        if not frames:
+            return pd.DataFrame()
+        ev = pd.concat(frames, ignore_index=True)
+        info = self.stops.set_index(["station_id", "stop_idx"])
+        names = dict(
+            zip(self.network.stations["site_id"], self.network.stations["name"], strict=True)
+        )
+        kind, name, booking = [], [], []
+        for base, kind_, idx in zip(ev["base_id"], ev["kind"], ev["stop_idx"], strict=True):
+            if kind_ == "stop":
+                row = info.loc[(base, idx)]
+                kind.append(row["kind"])
+                name.append(row["name"])
+                booking.append(row["booking_id"])
+            else:
+                kind.append("")
+                name.append(names.get(base, base))
+                booking.append("")
+        return ev.assign(stop_kind=kind, name=name, booking_id=booking)
+
+    def deferred(self) -> pd.DataFrame:
+        """Bookings not served today, with the reason.
+
+        Columns: ``booking_id``, ``row``, ``point_id``, ``reason``, ``reason_zh``.
+        """
+        rows = []
+        accepted = self.bookings.accepted.set_index("booking_id")
+        info = self.stops.set_index(["station_id", "stop_idx"])
+        for d in self.days:
+            p = d.problem
+            dur = p.duration_min()
+            lo, hi = p.windows_min()
+            for j in d.dropped:
+                stop = info.loc[(p.base_id, j)]
+                if stop["kind"] != "booking":
+                    continue
+                bid = stop["booking_id"]
+                arrive = max(p.shift_start_min + dur[0, j + 1], lo[j])
+                back = arrive + p.dwell_min[j] + dur[j + 1, 0] + p.unload_min
+                if arrive > hi[j] + 1e-6 or back > p.shift_end_min + 1e-6:
+                    reason = (
+                        f"no truck from the station can reach it in its window "
+                        f"{min_to_hhmm(lo[j])}-{min_to_hhmm(hi[j])} and be back by the shift end "
+                        f"(earliest arrival {min_to_hhmm(p.shift_start_min + dur[0, j + 1])})"
+                    )
+                    reason_zh = (
+                        f"中转站车辆无法在时间窗 {min_to_hhmm(lo[j])}-{min_to_hhmm(hi[j])} 内到达"
+                        "并在下班前返回"
+                    )
+                else:
+                    reason = (
+                        f"the station's {p.num_vehicles} trucks are full in that window "
+                        "(published stops keep their times)"
+                    )
+                    reason_zh = f"中转站 {p.num_vehicles} 辆车在该时段已满（已公布站点时间不变）"
+                rows.append(
+                    {
+                        "booking_id": bid,
+                        "row": int(accepted.loc[bid, "row"]),
+                        "point_id": stop["point_id"],
+                        "reason": reason,
+                        "reason_zh": reason_zh,
+                    }
+                )
+        return pd.DataFrame(rows, columns=["booking_id", "row", "point_id", "reason", "reason_zh"])
+
+    def missed_published(self) -> list[tuple[str, str]]:
+        """``(station_id, point_id)`` of published stops no truck could serve (should be none)."""
+        info = self.stops.set_index(["station_id", "stop_idx"])
+        return [
+            (d.problem.base_id, str(info.loc[(d.problem.base_id, j), "point_id"]))
+            for d in self.days
+            for j in d.dropped
+            if info.loc[(d.problem.base_id, j), "kind"] == "published"
+        ]
+
+
+def plan_dispatch(
+    network: PlannedNetwork,
+    bookings: BookingTable,
+    day: str,
+    *,
+    time_limit_s: float,
+    earliest_min: float | None = None,
+) -> Dispatch:
+    """Route the day: published stops near their times, bookings in their windows.
+
+    Parameters
+    ----------
+    network
+        From :func:`load_planned`.
+    bookings
+        From :func:`recyclenet.bookings.read_bookings`, for ``day``.
+    day
+        The day planned.
+    time_limit_s
+        Search time for all stations together.
+    earliest_min
+        Now, when re-planning during the day: no window opens earlier (published stops
+        that are already past are left out). ``None``: the whole shift.
+    """
+    sc = network.scenario
+    rc = sc.routing
+    tol = rc.slot_tolerance_min
+    start = float(
+        rc.shift_start_min if earliest_min is None else max(earliest_min, rc.shift_start_min)
+    )
+    travel = travel_model(sc.network)
+    points = network.points.set_index("site_id")
+    tt = network.timetable[network.timetable["day"] == day]
+    tt = tt[tt["arrival_min"] + tol >= start]
+    problems: list[DayProblem] = []
+    stop_rows: list[dict] = []
+    for _, st in network.stations.iterrows():
+        sid = st["site_id"]
+        published = tt[tt["station_id"] == sid]
+        booked = bookings.accepted[bookings.accepted["point_id"].map(points["station_id"]) == sid]
+        if published.empty and booked.empty:
+            continue
+        rows = []
+        for _, r in published.iterrows():
+            pos = points.loc[r["point_id"]]
+            rows.append(
+                {
+                    "kind": "published",
+                    "stop_id": r["point_id"],
+                    "point_id": r["point_id"],
+                    "booking_id": "",
+                    "name": pos["name"],
+                    "lon": float(pos["lon"]),
+                    "lat": float(pos["lat"]),
+                    "kg": float(r["expected_kg"]),
+                    "m3": float(r["expected_m3"]),
+                    "dwell": float(rc.dwell_min),
+                    "open": r["arrival_min"] - tol,
+                    "close": r["arrival_min"] + tol,
+                    "penalty": np.inf,
+                    "published_arrival": r["arrival"],
+                }
+            )
+        for _, b in booked.iterrows():
+            pos = points.loc[b["point_id"]]
+            at_door = np.isfinite(b["lon"])
+            rows.append(
+                {
+                    "kind": "booking",
+                    "stop_id": b["booking_id"],
+                    "point_id": b["point_id"],
+                    "booking_id": b["booking_id"],
+                    "name": f"预约 {b['booking_id']} · {pos['name']}",
+                    "lon": float(b["lon"] if at_door else pos["lon"]),
+                    "lat": float(b["lat"] if at_door else pos["lat"]),
+                    "kg": float(b["kg"]),
+                    "m3": float(b["m3"]),
+                    "dwell": float(b["handling_min"]),
+                    "open": float(b["window_open_min"]),
+                    "close": float(b["window_close_min"]),
+                    "penalty": float(rc.booking_defer_penalty_cny),
+                    "published_arrival": "",
+                }
+            )
+        frame = pd.DataFrame(rows)
+        # The published day as the starting plan: each truck's stops in order, an unload
+        # between trips.
+        initial = []
+        for _, truck in published.assign(_i=np.arange(len(published))).groupby("truck"):
+            seq: list[int] = []
+            trip = None
+            for _, r in truck.sort_values("arrival_min").iterrows():
+                if trip is not None and r["trip"] != trip:
+                    seq.append(-1)
+                trip = r["trip"]
+                seq.append(int(r["_i"]))
+            initial.append(tuple(seq))
+        matrix = travel.matrix(
+            np.r_[float(st["lon"]), frame["lon"].to_numpy(float)],
+            np.r_[float(st["lat"]), frame["lat"].to_numpy(float)],
+            profile=network.vehicle.vehicle_type,
+            labels_a=[sid, *frame["stop_id"].astype(str)],
+        )
+        # Published stops must be served: a penalty far above any day's cost.
+        penalty = frame["penalty"].to_numpy(float, copy=True)
+        penalty[~np.isfinite(penalty)] = 1e7
+        problems.append(
+            DayProblem(
+                base_id=sid,
+                day=day,
+                stop_ids=tuple(frame["stop_id"].astype(str)),
+                load_kg=frame["kg"].to_numpy(float),
+                load_m3=frame["m3"].to_numpy(float),
+                dwell_min=frame["dwell"].to_numpy(float),
+                distance_km=matrix.distance_km,
+                time_min=matrix.duration_min(network.vehicle.speed_kmh)
+                if matrix.time_min is not None
+                else None,
+                vehicle=network.vehicle,
+                num_vehicles=max(1, network.trucks.get(sid, rc.max_trucks_per_station)),
+                shift_start_min=start,
+                shift_end_min=float(rc.shift_end_min),
+                unload_min=float(rc.unload_min),
+                max_fill=float(rc.max_fill),
+                window_open_min=frame["open"].to_numpy(float),
+                window_close_min=frame["close"].to_numpy(float),
+                defer_penalty_cny=penalty,
+                lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
+                initial_routes=tuple(initial) if initial else None,
+            )
+        )
+        frame = frame.assign(station_id=sid, stop_idx=np.arange(len(frame)))
+        stop_rows.extend(frame.to_dict("records"))
+    results = solve_week(problems, RoutingParams(time_limit_s=time_limit_s, workers=2))
+    columns = ["station_id", "stop_idx", "stop_id", "kind", "point_id", "booking_id", "name"]
+    columns += ["lon", "lat", "published_arrival"]
+    stops = pd.DataFrame(stop_rows)
+    stops = stops[columns] if len(stops) else pd.DataFrame(columns=columns)
+    return Dispatch(network, day, bookings, tuple(results), stops)
+
+
+__all__ = ["Dispatch", "PlannedNetwork", "load_planned", "plan_dispatch"]

@@ -1,0 +1,178 @@
+"""The dispatcher's day: bookings read row by row, re-planning a published day."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from recyclenet.bookings import read_bookings
+from recyclenet.cli import app
+from recyclenet.config import hhmm_to_min
+from recyclenet.dispatch import load_planned, plan_dispatch
+from recyclenet.errors import InputError
+from recyclenet.outputs import DISPATCH_FILES
+from recyclenet.routing import check_day
+
+from .conftest import write_small_scenario
+
+runner = CliRunner()
+
+
+def _bookings(path: Path, rows: list[str]) -> Path:
+    header = "booking_id,point_id,day,window_start,window_end,kg,m3,handling_min,lon,lat"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_bad_bookings_are_set_aside_with_row_and_reason(tmp_path):
+    """Each bad row is rejected with its row and reason; the good ones are kept."""
+    path = _bookings(
+        tmp_path / "b.csv",
+        [
+            "B1,P1,mon,09:00,11:00,120,1.2,15,,",  # good
+            "B2,P11,mon,09:00,10:00,10,0.1,5,,",  # unknown point
+            "B3,P1,mon,07:00,07:30,10,0.1,5,,",  # past
+            "B4,P1,mon,10:00,11:00,5000,1,5,,",  # too heavy
+            "B5,P1,tue,10:00,11:00,50,1,5,,",  # another day
+            "B1,P1,mon,10:00,11:00,50,1,5,,",  # duplicate id
+            "B6,P2,mon,10:00,09:00,50,1,5,,",  # window reversed
+            "B7,P2,mon,10:00,12:00,abc,1,5,,",  # not a number
+            "B8,P2,mon,9:30,12:00,20,0.2,,104.6,",  # half a position
+            "B9,P2,,13:00,14:00,20,0.2,,104.6,28.8",  # good, at the door, default handling
+        ],
+    )
+    table = read_bookings(
+        path,
+        day="mon",
+        point_ids={"P1", "P2"},
+        earliest_min=480,
+        shift_end_min=1050,
+        max_kg=1620,
+        max_m3=14.4,
+    )
+    assert list(table.accepted["booking_id"]) == ["B1", "B9"]
+    assert table.accepted.set_index("booking_id").loc["B9", "handling_min"] == 10
+    assert table.skipped == 1
+    got = {(r.row, r.column): r.reason for r in table.rejected.itertuples()}
+    assert set(got) == {
+        (2, "point_id"),
+        (3, "window_end"),
+        (4, "kg"),
+        (6, "booking_id"),
+        (7, "window_end"),
+        (8, "kg"),
+        (9, "lon/lat"),
+    }
+    assert "unknown" in got[(2, "point_id")] and "P1" in got[(2, "point_id")]
+    assert "past" in got[(3, "window_end")]
+    assert "larger than every truck" in got[(4, "kg")]
+    assert "row 1" in got[(6, "booking_id")]
+
+
+def test_bookings_table_without_a_required_column_is_an_input_error(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("booking_id,point,window_start,window_end,kg,m3\nB1,P1,09:00,10:00,1,1\n")
+    with pytest.raises(InputError, match="point_id"):
+        read_bookings(
+            path,
+            day="mon",
+            point_ids={"P1"},
+            earliest_min=480,
+            shift_end_min=1000,
+            max_kg=1000,
+            max_m3=10,
+        )
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory) -> Path:
+    """A small planned network (two townships) written by `recyclenet run`."""
+    root = tmp_path_factory.mktemp("planned")
+    scenario = write_small_scenario(root / "in")
+    out = root / "out"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_route_keeps_published_times_and_plans_bookings(planned, tmp_path):
+    """`recyclenet route`: published stops within the tolerance of their time, a feasible
+    booking planned in its window, an unreachable one deferred with the reason, a bad row
+    rejected; every route passes the checker."""
+    net = load_planned(planned)
+    tt = net.timetable
+    day = str(tt["day"].iloc[0])
+    point = str(tt[tt["day"] == day]["point_id"].iloc[0])
+    far_lon = float(net.points["lon"].max()) + 0.8  # ~80 km east: no way back in time
+    lat = float(net.points["lat"].mean())
+    path = _bookings(
+        tmp_path / "b.csv",
+        [
+            f"OK1,{point},{day},09:00,16:00,80,0.6,10,,",
+            f"FAR,{point},{day},08:00,08:30,10,0.1,10,{far_lon},{lat}",
+            f"BAD,NOPE,{day},09:00,10:00,10,0.1,10,,",
+        ],
+    )
+    out = tmp_path / "dispatch"
+    result = runner.invoke(
+        app,
+        ["route", str(planned), str(path), "--day", day, "--out", str(out), "--time-limit-s", "4"],
+    )
+    assert result.exit_code == 0, result.output
+    for name in DISPATCH_FILES:
+        assert (out / name).is_file(), name
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["published_stops_missed"] == []
+    assert summary["bookings_planned"] == 1 and summary["bookings_deferred"] == 1
+    assert summary["bookings_rejected"] == 1
+    routes = pd.read_csv(out / "routes.csv", encoding="utf-8-sig", dtype={"booking_id": str})
+    stops = routes[routes["kind"] == "stop"]
+    published = stops[stops["stop_kind"] == "published"]
+    assert len(published) == summary["published_stops"] == (tt["day"] == day).sum()
+    tol = net.scenario.routing.slot_tolerance_min
+    moved = (
+        published["arrival"].map(hhmm_to_min) - published["published_arrival"].map(hhmm_to_min)
+    ).abs()
+    assert (moved <= tol + 1).all()  # HH:MM rounding
+    booked = stops[stops["booking_id"] == "OK1"]
+    assert len(booked) == 1 and "09:00" <= booked["arrival"].iloc[0] <= "16:00"
+    deferred = pd.read_csv(out / "deferred.csv", encoding="utf-8-sig")
+    assert list(deferred["booking_id"]) == ["FAR"] and "reach" in deferred["reason"].iloc[0]
+    rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig")
+    assert list(rejected["row"]) == [3] and "unknown" in rejected["reason"].iloc[0]
+    assert "BAD" in result.output and "row 3" in result.output
+
+
+def test_dispatch_days_pass_the_checker(planned, tmp_path):
+    net = load_planned(planned)
+    day = str(net.timetable["day"].iloc[0])
+    point = str(net.points["site_id"].iloc[0])
+    path = _bookings(
+        tmp_path / "b.csv", [f"K{i},{point},{day},10:00,15:00,50,0.5,10,," for i in range(3)]
+    )
+    rc = net.scenario.routing
+    table = read_bookings(
+        path,
+        day=day,
+        point_ids=set(net.points["site_id"]),
+        earliest_min=rc.shift_start_min,
+        shift_end_min=rc.shift_end_min,
+        max_kg=net.vehicle.payload_kg,
+        max_m3=net.vehicle.volume_m3,
+    )
+    dispatch = plan_dispatch(net, table, day, time_limit_s=3)
+    assert dispatch.days
+    for d in dispatch.days:
+        assert check_day(d) == []
+    assert dispatch.missed_published() == []
+
+
+def test_route_on_a_folder_that_is_not_a_run(tmp_path):
+    path = _bookings(tmp_path / "b.csv", ["B1,P1,mon,09:00,10:00,1,1,5,,"])
+    result = runner.invoke(app, ["route", str(tmp_path), str(path), "--day", "mon"])
+    assert result.exit_code == 2
+    assert "scenario.resolved.yaml" in result.output and "recyclenet run" in result.output
