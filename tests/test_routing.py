@@ -19,6 +19,7 @@ from recyclenet.routing import (
     visit_frequency,
 )
 
+ENGINES = ("ortools", "pyvrp")
 TRUCK = Vehicle(
     "truck",
     payload_kg=1000,
@@ -54,21 +55,23 @@ def tour_km(problem, order):
     return sum(problem.distance_km[a, b] for a, b in itertools.pairwise(nodes))
 
 
-def test_square_tour_is_optimal():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_square_tour_is_optimal(engine):
     """Four stops on a 3 x 3 km square next to the base: the best tour is the perimeter."""
     p = day([(0, 3), (3, 3), (3, 0), (1.5, 1.5)], [100, 100, 100, 100])
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     best = min(tour_km(p, perm) for perm in itertools.permutations(range(4)))
     assert result.num_trucks == 1 and not result.dropped
     assert abs(result.distance_km() - best) < 1e-6
     assert check_day(result) == []
 
 
-def test_unload_trip_when_truck_is_full():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unload_trip_when_truck_is_full(engine):
     """Two 600 kg stops with a 1000 kg truck: one unload between them, 2 trips, 18 km."""
     dist = [(3, 0), (6, 0)]
     p = day(dist, [600, 600])
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     (route,) = result.routes
     kinds = [e.kind for e in route]
     assert kinds.count("unload") == 1 and kinds[-1] == "end"
@@ -77,26 +80,29 @@ def test_unload_trip_when_truck_is_full():
     assert check_day(result) == []
 
 
-def test_volume_also_limits_a_trip():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_volume_also_limits_a_trip(engine):
     """Light but bulky loads (6 m3 each, 10 m3 truck) also force an unload."""
     p = day([(3, 0), (6, 0)], [100, 100], load_m3=[6, 6])
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     assert [e.kind for e in result.routes[0]].count("unload") == 1
     assert check_day(result) == []
 
 
-def test_short_shift_needs_a_second_truck():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_short_shift_needs_a_second_truck(engine):
     """Two stops 15 km away on opposite sides, 2 h shift: one truck cannot do both."""
     p = day([(15, 0), (-15, 0)], [100, 100], vehicles=2, shift=(480, 600), dwell=20, unload=5)
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     assert result.num_trucks == 2 and not result.dropped
     assert check_day(result) == []
 
 
-def test_impossible_stop_is_dropped_and_reported():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_impossible_stop_is_dropped_and_reported(engine):
     """A stop 100 km away cannot be reached and back within a 2 h shift: it is dropped."""
     p = day([(2, 0), (100, 0)], [100, 100], shift=(480, 600))
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     assert result.dropped == (1,)
     assert check_day(result) == []
 
@@ -144,14 +150,15 @@ def stop_order(result):
     return [e.stop_idx for r in result.routes for e in r if e.kind == "stop"]
 
 
-def test_time_windows_decide_the_order():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_time_windows_decide_the_order(engine):
     """Stops at 3 and 6 km on one road (30 km/h: 6 and 12 min from the base). Without
     windows either order drives 12 km; the far stop's window (closing at 08:20) forces
     it first: base -> far (08:12) -> near (08:48 after 30 min dwell + 6 min) -> base."""
     base = day([(3, 0), (6, 0)], [100, 100])
     closes = np.array([1020.0, 500.0])
     p = dataclasses.replace(base, window_close_min=closes)
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     assert check_day(result) == []
     assert stop_order(result) == [1, 0]
     assert result.distance_km() == pytest.approx(12.0)
@@ -160,9 +167,10 @@ def test_time_windows_decide_the_order():
     assert arrivals[0] == pytest.approx(528.0)
 
 
-def test_window_opening_makes_the_truck_wait():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_window_opening_makes_the_truck_wait(engine):
     p = dataclasses.replace(day([(3, 0)], [100]), window_open_min=np.array([600.0]))
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     assert check_day(result) == []
     (stop,) = [e for e in result.routes[0] if e.kind == "stop"]
     assert stop.arrival_min == pytest.approx(600.0)
@@ -195,24 +203,26 @@ def test_checker_catches_a_missing_lunch():
     assert any("lunch" in issue for issue in check_day(broken))
 
 
-def test_full_day_defers_the_cheaper_booking():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_full_day_defers_the_cheaper_booking(engine):
     """One truck, a 3-hour shift, two bookings of 100 minutes each next to the base: only
     one fits. Deferring the first costs 50 CNY, the second 500: the first is deferred."""
     p = dataclasses.replace(
         day([(0.5, 0), (0, 0.5)], [50, 50], dwell=100, shift=(480, 660)),
         defer_penalty_cny=np.array([50.0, 500.0]),
     )
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     assert check_day(result) == []
     assert result.dropped == (0,)
     assert stop_order(result) == [1]
 
 
-def test_window_in_the_past_is_dropped_not_fatal():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_window_in_the_past_is_dropped_not_fatal(engine):
     p = dataclasses.replace(
         day([(3, 0), (6, 0)], [100, 100]), window_close_min=np.array([400.0, 1020.0])
     )
-    result = solve_day(p, RoutingParams(time_limit_s=1))
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine=engine))
     assert check_day(result) == []
     assert result.dropped == (0,)
 

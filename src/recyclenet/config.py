@@ -337,6 +337,11 @@ class SolverConfig(_Frozen):
 
     siting_time_limit_s: PositiveFloat = 60.0
     routing_time_limit_s: PositiveFloat = 60.0
+    routing_engine: Literal["auto", "ortools", "pyvrp"] = Field(
+        "auto",
+        description="auto: PyVRP for days without lunch breaks or slot targets, OR-Tools "
+        "for the rest; ortools: OR-Tools for every day",
+    )
     seed: int = Field(0, ge=0)
 
 

@@ -362,7 +362,13 @@ def plan_dispatch(
         )
         frame = frame.assign(station_id=sid, stop_idx=np.arange(len(frame)))
         stop_rows.extend(frame.to_dict("records"))
-    results = solve_week(problems, RoutingParams(time_limit_s=time_limit_s, workers=2))
+    params = RoutingParams(
+        time_limit_s=time_limit_s,
+        workers=2,
+        engine=sc.solver.routing_engine,
+        seed=sc.solver.seed,
+    )
+    results = solve_week(problems, params)
     columns = ["station_id", "stop_idx", "stop_id", "kind", "point_id", "booking_id", "name"]
     columns += ["lon", "lat", "published_arrival"]
     stops = pd.DataFrame(stop_rows)

@@ -187,7 +187,12 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         }
     )
     routing_budget = max(1.0, scenario.solver.routing_time_limit_s)
-    params = RoutingParams(time_limit_s=routing_budget, workers=2)
+    params = RoutingParams(
+        time_limit_s=routing_budget,
+        workers=2,
+        engine=scenario.solver.routing_engine,
+        seed=scenario.solver.seed,
+    )
     visits, day_problems = plan_week(
         points,
         stations,

@@ -14,10 +14,12 @@ import pandas as pd
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.network import StraightLine
-from recyclenet.routing import _ortools
+from recyclenet.routing import _ortools, _pyvrp
 from recyclenet.routing.problem import DayProblem, Vehicle
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
+
+ENGINES = ("auto", "ortools", "pyvrp")
 
 
 @dataclass(frozen=True)
@@ -30,22 +32,44 @@ class RoutingParams:
         Wall-clock budget for all days together; each base-day gets an equal share.
     workers
         Processes solving days in parallel (1: in this process).
+    engine
+        ``"ortools"`` (models every constraint), ``"pyvrp"`` (days without lunch, slots
+        or a starting plan) or ``"auto"``: PyVRP where it models the day, else OR-Tools.
+    seed
+        Seed of PyVRP's search (OR-Tools' search is deterministic).
     """
 
     time_limit_s: float = 60.0
     workers: int = 1
+    engine: str = "auto"
+    seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got '{self.engine}'")
         if not self.time_limit_s > 0:
             raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
 
 
-def solve_day(problem: DayProblem, params: RoutingParams | None = None) -> DayResult:
-    """Route one base's trucks for one day (OR-Tools routing with unload trips)."""
+def solve_day(
+    problem: DayProblem, params: RoutingParams | None = None, *, time_limit_s: float | None = None
+) -> DayResult:
+    """Route one base's trucks for one day with the engine ``params`` chooses.
+
+    ``time_limit_s`` overrides ``params.time_limit_s`` (a share of a week's budget).
+    """
     params = params or RoutingParams()
-    return _ortools.solve_day(problem, time_limit_s=params.time_limit_s)
+    limit = params.time_limit_s if time_limit_s is None else time_limit_s
+    engine = params.engine
+    if engine == "auto":
+        engine = "pyvrp" if _pyvrp.models(problem) else "ortools"
+    if engine == "pyvrp":
+        result = _pyvrp.solve_day(problem, time_limit_s=limit, seed=params.seed)
+        if result.status != "no_solution" or params.engine == "pyvrp":
+            return result
+    return _ortools.solve_day(problem, time_limit_s=limit)
 
 
 @dataclass(frozen=True)
@@ -318,7 +342,7 @@ def _with_slots(
 
 
 def _solve_chain(
-    args: tuple[list[DayProblem], float, float | None, float],
+    args: tuple[list[DayProblem], RoutingParams, float, float | None, float],
 ) -> list[DayResult]:
     """Solve one base's days in order, keeping each point's arrival near its first one.
 
@@ -327,13 +351,13 @@ def _solve_chain(
     only where keeping it would cost a truck or long detours; the timetable reports every
     deviation.
     """
-    problems, limit, tol, penalty = args
+    problems, params, limit, tol, penalty = args
     slots: dict[tuple[str, int], float] = {}
     results = []
     for problem in problems:
         if tol is not None and slots:
             problem = _with_slots(problem, slots, tol, penalty)
-        result = _ortools.solve_day(problem, time_limit_s=limit)
+        result = solve_day(problem, params, time_limit_s=limit)
         keys = _occurrences(problem.stop_ids)
         for route in result.routes:
             for e in route:
@@ -363,7 +387,7 @@ def solve_week(
     for i, p in enumerate(problems):
         chains.setdefault(p.base_id, []).append(i)
     jobs = [
-        ([problems[i] for i in idx], per_day, slot_tolerance_min, slot_penalty_cny_per_min)
+        ([problems[i] for i in idx], params, per_day, slot_tolerance_min, slot_penalty_cny_per_min)
         for idx in chains.values()
     ]
     workers = max(1, min(params.workers, len(jobs), os.cpu_count() or 1))
