@@ -15,6 +15,8 @@ instance set's convention:
 * Solomon ``distance``: distance only, distances and times truncated to one decimal.
 * CVRP X: distance only, Euclidean distances rounded to the nearest integer.
 
+``--engine`` picks the project's engine (``auto``: PyVRP here, as none of these
+instances has a lunch break or slots; ``ortools``: OR-Tools routing alone).
 ``--pyvrp`` also runs PyVRP (``pip install pyvrp``) on the same integer-scaled data with
 the same time limit and reports its objective and the cost ratio ours / PyVRP's.
 The last line of stdout is one JSON object.
@@ -173,6 +175,7 @@ def _run(problem: str, argv: list[str]) -> None:
     ap.add_argument("--time-limit-s", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pyvrp", action="store_true")
+    ap.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
     if problem == "vrptw":
         ap.add_argument("--convention", choices=("hierarchical", "distance"), default="distance")
     args = ap.parse_args(argv)
@@ -194,7 +197,8 @@ def _run(problem: str, argv: list[str]) -> None:
     bks_veh, bks_dist = bks(set_name, name)
     day = to_day_problem(inst, vehicle_cost=vehicle_cost)
     t0 = time.perf_counter()
-    result = solve_day(day, RoutingParams(time_limit_s=args.time_limit_s))
+    params = RoutingParams(time_limit_s=args.time_limit_s, engine=args.engine, seed=args.seed)
+    result = solve_day(day, params)
     runtime = time.perf_counter() - t0
     issues = check_day(result)
     distance = result.distance_km()
@@ -203,6 +207,7 @@ def _run(problem: str, argv: list[str]) -> None:
         "instance": name,
         "problem": problem,
         "convention": convention,
+        "engine": args.engine,
         "status": "feasible" if feasible else "infeasible",
         "objective": round(distance, 4)
         if vehicle_cost == 0
