@@ -27,14 +27,14 @@ Columns
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from recyclenet.config import WEEKDAYS, hhmm_to_min
+from recyclenet.config import WEEKDAYS, parse_clock
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.inputs import Column, require_columns
 from recyclenet.io import read_table
@@ -53,8 +53,6 @@ BOOKING_COLUMNS: tuple[Column, ...] = (
     Column("lon", "str", required=False),
     Column("lat", "str", required=False),
 )
-
-_HHMM = re.compile(r"^\d{1,2}:[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +84,110 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if np.isfinite(value) else None
+
+
+class _Rejection(NamedTuple):
+    column: str
+    value: str
+    reason: str
+    reason_zh: str
+
+
+def _judge(
+    r: pd.Series,
+    *,
+    booked_day: str,
+    first_row: int | None,
+    point_ids: set[str],
+    earliest_min: float,
+    shift_end_min: float,
+    max_kg: float,
+    max_m3: float,
+) -> dict | _Rejection:
+    """One row of the day: its plannable values, or the first reason to set it aside."""
+    bid = str(r["booking_id"]).strip()
+    if booked_day and booked_day not in WEEKDAYS:
+        return _Rejection(
+            "day", booked_day, "not a weekday; write mon ... sun", "不是星期几，请写 mon…sun"
+        )
+    if not bid:
+        return _Rejection("booking_id", "", "the booking id is empty", "预约编号为空")
+    if first_row is not None:
+        return _Rejection(
+            "booking_id",
+            bid,
+            f"duplicate booking id, already used in row {first_row}",
+            f"预约编号重复（第 {first_row} 行已用）",
+        )
+    pid = str(r["point_id"]).strip()
+    if pid not in point_ids:
+        close = difflib.get_close_matches(pid, sorted(point_ids), n=1)
+        return _Rejection(
+            "point_id",
+            pid,
+            "unknown collection point" + (f"; did you mean {close[0]}?" if close else ""),
+            "回收点编号不存在" + (f"，是否为 {close[0]}？" if close else ""),
+        )
+    window = []
+    for col in ("window_start", "window_end"):
+        text = str(r[col]).strip()
+        minutes = parse_clock(text)
+        if minutes is None:
+            return _Rejection(col, text, "not a clock time; write HH:MM", "时间格式应为 HH:MM")
+        window.append(float(minutes))
+    lo, hi = window
+    if hi < lo:
+        return _Rejection(
+            "window_end",
+            str(r["window_end"]),
+            "the window ends before it starts",
+            "时间窗结束早于开始",
+        )
+    if hi < earliest_min:
+        return _Rejection(
+            "window_end", str(r["window_end"]), "the window is already past", "时间窗已过"
+        )
+    if lo > shift_end_min:
+        return _Rejection(
+            "window_start",
+            str(r["window_start"]),
+            "the window opens after the shift ends",
+            "时间窗开始晚于收运班次结束",
+        )
+    values: dict[str, float] = {}
+    for col, default in (("kg", None), ("m3", None), ("handling_min", DEFAULT_HANDLING_MIN)):
+        text = str(r[col]).strip()
+        number = default if text == "" and default is not None else _number(text)
+        if number is None or number < 0:
+            return _Rejection(col, text, "not a non-negative number", "应为非负数")
+        values[col] = number
+    if values["kg"] > max_kg or values["m3"] > max_m3:
+        return _Rejection(
+            "kg" if values["kg"] > max_kg else "m3",
+            f"{values['kg']:g} kg, {values['m3']:g} m3",
+            f"larger than every truck ({max_kg:g} kg, {max_m3:g} m3 usable)",
+            f"超过所有车辆的可用载重/容积（{max_kg:g} kg，{max_m3:g} m³）",
+        )
+    lon, lat = _number(str(r["lon"]).strip()), _number(str(r["lat"]).strip())
+    if (lon is None) != (lat is None) or (
+        lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)
+    ):
+        return _Rejection(
+            "lon/lat",
+            f"{r['lon']}, {r['lat']}",
+            "give both lon and lat in WGS-84 degrees, or leave both empty",
+            "经纬度须同时填写（WGS-84），或都留空",
+        )
+    return {
+        "point_id": pid,
+        "window_open_min": max(lo, earliest_min),
+        "window_close_min": hi,
+        "kg": values["kg"],
+        "m3": values["m3"],
+        "handling_min": values["handling_min"],
+        "lon": np.nan if lon is None else lon,
+        "lat": np.nan if lat is None else lat,
+    }
 
 
 def read_bookings(
@@ -134,132 +236,30 @@ def read_bookings(
     accepted, rejected = [], []
     seen: dict[str, int] = {}
     skipped = 0
-
     for i, r in table.iterrows():
         row = int(i) + 1
         bid = str(r["booking_id"]).strip()
-
-        def reject(column: str, value: str, reason: str, reason_zh: str, *, _row=row, _bid=bid):
-            rejected.append(
-                {
-                    "row": _row,
-                    "booking_id": _bid,
-                    "column": column,
-                    "value": value,
-                    "reason": reason,
-                    "reason_zh": reason_zh,
-                }
-            )
-
         booked_day = str(r["day"]).strip().lower()
-        if booked_day and booked_day not in WEEKDAYS:
-            reject(
-                "day", booked_day, "not a weekday; write mon ... sun", "不是星期几，请写 mon…sun"
-            )
-            continue
-        if booked_day and booked_day != day:
+        if booked_day in WEEKDAYS and booked_day != day:
             skipped += 1
             continue
-        if not bid:
-            reject("booking_id", "", "the booking id is empty", "预约编号为空")
-            continue
-        if bid in seen:
-            reject(
-                "booking_id",
-                bid,
-                f"duplicate booking id, already used in row {seen[bid]}",
-                f"预约编号重复（第 {seen[bid]} 行已用）",
-            )
-            continue
-        seen[bid] = row
-        pid = str(r["point_id"]).strip()
-        if pid not in point_ids:
-            close = difflib.get_close_matches(pid, sorted(point_ids), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            reject(
-                "point_id",
-                pid,
-                f"unknown collection point{hint}",
-                "回收点编号不存在" + (f"，是否为 {close[0]}？" if close else ""),
-            )
-            continue
-        times = []
-        for col in ("window_start", "window_end"):
-            text = str(r[col]).strip()
-            times.append(hhmm_to_min(text) if _HHMM.match(text) else None)
-            if times[-1] is None:
-                reject(col, text, "not a clock time; write HH:MM", "时间格式应为 HH:MM")
-                break
-        if len(times) < 2 or None in times:
-            continue
-        lo, hi = float(times[0]), float(times[1])
-        if hi < lo:
-            reject(
-                "window_end",
-                str(r["window_end"]),
-                "the window ends before it starts",
-                "时间窗结束早于开始",
-            )
-            continue
-        if hi < earliest_min:
-            reject(
-                "window_end",
-                str(r["window_end"]),
-                "the window is already past",
-                "时间窗已过",
-            )
-            continue
-        if lo > shift_end_min:
-            reject(
-                "window_start",
-                str(r["window_start"]),
-                "the window opens after the shift ends",
-                "时间窗开始晚于收运班次结束",
-            )
-            continue
-        values: dict[str, float] = {}
-        for col, default in (("kg", None), ("m3", None), ("handling_min", DEFAULT_HANDLING_MIN)):
-            text = str(r[col]).strip()
-            number = default if text == "" and default is not None else _number(text)
-            if number is None or number < 0:
-                reject(col, text, "not a non-negative number", "应为非负数")
-                break
-            values[col] = number
-        if len(values) < 3:
-            continue
-        if values["kg"] > max_kg or values["m3"] > max_m3:
-            reject(
-                "kg" if values["kg"] > max_kg else "m3",
-                f"{values['kg']:g} kg, {values['m3']:g} m3",
-                f"larger than every truck ({max_kg:g} kg, {max_m3:g} m3 usable)",
-                f"超过所有车辆的可用载重/容积（{max_kg:g} kg，{max_m3:g} m³）",
-            )
-            continue
-        lon, lat = _number(str(r["lon"]).strip()), _number(str(r["lat"]).strip())
-        if (lon is None) != (lat is None) or (
-            lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)  # type: ignore[operator]
-        ):
-            reject(
-                "lon/lat",
-                f"{r['lon']}, {r['lat']}",
-                "give both lon and lat in WGS-84 degrees, or leave both empty",
-                "经纬度须同时填写（WGS-84），或都留空",
-            )
-            continue
-        accepted.append(
-            {
-                "row": row,
-                "booking_id": bid,
-                "point_id": pid,
-                "window_open_min": max(lo, earliest_min),
-                "window_close_min": hi,
-                "kg": values["kg"],
-                "m3": values["m3"],
-                "handling_min": values["handling_min"],
-                "lon": np.nan if lon is None else lon,
-                "lat": np.nan if lat is None else lat,
-            }
+        verdict = _judge(
+            r,
+            booked_day=booked_day,
+            first_row=seen.get(bid),
+            point_ids=point_ids,
+            earliest_min=earliest_min,
+            shift_end_min=shift_end_min,
+            max_kg=max_kg,
+            max_m3=max_m3,
         )
+        rejected_for = verdict.column if isinstance(verdict, _Rejection) else None
+        if rejected_for not in ("day", "booking_id"):
+            seen[bid] = row  # the id is taken, even when the row is set aside later
+        if isinstance(verdict, _Rejection):
+            rejected.append({"row": row, "booking_id": bid, **verdict._asdict()})
+        else:
+            accepted.append({"row": row, "booking_id": bid, **verdict})
     columns_ok = ["row", "booking_id", "point_id", "window_open_min", "window_close_min"]
     columns_ok += ["kg", "m3", "handling_min", "lon", "lat"]
     columns_bad = ["row", "booking_id", "column", "value", "reason", "reason_zh"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -220,7 +219,7 @@ def route(
 ) -> None:
     """Plan one day: published stops keep their times, bookings fit in. 当日调度（预约上门）。"""
     from recyclenet.bookings import read_bookings
-    from recyclenet.config import WEEKDAYS, hhmm_to_min
+    from recyclenet.config import WEEKDAYS, parse_clock
     from recyclenet.dispatch import load_planned, plan_dispatch
     from recyclenet.outputs import dispatch_summary, write_dispatch
 
@@ -238,9 +237,10 @@ def route(
             )
         now_min = None
         if now is not None:
-            if not re.match(r"^\d{1,2}:[0-5]\d$", now):
+            clock = parse_clock(now)
+            if clock is None:
                 raise RecycleNetError(f"--now must be a clock time HH:MM, got '{now}'")
-            now_min = float(hhmm_to_min(now))
+            now_min = float(clock)
         table = read_bookings(
             bookings,
             day=day,

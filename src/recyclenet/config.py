@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -226,6 +227,22 @@ def hhmm_to_min(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def parse_clock(text: str) -> int | None:
+    """Minutes after midnight of a typed ``H:MM`` or ``HH:MM``; ``None`` if it is not one."""
+    text = text.strip()
+    return hhmm_to_min(text) if re.match(r"^\d{1,2}:[0-5]\d$", text) else None
+
+
+def _check_clock(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError(f"'{value}' is not a clock time; write it as HH:MM, e.g. 08:00")
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_check_clock)]
+"""A scenario clock time, ``HH:MM``."""
+
+
 def min_to_hhmm(minutes: float) -> str:
     """Convert minutes after midnight to ``"HH:MM"`` (rounded to the minute)."""
     total = int(round(minutes))
@@ -235,16 +252,9 @@ def min_to_hhmm(minutes: float) -> str:
 class LunchConfig(_Frozen):
     """A lunch break every truck still out takes, starting between two clock times."""
 
-    earliest: str
-    latest: str
+    earliest: ClockTime
+    latest: ClockTime
     duration_min: PositiveFloat
-
-    @field_validator("earliest", "latest")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        if not _HHMM.match(value):
-            raise ValueError(f"'{value}' is not a clock time; write it as HH:MM, e.g. 11:30")
-        return value
 
     @model_validator(mode="after")
     def _order(self) -> LunchConfig:
@@ -272,8 +282,8 @@ class RoutingConfig(_Frozen):
     working_days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = Field(
         min_length=1
     )
-    shift_start: str
-    shift_end: str
+    shift_start: ClockTime
+    shift_end: ClockTime
     dwell_min: PositiveFloat
     unload_min: NonNegativeFloat
     max_fill: float = Field(0.9, gt=0, le=1)
@@ -291,13 +301,6 @@ class RoutingConfig(_Frozen):
     booking_defer_penalty_cny: NonNegativeFloat = Field(
         300.0, description="what leaving a booked pickup for another day costs"
     )
-
-    @field_validator("shift_start", "shift_end")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        if not _HHMM.match(value):
-            raise ValueError(f"'{value}' is not a clock time; write it as HH:MM, e.g. 08:00")
-        return value
 
     @field_validator("working_days")
     @classmethod
