@@ -57,3 +57,26 @@ def write_small_scenario(
 def small_scenario(tmp_path: Path) -> Path:
     """Path of a reduced two-township scenario in a temporary folder."""
     return write_small_scenario(tmp_path / "small")
+
+
+def write_bookings(path: Path, rows: list[str]) -> Path:
+    """A bookings CSV with the given data rows."""
+    header = "booking_id,point_id,day,window_start,window_end,kg,m3,handling_min,lon,lat"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def day_bookings(net, path: Path, day: str):  # noqa: ANN001, ANN201
+    """A planned network's bookings of one day, read as `recyclenet route` reads them."""
+    from recyclenet.bookings import read_bookings
+
+    rc = net.scenario.routing
+    return read_bookings(
+        path,
+        day=day,
+        point_ids=set(net.points["site_id"]),
+        earliest_min=rc.shift_start_min,
+        shift_end_min=rc.shift_end_min,
+        max_kg=net.max_load()[0],
+        max_m3=net.max_load()[1],
+    )

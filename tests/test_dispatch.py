@@ -17,15 +17,12 @@ from recyclenet.errors import InputError
 from recyclenet.outputs import DISPATCH_FILES
 from recyclenet.routing import check_day
 
-from .conftest import write_small_scenario
+from .conftest import day_bookings, write_bookings, write_small_scenario
 
 runner = CliRunner()
 
 
-def _bookings(path: Path, rows: list[str]) -> Path:
-    header = "booking_id,point_id,day,window_start,window_end,kg,m3,handling_min,lon,lat"
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    return path
+_bookings = write_bookings
 
 
 def test_bad_bookings_are_set_aside_with_row_and_reason(tmp_path):
@@ -154,17 +151,7 @@ def test_dispatch_days_pass_the_checker(planned, tmp_path):
     path = _bookings(
         tmp_path / "b.csv", [f"K{i},{point},{day},10:00,15:00,50,0.5,10,," for i in range(3)]
     )
-    rc = net.scenario.routing
-    table = read_bookings(
-        path,
-        day=day,
-        point_ids=set(net.points["site_id"]),
-        earliest_min=rc.shift_start_min,
-        shift_end_min=rc.shift_end_min,
-        max_kg=net.vehicle.payload_kg,
-        max_m3=net.vehicle.volume_m3,
-    )
-    dispatch = plan_dispatch(net, table, day, time_limit_s=3)
+    dispatch = plan_dispatch(net, day_bookings(net, path, day), day, time_limit_s=3)
     assert dispatch.days
     for d in dispatch.days:
         assert check_day(d) == []

@@ -247,8 +247,8 @@ def route(
             point_ids=set(net.points["site_id"]),
             earliest_min=float(rc.shift_start_min if now_min is None else now_min),
             shift_end_min=float(rc.shift_end_min),
-            max_kg=net.vehicle.payload_kg * rc.max_fill,
-            max_m3=net.vehicle.volume_m3 * rc.max_fill,
+            max_kg=net.max_load()[0],
+            max_m3=net.max_load()[1],
         )
         dispatch = plan_dispatch(net, table, day, time_limit_s=time_limit_s, earliest_min=now_min)
         target = out_dir if out_dir is not None else planned / f"dispatch-{day}"

@@ -273,6 +273,33 @@ class LunchConfig(_Frozen):
         )
 
 
+class RoadRulesConfig(_Frozen):
+    """Road rights of one vehicle type (路权): when it may drive and where it may not go."""
+
+    permitted_hours: tuple[ClockTime, ClockTime] | None = Field(
+        None, description="the type leaves its station no earlier and is back no later"
+    )
+    forbidden_zones: Path | None = Field(
+        None,
+        description="GeoJSON or GeoPackage polygons (WGS-84) the type may not enter; "
+        "points inside them are served by other types",
+    )
+    no_access_points: tuple[str, ...] = Field(
+        (), description="collection points the type cannot reach (narrow village roads)"
+    )
+
+    @model_validator(mode="after")
+    def _hours(self) -> RoadRulesConfig:
+        if self.permitted_hours is not None:
+            lo, hi = (hhmm_to_min(t) for t in self.permitted_hours)
+            if hi <= lo:
+                raise ValueError(
+                    f"permitted_hours {list(self.permitted_hours)}: the end must be later "
+                    "than the start"
+                )
+        return self
+
+
 class RoutingConfig(_Frozen):
     """Weekly truck-as-depot schedule and daily routes."""
 
@@ -301,6 +328,31 @@ class RoutingConfig(_Frozen):
     booking_defer_penalty_cny: NonNegativeFloat = Field(
         300.0, description="what leaving a booked pickup for another day costs"
     )
+    collection_fleet: dict[str, int] | None = Field(
+        None,
+        description="a mixed fleet kept at every station: trucks by vehicle type (replaces "
+        "max_trucks_per_station of collection_vehicle)",
+    )
+    road_rules: dict[str, RoadRulesConfig] = Field(
+        default_factory=dict, description="road rights by vehicle type"
+    )
+
+    @field_validator("collection_fleet")
+    @classmethod
+    def _fleet_counts(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("collection_fleet must name at least one vehicle type")
+            bad = {k: v for k, v in value.items() if not 1 <= v <= 50}
+            if bad:
+                raise ValueError(f"collection_fleet counts must be 1..50, got {bad}")
+        return value
+
+    def fleet_counts(self) -> dict[str, int]:
+        """Trucks kept at every station, by vehicle type."""
+        if self.collection_fleet is not None:
+            return dict(self.collection_fleet)
+        return {self.collection_vehicle: self.max_trucks_per_station}
 
     @field_validator("working_days")
     @classmethod
@@ -429,7 +481,19 @@ def parse_scenario(data: Any, *, source: Path) -> Scenario:
             "cache_dir": (base / net.cache_dir).resolve(),
         }
     )
-    return scenario.model_copy(update={"inputs": resolved, "network": network})
+    rc = scenario.routing
+    rules = {
+        vt: r.model_copy(
+            update={
+                "forbidden_zones": (
+                    (base / r.forbidden_zones).resolve() if r.forbidden_zones else None
+                )
+            }
+        )
+        for vt, r in rc.road_rules.items()
+    }
+    routing = rc.model_copy(update={"road_rules": rules})
+    return scenario.model_copy(update={"inputs": resolved, "network": network, "routing": routing})
 
 
 def load_scenario(path: str | Path) -> Scenario:

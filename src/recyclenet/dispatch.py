@@ -25,7 +25,16 @@ from recyclenet.errors import RecycleNetError
 from recyclenet.inputs import FLEET_COLUMNS, validate_table
 from recyclenet.io import read_table
 from recyclenet.network.build import travel_model
-from recyclenet.routing import DayProblem, DayResult, RoutingParams, Vehicle, solve_week
+from recyclenet.routing import (
+    DayProblem,
+    DayResult,
+    RoutingParams,
+    TruckGroup,
+    Vehicle,
+    solve_week,
+)
+from recyclenet.routing.rights import RoadRights, road_rights
+from recyclenet.routing.solve import own_matrices
 
 PLANNED_FILES = ("scenario.resolved.yaml", "network.gpkg", "timetable.csv")
 
@@ -41,7 +50,7 @@ class PlannedNetwork:
     scenario
         The resolved scenario of the run.
     vehicle
-        The collection vehicle type.
+        The collection vehicle type (the scenario's ``collection_vehicle``).
     points, stations
         Open collection points (``site_id``, ``name``, ``station_id``, ``lon``, ``lat``)
         and transfer stations (``site_id``, ``name``, ``lon``, ``lat``).
@@ -49,6 +58,10 @@ class PlannedNetwork:
         The published timetable (``timetable.csv``), with ``arrival_min`` added.
     trucks
         Collection trucks of each station: the distinct trucks of its published week.
+    trucks_by_type
+        The same per vehicle type (station -> type -> trucks).
+    vehicles
+        Every collection vehicle type of the run, by id.
     """
 
     directory: Path
@@ -58,6 +71,16 @@ class PlannedNetwork:
     stations: pd.DataFrame
     timetable: pd.DataFrame
     trucks: dict[str, int]
+    trucks_by_type: dict[str, dict[str, int]]
+    vehicles: dict[str, Vehicle]
+
+    def max_load(self) -> tuple[float, float]:
+        """Largest usable payload (kg) and volume (m3) of any collection type."""
+        fill = self.scenario.routing.max_fill
+        return (
+            max(v.payload_kg for v in self.vehicles.values()) * fill,
+            max(v.volume_m3 for v in self.vehicles.values()) * fill,
+        )
 
 
 def load_planned(directory: str | Path) -> PlannedNetwork:
@@ -80,13 +103,15 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
     fleet = validate_table(read_table(fleet_file), FLEET_COLUMNS, fleet_file).set_index(
         "vehicle_type"
     )
-    vt = scenario.routing.collection_vehicle
-    if vt not in fleet.index:
-        raise RecycleNetError(
-            f"file {fleet_file}: the collection vehicle '{vt}' of the planned run is not in "
-            "the fleet table any more. Fix: restore it or re-run `recyclenet run`."
-        )
-    vehicle = Vehicle.from_fleet(fleet, vt)
+    rc = scenario.routing
+    for vt in {rc.collection_vehicle, *rc.fleet_counts()}:
+        if vt not in fleet.index:
+            raise RecycleNetError(
+                f"file {fleet_file}: the collection vehicle '{vt}' of the planned run is not "
+                "in the fleet table any more. Fix: restore it or re-run `recyclenet run`."
+            )
+    vehicle = Vehicle.from_fleet(fleet, rc.collection_vehicle)
+    vehicles = {vt: Vehicle.from_fleet(fleet, vt) for vt in rc.fleet_counts()}
     gpkg = directory / "network.gpkg"
     layers = set(pyogrio.list_layers(gpkg)[:, 0])
     if not {"collection_points", "transfer_stations"} <= layers:
@@ -119,8 +144,15 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
         tt[col] = tt[col].astype(float)
     station_of = dict(zip(points["site_id"], points["station_id"], strict=True))
     tt["station_id"] = tt["point_id"].map(station_of)
+    if "vehicle_type" not in tt.columns:  # a run from before mixed fleets
+        tt["vehicle_type"] = rc.collection_vehicle
     trucks = tt.groupby("station_id")["truck"].nunique().astype(int).to_dict()
-    return PlannedNetwork(directory, scenario, vehicle, points, stations, tt, trucks)
+    by_type: dict[str, dict[str, int]] = {}
+    for (sid, vt), k in tt.groupby(["station_id", "vehicle_type"])["truck"].nunique().items():
+        by_type.setdefault(str(sid), {})[str(vt)] = int(k)
+    return PlannedNetwork(
+        directory, scenario, vehicle, points, stations, tt, trucks, by_type, vehicles
+    )
 
 
 @dataclass(frozen=True)
@@ -314,9 +346,50 @@ def plan_dispatch(
                 }
             )
         frame = pd.DataFrame(rows)
+        # The station's fleet: the trucks of its published week by type (the scenario's
+        # fleet for a station without a published day).
+        counts = network.trucks_by_type.get(sid) or rc.fleet_counts()
+        types = [vt for vt in rc.fleet_counts() if counts.get(vt, 0) > 0] or [
+            next(iter(rc.fleet_counts()))
+        ]
+        stop_rights = road_rights(
+            rc.road_rules,
+            pd.DataFrame({"point_id": frame["stop_id"], "lon": frame["lon"], "lat": frame["lat"]}),
+        )
+        matrix = travel.matrix(
+            np.r_[float(st["lon"]), frame["lon"].to_numpy(float)],
+            np.r_[float(st["lat"]), frame["lat"].to_numpy(float)],
+            profile=network.vehicle.vehicle_type,
+            labels_a=[sid, *frame["stop_id"].astype(str)],
+        )
+        own = own_matrices(
+            travel,
+            np.r_[float(st["lon"]), frame["lon"].to_numpy(float)],
+            np.r_[float(st["lat"]), frame["lat"].to_numpy(float)],
+            [sid, *frame["stop_id"].astype(str)],
+            [network.vehicles[vt] for vt in types],
+            main=network.vehicle,
+            road=matrix.time_min is not None,
+        )
+        groups = []
+        for vt, mats in zip(types, own, strict=True):
+            r = stop_rights.get(vt, RoadRights())
+            ok = ~(frame["stop_id"].isin(r.closed_points) | frame["point_id"].isin(r.closed_points))
+            groups.append(
+                TruckGroup(
+                    network.vehicles[vt],
+                    max(1, counts.get(vt, 0)),
+                    earliest_min=r.earliest_min,
+                    latest_min=r.latest_min,
+                    can_serve=None if ok.all() else ok.to_numpy(bool),
+                    distance_km=None if mats is None else mats[0],
+                    time_min=None if mats is None else mats[1],
+                )
+            )
         # The published day as the starting plan: each truck's stops in order, an unload
-        # between trips.
-        initial = []
+        # between trips; trucks listed group by group as the model numbers them.
+        per_group: list[list[tuple[int, ...]]] = [[] for _ in groups]
+        rank = {vt: g for g, vt in enumerate(types)}
         for _, truck in published.assign(_i=np.arange(len(published))).groupby("truck"):
             seq: list[int] = []
             trip = None
@@ -325,13 +398,12 @@ def plan_dispatch(
                     seq.append(-1)
                 trip = r["trip"]
                 seq.append(int(r["_i"]))
-            initial.append(tuple(seq))
-        matrix = travel.matrix(
-            np.r_[float(st["lon"]), frame["lon"].to_numpy(float)],
-            np.r_[float(st["lat"]), frame["lat"].to_numpy(float)],
-            profile=network.vehicle.vehicle_type,
-            labels_a=[sid, *frame["stop_id"].astype(str)],
-        )
+            per_group[rank.get(truck["vehicle_type"].iloc[0], 0)].append(tuple(seq))
+        initial = [
+            route
+            for g, group in enumerate(groups)
+            for route in (per_group[g] + [()] * group.count)[: group.count]
+        ]
         # Published stops must be served: a penalty far above any day's cost.
         penalty = frame["penalty"].to_numpy(float, copy=True)
         penalty[~np.isfinite(penalty)] = 1e7
@@ -347,8 +419,9 @@ def plan_dispatch(
                 time_min=matrix.duration_min(network.vehicle.speed_kmh)
                 if matrix.time_min is not None
                 else None,
-                vehicle=network.vehicle,
-                num_vehicles=max(1, network.trucks.get(sid, rc.max_trucks_per_station)),
+                vehicle=groups[0].vehicle,
+                num_vehicles=groups[0].count,
+                fleet=tuple(groups),
                 shift_start_min=start,
                 shift_end_min=float(rc.shift_end_min),
                 unload_min=float(rc.unload_min),
@@ -357,7 +430,7 @@ def plan_dispatch(
                 window_close_min=frame["close"].to_numpy(float),
                 defer_penalty_cny=penalty,
                 lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
-                initial_routes=tuple(initial) if initial else None,
+                initial_routes=tuple(initial) if any(initial) else None,
             )
         )
         frame = frame.assign(station_id=sid, stop_idx=np.arange(len(frame)))

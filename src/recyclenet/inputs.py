@@ -327,6 +327,34 @@ def load_inputs(scenario: Scenario) -> Inputs:
                     value=value,
                 )
             )
+    rc = scenario.routing
+    for key, named in (
+        ("collection_fleet", list(rc.collection_fleet or {})),
+        ("road_rules", list(rc.road_rules)),
+    ):
+        for value in named:
+            if value not in types:
+                problems.append(
+                    InputProblem(
+                        str(paths.fleet),
+                        f"the scenario's routing.{key} names '{value}', which is not a "
+                        "vehicle_type in the fleet",
+                        f"use one of {', '.join(sorted(types))} or add a row for it",
+                        column="vehicle_type",
+                        value=value,
+                    )
+                )
+    for vt, rules in rc.road_rules.items():
+        zones = rules.forbidden_zones
+        if zones is not None and not Path(zones).is_file():
+            problems.append(
+                InputProblem(
+                    str(zones),
+                    f"routing.road_rules.{vt}.forbidden_zones: the file does not exist",
+                    "give the path of a GeoJSON or GeoPackage file of polygons, relative "
+                    "to the scenario file",
+                )
+            )
     if problems:
         raise InputError(problems)
     return Inputs(

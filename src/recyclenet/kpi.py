@@ -95,6 +95,7 @@ def compute_kpis(
             "collection_vehicle": vehicles["collection"].vehicle_type,
             "collection_total": int(sum(trucks.values())),
             "collection_per_station": trucks,
+            "collection_by_type": _sum_by_type(week.trucks_by_type()),
             "haul_vehicle": vehicles["haul"].vehicle_type,
             "haul_total": haul_trucks,
         },
@@ -159,4 +160,13 @@ def network_kpis(travel: Any, settlements: pd.DataFrame, *, seed: int, sample: i
         out["graph_nodes"] = travel.graph.num_nodes
         out["graph_edges"] = travel.graph.num_edges
         out["straight_line_fallback_pairs"] = travel.fallback_pairs
+    return out
+
+
+def _sum_by_type(per_station: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Trucks per vehicle type over all stations."""
+    out: dict[str, int] = {}
+    for mine in per_station.values():
+        for vt, k in mine.items():
+            out[vt] = out.get(vt, 0) + k
     return out

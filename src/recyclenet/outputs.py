@@ -80,6 +80,7 @@ def timetable_table(result: ScenarioResult) -> pd.DataFrame:
             "arrival": tt["arrival"],
             "departure": tt["departure"],
             "truck": tt["truck"],
+            "vehicle_type": tt["vehicle_type"],
             "trip": tt["trip"],
             "station": tt["station_id"].map(sites["name"]),
             "expected_kg": tt["collected_kg"].round(1),

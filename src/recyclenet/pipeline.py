@@ -15,11 +15,12 @@ import pandas as pd
 
 from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
-from recyclenet.errors import InfeasibleError, SolverError
+from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
 from recyclenet.inputs import Inputs, load_inputs
 from recyclenet.kpi import compute_kpis, network_kpis
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
+from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
 
 Progress = Callable[[str, float, float], None]
@@ -105,6 +106,34 @@ def open_sites(inputs: Inputs, siting: SitingResult, demand: pd.DataFrame) -> gp
     )
 
 
+def _check_every_point_servable(
+    points: pd.DataFrame, fleet: tuple[tuple[Vehicle, int], ...], rights: dict[str, RoadRights]
+) -> None:
+    """Raise before routing when the road rules close a point to every type of the fleet."""
+    closed_to_all = [
+        pid
+        for pid in points["point_id"].astype(str)
+        if all(pid in rights.get(v.vehicle_type, RoadRights()).closed_points for v, _ in fleet)
+    ]
+    if closed_to_all:
+        types = ", ".join(v.vehicle_type for v, _ in fleet)
+        raise InputError(
+            [
+                InputProblem(
+                    "scenario",
+                    f"collection point {pid} is closed to every vehicle type of the "
+                    f"station fleet ({types}) by routing.road_rules (no_access_points or "
+                    "forbidden_zones)",
+                    "add a type that may serve it to routing.collection_fleet, or lift the "
+                    "rule for one type",
+                    column="routing.road_rules",
+                    value=pid,
+                )
+                for pid in closed_to_all
+            ]
+        )
+
+
 def run_scenario(scenario: Scenario, progress: Progress | None = None) -> ScenarioResult:
     """Run a scenario end to end (no files written).
 
@@ -186,6 +215,16 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             "lat": sts["lat"].to_numpy(),
         }
     )
+    fleet = tuple(
+        (Vehicle.from_fleet(inputs.fleet, vt), count) for vt, count in rc.fleet_counts().items()
+    )
+    cand = inputs.candidates
+    rights = road_rights(
+        rc.road_rules,
+        points,
+        known_points=set(cand.loc[cand["tier"] == "collection_point", "site_id"].astype(str)),
+    )
+    _check_every_point_servable(points, fleet, rights)
     routing_budget = max(1.0, scenario.solver.routing_time_limit_s)
     params = RoutingParams(
         time_limit_s=routing_budget,
@@ -208,6 +247,8 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         params=params,
         travel=travel,
         lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
+        fleet=fleet,
+        rights=rights,
     )
     tick("routing", 0, len(day_problems))
     days = solve_week(

@@ -1,6 +1,6 @@
 """Truck-as-depot routing: weekly schedule, daily routes with unload trips, hauls."""
 
-from recyclenet.routing.problem import DayProblem, Vehicle
+from recyclenet.routing.problem import DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult, Event, check_day
 from recyclenet.routing.schedule import PointVisits, assign_days, day_patterns, visit_frequency
 from recyclenet.routing.solve import (
@@ -18,6 +18,7 @@ __all__ = [
     "Event",
     "PointVisits",
     "RoutingParams",
+    "TruckGroup",
     "Vehicle",
     "WeekPlan",
     "assign_days",

@@ -1,16 +1,23 @@
 """The daily truck-as-depot routing model in OR-Tools routing.
 
-Nodes: 0 the base (start and end of every truck), ``1..n`` the stops, then ``R`` copies
-of the base used as optional unload visits. Two capacity dimensions (kg, m3): a stop adds
-its load, an unload copy subtracts the capacity and its slack (0..capacity) lets the load
-fall to any value down to zero, i.e. the truck empties; at every other node the slack is 0.
-A time dimension counts travel, dwell at stops and unloading, with waiting allowed (its
-slack); a stop's cumul is its arrival, bounded by its window; the route end is bounded by
-the shift end minus the final unload. A lunch break is an interval per truck, started in
-its window, that may not overlap a visit (OR-Tools' break intervals). Stops may be dropped
-only at a penalty far above any route cost, so drops happen only when the fleet cannot
-serve a stop, and are reported; a booking's stop can instead be deferred at its own
-penalty.
+Nodes: 0 the base, ``1..n`` the stops, ``n+1..n+S`` the extra sites, then ``R`` copies
+of every unload site used as optional unload visits. Each truck starts and ends at its
+group's depot. Two capacity dimensions (kg, m3) with the truck's own capacity: a stop
+adds its load, an unload copy subtracts the truck's capacity and its slack (0..capacity)
+lets the load fall to any value down to zero, i.e. the truck empties; at every other node
+the slack is 0. A truck whose depot is not an unload site must arrive there empty.
+Deliveries (送新收旧) are two more dimensions counting new goods still on board: loaded
+by the slack at a trip's start (the depot or an unload copy), handed over at stops, and
+added to the collected load at every node against the truck's capacity. A time dimension
+per truck type counts travel, dwell at stops and unloading, with waiting allowed (its
+slack); a stop's cumul is its arrival, bounded by its window; the route start and end are
+bounded by the shift and the group's permitted hours (minus the final unload where the
+depot is an unload site). Stops a type may not serve are closed to its trucks
+(their vehicle variable); arc costs and travel times are per truck type. A lunch
+break is an interval per truck, started in its window, that may not overlap a visit
+(OR-Tools' break intervals). Stops may be dropped only at a penalty far above any route
+cost, so drops happen only when the fleet cannot serve a stop, and are reported; a
+booking's stop can instead be deferred at its own penalty.
 
 Integers appear only here: distances in metres, times in seconds, loads in grams and
 litres, costs in fen (0.01 CNY).
@@ -27,20 +34,25 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult, Event
-from recyclenet.routing.timing import UNLOAD, day_result, timed_route
+from recyclenet.routing.timing import day_result, timed_route, unload_code
 
 _DROP_PENALTY_FEN = 10**10
 
 
 def _unload_copies(problem: DayProblem) -> int:
-    """Unload visits to offer: enough for every truck to fill up as often as needed."""
-    if not problem.reload:
+    """Unload visits to offer per unload site: enough for every truck to fill up as often
+    as needed, and for the starting plan."""
+    if not problem.reload and all(g.depot in problem.unload_at for g in problem.groups()):
         return 0
-    kg_trips = problem.load_kg.sum() / problem.capacity_kg
-    m3_trips = problem.load_m3.sum() / problem.capacity_m3
-    copies = int(min(problem.num_stops, math.ceil(max(kg_trips, m3_trips)) + problem.num_vehicles))
-    if problem.initial_routes is not None:
-        copies = max(copies, sum(j < 0 for route in problem.initial_routes for j in route))
+    p = problem
+    cap_kg = max(p.group_capacity(g)[0] for g in range(len(p.groups())))
+    cap_m3 = max(p.group_capacity(g)[1] for g in range(len(p.groups())))
+    trips = max(p.load_kg.sum() / cap_kg, p.load_m3.sum() / cap_m3)
+    copies = int(min(p.num_stops, math.ceil(trips)) + p.num_trucks)
+    if not p.reload:  # only the final unload of trucks kept away from every unload site
+        copies = p.num_trucks
+    if p.initial_routes is not None:
+        copies = max(copies, sum(j < 0 for route in p.initial_routes for j in route))
     return copies
 
 
@@ -48,94 +60,192 @@ def _initial_assignment(
     routing: pywrapcp.RoutingModel,
     manager: pywrapcp.RoutingIndexManager,
     p: DayProblem,
-    n: int,
-    r: int,
+    copy_nodes: dict[int, list[int]],
     params: pywrapcp.RoutingSearchParameters,
 ) -> pywrapcp.Assignment | None:
     """The problem's known plan as a starting assignment (``None``: none, or it is invalid)."""
-    if p.initial_routes is None:
+    if p.initial_routes is None or len(p.initial_routes) > p.num_trucks:
         return None
+    free = {site: list(nodes) for site, nodes in copy_nodes.items()}
     routes: list[list[int]] = []
-    next_unload = n + 1
-    for v in range(p.num_vehicles):
+    for v in range(p.num_trucks):
         seq = p.initial_routes[v] if v < len(p.initial_routes) else ()
         nodes = []
         for j in seq:
             if j < 0:
-                if next_unload >= n + 1 + r:
+                site = -1 - j
+                if not free.get(site):
                     return None
-                nodes.append(manager.NodeToIndex(next_unload))
-                next_unload += 1
+                nodes.append(manager.NodeToIndex(free[site].pop(0)))
             else:
                 nodes.append(manager.NodeToIndex(j + 1))
         routes.append(nodes)
-    if len(p.initial_routes) > p.num_vehicles:
-        return None
     routing.CloseModelWithParameters(params)
     return routing.ReadAssignmentFromRoutes(routes, True)
 
 
+def _secs(minutes: float | np.ndarray, how: str = "ceil") -> np.ndarray:
+    """Whole seconds (rounded up, or down with ``how="floor"``), robust to float noise."""
+    x = np.asarray(minutes, dtype=float) * 60
+    out = np.ceil(x - 1e-9) if how == "ceil" else np.floor(x + 1e-9)
+    return out.astype(np.int64)
+
+
 def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
-    """Route one base's trucks for one day; see the module docstring for the model."""
+    """Route one day's trucks; see the module docstring for the model."""
     start = time.perf_counter()
     p = problem
     n = p.num_stops
     if n == 0:
         return DayResult(p, "optimal", (), (), 0.0, 0.0)
+    groups = p.groups()
+    truck_group = p.truck_groups()
+    num_v = len(truck_group)
     r = _unload_copies(p)
-    size = 1 + n + r
-    base_of = np.zeros(size, dtype=int)
-    base_of[1 : n + 1] = np.arange(1, n + 1)  # node -> index into distance matrix (0 = base)
-    dist_m = np.rint(p.distance_km[np.ix_(base_of, base_of)] * 1000).astype(np.int64)
-    travel_s = np.ceil(p.duration_min()[np.ix_(base_of, base_of)] * 60 - 1e-9).astype(np.int64)
+    base_nodes = 1 + n + len(p.sites)
+    # node -> row of the problem's matrices; copies point at their unload site's row
+    row_of = list(range(base_nodes))
+    copy_nodes: dict[int, list[int]] = {}
+    copy_site: dict[int, int] = {}
+    for site in p.unload_at:
+        for _ in range(r):
+            copy_nodes.setdefault(site, []).append(len(row_of))
+            copy_site[len(row_of)] = site
+            row_of.append(p.site_node(site))
+    size = len(row_of)
+    rows = np.asarray(row_of)
+    unload_s = int(_secs(p.unload_min))
     service_s = np.zeros(size, dtype=np.int64)
-    service_s[1 : n + 1] = np.ceil(p.dwell_min * 60 - 1e-9).astype(np.int64)
-    service_s[n + 1 :] = int(math.ceil(p.unload_min * 60 - 1e-9))
-    cap_g = int(math.floor(p.capacity_kg * 1000))
-    cap_l = int(math.floor(p.capacity_m3 * 1000))
-    demand_g = np.zeros(size, dtype=np.int64)
-    demand_l = np.zeros(size, dtype=np.int64)
-    demand_g[1 : n + 1] = np.ceil(p.load_kg * 1000 - 1e-6).astype(np.int64)
-    demand_l[1 : n + 1] = np.ceil(p.load_m3 * 1000 - 1e-6).astype(np.int64)
-    demand_g[n + 1 :] = -cap_g
-    demand_l[n + 1 :] = -cap_l
-    cost_fen = np.rint(dist_m / 1000.0 * p.vehicle.cost_cny_per_km * 100).astype(np.int64)
+    service_s[1 : n + 1] = _secs(p.dwell_min)
+    service_s[base_nodes:] = unload_s
+    is_copy = np.zeros(size, dtype=bool)
+    is_copy[base_nodes:] = True
 
-    manager = pywrapcp.RoutingIndexManager(size, p.num_vehicles, 0)
-    routing = pywrapcp.RoutingModel(manager)
-
-    def arc_cost(i: int, j: int) -> int:
-        return int(cost_fen[manager.IndexToNode(i), manager.IndexToNode(j)])
-
-    def transit(i: int, j: int) -> int:
-        a, b = manager.IndexToNode(i), manager.IndexToNode(j)
-        return int(service_s[a] + travel_s[a, b])
-
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(arc_cost))
-    routing.SetFixedCostOfAllVehicles(int(round(p.vehicle.fixed_cost_cny_per_day * 100)))
-
-    for name, demand, cap in (("kg", demand_g, cap_g), ("m3", demand_l, cap_l)):
-        cb = routing.RegisterUnaryTransitCallback(
-            lambda i, d=demand: int(d[manager.IndexToNode(i)])
+    g_dist_m = [
+        np.rint(p.group_distance_km(g)[np.ix_(rows, rows)] * 1000).astype(np.int64)
+        for g in range(len(groups))
+    ]
+    g_travel_s = [_secs(p.group_duration_min(g)[np.ix_(rows, rows)]) for g in range(len(groups))]
+    g_cost_fen = [
+        np.rint(d / 1000.0 * groups[g].vehicle.cost_cny_per_km * 100).astype(np.int64)
+        for g, d in enumerate(g_dist_m)
+    ]
+    g_cap = [
+        (
+            int(math.floor(p.group_capacity(g)[0] * 1000)),
+            int(math.floor(p.group_capacity(g)[1] * 1000)),
         )
-        routing.AddDimension(cb, cap, cap, True, name)
+        for g in range(len(groups))
+    ]
+
+    starts = [p.site_node(groups[g].depot) for g in truck_group]
+    manager = pywrapcp.RoutingIndexManager(size, num_v, starts, starts)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    def group_callbacks(make):  # noqa: ANN001, ANN202
+        return [make(g) for g in range(len(groups))]
+
+    def arc_cost(g: int):  # noqa: ANN202
+        c = g_cost_fen[g]
+        return routing.RegisterTransitCallback(
+            lambda i, j: int(c[manager.IndexToNode(i), manager.IndexToNode(j)])
+        )
+
+    def transit(g: int):  # noqa: ANN202
+        t = g_travel_s[g]
+        return routing.RegisterTransitCallback(
+            lambda i, j: int(
+                service_s[manager.IndexToNode(i)]
+                + t[manager.IndexToNode(i), manager.IndexToNode(j)]
+            )
+        )
+
+    cost_cb = group_callbacks(arc_cost)
+    time_cb = group_callbacks(transit)
+    for v, g in enumerate(truck_group):
+        routing.SetArcCostEvaluatorOfVehicle(cost_cb[g], v)
+        routing.SetFixedCostOfVehicle(int(round(groups[g].vehicle.fixed_cost_cny_per_day * 100)), v)
+
+    deliver_kg, deliver_m3 = p.deliveries()
+    load_dims = {}
+    for axis, name, load, new in (
+        (0, "kg", p.load_kg, deliver_kg),
+        (1, "m3", p.load_m3, deliver_m3),
+    ):
+        demand = np.zeros(size, dtype=np.int64)
+        demand[1 : n + 1] = np.ceil(load * 1000 - 1e-6).astype(np.int64)
+        caps = [g_cap[g][axis] for g in truck_group]
+
+        def pickup(g: int, d=demand, axis=axis):  # noqa: ANN001, ANN202
+            cap = g_cap[g][axis]
+            return routing.RegisterUnaryTransitCallback(
+                lambda i: int(
+                    -cap if is_copy[manager.IndexToNode(i)] else d[manager.IndexToNode(i)]
+                )
+            )
+
+        cbs = group_callbacks(pickup)
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            [cbs[g] for g in truck_group], max(caps), caps, True, name
+        )
         dim = routing.GetDimensionOrDie(name)
         for node in range(1, n + 1):
             dim.SlackVar(manager.NodeToIndex(node)).SetValue(0)
-        for v in range(p.num_vehicles):
+        for v, g in enumerate(truck_group):
             dim.SlackVar(routing.Start(v)).SetValue(0)
+            if groups[g].depot not in p.unload_at:
+                dim.CumulVar(routing.End(v)).SetMax(0)  # back at the depot empty
+        if not p.has_deliveries():
+            load_dims[name] = (dim, None, caps)
+            continue
+        handed = np.zeros(size, dtype=np.int64)
+        handed[1 : n + 1] = np.ceil(new * 1000 - 1e-6).astype(np.int64)
+        cb = routing.RegisterUnaryTransitCallback(
+            lambda i, h=handed: int(-h[manager.IndexToNode(i)])
+        )
+        routing.AddDimensionWithVehicleCapacity(cb, max(caps), caps, False, f"new_{name}")
+        new_dim = routing.GetDimensionOrDie(f"new_{name}")
+        for node in range(1, n + 1):
+            new_dim.SlackVar(manager.NodeToIndex(node)).SetValue(0)
+        load_dims[name] = (dim, new_dim, caps)
 
-    shift_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
-    unload_s = int(math.ceil(p.unload_min * 60 - 1e-9))
-    routing.AddDimension(routing.RegisterTransitCallback(transit), shift_s, shift_s, True, "time")
+    if p.has_deliveries():
+        # Collected load plus new goods on board within the truck's capacity, at every node.
+        for dim, new_dim, caps in load_dims.values():
+            by_vehicle = [max(caps), *caps]  # index 0: an unperformed node
+            indices = [
+                manager.NodeToIndex(node)
+                for node in range(1, size)
+                if node >= base_nodes or 1 <= node <= n
+            ]
+            indices += [routing.End(v) for v in range(num_v)] + [
+                routing.Start(v) for v in range(num_v)
+            ]
+            for index in indices:
+                cap_var = solver.Element(by_vehicle, (routing.VehicleVar(index) + 1).Var())
+                solver.Add(dim.CumulVar(index) + new_dim.CumulVar(index) <= cap_var)
+
+    horizon_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
+    routing.AddDimensionWithVehicleTransits(
+        [time_cb[g] for g in truck_group], horizon_s, horizon_s, False, "time"
+    )
     time_dim = routing.GetDimensionOrDie("time")
-    for v in range(p.num_vehicles):
-        time_dim.CumulVar(routing.End(v)).SetMax(shift_s - unload_s)
+    for v, g in enumerate(truck_group):
+        earliest, latest = p.group_hours_min(g)
+        time_dim.CumulVar(routing.Start(v)).SetRange(
+            int(_secs(earliest - p.shift_start_min)), horizon_s
+        )
+        end_unload = unload_s if groups[g].depot in p.unload_at else 0
+        time_dim.CumulVar(routing.End(v)).SetMax(
+            int(_secs(latest - p.shift_start_min, "floor")) - end_unload
+        )
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
     time_dim.SetGlobalSpanCostCoefficient(1)
     lo, hi = p.windows_min()
     for node in range(1, n + 1):
-        a = int(math.ceil((lo[node - 1] - p.shift_start_min) * 60 - 1e-9))
-        b = int(math.floor((hi[node - 1] - p.shift_start_min) * 60 + 1e-9))
+        a = int(_secs(lo[node - 1] - p.shift_start_min))
+        b = int(_secs(hi[node - 1] - p.shift_start_min, "floor"))
         if a <= b:
             time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(a, b)
         if p.slot_min is not None and np.isfinite(p.slot_min[node - 1]):
@@ -146,32 +256,45 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
             index = manager.NodeToIndex(node)
             time_dim.SetCumulVarSoftUpperBound(index, int(math.floor(slot_s + tol_s)), coef)
             time_dim.SetCumulVarSoftLowerBound(index, max(0, int(math.ceil(slot_s - tol_s))), coef)
-    breaks = []
     if p.lunch is not None:
         earliest, latest, length = p.lunch
         visit_s = [int(service_s[manager.IndexToNode(i)]) for i in range(routing.Size())]
-        for v in range(p.num_vehicles):
-            brk = routing.solver().FixedDurationIntervalVar(
+        for v in range(num_v):
+            brk = solver.FixedDurationIntervalVar(
                 int(round((earliest - p.shift_start_min) * 60)),
                 int(round((latest - p.shift_start_min) * 60)),
                 int(round(length * 60)),
                 False,
                 f"lunch {v}",
             )
-            breaks.append(brk)
             time_dim.SetBreakIntervalsOfVehicle([brk], v, visit_s)
 
     for node in range(1, n + 1):
+        index = manager.NodeToIndex(node)
         penalty = (
             _DROP_PENALTY_FEN
             if p.defer_penalty_cny is None
             else int(round(p.defer_penalty_cny[node - 1] * 100))
         )
-        routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
+        routing.AddDisjunction([index], penalty)
         if lo[node - 1] > hi[node - 1]:  # an empty window (e.g. already past): drop it
-            routing.ActiveVar(manager.NodeToIndex(node)).SetValue(0)
-    for node in range(n + 1, size):
+            routing.ActiveVar(index).SetValue(0)
+        allowed = [v for v, g in enumerate(truck_group) if p.served_by(g)[node - 1]]
+        if len(allowed) < num_v:
+            # (SetAllowedVehiclesForIndex's span argument does not bind from Python here)
+            routing.VehicleVar(index).SetValues([-1, *allowed])
+    depots = set(starts)
+    for node in range(base_nodes):  # sites that are nobody's depot are not visited
+        if node not in depots and not 1 <= node <= n:
+            index = manager.NodeToIndex(node)
+            routing.AddDisjunction([index], 0)
+            routing.ActiveVar(index).SetValue(0)
+    for node in range(base_nodes, size):
         routing.AddDisjunction([manager.NodeToIndex(node)], 0)
+    if not p.reload:  # a copy may only be a final unload, right before the depot
+        for node in range(base_nodes, size):
+            index = manager.NodeToIndex(node)
+            routing.NextVar(index).SetValues([routing.End(v) for v in range(num_v)] + [index])
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
@@ -182,7 +305,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     )
     remaining = max(0.2, time_limit_s - (time.perf_counter() - start))
     params.time_limit.FromMilliseconds(int(remaining * 1000))
-    initial = _initial_assignment(routing, manager, p, n, r, params)
+    initial = _initial_assignment(routing, manager, p, copy_nodes, params)
     if initial is not None:
         solution = routing.SolveFromAssignmentWithParameters(initial, params)
     else:
@@ -192,7 +315,9 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         return DayResult(p, "no_solution", (), tuple(range(n)), math.nan, runtime)
 
     routes: list[tuple[Event, ...]] = []
-    for v in range(p.num_vehicles):
+    route_group: list[int] = []
+    intervals = solution.IntervalVarContainer()
+    for v, g in enumerate(truck_group):
         index = routing.Start(v)
         if routing.IsEnd(solution.Value(routing.NextVar(index))):
             continue
@@ -201,12 +326,11 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
-            order.append(node - 1 if node <= n else UNLOAD)
+            order.append(node - 1 if node <= n else unload_code(copy_site[node]))
             arrival_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
             index = solution.Value(routing.NextVar(index))
         arrival_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
         lunch_before = None
-        intervals = solution.IntervalVarContainer()
         for b in range(intervals.Size()):
             brk = intervals.Element(b)
             if brk.Var().Name() == f"lunch {v}" and brk.PerformedValue():
@@ -214,6 +338,13 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
                 # Taken on leaving the last visit before the solver's lunch start.
                 lunch_before = next((k for k, t in enumerate(arrival_min) if at < t), len(order))
         routes.append(
-            timed_route(p, order, lunch_before=lunch_before, engine_arrival_min=arrival_min)
+            timed_route(
+                p,
+                order,
+                group=g,
+                lunch_before=lunch_before,
+                engine_arrival_min=arrival_min,
+            )
         )
-    return day_result(p, routes, "feasible", time.perf_counter() - start)
+        route_group.append(g)
+    return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)

@@ -1,17 +1,27 @@
-"""The daily model in PyVRP, for days it models exactly: no lunch, no soft slots.
+"""The daily model in PyVRP, for the days it models exactly (see :func:`models`).
 
 PyVRP (hybrid genetic search) finds shorter routes than OR-Tools' guided local search on
 the time-window and capacity benchmarks (see benchmarks/README.md), so days without a
 lunch break, slot targets or a starting plan go to it. Mapping:
 
-* base = depot and reload depot (``reload``): an unload trip is a depot visit mid-route;
-  unloading time is added to every drive into the base, so the route end includes the
-  final unload, as in the OR-Tools model;
-* stops = clients with pickups in grams and litres, dwell as service, windows in seconds
-  after the shift start; every client is optional with a prize (a booking's defer
-  penalty, or a prize far above any route cost for a stop that must be served);
-* cost: distance edges in metres at 1 per metre, fixed vehicle cost and prizes converted
-  to metres at the vehicle's cost per km.
+* depots and unload sites = PyVRP depots; unload sites are the reload depots
+  (``reload``): an unload trip is a depot visit mid-route; unloading time is added to
+  every drive into an unload site, so the route end includes the final unload, as in
+  the OR-Tools model;
+* fleet groups = vehicle types with their capacity, depot, permitted hours (type time
+  window), cost per km and per day, and their own matrices (a PyVRP profile each);
+* stops = clients with pickups (and deliveries, 送新收旧) in grams and litres, dwell as
+  service, windows in seconds after the shift start; every client is optional with a
+  prize (a booking's defer penalty, or a prize far above any route cost for a stop that
+  must be served);
+* cost in tenths of a metre driven by the cheapest type: each type's metres weigh its
+  cost per km relative to it, fixed costs and prizes are converted alike; a stop that
+  must be served has a prize ten times a truck's fixed cost plus the longest round trip,
+  enough to prefer any feasible service, yet small enough for PyVRP's penalties on time
+  and load excess to keep solutions feasible.
+
+Days it does not model go to OR-Tools: lunch breaks, slot targets, starting plans, stops
+closed to a truck type, and trucks kept where they cannot unload (they must end empty).
 
 Only this module of ``recyclenet.routing`` imports PyVRP; times and loads reported are
 recomputed in exact arithmetic by :func:`recyclenet.routing.timing.timed_route`.
@@ -28,73 +38,105 @@ from pyvrp.stop import MaxRuntime
 
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult
-from recyclenet.routing.timing import UNLOAD, day_result, timed_route
-
-_MUST_SERVE_M = 10**9  # prize of a stop that must be served: 1,000,000 km
+from recyclenet.routing.timing import day_result, timed_route, unload_code
 
 
 def models(problem: DayProblem) -> bool:
     """Whether PyVRP models every constraint of the day."""
-    has_slots = problem.slot_min is not None and bool(np.isfinite(problem.slot_min).any())
-    return problem.lunch is None and not has_slots and problem.initial_routes is None
+    p = problem
+    has_slots = p.slot_min is not None and bool(np.isfinite(p.slot_min).any())
+    closed = any(g.can_serve is not None and not np.all(g.can_serve) for g in p.groups())
+    away = any(g.depot not in p.unload_at for g in p.groups())
+    return (
+        p.lunch is None and not has_slots and p.initial_routes is None and not closed and not away
+    )
 
 
 def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> DayResult:
-    """Route one base's trucks for one day with PyVRP (see the module docstring)."""
+    """Route one day's trucks with PyVRP (see the module docstring)."""
     start = time.perf_counter()
     p = problem
     if not models(p):
-        raise ValueError("PyVRP does not model lunch breaks, slots or starting plans")
+        raise ValueError(
+            "PyVRP does not model lunch breaks, slots, starting plans, closed stops "
+            "or trucks kept away from unload sites"
+        )
     n = p.num_stops
     if n == 0:
         return DayResult(p, "optimal", (), (), 0.0, 0.0)
+    groups = p.groups()
     lo, hi = p.windows_min()
     live = [j for j in range(n) if lo[j] <= hi[j]]  # empty windows cannot be served
-    per_km = p.vehicle.cost_cny_per_km if p.vehicle.cost_cny_per_km > 0 else 1.0
-
-    def metres(cny: float) -> int:
-        return int(round(cny / per_km * 1000))
-
-    shift_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
+    deliver_kg, deliver_m3 = p.deliveries()
+    horizon_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
     unload_s = int(math.ceil(p.unload_min * 60 - 1e-9))
-    m = Model()
-    nodes = [0, *[j + 1 for j in live]]
-    locs = [m.add_location(0.0, 0.0) for _ in nodes]
-    depot = m.add_depot(locs[0], tw_early=0, tw_late=shift_s)
-    m.add_vehicle_type(
-        num_available=p.num_vehicles,
-        capacity=[int(math.floor(p.capacity_kg * 1000)), int(math.floor(p.capacity_m3 * 1000))],
-        start_depot=depot,
-        end_depot=depot,
-        fixed_cost=metres(p.vehicle.fixed_cost_cny_per_day),
-        tw_early=0,
-        tw_late=shift_s,
-        reload_depots=[depot] if p.reload else [],
+
+    def grams(x: float) -> int:
+        return int(math.ceil(x * 1000 - 1e-6))
+
+    per_km = [g.vehicle.cost_cny_per_km for g in groups]
+    ref = min([c for c in per_km if c > 0], default=1.0)
+
+    def units(cny: float) -> int:
+        return int(round(cny / ref * 10_000))
+
+    round_trip_km = 2 * max(float(p.group_distance_km(g).max()) for g in range(len(groups)))
+    must_serve = 10 * units(
+        max(g.vehicle.fixed_cost_cny_per_day for g in groups) + max(per_km) * round_trip_km
     )
-    for k, j in enumerate(live, start=1):
+
+    m = Model()
+    site_list = sorted({g.depot for g in groups} | set(p.unload_at))
+    nodes = [p.site_node(k) for k in site_list] + [j + 1 for j in live]
+    locs = [m.add_location(0.0, 0.0) for _ in nodes]
+    depots = {
+        k: m.add_depot(locs[i], tw_early=0, tw_late=horizon_s) for i, k in enumerate(site_list)
+    }
+    profiles = [m.add_profile() for _ in groups] if len(groups) > 1 else [None]
+    for g, group in enumerate(groups):
+        cap_kg, cap_m3 = p.group_capacity(g)
+        earliest, latest = p.group_hours_min(g)
+        m.add_vehicle_type(
+            num_available=group.count,
+            capacity=[int(math.floor(cap_kg * 1000)), int(math.floor(cap_m3 * 1000))],
+            start_depot=depots[group.depot],
+            end_depot=depots[group.depot],
+            fixed_cost=units(group.vehicle.fixed_cost_cny_per_day),
+            unit_distance_cost=max(1, int(round(10 * group.vehicle.cost_cny_per_km / ref))),
+            tw_early=int(math.ceil((earliest - p.shift_start_min) * 60 - 1e-9)),
+            tw_late=int(math.floor((latest - p.shift_start_min) * 60 + 1e-9)),
+            reload_depots=[depots[k] for k in p.unload_at] if p.reload else [],
+            profile=profiles[min(g, len(profiles) - 1)],
+        )
+    for k, j in enumerate(live, start=len(site_list)):
         penalty = None if p.defer_penalty_cny is None else float(p.defer_penalty_cny[j])
         m.add_client(
             locs[k],
-            pickup=[
-                int(math.ceil(p.load_kg[j] * 1000 - 1e-6)),
-                int(math.ceil(p.load_m3[j] * 1000 - 1e-6)),
-            ],
+            pickup=[grams(p.load_kg[j]), grams(p.load_m3[j])],
+            delivery=[grams(deliver_kg[j]), grams(deliver_m3[j])],
             service_duration=int(math.ceil(p.dwell_min[j] * 60 - 1e-9)),
             tw_early=int(math.ceil((lo[j] - p.shift_start_min) * 60 - 1e-9)),
             tw_late=int(math.floor((hi[j] - p.shift_start_min) * 60 + 1e-9)),
-            prize=_MUST_SERVE_M if penalty is None else min(_MUST_SERVE_M, metres(penalty)),
+            prize=must_serve if penalty is None else min(must_serve, units(penalty)),
             required=False,
         )
     idx = np.asarray(nodes)
-    dist_m = np.rint(p.distance_km[np.ix_(idx, idx)] * 1000).astype(np.int64)
-    travel_s = np.ceil(p.duration_min()[np.ix_(idx, idx)] * 60 - 1e-9).astype(np.int64)
-    travel_s[:, 0] += unload_s  # every arrival at the base is followed by an unload
-    for a in range(len(nodes)):
-        for b in range(len(nodes)):
-            if a != b:
-                m.add_edge(
-                    locs[a], locs[b], distance=int(dist_m[a, b]), duration=int(travel_s[a, b])
-                )
+    into_unload = np.zeros(len(nodes), dtype=np.int64)
+    into_unload[[i for i, k in enumerate(site_list) if k in p.unload_at]] = unload_s
+    for g, profile in enumerate(profiles):
+        dist_m = np.rint(p.group_distance_km(g)[np.ix_(idx, idx)] * 1000).astype(np.int64)
+        travel_s = np.ceil(p.group_duration_min(g)[np.ix_(idx, idx)] * 60 - 1e-9).astype(np.int64)
+        travel_s += into_unload[None, :]  # every arrival at an unload site: an unload
+        for a in range(len(nodes)):
+            for b in range(len(nodes)):
+                if a != b:
+                    m.add_edge(
+                        locs[a],
+                        locs[b],
+                        distance=int(dist_m[a, b]),
+                        duration=int(travel_s[a, b]),
+                        profile=profile,
+                    )
     remaining = max(0.1, time_limit_s - (time.perf_counter() - start))
     res = m.solve(stop=MaxRuntime(remaining), seed=seed, display=False)
     best = res.best
@@ -103,8 +145,11 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
             p, "no_solution", (), tuple(range(n)), math.nan, time.perf_counter() - start
         )
     routes = []
+    route_group = []
     for route in best.routes():
+        g = route.vehicle_type()
         acts = list(route)[1:-1]
-        order = [UNLOAD if a.is_depot() else live[a.idx] for a in acts]
-        routes.append(timed_route(p, order))
-    return day_result(p, routes, "feasible", time.perf_counter() - start)
+        order = [unload_code(site_list[a.idx]) if a.is_depot() else live[a.idx] for a in acts]
+        routes.append(timed_route(p, order, group=g))
+        route_group.append(g)
+    return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)

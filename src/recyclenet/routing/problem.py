@@ -47,10 +47,47 @@ class Vehicle:
 
 
 @dataclass(frozen=True)
+class TruckGroup:
+    """Trucks of one type kept at one site, with their road rights.
+
+    Attributes
+    ----------
+    vehicle
+        The type.
+    count
+        Trucks of this group available on the day.
+    depot
+        Site where they start and end the day: 0 the problem's base, ``k >= 1`` the
+        problem's ``sites[k - 1]`` (another station, the sorting centre).
+    earliest_min, latest_min
+        Permitted hours: the truck leaves its depot no earlier and is back (unloaded, when
+        its depot is an unload site) no later, in minutes after midnight; ``None``: the
+        shift.
+    can_serve
+        Per stop, whether this type may serve it (narrow village roads, a stop inside a
+        zone the type may not enter); ``None``: every stop.
+    distance_km, time_min
+        The type's own matrices over all nodes (from its road profile, e.g. with its
+        forbidden roads and zones removed); ``None``: the problem's.
+    """
+
+    vehicle: Vehicle
+    count: int
+    depot: int = 0
+    earliest_min: float | None = None
+    latest_min: float | None = None
+    can_serve: NDArray[np.bool_] | None = None
+    distance_km: NDArray[np.float64] | None = None
+    time_min: NDArray[np.float64] | None = None
+
+
+@dataclass(frozen=True)
 class DayProblem:
     """Stops of one base (a transfer station) on one day.
 
-    Node 0 is the base, where trucks start, unload and end; nodes ``1..n`` are the stops.
+    Node 0 is the base, where trucks start, unload and end; nodes ``1..n`` are the stops;
+    nodes ``n+1..n+S`` are the optional extra ``sites`` (other depots, unload facilities).
+    Without ``fleet`` every truck is a ``vehicle`` kept at the base and unloading there.
 
     Attributes
     ----------
@@ -99,6 +136,18 @@ class DayProblem:
     initial_routes
         A known plan to start the search from (e.g. the published day being re-planned):
         per truck, stop indices in visiting order, ``-1`` for an unload at the base.
+    fleet
+        Trucks by type and depot (a mixed fleet, several depots); ``None``:
+        ``num_vehicles`` trucks of type ``vehicle`` at the base.
+    sites
+        Ids of extra sites (nodes ``n+1..``): depots of some trucks, unload facilities.
+    unload_at
+        Sites where trucks unload (0 the base, ``k`` the site ``sites[k - 1]``). A truck
+        whose depot is not one of them ends its last trip with an unload at one.
+    deliver_kg, deliver_m3
+        Per stop, what a truck brings to it (a new appliance, 送新收旧), loaded where
+        the trip starts (the depot, or the unload site of the previous trip); ``None``:
+        nothing.
     """
 
     base_id: str
@@ -124,10 +173,23 @@ class DayProblem:
     slot_penalty_cny_per_min: float = 10.0
     initial_routes: tuple[tuple[int, ...], ...] | None = None
     reload: bool = True
+    fleet: tuple[TruckGroup, ...] | None = None
+    sites: tuple[str, ...] = ()
+    unload_at: tuple[int, ...] = (0,)
+    deliver_kg: NDArray[np.float64] | None = None
+    deliver_m3: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.stop_ids)
-        for name in ("window_open_min", "window_close_min", "defer_penalty_cny", "slot_min"):
+        size = n + 1 + len(self.sites)
+        for name in (
+            "window_open_min",
+            "window_close_min",
+            "defer_penalty_cny",
+            "slot_min",
+            "deliver_kg",
+            "deliver_m3",
+        ):
             value = getattr(self, name)
             if value is not None and np.shape(value) != (n,):
                 raise ValueError(f"{name} must have one value per stop ({n})")
@@ -136,12 +198,25 @@ class DayProblem:
         for name in ("load_kg", "load_m3", "dwell_min"):
             if np.shape(getattr(self, name)) != (n,):
                 raise ValueError(f"{name} must have one value per stop ({n})")
-        if np.shape(self.distance_km) != (n + 1, n + 1):
-            raise ValueError(f"distance_km must be ({n + 1}, {n + 1})")
-        if self.time_min is not None and np.shape(self.time_min) != (n + 1, n + 1):
-            raise ValueError(f"time_min must be ({n + 1}, {n + 1})")
+        if np.shape(self.distance_km) != (size, size):
+            raise ValueError(f"distance_km must be ({size}, {size})")
+        if self.time_min is not None and np.shape(self.time_min) != (size, size):
+            raise ValueError(f"time_min must be ({size}, {size})")
         if self.num_vehicles < 1:
             raise ValueError("num_vehicles must be at least 1")
+        if not self.unload_at or any(not 0 <= k <= len(self.sites) for k in self.unload_at):
+            raise ValueError(f"unload_at must name sites 0..{len(self.sites)}")
+        for g, group in enumerate(self.groups()):
+            if group.count < 1:
+                raise ValueError(f"fleet group {g}: count must be at least 1")
+            if not 0 <= group.depot <= len(self.sites):
+                raise ValueError(f"fleet group {g}: depot must be a site 0..{len(self.sites)}")
+            if group.can_serve is not None and np.shape(group.can_serve) != (n,):
+                raise ValueError(f"fleet group {g}: can_serve must have one value per stop")
+            for name in ("distance_km", "time_min"):
+                value = getattr(group, name)
+                if value is not None and np.shape(value) != (size, size):
+                    raise ValueError(f"fleet group {g}: {name} must be ({size}, {size})")
         if self.shift_end_min <= self.shift_start_min:
             raise ValueError("shift_end_min must be after shift_start_min")
 
@@ -159,6 +234,76 @@ class DayProblem:
     def capacity_m3(self) -> float:
         """Usable volume per trip."""
         return self.vehicle.volume_m3 * self.max_fill
+
+    def groups(self) -> tuple[TruckGroup, ...]:
+        """The fleet by group (one group of ``num_vehicles`` at the base without ``fleet``)."""
+        if self.fleet is not None:
+            return self.fleet
+        return (TruckGroup(self.vehicle, self.num_vehicles),)
+
+    def truck_groups(self) -> list[int]:
+        """Group index of every truck, trucks numbered group by group."""
+        return [g for g, group in enumerate(self.groups()) for _ in range(group.count)]
+
+    @property
+    def num_trucks(self) -> int:
+        """Trucks available in all groups."""
+        return sum(group.count for group in self.groups())
+
+    def site_node(self, site: int) -> int:
+        """Node of site ``site`` (0 the base, ``k`` the site ``sites[k - 1]``)."""
+        return 0 if site == 0 else self.num_stops + site
+
+    def site_id(self, site: int) -> str:
+        """Id of site ``site``."""
+        return self.base_id if site == 0 else self.sites[site - 1]
+
+    def group_capacity(self, group: int) -> tuple[float, float]:
+        """Usable payload (kg) and volume (m3) per trip of a group's trucks."""
+        v = self.groups()[group].vehicle
+        return v.payload_kg * self.max_fill, v.volume_m3 * self.max_fill
+
+    def group_distance_km(self, group: int) -> NDArray[np.float64]:
+        """Distance matrix a group's trucks drive on."""
+        own = self.groups()[group].distance_km
+        return self.distance_km if own is None else own
+
+    def group_duration_min(self, group: int) -> NDArray[np.float64]:
+        """Travel time matrix of a group's trucks, in minutes."""
+        g = self.groups()[group]
+        if g.time_min is not None:
+            return g.time_min
+        if g.distance_km is None and self.time_min is not None:
+            return self.time_min
+        return self.group_distance_km(group) / g.vehicle.speed_kmh * 60.0
+
+    def group_hours_min(self, group: int) -> tuple[float, float]:
+        """When a group's trucks may leave their depot and must be back."""
+        g = self.groups()[group]
+        lo = (
+            self.shift_start_min
+            if g.earliest_min is None
+            else max(g.earliest_min, self.shift_start_min)
+        )
+        hi = self.shift_end_min if g.latest_min is None else min(g.latest_min, self.shift_end_min)
+        return lo, hi
+
+    def served_by(self, group: int) -> NDArray[np.bool_]:
+        """Per stop, whether the group may serve it."""
+        mask = self.groups()[group].can_serve
+        return np.ones(self.num_stops, dtype=bool) if mask is None else np.asarray(mask, bool)
+
+    def deliveries(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """What each stop receives (kg, m3); zeros without deliveries."""
+        zero = np.zeros(self.num_stops)
+        kg = zero if self.deliver_kg is None else np.asarray(self.deliver_kg, float)
+        m3 = zero if self.deliver_m3 is None else np.asarray(self.deliver_m3, float)
+        return kg, m3
+
+    def has_deliveries(self) -> bool:
+        """Whether any stop receives something."""
+        kg, m3 = self.deliveries()
+        return bool((kg > 0).any() or (m3 > 0).any())
 
     def windows_min(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Earliest and latest arrival per stop (the shift when no window was given)."""

@@ -32,6 +32,9 @@ class Event:
         Driven from the previous event.
     trip
         1-based trip number (a trip ends with an unload).
+    site
+        For ``"start"``, ``"unload"`` and ``"end"``: the site (0 the base, ``k`` the
+        problem's ``sites[k - 1]``).
     """
 
     kind: str
@@ -42,6 +45,7 @@ class Event:
     load_m3: float
     distance_km: float
     trip: int
+    site: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class DayResult:
         Running plus fixed cost of the trucks used.
     runtime_s
         Solve time.
+    route_group
+        Fleet group (index into ``problem.groups()``) of each route; empty: all group 0.
     """
 
     problem: DayProblem
@@ -71,6 +77,20 @@ class DayResult:
     dropped: tuple[int, ...]
     cost_cny: float
     runtime_s: float
+    route_group: tuple[int, ...] = ()
+
+    def group_of(self, route: int) -> int:
+        """Fleet group of route ``route``."""
+        return self.route_group[route] if self.route_group else 0
+
+    def trucks_by_type(self) -> dict[str, int]:
+        """Trucks used per vehicle type."""
+        out: dict[str, int] = {}
+        groups = self.problem.groups()
+        for r in range(len(self.routes)):
+            vt = groups[self.group_of(r)].vehicle.vehicle_type
+            out[vt] = out.get(vt, 0) + 1
+        return out
 
     @property
     def num_trucks(self) -> int:
@@ -88,14 +108,17 @@ class DayResult:
     def events(self) -> pd.DataFrame:
         """One row per event.
 
-        Columns: ``base_id``, ``day``, ``truck`` (1-based per base and day), ``seq``,
-        ``trip``, ``kind``, ``stop_idx``, ``site_id``, ``arrival_min``,
+        Columns: ``base_id``, ``day``, ``truck`` (1-based per base and day),
+        ``vehicle_type``, ``seq``, ``trip``, ``kind``, ``stop_idx``, ``site_id`` (the
+        stop's point, or the site of a start, unload or end), ``arrival_min``,
         ``departure_min``, ``load_kg``, ``load_m3``, ``distance_km``, ``collected_kg``,
         ``collected_m3``.
         """
         p = self.problem
+        groups = p.groups()
         rows = []
         for t, route in enumerate(self.routes, start=1):
+            vehicle_type = groups[self.group_of(t - 1)].vehicle.vehicle_type
             for seq, e in enumerate(route):
                 is_stop = e.kind == "stop"
                 rows.append(
@@ -103,11 +126,12 @@ class DayResult:
                         "base_id": p.base_id,
                         "day": p.day,
                         "truck": t,
+                        "vehicle_type": vehicle_type,
                         "seq": seq,
                         "trip": e.trip,
                         "kind": e.kind,
                         "stop_idx": e.stop_idx,
-                        "site_id": p.stop_ids[e.stop_idx] if is_stop else p.base_id,
+                        "site_id": p.stop_ids[e.stop_idx] if is_stop else p.site_id(e.site),
                         "arrival_min": e.arrival_min,
                         "departure_min": e.departure_min,
                         "load_kg": e.load_kg,
@@ -123,27 +147,55 @@ class DayResult:
 def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     """Recompute loads, times and distances of every route; return every violation found.
 
-    An empty list means: each stop served once or reported dropped, loads never above the
-    usable capacity, loads reset at unloads, arrival no earlier than the previous
-    departure plus travel time, every arrival inside its stop's window, dwell and unload
-    times respected, the shift respected, a lunch break of full length started in its
-    window by every truck still out after it, and every route ending with an unload at
-    the base.
+    An empty list means: each stop served once or reported dropped, by a truck type
+    allowed to serve it, no group using more trucks than it has; loads (collected plus
+    deliveries not yet handed over, loaded where each trip starts) never above the
+    truck's usable capacity, recyclables emptied at unloads, at unload sites only;
+    arrival no earlier than the previous departure plus the truck's travel time; every
+    arrival inside its stop's window; dwell and unload times respected; the shift and the
+    group's permitted hours respected; a lunch break of full length started in its window
+    by every truck still out after it; every route starting and ending at its depot, and
+    ending empty (unloaded at the depot, or at an unload site before driving back).
     """
-    lo, hi = result.problem.windows_min()
     p = result.problem
-    dur = p.duration_min()
-    dist = p.distance_km
+    lo, hi = p.windows_min()
+    deliver_kg, deliver_m3 = p.deliveries()
+    groups = p.groups()
     issues: list[str] = []
     seen: list[int] = []
+    used = np.zeros(len(groups), dtype=int)
+    if len(result.route_group) not in (0, len(result.routes)):
+        issues.append("route_group must give one group per route")
     for t, route in enumerate(result.routes, start=1):
-        if route[0].kind != "start" or route[-1].kind != "end":
-            issues.append(f"truck {t}: route must start and end at the base")
+        g = result.group_of(t - 1)
+        if not 0 <= g < len(groups):
+            issues.append(f"truck {t}: unknown fleet group {g}")
             continue
-        if route[0].departure_min < p.shift_start_min - tol:
-            issues.append(f"truck {t}: leaves before the shift starts")
-        kg = m3 = 0.0
-        node_prev = 0
+        used[g] += 1
+        group = groups[g]
+        dur = p.group_duration_min(g)
+        dist = p.group_distance_km(g)
+        cap_kg, cap_m3 = p.group_capacity(g)
+        allowed = p.served_by(g)
+        earliest, latest = p.group_hours_min(g)
+        if route[0].kind != "start" or route[-1].kind != "end":
+            issues.append(f"truck {t}: route must start and end at its depot")
+            continue
+        if route[0].site != group.depot or route[-1].site != group.depot:
+            issues.append(f"truck {t}: must start and end at its depot {p.site_id(group.depot)}")
+        if route[0].departure_min < earliest - tol:
+            issues.append(f"truck {t}: leaves before its permitted hours or the shift")
+        # Deliveries still on board at the start of each trip: loaded where it starts.
+        trip_new: dict[int, list[float]] = {}
+        for e in route:
+            if e.kind == "stop":
+                acc = trip_new.setdefault(e.trip, [0.0, 0.0])
+                acc[0] += deliver_kg[e.stop_idx]
+                acc[1] += deliver_m3[e.stop_idx]
+        kg, m3 = trip_new.get(1, [0.0, 0.0])
+        if abs(route[0].load_kg - kg) > 1e-3 or abs(route[0].load_m3 - m3) > 1e-3:
+            issues.append(f"truck {t}: reported load at the start is wrong")
+        node_prev = p.site_node(group.depot)
         prev_dep = route[0].departure_min
         had_lunch = False
         for e in route[1:]:
@@ -160,30 +212,39 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                     issues.append(f"truck {t}: lunch too short")
                 prev_dep = e.departure_min
                 continue
-            node = e.stop_idx + 1 if e.kind == "stop" else 0
+            node = e.stop_idx + 1 if e.kind == "stop" else p.site_node(e.site)
             if abs(e.distance_km - dist[node_prev, node]) > 1e-3:
                 issues.append(f"truck {t}: distance to {e.kind} {e.stop_idx} is wrong")
             expected_arrival = prev_dep + dur[node_prev, node]
             if e.arrival_min < expected_arrival - 1e-3:
                 issues.append(f"truck {t}: arrives at {e.kind} {e.stop_idx} too early")
             if e.kind == "stop":
-                if not lo[e.stop_idx] - 1e-3 <= e.arrival_min <= hi[e.stop_idx] + 1e-3:
+                j = e.stop_idx
+                if not lo[j] - 1e-3 <= e.arrival_min <= hi[j] + 1e-3:
                     issues.append(
-                        f"truck {t}: arrives at stop {e.stop_idx} at {e.arrival_min:.1f}, "
-                        f"outside its window {lo[e.stop_idx]:.1f}-{hi[e.stop_idx]:.1f}"
+                        f"truck {t}: arrives at stop {j} at {e.arrival_min:.1f}, "
+                        f"outside its window {lo[j]:.1f}-{hi[j]:.1f}"
                     )
-                seen.append(e.stop_idx)
-                kg += p.load_kg[e.stop_idx]
-                m3 += p.load_m3[e.stop_idx]
-                if e.departure_min - e.arrival_min < p.dwell_min[e.stop_idx] - 1e-3:
-                    issues.append(f"truck {t}: dwell at stop {e.stop_idx} too short")
-            else:
-                kg = m3 = 0.0
+                if not allowed[j]:
+                    issues.append(
+                        f"truck {t}: a {group.vehicle.vehicle_type} may not serve stop {j}"
+                    )
+                seen.append(j)
+                kg += p.load_kg[j] - deliver_kg[j]
+                m3 += p.load_m3[j] - deliver_m3[j]
+                if e.departure_min - e.arrival_min < p.dwell_min[j] - 1e-3:
+                    issues.append(f"truck {t}: dwell at stop {j} too short")
+            elif e.kind == "unload" or e.site in p.unload_at:
+                if e.site not in p.unload_at:
+                    issues.append(f"truck {t}: unloads at {p.site_id(e.site)}, not an unload site")
+                kg, m3 = trip_new.get(e.trip + 1, [0.0, 0.0]) if e.kind == "unload" else (0, 0)
                 if e.departure_min - e.arrival_min < p.unload_min - 1e-3:
                     issues.append(f"truck {t}: unload too short")
                 if e.kind == "unload" and not p.reload:
                     issues.append(f"truck {t}: unloads mid-day although reloading is off")
-            if kg > p.capacity_kg + 1e-3 or m3 > p.capacity_m3 + 1e-3:
+            elif kg > 1e-3 or m3 > 1e-3:  # back at a depot where nobody unloads
+                issues.append(f"truck {t}: returns to its depot with a load on board")
+            if kg > cap_kg + 1e-3 or m3 > cap_m3 + 1e-3:
                 issues.append(
                     f"truck {t}: overloaded after {e.kind} {e.stop_idx}: {kg:.0f} kg, {m3:.1f} m3"
                 )
@@ -198,8 +259,14 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
             and route[0].departure_min < p.lunch[0] + 1e-3
         ):
             issues.append(f"truck {t}: out over lunch time without a break")
-        if route[-1].departure_min > p.shift_end_min + 1e-3:
-            issues.append(f"truck {t}: ends after the shift ({route[-1].departure_min:.0f} min)")
+        if route[-1].departure_min > latest + 1e-3:
+            issues.append(
+                f"truck {t}: ends after the shift or its permitted hours "
+                f"({route[-1].departure_min:.0f} min)"
+            )
+    for g, group in enumerate(groups):
+        if used[g] > group.count:
+            issues.append(f"group {g} uses {used[g]} trucks but has {group.count}")
     counts = np.bincount(np.asarray(seen + list(result.dropped), dtype=int), minlength=p.num_stops)
     for j in np.flatnonzero(counts != 1):
         issues.append(f"stop {j} ({p.stop_ids[j]}) is served {counts[j]} times")

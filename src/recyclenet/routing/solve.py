@@ -15,8 +15,9 @@ import pandas as pd
 from recyclenet.config import min_to_hhmm
 from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools, _pyvrp
-from recyclenet.routing.problem import DayProblem, Vehicle
+from recyclenet.routing.problem import DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult
+from recyclenet.routing.rights import RoadRights
 from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
 
 ENGINES = ("auto", "ortools", "pyvrp")
@@ -102,7 +103,7 @@ class WeekPlan:
         """The published timetable: one row per stop.
 
         Columns: ``point_id``, ``station_id``, ``day``, ``arrival`` and ``departure``
-        (HH:MM), ``truck`` (``<station>-<n>``), ``trip``, ``arrival_min``,
+        (HH:MM), ``truck`` (``<station>-<n>``), ``vehicle_type``, ``trip``, ``arrival_min``,
         ``departure_min``, ``collected_kg``, ``collected_m3``, ``slot`` (HH:MM, the
         point's arrival on its first visit day of the week: the time on its sign),
         ``slot_min`` and ``slot_deviation_min`` (this arrival minus the slot).
@@ -138,6 +139,7 @@ class WeekPlan:
                 "arrival": stops["arrival_min"].map(min_to_hhmm),
                 "departure": stops["departure_min"].map(min_to_hhmm),
                 "truck": stops["base_id"] + "-" + stops["truck"].astype(str),
+                "vehicle_type": stops["vehicle_type"],
                 "trip": stops["trip"],
                 "arrival_min": stops["arrival_min"],
                 "departure_min": stops["departure_min"],
@@ -164,6 +166,15 @@ class WeekPlan:
         out: dict[str, int] = {}
         for d in self.days:
             out[d.problem.base_id] = max(out.get(d.problem.base_id, 0), d.num_trucks)
+        return out
+
+    def trucks_by_type(self) -> dict[str, dict[str, int]]:
+        """Trucks each station needs per vehicle type: the most of that type on any day."""
+        out: dict[str, dict[str, int]] = {}
+        for d in self.days:
+            mine = out.setdefault(d.problem.base_id, {})
+            for vt, k in d.trucks_by_type().items():
+                mine[vt] = max(mine.get(vt, 0), k)
         return out
 
     def collection_km_per_week(self) -> float:
@@ -218,6 +229,30 @@ def haul_trips(
     return pd.DataFrame(rows)
 
 
+def own_matrices(
+    travel: Any,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    labels: list[str],
+    vehicles: list[Vehicle],
+    *,
+    main: Vehicle,
+    road: bool,
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """Per vehicle type, its own ``(distance_km, time_min)`` over the given nodes, or
+    ``None`` where the problem's matrix serves it (straight lines: distance at the type's
+    speed; road graphs: the main type's profile). On a road graph each other type is
+    routed on its own profile (its forbidden road classes, its speeds)."""
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for v in vehicles:
+        if not road or v.vehicle_type == main.vehicle_type:
+            out.append(None)
+            continue
+        m = travel.matrix(lon, lat, profile=v.vehicle_type, labels_a=labels)
+        out.append((m.distance_km, m.duration_min(v.speed_kmh)))
+    return out
+
+
 def plan_week(
     points: pd.DataFrame,
     stations: pd.DataFrame,
@@ -235,6 +270,8 @@ def plan_week(
     lunch: tuple[float, float, float] | None = None,
     travel: Any | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fleet: tuple[tuple[Vehicle, int], ...] | None = None,
+    rights: dict[str, RoadRights] | None = None,
 ) -> tuple[dict[str, PointVisits], list[DayProblem]]:
     """Schedule every point and build the day problems (solved by :func:`solve_week`).
 
@@ -245,8 +282,17 @@ def plan_week(
         ``kg_per_day``, ``m3_per_day``.
     stations
         Open stations: ``station_id``, ``lon``, ``lat``.
+    fleet
+        Trucks kept at every station by type (a mixed fleet); ``None``:
+        ``trucks_per_station`` of ``vehicle``. A point's loads are sized for the largest
+        type allowed to serve it.
+    rights
+        Road rights by vehicle type (permitted hours, points it cannot serve).
     """
     travel = travel if travel is not None else StraightLine(detour_factor)
+    fleet = fleet if fleet is not None else ((vehicle, trucks_per_station),)
+    rights = rights or {}
+    no_rights = RoadRights()
     n_days = len(working_days)
     visits: dict[str, PointVisits] = {}
     problems: list[DayProblem] = []
@@ -254,16 +300,29 @@ def plan_week(
         mine = points[points["station_id"] == st["station_id"]].reset_index(drop=True)
         if mine.empty:
             continue
+        pids = mine["point_id"].astype(str).to_numpy()
+        allowed = [
+            ~np.isin(pids, list(rights.get(v.vehicle_type, no_rights).closed_points))
+            for v, _ in fleet
+        ]
         freq = np.zeros(len(mine), dtype=np.int64)
         loads = np.zeros(len(mine), dtype=np.int64)
         for j, row in mine.iterrows():
-            freq[j], loads[j] = visit_frequency(
-                float(row["kg_per_day"]),
-                float(row["m3_per_day"]),
-                payload_kg=vehicle.payload_kg,
-                volume_m3=vehicle.volume_m3,
-                max_fill=max_fill,
-                working_days=n_days,
+            able = [v for (v, _), ok in zip(fleet, allowed, strict=True) if ok[j]] or [vehicle]
+            # Sized for the allowed type that needs the fewest loads a week.
+            freq[j], loads[j] = min(
+                (
+                    visit_frequency(
+                        float(row["kg_per_day"]),
+                        float(row["m3_per_day"]),
+                        payload_kg=v.payload_kg,
+                        volume_m3=v.volume_m3,
+                        max_fill=max_fill,
+                        working_days=n_days,
+                    )
+                    for v in able
+                ),
+                key=lambda fl: (fl[0] * fl[1], fl[0]),
             )
         lon0, lat0 = float(st["lon"]), float(st["lat"])
         xy = np.column_stack(
@@ -281,6 +340,15 @@ def plan_week(
         )
         full_km = everything.distance_km
         full_min = everything.duration_min(vehicle.speed_kmh)
+        own = own_matrices(
+            travel,
+            np.r_[lon0, mine["lon"].to_numpy(float)],
+            np.r_[lat0, mine["lat"].to_numpy(float)],
+            [str(st["station_id"]), *mine["point_id"].astype(str)],
+            [v for v, _ in fleet],
+            main=vehicle,
+            road=everything.time_min is not None,
+        )
         from_base = full_min[0, 1:]
         workload = loads * (dwell_min + unload_min) + from_base
         days = assign_days(workload, freq, xy, n_days)
@@ -296,6 +364,20 @@ def plan_week(
             idx = [j for j in range(len(mine)) for _ in range(loads[j]) if d in days[j]]
             nodes = np.r_[0, np.asarray(idx, dtype=int) + 1]
             ids = tuple(mine["point_id"].iloc[idx])
+            groups = []
+            for (v, count), ok, mats in zip(fleet, allowed, own, strict=True):
+                r = rights.get(v.vehicle_type, no_rights)
+                groups.append(
+                    TruckGroup(
+                        v,
+                        count,
+                        earliest_min=r.earliest_min,
+                        latest_min=r.latest_min,
+                        can_serve=ok[np.asarray(idx, dtype=int)] if not ok.all() else None,
+                        distance_km=None if mats is None else mats[0][np.ix_(nodes, nodes)],
+                        time_min=None if mats is None else mats[1][np.ix_(nodes, nodes)],
+                    )
+                )
             problems.append(
                 DayProblem(
                     base_id=str(st["station_id"]),
@@ -308,8 +390,9 @@ def plan_week(
                     time_min=(
                         full_min[np.ix_(nodes, nodes)] if everything.time_min is not None else None
                     ),
-                    vehicle=vehicle,
-                    num_vehicles=trucks_per_station,
+                    vehicle=fleet[0][0],
+                    num_vehicles=fleet[0][1],
+                    fleet=tuple(groups),
                     shift_start_min=shift_start_min,
                     shift_end_min=shift_end_min,
                     unload_min=unload_min,

@@ -16,52 +16,81 @@ from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult, Event
 
 UNLOAD = -1
-"""In a visiting order: an unload at the base between two trips."""
+"""In a visiting order: an unload at the base between two trips (``unload_code(k)``: at
+site ``k``)."""
+
+
+def unload_code(site: int) -> int:
+    """Visiting-order code of an unload at site ``site`` (0 the base: :data:`UNLOAD`)."""
+    return -1 - site
 
 
 def timed_route(
     p: DayProblem,
     order: Sequence[int],
     *,
+    group: int = 0,
     lunch_before: int | None = None,
     engine_arrival_min: Sequence[float] | None = None,
+    start_min: float | None = None,
 ) -> tuple[Event, ...]:
-    """Events of one truck: start, its stops and unloads in ``order``, the final unload.
+    """Events of one truck: start, its stops and unloads in ``order``, the end.
 
     Parameters
     ----------
     p
         The day.
     order
-        Stop indices, :data:`UNLOAD` for an unload between trips.
+        Stop indices, :func:`unload_code` for an unload between trips (a truck whose
+        depot is not an unload site ends its order with one).
+    group
+        The truck's fleet group (its type, depot, matrices and permitted hours).
     lunch_before
-        Position in ``order`` (``len(order)``: the return to the base) before whose
+        Position in ``order`` (``len(order)``: the return to the depot) before whose
         drive the lunch break is taken; ``None``: no lunch.
     engine_arrival_min
         The engine's arrival time per position of ``order`` (only used where a stop has
         a soft slot and the engine waited for it).
+    start_min
+        When the truck leaves (default: the start of its permitted hours); engines that
+        delay a start to meet a later window pass it.
     """
     lo, _ = p.windows_min()
-    dur = p.duration_min()
-    events = [Event("start", -1, p.shift_start_min, p.shift_start_min, 0.0, 0.0, 0.0, 1)]
-    kg = m3 = 0.0
+    dur = p.group_duration_min(group)
+    dist = p.group_distance_km(group)
+    depot = p.groups()[group].depot
+    deliver_kg, deliver_m3 = p.deliveries()
+    # New goods on board at the start of each trip: the deliveries of that trip.
+    trip_new: list[list[float]] = [[0.0, 0.0]]
+    for j in order:
+        if j < 0:
+            trip_new.append([0.0, 0.0])
+        else:
+            trip_new[-1][0] += deliver_kg[j]
+            trip_new[-1][1] += deliver_m3[j]
+    clock = p.group_hours_min(group)[0] if start_min is None else start_min
+    kg, m3 = trip_new[0]
+    events = [Event("start", -1, clock, clock, kg, m3, 0.0, 1, depot)]
     trip = 1
-    clock = p.shift_start_min
-    prev = 0
+    prev = p.site_node(depot)
     for pos, j in enumerate([*order, None]):
         if lunch_before is not None and pos == lunch_before and p.lunch is not None:
             begin = max(clock, p.lunch[0])
             events.append(Event("lunch", -1, begin, begin + p.lunch[2], kg, m3, 0.0, trip))
             clock = begin + p.lunch[2]
-        here = 0 if j is None or j == UNLOAD else j + 1
-        d_km = float(p.distance_km[prev, here])
+        site = depot if j is None else (-1 - j if j < 0 else -1)
+        here = j + 1 if j is not None and j >= 0 else p.site_node(site)
+        d_km = float(dist[prev, here])
         arrival = clock + float(dur[prev, here])
         if j is None:
-            events.append(Event("end", -1, arrival, arrival + p.unload_min, 0.0, 0.0, d_km, trip))
-        elif j == UNLOAD:
-            kg = m3 = 0.0
+            busy = p.unload_min if depot in p.unload_at else 0.0
+            if busy:
+                kg = m3 = 0.0
+            events.append(Event("end", -1, arrival, arrival + busy, kg, m3, d_km, trip, depot))
+        elif j < 0:
+            kg, m3 = trip_new[trip]
             clock = arrival + p.unload_min
-            events.append(Event("unload", -1, arrival, clock, 0.0, 0.0, d_km, trip))
+            events.append(Event("unload", -1, arrival, clock, kg, m3, d_km, trip, site))
             trip += 1
         else:
             arrival = max(arrival, float(lo[j]))
@@ -72,8 +101,8 @@ def timed_route(
             ):
                 slot_lo = float(p.slot_min[j]) - p.slot_tolerance_min
                 arrival = max(arrival, min(slot_lo, float(engine_arrival_min[pos])))
-            kg += float(p.load_kg[j])
-            m3 += float(p.load_m3[j])
+            kg += float(p.load_kg[j]) - float(deliver_kg[j])
+            m3 += float(p.load_m3[j]) - float(deliver_m3[j])
             clock = arrival + float(p.dwell_min[j])
             events.append(Event("stop", j, arrival, clock, kg, m3, d_km, trip))
         prev = here
@@ -81,13 +110,20 @@ def timed_route(
 
 
 def day_result(
-    p: DayProblem, routes: list[tuple[Event, ...]], status: str, runtime_s: float
+    p: DayProblem,
+    routes: list[tuple[Event, ...]],
+    status: str,
+    runtime_s: float,
+    route_group: Sequence[int] = (),
 ) -> DayResult:
     """Bundle routes into a :class:`DayResult`: cost, and every stop not visited as dropped."""
     served = {e.stop_idx for r in routes for e in r if e.kind == "stop"}
+    groups = p.groups()
+    kinds = list(route_group) or [0] * len(routes)
     cost = sum(
-        p.vehicle.fixed_cost_cny_per_day + p.vehicle.cost_cny_per_km * sum(e.distance_km for e in r)
-        for r in routes
+        groups[g].vehicle.fixed_cost_cny_per_day
+        + groups[g].vehicle.cost_cny_per_km * sum(e.distance_km for e in r)
+        for r, g in zip(routes, kinds, strict=True)
     )
     dropped = tuple(j for j in range(p.num_stops) if j not in served)
-    return DayResult(p, status, tuple(routes), dropped, float(cost), runtime_s)
+    return DayResult(p, status, tuple(routes), dropped, float(cost), runtime_s, tuple(route_group))

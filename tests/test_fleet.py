@@ -1,0 +1,197 @@
+"""Mixed fleets, road rights, several depots, unload sites away from the depot and
+deliver-new-collect-old, each on a tiny day whose best plan is known by construction."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from recyclenet.routing import (
+    DayProblem,
+    RoutingParams,
+    TruckGroup,
+    Vehicle,
+    _pyvrp,
+    check_day,
+    solve_day,
+)
+from recyclenet.routing.timing import unload_code
+
+ENGINES = ("ortools", "pyvrp")
+TRICYCLE = Vehicle("e_tricycle", 500, 3, 20, 0.3, 150)
+BOX = Vehicle("box_truck_4_2m", 1800, 16, 30, 2.5, 450)
+
+
+def plan(stops_xy, load_kg, *, sites_xy=(), fleet, unload_at=(0,), deliver_kg=None, **kw):
+    """A day over stops (and extra sites) on a plane, node 0 the base at the origin."""
+    xy = np.vstack([[0.0, 0.0], np.asarray(stops_xy, float), np.reshape(sites_xy, (-1, 2))])
+    dist = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    n = len(stops_xy)
+    return DayProblem(
+        base_id="S1",
+        day="mon",
+        stop_ids=tuple(f"p{i}" for i in range(n)),
+        load_kg=np.asarray(load_kg, float),
+        load_m3=np.full(n, 0.1),
+        dwell_min=np.full(n, 10.0),
+        distance_km=dist,
+        vehicle=fleet[0].vehicle,
+        num_vehicles=fleet[0].count,
+        shift_start_min=480,
+        shift_end_min=1020,
+        unload_min=15,
+        fleet=tuple(fleet),
+        sites=tuple(f"site{k + 1}" for k in range(len(sites_xy))),
+        unload_at=unload_at,
+        deliver_kg=None if deliver_kg is None else np.asarray(deliver_kg, float),
+        **kw,
+    )
+
+
+def served_by(result):
+    """Vehicle type serving each stop."""
+    out = {}
+    for r, route in enumerate(result.routes):
+        vt = result.problem.groups()[result.group_of(r)].vehicle.vehicle_type
+        for e in route:
+            if e.kind == "stop":
+                out[e.stop_idx] = vt
+    return out
+
+
+def test_narrow_road_goes_to_the_tricycle():
+    """A village on a narrow road (closed to the box truck) and a 1.2 t load (too heavy
+    for a tricycle): each type takes the one it can, although the truck alone would be
+    cheaper for both."""
+    p = plan(
+        [(2, 0), (-2, 0)],
+        [100, 1200],
+        fleet=[
+            TruckGroup(TRICYCLE, 1, can_serve=np.array([True, True])),
+            TruckGroup(BOX, 1, can_serve=np.array([False, True])),
+        ],
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    assert served_by(result) == {0: "e_tricycle", 1: "box_truck_4_2m"}
+    assert check_day(result) == []
+    # The checker flags a doctored plan that sends the truck down the narrow road.
+    truck_route = result.route_group.index(1)
+    bad = dataclasses.replace(
+        result,
+        route_group=tuple(1 if r != truck_route else 0 for r in range(len(result.routes))),
+    )
+    assert any("may not serve stop 0" in m for m in check_day(bad))
+
+
+def test_without_restrictions_one_truck_serves_both():
+    """Control for the test above: with the road open, the cheaper plan is one truck."""
+    p = plan([(2, 0), (-2, 0)], [100, 1200], fleet=[TruckGroup(TRICYCLE, 1), TruckGroup(BOX, 1)])
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine="ortools"))
+    assert set(served_by(result).values()) == {"box_truck_4_2m"}
+    assert check_day(result) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_permitted_hours_keep_the_truck_out_of_an_early_window(engine):
+    """The box truck may be on the road only from 10:00; a stop open 08:00-09:00 must go
+    to the tricycle, the heavy stop to the truck."""
+    p = plan(
+        [(1, 0), (3, 0)],
+        [100, 1000],
+        fleet=[TruckGroup(TRICYCLE, 1), TruckGroup(BOX, 1, earliest_min=600)],
+        window_open_min=np.array([480.0, 480.0]),
+        window_close_min=np.array([540.0, 1020.0]),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine=engine))
+    assert served_by(result) == {0: "e_tricycle", 1: "box_truck_4_2m"}
+    for r, route in enumerate(result.routes):
+        if result.group_of(r) == 1:
+            assert route[0].departure_min >= 600
+    assert check_day(result) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_depots_each_serve_their_side(engine):
+    """Trucks at the station (x=0) and at the centre (x=20), stops 1 km from each, no
+    daily fixed cost: each truck serves the stop next to it and unloads at its own depot
+    (4 km in all, against 38 km for one truck doing both)."""
+    hired = dataclasses.replace(BOX, fixed_cost_cny_per_day=0.0)
+    p = plan(
+        [(1, 0), (19, 0)],
+        [300, 300],
+        sites_xy=[(20, 0)],
+        fleet=[TruckGroup(hired, 1, depot=0), TruckGroup(hired, 1, depot=1)],
+        unload_at=(0, 1),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine=engine))
+    assert result.dropped == ()
+    assert result.distance_km() == pytest.approx(4.0)
+    by_depot = {
+        route[0].site: [e.stop_idx for e in route if e.kind == "stop"] for route in result.routes
+    }
+    assert by_depot == {0: [0], 1: [1]}
+    assert check_day(result) == []
+
+
+def test_unload_at_a_facility_away_from_the_depot():
+    """A depot where nobody unloads and a landfill 5 km east: the truck collects, empties
+    at the landfill, then drives home empty (depot -> stop -> landfill -> depot)."""
+    p = plan(
+        [(5, 1)],
+        [500],
+        sites_xy=[(5, 0)],
+        fleet=[TruckGroup(BOX, 1, depot=0)],
+        unload_at=(1,),
+    )
+    assert not _pyvrp.models(p)
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    kinds = [(e.kind, e.site) for e in result.routes[0]]
+    assert kinds == [("start", 0), ("stop", 0), ("unload", 1), ("end", 0)]
+    assert result.distance_km() == pytest.approx(np.hypot(5, 1) + 1 + 5)
+    assert check_day(result) == []
+    # Driving home full is caught by the checker.
+    route = [e for e in result.routes[0] if e.kind != "unload"]
+    route[-1] = dataclasses.replace(route[-1], load_kg=500.0, load_m3=0.1)
+    bad = dataclasses.replace(result, routes=(tuple(route),))
+    assert any("with a load on board" in m for m in check_day(bad))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("collect_kg", "trips"), [(500, 1), (600, 2)])
+def test_deliver_new_collect_old(engine, collect_kg, trips):
+    """Two homes each receive a 400 kg appliance (loaded at the station) and hand over
+    old ones. A 1,800 kg truck at 90 %: with 500 kg collected each, 800 -> 900 -> 1,000
+    kg on board fits one trip; with 600 kg it would reach 1,200, so it must unload in
+    between, which costs a detour to the base."""
+    small = dataclasses.replace(BOX, payload_kg=1000 / 0.9)
+    p = plan(
+        [(3, 0), (3, 1)],
+        [collect_kg, collect_kg],
+        fleet=[TruckGroup(small, 1)],
+        deliver_kg=[400, 400],
+        max_fill=0.9,
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine=engine))
+    assert result.dropped == ()
+    assert max(e.trip for e in result.routes[0]) == trips
+    assert result.routes[0][0].load_kg == pytest.approx(800 if trips == 1 else 400)
+    assert check_day(result) == []
+
+
+def test_checker_counts_trucks_per_group():
+    """Two routes for a group of one truck is a violation."""
+    p = plan([(1, 0), (-1, 0)], [100, 100], fleet=[TruckGroup(BOX, 2)])
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine="ortools"))
+    one = dataclasses.replace(p, fleet=(TruckGroup(BOX, 1),))
+    routes = []
+    for j in (0, 1):
+        from recyclenet.routing.timing import timed_route
+
+        routes.append(timed_route(one, [j]))
+    bad = dataclasses.replace(
+        result, problem=one, routes=tuple(routes), route_group=(0, 0), dropped=()
+    )
+    assert any("uses 2 trucks but has 1" in m for m in check_day(bad))
+    assert unload_code(0) == -1
