@@ -17,7 +17,7 @@ from recyclenet.routing import (
     check_day,
     solve_day,
 )
-from recyclenet.routing.timing import unload_code
+from recyclenet.routing.timing import timed_route, unload_code
 
 ENGINES = ("ortools", "pyvrp")
 TRICYCLE = Vehicle("e_tricycle", 500, 3, 20, 0.3, 150)
@@ -187,11 +187,42 @@ def test_checker_counts_trucks_per_group():
     one = dataclasses.replace(p, fleet=(TruckGroup(BOX, 1),))
     routes = []
     for j in (0, 1):
-        from recyclenet.routing.timing import timed_route
-
         routes.append(timed_route(one, [j]))
     bad = dataclasses.replace(
         result, problem=one, routes=tuple(routes), route_group=(0, 0), dropped=()
     )
     assert any("uses 2 trucks but has 1" in m for m in check_day(bad))
     assert unload_code(0) == -1
+
+
+def test_each_unload_site_has_its_own_unloading_time():
+    """Two landfills: A next to the stop but slow (60 min), B a little further but quick
+    (5 min). In a one-hour shift only B gets the truck home in time; when both unload in
+    5 min the shorter way through A wins."""
+    kw = dict(sites_xy=[(5, 0), (6, 0)], fleet=[TruckGroup(BOX, 1)], unload_at=(1, 2))
+    short = plan([(5, 1)], [500], site_unload_min=(15.0, 60.0, 5.0), **kw)
+    short = dataclasses.replace(short, shift_end_min=540)
+    result = solve_day(short, RoutingParams(time_limit_s=2))
+    assert [e.site for e in result.routes[0] if e.kind == "unload"] == [2]
+    assert check_day(result) == []
+    equal = plan([(5, 1)], [500], site_unload_min=(15.0, 5.0, 5.0), **kw)
+    result = solve_day(equal, RoutingParams(time_limit_s=2))
+    assert [e.site for e in result.routes[0] if e.kind == "unload"] == [1]
+    assert check_day(result) == []
+
+
+def test_daily_limit_per_truck_needs_a_second_truck():
+    """Two 600 kg stops; a truck may unload and go again, but may collect only 1,000 kg
+    a day: each stop gets its own truck."""
+    p = plan([(1, 0), (-1, 0)], [600, 600], fleet=[TruckGroup(BOX, 2)], max_kg_per_truck_day=1000)
+    assert not _pyvrp.models(p)
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    assert result.num_trucks == 2 and result.dropped == ()
+    assert check_day(result) == []
+    one = dataclasses.replace(result, routes=(result.routes[0],), route_group=(0,))
+    merged = dataclasses.replace(
+        one,
+        routes=(tuple(timed_route(p, [0, -1, 1])),),
+        dropped=(),
+    )
+    assert any("above its limit" in m for m in check_day(merged))

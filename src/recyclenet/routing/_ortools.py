@@ -15,7 +15,8 @@ bounded by the shift and the group's permitted hours (minus the final unload whe
 depot is an unload site). Stops a type may not serve are closed to its trucks
 (their vehicle variable); arc costs and travel times are per truck type. A lunch
 break is an interval per truck, started in its window, that may not overlap a visit
-(OR-Tools' break intervals). Stops may be dropped only at a penalty far above any route
+(OR-Tools' break intervals). A limit on what a truck collects in a day is one more
+dimension that unloads do not reset. Stops may be dropped only at a penalty far above any route
 cost, so drops happen only when the fleet cannot serve a stop, and are reported; a
 booking's stop can instead be deferred at its own penalty.
 
@@ -114,10 +115,10 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
             row_of.append(p.site_node(site))
     size = len(row_of)
     rows = np.asarray(row_of)
-    unload_s = int(_secs(p.unload_min))
     service_s = np.zeros(size, dtype=np.int64)
     service_s[1 : n + 1] = _secs(p.dwell_min)
-    service_s[base_nodes:] = unload_s
+    for node, site in copy_site.items():
+        service_s[node] = int(_secs(p.unload_min_at(site)))
     is_copy = np.zeros(size, dtype=bool)
     is_copy[base_nodes:] = True
 
@@ -226,6 +227,18 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
                 cap_var = solver.Element(by_vehicle, (routing.VehicleVar(index) + 1).Var())
                 solver.Add(dim.CumulVar(index) + new_dim.CumulVar(index) <= cap_var)
 
+    if p.max_kg_per_truck_day is not None:  # collected over the whole day, never reset
+        day_g = np.zeros(size, dtype=np.int64)
+        day_g[1 : n + 1] = np.ceil(p.load_kg * 1000 - 1e-6).astype(np.int64)
+        limit_g = int(math.floor(p.max_kg_per_truck_day * 1000 + 1e-6))
+        routing.AddDimension(
+            routing.RegisterUnaryTransitCallback(lambda i: int(day_g[manager.IndexToNode(i)])),
+            0,
+            limit_g,
+            True,
+            "kg_per_day",
+        )
+
     horizon_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
     routing.AddDimensionWithVehicleTransits(
         [time_cb[g] for g in truck_group], horizon_s, horizon_s, False, "time"
@@ -236,7 +249,8 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         time_dim.CumulVar(routing.Start(v)).SetRange(
             int(_secs(earliest - p.shift_start_min)), horizon_s
         )
-        end_unload = unload_s if groups[g].depot in p.unload_at else 0
+        depot = groups[g].depot
+        end_unload = int(_secs(p.unload_min_at(depot))) if depot in p.unload_at else 0
         time_dim.CumulVar(routing.End(v)).SetMax(
             int(_secs(latest - p.shift_start_min, "floor")) - end_unload
         )

@@ -21,7 +21,8 @@ lunch break, slot targets or a starting plan go to it. Mapping:
   and load excess to keep solutions feasible.
 
 Days it does not model go to OR-Tools: lunch breaks, slot targets, starting plans, stops
-closed to a truck type, and trucks kept where they cannot unload (they must end empty).
+closed to a truck type, trucks kept where they cannot unload (they must end empty), and a
+limit on what a truck collects in a day.
 
 Only this module of ``recyclenet.routing`` imports PyVRP; times and loads reported are
 recomputed in exact arithmetic by :func:`recyclenet.routing.timing.timed_route`.
@@ -48,7 +49,12 @@ def models(problem: DayProblem) -> bool:
     closed = any(g.can_serve is not None and not np.all(g.can_serve) for g in p.groups())
     away = any(g.depot not in p.unload_at for g in p.groups())
     return (
-        p.lunch is None and not has_slots and p.initial_routes is None and not closed and not away
+        p.lunch is None
+        and not has_slots
+        and p.initial_routes is None
+        and not closed
+        and not away
+        and p.max_kg_per_truck_day is None
     )
 
 
@@ -69,7 +75,6 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
     live = [j for j in range(n) if lo[j] <= hi[j]]  # empty windows cannot be served
     deliver_kg, deliver_m3 = p.deliveries()
     horizon_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
-    unload_s = int(math.ceil(p.unload_min * 60 - 1e-9))
 
     def grams(x: float) -> int:
         return int(math.ceil(x * 1000 - 1e-6))
@@ -122,7 +127,9 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
         )
     idx = np.asarray(nodes)
     into_unload = np.zeros(len(nodes), dtype=np.int64)
-    into_unload[[i for i, k in enumerate(site_list) if k in p.unload_at]] = unload_s
+    for i, k in enumerate(site_list):
+        if k in p.unload_at:
+            into_unload[i] = int(math.ceil(p.unload_min_at(k) * 60 - 1e-9))
     for g, profile in enumerate(profiles):
         dist_m = np.rint(p.group_distance_km(g)[np.ix_(idx, idx)] * 1000).astype(np.int64)
         travel_s = np.ceil(p.group_duration_min(g)[np.ix_(idx, idx)] * 60 - 1e-9).astype(np.int64)

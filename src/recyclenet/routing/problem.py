@@ -148,6 +148,12 @@ class DayProblem:
         Per stop, what a truck brings to it (a new appliance, 送新收旧), loaded where
         the trip starts (the depot, or the unload site of the previous trip); ``None``:
         nothing.
+    site_unload_min
+        Unloading time per site (0 the base, then ``sites``); ``None``: ``unload_min``
+        everywhere.
+    max_kg_per_truck_day
+        What one truck may collect in a day over all its trips (a crew or permit limit);
+        ``None``: no limit.
     """
 
     base_id: str
@@ -178,6 +184,8 @@ class DayProblem:
     unload_at: tuple[int, ...] = (0,)
     deliver_kg: NDArray[np.float64] | None = None
     deliver_m3: NDArray[np.float64] | None = None
+    site_unload_min: tuple[float, ...] | None = None
+    max_kg_per_truck_day: float | None = None
 
     def __post_init__(self) -> None:
         n = len(self.stop_ids)
@@ -204,6 +212,10 @@ class DayProblem:
             raise ValueError(f"time_min must be ({size}, {size})")
         if self.num_vehicles < 1:
             raise ValueError("num_vehicles must be at least 1")
+        if self.site_unload_min is not None and len(self.site_unload_min) != len(self.sites) + 1:
+            raise ValueError(
+                f"site_unload_min must have one value per site ({len(self.sites) + 1})"
+            )
         if not self.unload_at or any(not 0 <= k <= len(self.sites) for k in self.unload_at):
             raise ValueError(f"unload_at must name sites 0..{len(self.sites)}")
         for g, group in enumerate(self.groups()):
@@ -253,6 +265,10 @@ class DayProblem:
     def site_node(self, site: int) -> int:
         """Node of site ``site`` (0 the base, ``k`` the site ``sites[k - 1]``)."""
         return 0 if site == 0 else self.num_stops + site
+
+    def unload_min_at(self, site: int) -> float:
+        """Time to unload at site ``site``."""
+        return self.unload_min if self.site_unload_min is None else self.site_unload_min[site]
 
     def site_id(self, site: int) -> str:
         """Id of site ``site``."""

@@ -197,6 +197,12 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
             issues.append(f"truck {t}: reported load at the start is wrong")
         node_prev = p.site_node(group.depot)
         prev_dep = route[0].departure_min
+        collected = sum(p.load_kg[e.stop_idx] for e in route if e.kind == "stop")
+        if p.max_kg_per_truck_day is not None and collected > p.max_kg_per_truck_day + 1e-3:
+            issues.append(
+                f"truck {t}: collects {collected:.1f} in the day, above its limit "
+                f"{p.max_kg_per_truck_day:g}"
+            )
         had_lunch = False
         for e in route[1:]:
             if e.kind == "lunch":
@@ -238,7 +244,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 if e.site not in p.unload_at:
                     issues.append(f"truck {t}: unloads at {p.site_id(e.site)}, not an unload site")
                 kg, m3 = trip_new.get(e.trip + 1, [0.0, 0.0]) if e.kind == "unload" else (0, 0)
-                if e.departure_min - e.arrival_min < p.unload_min - 1e-3:
+                if e.departure_min - e.arrival_min < p.unload_min_at(e.site) - 1e-3:
                     issues.append(f"truck {t}: unload too short")
                 if e.kind == "unload" and not p.reload:
                     issues.append(f"truck {t}: unloads mid-day although reloading is off")

@@ -83,13 +83,13 @@ def timed_route(
         d_km = float(dist[prev, here])
         arrival = clock + float(dur[prev, here])
         if j is None:
-            busy = p.unload_min if depot in p.unload_at else 0.0
+            busy = p.unload_min_at(depot) if depot in p.unload_at else 0.0
             if busy:
                 kg = m3 = 0.0
             events.append(Event("end", -1, arrival, arrival + busy, kg, m3, d_km, trip, depot))
         elif j < 0:
             kg, m3 = trip_new[trip]
-            clock = arrival + p.unload_min
+            clock = arrival + p.unload_min_at(site)
             events.append(Event("unload", -1, arrival, clock, kg, m3, d_km, trip, site))
             trip += 1
         else:
