@@ -14,6 +14,7 @@ PROBLEMS = {
     "siting": ("benchmarks.prefecture", "main_siting"),
     "vrptw": ("benchmarks.routing", "main_vrptw"),
     "cvrp": ("benchmarks.routing", "main_cvrp"),
+    "wcvrptw": ("benchmarks.waste", "main_wcvrptw"),
 }
 
 
