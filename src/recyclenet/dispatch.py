@@ -374,14 +374,14 @@ def plan_dispatch(
         groups = []
         for vt, mats in zip(types, own, strict=True):
             r = stop_rights.get(vt, RoadRights())
-            ok = ~(frame["stop_id"].isin(r.closed_points) | frame["point_id"].isin(r.closed_points))
+            ok = r.can_serve(frame["stop_id"]) & r.can_serve(frame["point_id"])
             groups.append(
                 TruckGroup(
                     network.vehicles[vt],
                     max(1, counts.get(vt, 0)),
                     earliest_min=r.earliest_min,
                     latest_min=r.latest_min,
-                    can_serve=None if ok.all() else ok.to_numpy(bool),
+                    can_serve=None if ok.all() else ok,
                     distance_km=None if mats is None else mats[0],
                     time_min=None if mats is None else mats[1],
                 )

@@ -16,12 +16,12 @@ depot is an unload site). Stops a type may not serve are closed to its trucks
 (their vehicle variable); arc costs and travel times are per truck type. A lunch
 break is an interval per truck, started in its window, that may not overlap a visit
 (OR-Tools' break intervals). A limit on what a truck collects in a day is one more
-dimension that unloads do not reset. Stops may be dropped only at a penalty far above any route
-cost, so drops happen only when the fleet cannot serve a stop, and are reported; a
+dimension that unloads do not reset. Stops may be dropped only at a penalty far above any
+route cost, so drops happen only when the fleet cannot serve a stop, and are reported; a
 booking's stop can instead be deferred at its own penalty.
 
-Integers appear only here: distances in metres, times in seconds, loads in grams and
-litres, costs in fen (0.01 CNY).
+The model is in integers: distances in metres, times in seconds and loads in grams and
+litres (rounded by :mod:`recyclenet.routing.scaling`), costs in fen (0.01 CNY).
 This is the only module of ``recyclenet.routing`` that imports OR-Tools.
 """
 
@@ -35,6 +35,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult, Event
+from recyclenet.routing.scaling import seconds, thousandths
 from recyclenet.routing.timing import day_result, timed_route, unload_code
 
 _DROP_PENALTY_FEN = 10**10
@@ -43,15 +44,15 @@ _DROP_PENALTY_FEN = 10**10
 def _unload_copies(problem: DayProblem) -> int:
     """Unload visits to offer per unload site: enough for every truck to fill up as often
     as needed, and for the starting plan."""
-    if not problem.reload and all(g.depot in problem.unload_at for g in problem.groups()):
-        return 0
     p = problem
-    cap_kg = max(p.group_capacity(g)[0] for g in range(len(p.groups())))
-    cap_m3 = max(p.group_capacity(g)[1] for g in range(len(p.groups())))
-    trips = max(p.load_kg.sum() / cap_kg, p.load_m3.sum() / cap_m3)
-    copies = int(min(p.num_stops, math.ceil(trips)) + p.num_trucks)
     if not p.reload:  # only the final unload of trucks kept away from every unload site
-        copies = p.num_trucks
+        away = any(g.depot not in p.unload_at for g in p.groups())
+        copies = p.num_trucks if away else 0
+    else:
+        cap_kg = max(p.group_capacity(g)[0] for g in range(len(p.groups())))
+        cap_m3 = max(p.group_capacity(g)[1] for g in range(len(p.groups())))
+        trips = max(p.load_kg.sum() / cap_kg, p.load_m3.sum() / cap_m3)
+        copies = int(min(p.num_stops, math.ceil(trips)) + p.num_trucks)
     if p.initial_routes is not None:
         copies = max(copies, sum(j < 0 for route in p.initial_routes for j in route))
     return copies
@@ -85,13 +86,6 @@ def _initial_assignment(
     return routing.ReadAssignmentFromRoutes(routes, True)
 
 
-def _secs(minutes: float | np.ndarray, how: str = "ceil") -> np.ndarray:
-    """Whole seconds (rounded up, or down with ``how="floor"``), robust to float noise."""
-    x = np.asarray(minutes, dtype=float) * 60
-    out = np.ceil(x - 1e-9) if how == "ceil" else np.floor(x + 1e-9)
-    return out.astype(np.int64)
-
-
 def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     """Route one day's trucks; see the module docstring for the model."""
     start = time.perf_counter()
@@ -116,9 +110,9 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     size = len(row_of)
     rows = np.asarray(row_of)
     service_s = np.zeros(size, dtype=np.int64)
-    service_s[1 : n + 1] = _secs(p.dwell_min)
+    service_s[1 : n + 1] = seconds(p.dwell_min)
     for node, site in copy_site.items():
-        service_s[node] = int(_secs(p.unload_min_at(site)))
+        service_s[node] = int(seconds(p.unload_min_at(site)))
     is_copy = np.zeros(size, dtype=bool)
     is_copy[base_nodes:] = True
 
@@ -126,7 +120,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         np.rint(p.group_distance_km(g)[np.ix_(rows, rows)] * 1000).astype(np.int64)
         for g in range(len(groups))
     ]
-    g_travel_s = [_secs(p.group_duration_min(g)[np.ix_(rows, rows)]) for g in range(len(groups))]
+    g_travel_s = [seconds(p.group_duration_min(g)[np.ix_(rows, rows)]) for g in range(len(groups))]
     g_cost_fen = [
         np.rint(d / 1000.0 * groups[g].vehicle.cost_cny_per_km * 100).astype(np.int64)
         for g, d in enumerate(g_dist_m)
@@ -144,9 +138,6 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
 
-    def group_callbacks(make):  # noqa: ANN001, ANN202
-        return [make(g) for g in range(len(groups))]
-
     def arc_cost(g: int):  # noqa: ANN202
         c = g_cost_fen[g]
         return routing.RegisterTransitCallback(
@@ -162,8 +153,8 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
             )
         )
 
-    cost_cb = group_callbacks(arc_cost)
-    time_cb = group_callbacks(transit)
+    cost_cb = [arc_cost(g) for g in range(len(groups))]
+    time_cb = [transit(g) for g in range(len(groups))]
     for v, g in enumerate(truck_group):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[g], v)
         routing.SetFixedCostOfVehicle(int(round(groups[g].vehicle.fixed_cost_cny_per_day * 100)), v)
@@ -175,7 +166,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         (1, "m3", p.load_m3, deliver_m3),
     ):
         demand = np.zeros(size, dtype=np.int64)
-        demand[1 : n + 1] = np.ceil(load * 1000 - 1e-6).astype(np.int64)
+        demand[1 : n + 1] = thousandths(load)
         caps = [g_cap[g][axis] for g in truck_group]
 
         def pickup(g: int, d=demand, axis=axis):  # noqa: ANN001, ANN202
@@ -186,7 +177,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
                 )
             )
 
-        cbs = group_callbacks(pickup)
+        cbs = [pickup(g) for g in range(len(groups))]
         routing.AddDimensionWithVehicleTransitAndCapacity(
             [cbs[g] for g in truck_group], max(caps), caps, True, name
         )
@@ -201,7 +192,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
             load_dims[name] = (dim, None, caps)
             continue
         handed = np.zeros(size, dtype=np.int64)
-        handed[1 : n + 1] = np.ceil(new * 1000 - 1e-6).astype(np.int64)
+        handed[1 : n + 1] = thousandths(new)
         cb = routing.RegisterUnaryTransitCallback(
             lambda i, h=handed: int(-h[manager.IndexToNode(i)])
         )
@@ -229,7 +220,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
 
     if p.max_kg_per_truck_day is not None:  # collected over the whole day, never reset
         day_g = np.zeros(size, dtype=np.int64)
-        day_g[1 : n + 1] = np.ceil(p.load_kg * 1000 - 1e-6).astype(np.int64)
+        day_g[1 : n + 1] = thousandths(p.load_kg)
         limit_g = int(math.floor(p.max_kg_per_truck_day * 1000 + 1e-6))
         routing.AddDimension(
             routing.RegisterUnaryTransitCallback(lambda i: int(day_g[manager.IndexToNode(i)])),
@@ -247,19 +238,19 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     for v, g in enumerate(truck_group):
         earliest, latest = p.group_hours_min(g)
         time_dim.CumulVar(routing.Start(v)).SetRange(
-            int(_secs(earliest - p.shift_start_min)), horizon_s
+            int(seconds(earliest - p.shift_start_min)), horizon_s
         )
         depot = groups[g].depot
-        end_unload = int(_secs(p.unload_min_at(depot))) if depot in p.unload_at else 0
+        end_unload = int(seconds(p.unload_min_at(depot))) if depot in p.unload_at else 0
         time_dim.CumulVar(routing.End(v)).SetMax(
-            int(_secs(latest - p.shift_start_min, "floor")) - end_unload
+            int(seconds(latest - p.shift_start_min, up=False)) - end_unload
         )
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
     time_dim.SetGlobalSpanCostCoefficient(1)
     lo, hi = p.windows_min()
     for node in range(1, n + 1):
-        a = int(_secs(lo[node - 1] - p.shift_start_min))
-        b = int(_secs(hi[node - 1] - p.shift_start_min, "floor"))
+        a = int(seconds(lo[node - 1] - p.shift_start_min))
+        b = int(seconds(hi[node - 1] - p.shift_start_min, up=False))
         if a <= b:
             time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(a, b)
         if p.slot_min is not None and np.isfinite(p.slot_min[node - 1]):

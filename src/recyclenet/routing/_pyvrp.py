@@ -39,6 +39,7 @@ from pyvrp.stop import MaxRuntime
 
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult
+from recyclenet.routing.scaling import seconds, thousandths
 from recyclenet.routing.timing import day_result, timed_route, unload_code
 
 
@@ -76,9 +77,6 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
     deliver_kg, deliver_m3 = p.deliveries()
     horizon_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
 
-    def grams(x: float) -> int:
-        return int(math.ceil(x * 1000 - 1e-6))
-
     per_km = [g.vehicle.cost_cny_per_km for g in groups]
     ref = min([c for c in per_km if c > 0], default=1.0)
 
@@ -108,8 +106,8 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
             end_depot=depots[group.depot],
             fixed_cost=units(group.vehicle.fixed_cost_cny_per_day),
             unit_distance_cost=max(1, int(round(10 * group.vehicle.cost_cny_per_km / ref))),
-            tw_early=int(math.ceil((earliest - p.shift_start_min) * 60 - 1e-9)),
-            tw_late=int(math.floor((latest - p.shift_start_min) * 60 + 1e-9)),
+            tw_early=seconds(earliest - p.shift_start_min),
+            tw_late=seconds(latest - p.shift_start_min, up=False),
             reload_depots=[depots[k] for k in p.unload_at] if p.reload else [],
             profile=profiles[min(g, len(profiles) - 1)],
         )
@@ -117,11 +115,11 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
         penalty = None if p.defer_penalty_cny is None else float(p.defer_penalty_cny[j])
         m.add_client(
             locs[k],
-            pickup=[grams(p.load_kg[j]), grams(p.load_m3[j])],
-            delivery=[grams(deliver_kg[j]), grams(deliver_m3[j])],
-            service_duration=int(math.ceil(p.dwell_min[j] * 60 - 1e-9)),
-            tw_early=int(math.ceil((lo[j] - p.shift_start_min) * 60 - 1e-9)),
-            tw_late=int(math.floor((hi[j] - p.shift_start_min) * 60 + 1e-9)),
+            pickup=[thousandths(p.load_kg[j]), thousandths(p.load_m3[j])],
+            delivery=[thousandths(deliver_kg[j]), thousandths(deliver_m3[j])],
+            service_duration=seconds(p.dwell_min[j]),
+            tw_early=seconds(lo[j] - p.shift_start_min),
+            tw_late=seconds(hi[j] - p.shift_start_min, up=False),
             prize=must_serve if penalty is None else min(must_serve, units(penalty)),
             required=False,
         )
@@ -129,10 +127,10 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
     into_unload = np.zeros(len(nodes), dtype=np.int64)
     for i, k in enumerate(site_list):
         if k in p.unload_at:
-            into_unload[i] = int(math.ceil(p.unload_min_at(k) * 60 - 1e-9))
+            into_unload[i] = seconds(p.unload_min_at(k))
     for g, profile in enumerate(profiles):
         dist_m = np.rint(p.group_distance_km(g)[np.ix_(idx, idx)] * 1000).astype(np.int64)
-        travel_s = np.ceil(p.group_duration_min(g)[np.ix_(idx, idx)] * 60 - 1e-9).astype(np.int64)
+        travel_s = seconds(p.group_duration_min(g)[np.ix_(idx, idx)])
         travel_s += into_unload[None, :]  # every arrival at an unload site: an unload
         for a in range(len(nodes)):
             for b in range(len(nodes)):

@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike, NDArray
 
 from recyclenet.config import RoadRulesConfig, hhmm_to_min
 from recyclenet.errors import InputError, InputProblem
@@ -34,6 +35,10 @@ class RoadRights:
     earliest_min: float | None = None
     latest_min: float | None = None
     closed_points: frozenset[str] = field(default_factory=frozenset)
+
+    def can_serve(self, ids: ArrayLike) -> NDArray[np.bool_]:
+        """Per id, whether the type may serve it (not among its closed points)."""
+        return ~np.isin(np.asarray(ids, dtype=str), list(self.closed_points))
 
 
 def read_zones(path: str | Path) -> shapely.Geometry:

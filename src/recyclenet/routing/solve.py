@@ -284,8 +284,8 @@ def plan_week(
         Open stations: ``station_id``, ``lon``, ``lat``.
     fleet
         Trucks kept at every station by type (a mixed fleet); ``None``:
-        ``trucks_per_station`` of ``vehicle``. A point's loads are sized for the largest
-        type allowed to serve it.
+        ``trucks_per_station`` of ``vehicle``. A point's loads are sized for the type
+        allowed to serve it that needs the fewest loads a week.
     rights
         Road rights by vehicle type (permitted hours, points it cannot serve).
     """
@@ -300,10 +300,8 @@ def plan_week(
         mine = points[points["station_id"] == st["station_id"]].reset_index(drop=True)
         if mine.empty:
             continue
-        pids = mine["point_id"].astype(str).to_numpy()
         allowed = [
-            ~np.isin(pids, list(rights.get(v.vehicle_type, no_rights).closed_points))
-            for v, _ in fleet
+            rights.get(v.vehicle_type, no_rights).can_serve(mine["point_id"]) for v, _ in fleet
         ]
         freq = np.zeros(len(mine), dtype=np.int64)
         loads = np.zeros(len(mine), dtype=np.int64)

@@ -1,0 +1,26 @@
+"""Whole units for the engines, rounded the same way by both.
+
+Engines work in integers: seconds for times, thousandths for loads (grams, litres).
+Durations and window openings round up and window closings round down, so an engine's
+plan stays feasible in exact arithmetic; a tiny tolerance absorbs float noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def _whole(x: NDArray[np.float64]) -> int | NDArray[np.int64]:
+    return int(x) if np.ndim(x) == 0 else x.astype(np.int64)
+
+
+def seconds(minutes: ArrayLike, *, up: bool = True) -> int | NDArray[np.int64]:
+    """Whole seconds in ``minutes``: rounded up (``up``) or down."""
+    x = np.asarray(minutes, dtype=float) * 60
+    return _whole(np.ceil(x - 1e-9) if up else np.floor(x + 1e-9))
+
+
+def thousandths(amount: ArrayLike) -> int | NDArray[np.int64]:
+    """A load in thousandths (kg -> g, m3 -> L), rounded up."""
+    return _whole(np.ceil(np.asarray(amount, dtype=float) * 1000 - 1e-6))
