@@ -15,6 +15,7 @@ PROBLEMS = {
     "vrptw": ("benchmarks.routing", "main_vrptw"),
     "cvrp": ("benchmarks.routing", "main_cvrp"),
     "wcvrptw": ("benchmarks.waste", "main_wcvrptw"),
+    "pvrpif": ("benchmarks.periodic", "main_pvrpif"),
 }
 
 

@@ -3,11 +3,11 @@
 ``python -m benchmarks wcvrptw FILE --time-limit-s S [--seed N]``: Kim, Kim & Sahoo (2006)
 waste collection VRP with time windows (``../shared/data/routing/wcvrptw_kim2006/``).
 Each truck starts at the depot, collects, must empty at one of the landfills (each with
-its own unloading time) before it drives home empty, may go out again after a landfill
-visit, takes a lunch break starting between 11:00 and 12:00, and may collect at most the
-instance's yardage per day. Travel is Manhattan distance at the instance's speed (mph), as
-the data's description recommends. Loads are cubic yards (carried in the model's ``kg``
-field; units do not matter to it).
+its own unloading time and opening hours) before it drives home empty, may go out again
+after a landfill visit, takes a lunch break starting between 11:00 and 12:00, and may
+collect at most the instance's yardage per day. Travel is Manhattan distance at the
+instance's speed (mph), as the data's description recommends. Loads are cubic yards
+(carried in the model's ``kg`` field; units do not matter to it).
 
 The model is :class:`recyclenet.routing.DayProblem` with the landfills as unload sites and
 the depot as a site where nobody unloads; it goes to OR-Tools (PyVRP models neither lunch
@@ -118,6 +118,10 @@ def to_day_problem(inst: dict) -> DayProblem:
         unload_at=tuple(range(1, len(fills) + 1)),
         site_unload_min=(0.0, *inst["service_min"][fills]),
         max_kg_per_truck_day=inst["daily_capacity"],
+        site_hours_min=(
+            (float(inst["early_min"][depot]), float(inst["late_min"][depot])),
+            *((float(inst["early_min"][k]), float(inst["late_min"][k])) for k in fills),
+        ),
     )
 
 

@@ -226,3 +226,56 @@ def test_daily_limit_per_truck_needs_a_second_truck():
         dropped=(),
     )
     assert any("above its limit" in m for m in check_day(merged))
+
+
+def test_kept_away_trucks_are_opened_when_the_daily_limit_is_reached():
+    """Six 100 kg stops, a landfill away from the depot and 200 kg per truck-day: three
+    trucks are needed. The final unload is part of the arc home, so the search opens a
+    truck with one stop (it used to drop four stops, a truck needing two visits at once)."""
+    xy = [(2, 0), (2, 0.5), (-2, 0), (-2, 0.5), (0, 2), (0.5, 2)]
+    p = plan(
+        xy,
+        [100] * 6,
+        sites_xy=[(0, -3)],
+        fleet=[TruckGroup(BOX, 4)],
+        unload_at=(1,),
+        max_kg_per_truck_day=200,
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    assert result.dropped == () and result.num_trucks == 3
+    for route in result.routes:
+        assert [e.kind for e in route][-2:] == ["unload", "end"]
+        assert [e.kind for e in route].count("unload") == 1  # no empty landfill visits
+    assert check_day(result) == []
+
+
+def test_opening_hours_of_unload_sites():
+    """A landfill next to the stop that closes at 8:20, before the truck gets there
+    (about 8:22), and one 1 km further open all day: the truck unloads at the second;
+    without opening hours at the first."""
+    kw = dict(sites_xy=[(5, 0), (6, 0)], fleet=[TruckGroup(BOX, 1)], unload_at=(1, 2))
+    hours = ((480.0, 1020.0), (0.0, 500.0), (0.0, 1440.0))
+    for site_hours, site in ((hours, 2), (None, 1)):
+        p = plan([(5, 1)], [500], site_hours_min=site_hours, **kw)
+        result = solve_day(p, RoutingParams(time_limit_s=2))
+        assert [e.site for e in result.routes[0] if e.kind == "unload"] == [site]
+        assert check_day(result) == []
+    # Only landfill opens at 10:00: the truck waits for it (an unload visit, not the arc
+    # home, as no unload site is open all shift).
+    p = plan(
+        [(5, 1)],
+        [500],
+        sites_xy=[(5, 0)],
+        fleet=[TruckGroup(BOX, 1)],
+        unload_at=(1,),
+        site_hours_min=((480.0, 1020.0), (600.0, 1020.0)),
+    )
+    assert not _pyvrp.models(p)
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    unload = next(e for e in result.routes[0] if e.kind == "unload")
+    assert unload.arrival_min == pytest.approx(600.0)
+    assert check_day(result) == []
+    early = dataclasses.replace(unload, arrival_min=520.0, departure_min=535.0)
+    route = tuple(early if e is unload else e for e in result.routes[0])
+    bad = dataclasses.replace(result, routes=(route,))
+    assert any("outside its hours" in m for m in check_day(bad))

@@ -5,7 +5,12 @@ of every unload site used as optional unload visits. Each truck starts and ends 
 group's depot. Two capacity dimensions (kg, m3) with the truck's own capacity: a stop
 adds its load, an unload copy subtracts the truck's capacity and its slack (0..capacity)
 lets the load fall to any value down to zero, i.e. the truck empties; at every other node
-the slack is 0. A truck whose depot is not an unload site must arrive there empty.
+the slack is 0; an unload visit may not follow the start or another unload (it would
+empty an empty truck). Unload visits fall within their site's opening hours. A truck
+whose depot is not an unload site ends its day with an unload: its arcs into the depot
+run through an unload site (travel, unloading and the drive home in one arc; see
+:func:`_route_home_via_unload`), so a new route needs no unload visit inserted with its
+first stop and the search can open trucks one stop at a time.
 Deliveries (送新收旧) are two more dimensions counting new goods still on board: loaded
 by the slack at a trip's start (the depot or an unload copy), handed over at stops, and
 added to the collected load at every node against the truck's capacity. A time dimension
@@ -45,9 +50,8 @@ def _unload_copies(problem: DayProblem) -> int:
     """Unload visits to offer per unload site: enough for every truck to fill up as often
     as needed, and for the starting plan."""
     p = problem
-    if not p.reload:  # only the final unload of trucks kept away from every unload site
-        away = any(g.depot not in p.unload_at for g in p.groups())
-        copies = p.num_trucks if away else 0
+    if not p.reload:  # the final unload of trucks kept away is part of their arc home
+        copies = 0
     else:
         cap_kg = max(p.group_capacity(g)[0] for g in range(len(p.groups())))
         cap_m3 = max(p.group_capacity(g)[1] for g in range(len(p.groups())))
@@ -56,6 +60,86 @@ def _unload_copies(problem: DayProblem) -> int:
     if p.initial_routes is not None:
         copies = max(copies, sum(j < 0 for route in p.initial_routes for j in route))
     return copies
+
+
+def _route_home_via_unload(
+    p: DayProblem,
+    group: int,
+    rows: np.ndarray,
+    is_copy: np.ndarray,
+    cost_fen: np.ndarray,
+    travel_s: np.ndarray,
+) -> tuple[np.ndarray | None, tuple[int, int] | None]:
+    """Make every arc into a kept-away depot run through an unload site (in place).
+
+    For a truck of ``group`` whose depot is not an unload site, the arc from node ``i``
+    into the depot becomes ``i -> k -> depot`` with unloading at ``k``: among the unload
+    sites open all shift, the one cheapest in fen plus seconds (the model's costs: arcs
+    and the time span). Where every unload site has opening hours, ``k`` is the one open
+    latest, and the arrival home is bounded so that the unload falls in its hours (the
+    truck may wait at ``k`` for it to open): ``open + unload + drive home`` to ``close +
+    unload + drive home``. Unload visits (copies) and the depot itself keep their direct
+    arc: the truck is already empty there.
+
+    Returns the unload site per node (-1: a direct arc; ``None``: nothing changed, the
+    depot is an unload site) and the window of the arrival home in seconds after the
+    shift start (``None``: none).
+    """
+    depot = p.groups()[group].depot
+    if depot in p.unload_at:
+        return None, None
+    home = p.site_node(depot)
+    candidates = [k for k in p.unload_at if p.open_all_shift(k)]
+    window = None
+    if not candidates:
+        last = max(p.unload_at, key=lambda k: (p.site_hours(k)[1], -k))
+        candidates = [last]
+        open_min, close_min = p.site_hours(last)
+        back_s = int(seconds(p.unload_min_at(last))) + int(travel_s[p.site_node(last), home])
+        window = (
+            int(seconds(open_min - p.shift_start_min)) + back_s,
+            int(seconds(close_min - p.shift_start_min, up=False)) + back_s,
+        )
+    via_cost = np.empty((len(rows), len(candidates)), dtype=np.int64)
+    via_time = np.empty_like(via_cost)
+    for col, site in enumerate(candidates):
+        k = p.site_node(site)  # sites' nodes come before the copies: node = row
+        via_cost[:, col] = cost_fen[:, k] + cost_fen[k, home]
+        via_time[:, col] = travel_s[:, k] + int(seconds(p.unload_min_at(site))) + travel_s[k, home]
+    best = np.argmin(via_cost + via_time, axis=1)
+    pick = np.arange(len(rows))
+    through = ~is_copy
+    through[home] = False
+    cost_fen[through, home] = via_cost[pick, best][through]
+    travel_s[through, home] = via_time[pick, best][through]
+    return np.where(through, np.asarray(candidates)[best], -1), window
+
+
+# Construction heuristics tried for a first plan, the cheapest kept: parallel insertion
+# spreads stops over the fleet (good with tight windows), the path heuristic fills one
+# truck's day, trip after trip, before it opens the next (good where trucks cost a day).
+_FIRST_SOLUTIONS = (
+    routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
+    routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
+)
+
+
+def _best_first_solution(
+    routing: pywrapcp.RoutingModel, deadline: float
+) -> pywrapcp.Assignment | None:
+    """The cheapest first plan of :data:`_FIRST_SOLUTIONS`, each given at most a quarter
+    of the time left (``None``: none found)."""
+    best = None
+    for strategy in _FIRST_SOLUTIONS:
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = strategy
+        params.solution_limit = 1
+        left = deadline - time.perf_counter()
+        params.time_limit.FromMilliseconds(int(max(0.1, left / 4) * 1000))
+        found = routing.SolveWithParameters(params)
+        if found is not None and (best is None or found.ObjectiveValue() < best.ObjectiveValue()):
+            best = routing.solver().Assignment(found)  # a copy: the next solve reuses it
+    return best
 
 
 def _initial_assignment(
@@ -125,6 +209,14 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         np.rint(d / 1000.0 * groups[g].vehicle.cost_cny_per_km * 100).astype(np.int64)
         for g, d in enumerate(g_dist_m)
     ]
+    # Trucks kept away from unload sites: arcs into their depot pass an unload site.
+    final_site, home_window = zip(
+        *(
+            _route_home_via_unload(p, g, rows, is_copy, g_cost_fen[g], g_travel_s[g])
+            for g in range(len(groups))
+        ),
+        strict=True,
+    )
     g_cap = [
         (
             int(math.floor(p.group_capacity(g)[0] * 1000)),
@@ -184,10 +276,8 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         dim = routing.GetDimensionOrDie(name)
         for node in range(1, n + 1):
             dim.SlackVar(manager.NodeToIndex(node)).SetValue(0)
-        for v, g in enumerate(truck_group):
+        for v in range(num_v):
             dim.SlackVar(routing.Start(v)).SetValue(0)
-            if groups[g].depot not in p.unload_at:
-                dim.CumulVar(routing.End(v)).SetMax(0)  # back at the depot empty
         if not p.has_deliveries():
             load_dims[name] = (dim, None, caps)
             continue
@@ -242,11 +332,23 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         )
         depot = groups[g].depot
         end_unload = int(seconds(p.unload_min_at(depot))) if depot in p.unload_at else 0
-        time_dim.CumulVar(routing.End(v)).SetMax(
-            int(seconds(latest - p.shift_start_min, up=False)) - end_unload
-        )
+        end_max = int(seconds(latest - p.shift_start_min, up=False)) - end_unload
+        if depot in p.unload_at:  # the final unload within the depot's opening hours
+            open_min, close_min = p.site_hours(depot)
+            time_dim.CumulVar(routing.End(v)).SetMin(int(seconds(open_min - p.shift_start_min)))
+            end_max = min(end_max, int(seconds(close_min - p.shift_start_min, up=False)))
+        if home_window[g] is not None:  # the unload in the arc home within its hours
+            time_dim.CumulVar(routing.End(v)).SetMin(home_window[g][0])
+            end_max = min(end_max, home_window[g][1])
+        time_dim.CumulVar(routing.End(v)).SetMax(end_max)
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
     time_dim.SetGlobalSpanCostCoefficient(1)
+    for node, site in copy_site.items():  # unloads within the site's opening hours
+        open_min, close_min = p.site_hours(site)
+        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(
+            int(seconds(open_min - p.shift_start_min)),
+            int(seconds(close_min - p.shift_start_min, up=False)),
+        )
     lo, hi = p.windows_min()
     for node in range(1, n + 1):
         a = int(seconds(lo[node - 1] - p.shift_start_min))
@@ -294,23 +396,29 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
             index = manager.NodeToIndex(node)
             routing.AddDisjunction([index], 0)
             routing.ActiveVar(index).SetValue(0)
-    for node in range(base_nodes, size):
-        routing.AddDisjunction([manager.NodeToIndex(node)], 0)
+    copy_indices = [manager.NodeToIndex(node) for node in range(base_nodes, size)]
+    for index in copy_indices:
+        routing.AddDisjunction([index], 0)
+    if copy_indices:
+        # An unload right after the start or another unload empties an empty truck:
+        # never useful, and insertion heuristics otherwise fill the day with them.
+        for index in [*copy_indices, *(routing.Start(v) for v in range(num_v))]:
+            routing.NextVar(index).RemoveValues([c for c in copy_indices if c != index])
     if not p.reload:  # a copy may only be a final unload, right before the depot
         for node in range(base_nodes, size):
             index = manager.NodeToIndex(node)
             routing.NextVar(index).SetValues([routing.End(v) for v in range(num_v)] + [index])
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    )
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    remaining = max(0.2, time_limit_s - (time.perf_counter() - start))
-    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    deadline = start + time_limit_s
+    params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
     initial = _initial_assignment(routing, manager, p, copy_nodes, params)
+    if initial is None:
+        initial = _best_first_solution(routing, deadline)
+    params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
     if initial is not None:
         solution = routing.SolveFromAssignmentWithParameters(initial, params)
     else:
@@ -329,12 +437,20 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         order: list[int] = []
         arrival_min: list[float] = []
         index = solution.Value(routing.NextVar(index))
+        node = 0
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
             order.append(node - 1 if node <= n else unload_code(copy_site[node]))
             arrival_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
             index = solution.Value(routing.NextVar(index))
-        arrival_min.append(solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min)
+        end_min = solution.Value(time_dim.CumulVar(index)) / 60.0 + p.shift_start_min
+        if final_site[g] is not None and not is_copy[node]:
+            # The unload folded into the arc home; free again once unloaded.
+            site = int(final_site[g][node])
+            back = p.group_duration_min(g)[p.site_node(site), p.site_node(groups[g].depot)]
+            order.append(unload_code(site))
+            arrival_min.append(end_min - float(back))
+        arrival_min.append(end_min)
         lunch_before = None
         for b in range(intervals.Size()):
             brk = intervals.Element(b)

@@ -21,8 +21,8 @@ lunch break, slot targets or a starting plan go to it. Mapping:
   and load excess to keep solutions feasible.
 
 Days it does not model go to OR-Tools: lunch breaks, slot targets, starting plans, stops
-closed to a truck type, trucks kept where they cannot unload (they must end empty), and a
-limit on what a truck collects in a day.
+closed to a truck type, trucks kept where they cannot unload (they must end empty), a
+limit on what a truck collects in a day, and unload sites with opening hours.
 
 Only this module of ``recyclenet.routing`` imports PyVRP; times and loads reported are
 recomputed in exact arithmetic by :func:`recyclenet.routing.timing.timed_route`.
@@ -56,6 +56,7 @@ def models(problem: DayProblem) -> bool:
         and not closed
         and not away
         and p.max_kg_per_truck_day is None
+        and all(p.open_all_shift(k) for k in p.unload_at)
     )
 
 
@@ -65,8 +66,8 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
     p = problem
     if not models(p):
         raise ValueError(
-            "PyVRP does not model lunch breaks, slots, starting plans, closed stops "
-            "or trucks kept away from unload sites"
+            "PyVRP does not model lunch breaks, slots, starting plans, closed stops, "
+            "trucks kept away from unload sites, daily limits or opening hours"
         )
     n = p.num_stops
     if n == 0:

@@ -154,6 +154,10 @@ class DayProblem:
     max_kg_per_truck_day
         What one truck may collect in a day over all its trips (a crew or permit limit);
         ``None``: no limit.
+    site_hours_min
+        Opening hours per site (0 the base, then ``sites``) as ``(open, close)`` in
+        minutes after midnight: an unload there starts no earlier than ``open`` and no
+        later than ``close``; ``None``: open all shift.
     """
 
     base_id: str
@@ -186,6 +190,7 @@ class DayProblem:
     deliver_m3: NDArray[np.float64] | None = None
     site_unload_min: tuple[float, ...] | None = None
     max_kg_per_truck_day: float | None = None
+    site_hours_min: tuple[tuple[float, float], ...] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.stop_ids)
@@ -215,6 +220,13 @@ class DayProblem:
         if self.site_unload_min is not None and len(self.site_unload_min) != len(self.sites) + 1:
             raise ValueError(
                 f"site_unload_min must have one value per site ({len(self.sites) + 1})"
+            )
+        if self.site_hours_min is not None and (
+            len(self.site_hours_min) != len(self.sites) + 1
+            or any(not lo <= hi for lo, hi in self.site_hours_min)
+        ):
+            raise ValueError(
+                f"site_hours_min must have one (open, close) per site ({len(self.sites) + 1})"
             )
         if not self.unload_at or any(not 0 <= k <= len(self.sites) for k in self.unload_at):
             raise ValueError(f"unload_at must name sites 0..{len(self.sites)}")
@@ -269,6 +281,17 @@ class DayProblem:
     def unload_min_at(self, site: int) -> float:
         """Time to unload at site ``site``."""
         return self.unload_min if self.site_unload_min is None else self.site_unload_min[site]
+
+    def site_hours(self, site: int) -> tuple[float, float]:
+        """When an unload may start at site ``site`` (the shift without opening hours)."""
+        if self.site_hours_min is None:
+            return self.shift_start_min, self.shift_end_min
+        lo, hi = self.site_hours_min[site]
+        return max(lo, self.shift_start_min), min(hi, self.shift_end_min)
+
+    def open_all_shift(self, site: int) -> bool:
+        """Whether site ``site`` takes unloads at any time of the shift."""
+        return self.site_hours(site) == (self.shift_start_min, self.shift_end_min)
 
     def site_id(self, site: int) -> str:
         """Id of site ``site``."""

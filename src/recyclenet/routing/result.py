@@ -246,6 +246,12 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 kg, m3 = trip_new.get(e.trip + 1, [0.0, 0.0]) if e.kind == "unload" else (0, 0)
                 if e.departure_min - e.arrival_min < p.unload_min_at(e.site) - 1e-3:
                     issues.append(f"truck {t}: unload too short")
+                open_min, close_min = p.site_hours(e.site)
+                if not open_min - 1e-3 <= e.arrival_min <= close_min + 1e-3:
+                    issues.append(
+                        f"truck {t}: unloads at {p.site_id(e.site)} at {e.arrival_min:.1f}, "
+                        f"outside its hours {open_min:.1f}-{close_min:.1f}"
+                    )
                 if e.kind == "unload" and not p.reload:
                     issues.append(f"truck {t}: unloads mid-day although reloading is off")
             elif kg > 1e-3 or m3 > 1e-3:  # back at a depot where nobody unloads

@@ -82,9 +82,12 @@ def timed_route(
         here = j + 1 if j is not None and j >= 0 else p.site_node(site)
         d_km = float(dist[prev, here])
         arrival = clock + float(dur[prev, here])
+        if j is None or j < 0:  # unloads wait for the site to open
+            if j is not None or depot in p.unload_at:
+                arrival = max(arrival, p.site_hours(site)[0])
         if j is None:
             busy = p.unload_min_at(depot) if depot in p.unload_at else 0.0
-            if busy:
+            if depot in p.unload_at:
                 kg = m3 = 0.0
             events.append(Event("end", -1, arrival, arrival + busy, kg, m3, d_km, trip, depot))
         elif j < 0:
