@@ -252,6 +252,36 @@ def pattern_moves(
         patterns[c] = option
 
 
+def _improve_trips(inst: dict, nodes: list[int]) -> None:
+    """Move customers within their trip while that shortens the route (in place)."""
+    dur = inst["duration"]
+    ends = set(inst["facilities"]) | {inst["depot"]}
+    better = True
+    while better:
+        better = False
+        for i in range(1, len(nodes) - 1):
+            c = nodes[i]
+            if c in ends:
+                continue
+            a, b = nodes[i - 1], nodes[i + 1]
+            gain = dur[a, c] + dur[c, b] - dur[a, b]
+            rest = nodes[:i] + nodes[i + 1 :]
+            # positions in the same trip: between the trip's ends around i
+            lo = max(k for k in range(i) if nodes[k] in ends)
+            end = min(k for k in range(i + 1, len(nodes)) if nodes[k] in ends)
+            for k in range(lo, end - 1):  # between rest[k] and rest[k + 1]
+                if k == i - 1:
+                    continue
+                p, q = rest[k], rest[k + 1]
+                if dur[p, c] + dur[c, q] - dur[p, q] < gain - 1e-9:
+                    rest.insert(k + 1, c)
+                    nodes[:] = rest
+                    better = True
+                    break
+            if better:
+                break
+
+
 def ruin_and_recreate(
     inst: dict,
     patterns: dict[int, tuple[int, ...]],
@@ -297,9 +327,12 @@ def ruin_and_recreate(
             trial[c] = best[1]
         if not ok:
             continue
+        days = {d for c in picked for d in (*patterns[c], *trial[c])}
+        for d in days:
+            for nodes in trial_routes[d]:
+                _improve_trips(inst, nodes)
         new_total = sum(_travel(inst, nodes) for day in trial_routes for nodes in day)
         if new_total < total - 1e-9:
-            days = {d for c in picked for d in (*patterns[c], *trial[c])}
             changed |= days
             total = new_total
             patterns.clear()
@@ -322,6 +355,40 @@ def _orders(inst: dict, customers: list[int], routes: list[list[int]]) -> tuple:
 def _travel_total(result, customers: list[int], inst: dict) -> float:
     """Travel time of a day (service excluded), from the instance's own matrix."""
     return sum(_travel(inst, nodes) for nodes in _route_nodes(result, customers, inst))
+
+
+def verify(inst: dict, day_routes: list[list[list[int]]]) -> list[str]:
+    """The instance's own rules on plain node lists, independent of the routing model:
+    depot to depot, a facility right before the depot, trip loads within capacity,
+    travel plus service within the duration limit, at most ``numVehicles`` routes a
+    day, and every customer on exactly the days of one of its patterns."""
+    issues = []
+    svc, dem = inst["service"], inst["demand"]
+    fac, home = set(inst["facilities"]), inst["depot"]
+    seen: dict[int, list[int]] = {c: [] for c in inst["customers"]}
+    for d, routes in enumerate(day_routes):
+        if len(routes) > inst["vehicles"]:
+            issues.append(f"day {d}: {len(routes)} routes")
+        for nodes in routes:
+            if nodes[0] != home or nodes[-1] != home or nodes[-2] not in fac:
+                issues.append(f"day {d}: route {nodes} does not end facility -> depot")
+            load = 0.0
+            for a in nodes[1:-1]:
+                if a in fac:
+                    load = 0.0
+                    continue
+                load += dem[a]
+                seen[a].append(d)
+                if load > inst["capacity"] + 1e-9:
+                    issues.append(f"day {d}: trip over capacity at {a}")
+            length = _travel(inst, nodes) + float(svc[nodes].sum())
+            if length > inst["max_duration"] + 1e-9:
+                issues.append(f"day {d}: route lasts {length} > {inst['max_duration']}")
+    for c, days in seen.items():
+        options = day_patterns(int(inst["frequency"][c]), inst["horizon"])
+        if tuple(days) not in options:
+            issues.append(f"customer {c} visited on days {days}, not one of {options}")
+    return issues
 
 
 def main_pvrpif(argv: list[str]) -> None:
@@ -369,13 +436,16 @@ def main_pvrpif(argv: list[str]) -> None:
     runtime = time.perf_counter() - t0
 
     issues = [m for r in results for m in check_day(r)]
+    rules = verify(inst, [_route_nodes(r, on_day[d], inst) for d, r in enumerate(results)])
     dropped = sum(len(r.dropped) for r in results)
     per_day = [r.num_trucks for r in results]
     scheme_ok = all(
         patterns[c] in day_patterns(int(inst["frequency"][c]), horizon) for c in inst["customers"]
     )
     cost = sum(_travel_total(r, on_day[d], inst) for d, r in enumerate(results))
-    feasible = not issues and not dropped and scheme_ok and max(per_day) <= inst["vehicles"]
+    feasible = (
+        not issues and not rules and not dropped and scheme_ok and max(per_day) <= inst["vehicles"]
+    )
     bks = known_best("pvrpif_uniud", inst["name"])[1]
     out = {
         "instance": inst["name"],
@@ -395,6 +465,7 @@ def main_pvrpif(argv: list[str]) -> None:
         "pattern_rounds": rounds,
         "dropped": dropped,
         "check_issues": len(issues),
+        "instance_rule_issues": rules[:5],
         "seed": args.seed,
         "time_limit_s": args.time_limit_s,
     }

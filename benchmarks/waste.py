@@ -161,6 +161,7 @@ def main_wcvrptw(argv: list[str]) -> None:
         "landfills": len(day.sites),
         "dropped": len(result.dropped),
         "check_issues": len(issues),
+        "check_issue_samples": issues[:3],
         "max_stops_per_truck": max(stops_per_truck, default=0),
         "landfill_trips": sum(e.kind == "unload" for r in result.routes for e in r),
         "kim_alg1": list(kim[0]) if kim else None,

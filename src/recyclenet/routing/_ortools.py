@@ -458,14 +458,22 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
                 at = brk.StartValue() / 60.0 + p.shift_start_min
                 # Taken on leaving the last visit before the solver's lunch start.
                 lunch_before = next((k for k, t in enumerate(arrival_min) if at < t), len(order))
-        routes.append(
-            timed_route(
-                p,
-                order,
-                group=g,
-                lunch_before=lunch_before,
-                engine_arrival_min=arrival_min,
-            )
+        events = timed_route(
+            p, order, group=g, lunch_before=lunch_before, engine_arrival_min=arrival_min
         )
+        if lunch_before is not None and events[-1].departure_min > p.group_hours_min(g)[1]:
+            # The solver may overlap lunch with the unload folded into the arc home; an
+            # earlier break, where one fits, can still bring the truck back in time.
+            events = min(
+                (
+                    timed_route(p, order, group=g, lunch_before=k, engine_arrival_min=arrival_min)
+                    for k in range(len(order) + 1)
+                ),
+                key=lambda ev: (
+                    any(e.kind == "lunch" and e.arrival_min > p.lunch[1] + 1e-9 for e in ev),
+                    ev[-1].departure_min,
+                ),
+            )
+        routes.append(events)
         route_group.append(g)
     return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
