@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from benchmarks import contract_parser
+
 ROOT = Path(__file__).resolve().parents[1]
 LON0, LAT0 = 104.0, 28.3  # south-west corner of the box
 KM_PER_DEG_LAT = 111.2
@@ -185,10 +187,7 @@ def main_siting(argv: list[str]) -> None:
     from recyclenet.network.build import travel_model
     from recyclenet.siting import SitingParams, SitingProblem, solve
 
-    parser = argparse.ArgumentParser(prog="python -m benchmarks siting")
-    parser.add_argument("scenario", type=Path)
-    parser.add_argument("--time-limit-s", type=float, default=120.0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = contract_parser("siting", 120.0, positional="scenario")
     parser.add_argument("--method", default="auto")
     args = parser.parse_args(argv)
     start = time.perf_counter()

@@ -24,7 +24,6 @@ The last line of stdout is one JSON object.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -34,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import vrplib
 
+from benchmarks import contract_parser
 from recyclenet.routing import DayProblem, RoutingParams, Vehicle, check_day, solve_day
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "routing"
@@ -170,10 +170,7 @@ def run_pyvrp(inst: dict, *, vehicle_cost: float, time_limit_s: float, seed: int
 
 
 def _run(problem: str, argv: list[str]) -> None:
-    ap = argparse.ArgumentParser(prog=f"python -m benchmarks {problem}")
-    ap.add_argument("instance", type=Path)
-    ap.add_argument("--time-limit-s", type=float, default=30.0)
-    ap.add_argument("--seed", type=int, default=0)
+    ap = contract_parser(problem, 30.0)
     ap.add_argument("--pyvrp", action="store_true")
     ap.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
     if problem == "vrptw":

@@ -26,7 +26,6 @@ gap, runtime_s, optimum from ``optima.csv`` when found, and the gap to it).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -37,6 +36,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
+from benchmarks import contract_parser
 from recyclenet.siting import SitingParams, SitingProblem, solve
 from recyclenet.siting.solve import BACKENDS
 
@@ -214,10 +214,7 @@ def run_spopt(dist: np.ndarray, p: int, time_limit_s: float) -> dict:
 
 
 def main(argv: list[str], problem_name: str) -> None:
-    parser = argparse.ArgumentParser(prog=f"python -m benchmarks {problem_name}")
-    parser.add_argument("instance", type=Path)
-    parser.add_argument("--time-limit-s", type=float, default=60.0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = contract_parser(problem_name, 60.0)
     parser.add_argument("--backend", default="HIGHS", choices=list(BACKENDS))
     if problem_name == "cflp":
         parser.add_argument(

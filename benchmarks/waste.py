@@ -19,7 +19,6 @@ ours: ``kim_vehicles`` / ``kim_miles`` per algorithm.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import contract_parser
 from recyclenet.routing import DayProblem, RoutingParams, TruckGroup, Vehicle, check_day, solve_day
 
 VEHICLE_MILES = 1000.0
@@ -127,11 +127,7 @@ def to_day_problem(inst: dict) -> DayProblem:
 
 def main_wcvrptw(argv: list[str]) -> None:
     """``wcvrptw``: Kim et al. (2006) waste collection with landfills and lunch."""
-    ap = argparse.ArgumentParser(prog="python -m benchmarks wcvrptw")
-    ap.add_argument("instance", type=Path)
-    ap.add_argument("--time-limit-s", type=float, default=60.0)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
+    args = contract_parser("wcvrptw", 60.0).parse_args(argv)
     inst = read_kim(args.instance)
     day = to_day_problem(inst)
     t0 = time.perf_counter()

@@ -62,6 +62,14 @@ def _unload_copies(problem: DayProblem) -> int:
     return copies
 
 
+def _window_s(p: DayProblem, open_min: float, close_min: float) -> tuple[int, int]:
+    """A time window in the model's whole seconds after the shift start, rounded inwards."""
+    return (
+        int(seconds(open_min - p.shift_start_min)),
+        int(seconds(close_min - p.shift_start_min, up=False)),
+    )
+
+
 def _route_home_via_unload(
     p: DayProblem,
     group: int,
@@ -94,12 +102,9 @@ def _route_home_via_unload(
     if not candidates:
         last = max(p.unload_at, key=lambda k: (p.site_hours(k)[1], -k))
         candidates = [last]
-        open_min, close_min = p.site_hours(last)
+        open_s, close_s = _window_s(p, *p.site_hours(last))
         back_s = int(seconds(p.unload_min_at(last))) + int(travel_s[p.site_node(last), home])
-        window = (
-            int(seconds(open_min - p.shift_start_min)) + back_s,
-            int(seconds(close_min - p.shift_start_min, up=False)) + back_s,
-        )
+        window = (open_s + back_s, close_s + back_s)
     via_cost = np.empty((len(rows), len(candidates)), dtype=np.int64)
     via_time = np.empty_like(via_cost)
     for col, site in enumerate(candidates):
@@ -334,9 +339,9 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         end_unload = int(seconds(p.unload_min_at(depot))) if depot in p.unload_at else 0
         end_max = int(seconds(latest - p.shift_start_min, up=False)) - end_unload
         if depot in p.unload_at:  # the final unload within the depot's opening hours
-            open_min, close_min = p.site_hours(depot)
-            time_dim.CumulVar(routing.End(v)).SetMin(int(seconds(open_min - p.shift_start_min)))
-            end_max = min(end_max, int(seconds(close_min - p.shift_start_min, up=False)))
+            open_s, close_s = _window_s(p, *p.site_hours(depot))
+            time_dim.CumulVar(routing.End(v)).SetMin(open_s)
+            end_max = min(end_max, close_s)
         if home_window[g] is not None:  # the unload in the arc home within its hours
             time_dim.CumulVar(routing.End(v)).SetMin(home_window[g][0])
             end_max = min(end_max, home_window[g][1])
@@ -344,15 +349,10 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
     time_dim.SetGlobalSpanCostCoefficient(1)
     for node, site in copy_site.items():  # unloads within the site's opening hours
-        open_min, close_min = p.site_hours(site)
-        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(
-            int(seconds(open_min - p.shift_start_min)),
-            int(seconds(close_min - p.shift_start_min, up=False)),
-        )
+        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(*_window_s(p, *p.site_hours(site)))
     lo, hi = p.windows_min()
     for node in range(1, n + 1):
-        a = int(seconds(lo[node - 1] - p.shift_start_min))
-        b = int(seconds(hi[node - 1] - p.shift_start_min, up=False))
+        a, b = _window_s(p, lo[node - 1], hi[node - 1])
         if a <= b:
             time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(a, b)
         if p.slot_min is not None and np.isfinite(p.slot_min[node - 1]):
