@@ -16,6 +16,7 @@ PROBLEMS = {
     "cvrp": ("benchmarks.routing", "main_cvrp"),
     "wcvrptw": ("benchmarks.waste", "main_wcvrptw"),
     "pvrpif": ("benchmarks.periodic", "main_pvrpif"),
+    "mtvrptw": ("benchmarks.multitrip", "main_mtvrptw"),
 }
 
 

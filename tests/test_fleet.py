@@ -279,3 +279,53 @@ def test_opening_hours_of_unload_sites():
     route = tuple(early if e is unload else e for e in result.routes[0])
     bad = dataclasses.replace(result, routes=(route,))
     assert any("outside its hours" in m for m in check_day(bad))
+
+
+@pytest.mark.parametrize("engine", ["ortools", "auto"])
+def test_release_time_splits_the_day_into_two_trips(engine):
+    """Two homes 3 km out at 20 km/h (9 min). A new fridge for home 0 reaches the
+    station at 10:00; home 1's booking closes at 9:30. One truck cannot wait for the
+    fridge and still make 9:30, so it serves home 1 first, comes back, waits until 10:00
+    and takes the fridge out: two trips, 12 km. (``auto`` starts with PyVRP, which does
+    not open a trip for a release alone; OR-Tools carries on from its plan.)"""
+    fleet = [TruckGroup(TRICYCLE, 1)]
+    p = plan(
+        [(3, 0), (0, 3)],
+        [0, 50],
+        fleet=fleet,
+        deliver_kg=[200, 0],
+        release_min=np.array([600.0, np.nan]),
+        window_close_min=np.array([1020.0, 570.0]),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine=engine))
+    assert result.dropped == ()
+    (route,) = result.routes
+    stops = [e for e in route if e.kind == "stop"]
+    assert [e.stop_idx for e in stops] == [1, 0]
+    unload = next(e for e in route if e.kind == "unload")
+    assert unload.departure_min == pytest.approx(600.0)  # waits for the fridge
+    assert stops[1].arrival_min == pytest.approx(600.0 + 9.0)
+    assert result.distance_km() == pytest.approx(12.0)
+    assert check_day(result) == []
+
+
+def test_checker_catches_a_trip_leaving_before_its_release():
+    """The same day with both homes on one trip leaving at 8:00: the checker names the
+    fridge's stop and the release it broke."""
+    p = plan(
+        [(3, 0), (0, 3)],
+        [0, 50],
+        fleet=[TruckGroup(TRICYCLE, 1)],
+        deliver_kg=[200, 0],
+        release_min=np.array([600.0, np.nan]),
+    )
+    early = dataclasses.replace(p, release_min=None)
+    route = timed_route(early, [1, 0])
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine="ortools"))
+    bad = dataclasses.replace(result, routes=(route,), route_group=(0,), dropped=())
+    issues = check_day(bad)
+    assert any("stop 0" in m and "before its release 600.0" in m for m in issues)
+    # Re-timed with the release, the same order waits at the station and passes.
+    good = dataclasses.replace(bad, routes=(timed_route(p, [1, 0]),))
+    assert good.routes[0][0].departure_min == pytest.approx(600.0)
+    assert check_day(good) == []

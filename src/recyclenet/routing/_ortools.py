@@ -47,15 +47,19 @@ _DROP_PENALTY_FEN = 10**10
 
 
 def _unload_copies(problem: DayProblem) -> int:
-    """Unload visits to offer per unload site: enough for every truck to fill up as often
-    as needed, and for the starting plan."""
+    """Unload visits to offer per unload site: enough for every truck to fill up (with
+    what it collects and what it brings) as often as needed, and for the starting plan."""
     p = problem
     if not p.reload:  # the final unload of trucks kept away is part of their arc home
         copies = 0
     else:
         cap_kg = max(p.group_capacity(g)[0] for g in range(len(p.groups())))
         cap_m3 = max(p.group_capacity(g)[1] for g in range(len(p.groups())))
-        trips = max(p.load_kg.sum() / cap_kg, p.load_m3.sum() / cap_m3)
+        deliver_kg, deliver_m3 = p.deliveries()  # loaded where trips start: room too
+        trips = max(
+            (p.load_kg.sum() + deliver_kg.sum()) / cap_kg,
+            (p.load_m3.sum() + deliver_m3.sum()) / cap_m3,
+        )
         copies = int(min(p.num_stops, math.ceil(trips)) + p.num_trucks)
     if p.initial_routes is not None:
         copies = max(copies, sum(j < 0 for route in p.initial_routes for j in route))
@@ -173,6 +177,45 @@ def _initial_assignment(
         routes.append(nodes)
     routing.CloseModelWithParameters(params)
     return routing.ReadAssignmentFromRoutes(routes, True)
+
+
+def _add_releases(
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    p: DayProblem,
+    time_dim: pywrapcp.RoutingDimension,
+    service_s: np.ndarray,
+    horizon_s: int,
+    num_v: int,
+    base_nodes: int,
+) -> None:
+    """Release times: each trip leaves its depot or unload site no earlier than the
+    latest release among its stops.
+
+    A ``release`` dimension with zero transits is constant along a trip: at least each
+    stop's release, it may only rise at a trip's start (the vehicle start or an unload
+    copy, through its slack), where it must not exceed the departure. Keeping it
+    non-decreasing loses nothing, as departures of later trips are later.
+    """
+    solver = routing.solver()
+    zero = routing.RegisterUnaryTransitCallback(lambda i: 0)
+    routing.AddDimension(zero, horizon_s, horizon_s, True, "release")
+    dim = routing.GetDimensionOrDie("release")
+    release = p.releases()
+    for node in range(1, p.num_stops + 1):
+        index = manager.NodeToIndex(node)
+        dim.SlackVar(index).SetValue(0)
+        if release[node - 1] > p.shift_start_min:
+            dim.CumulVar(index).SetMin(int(seconds(release[node - 1] - p.shift_start_min)))
+    trip_starts = [routing.Start(v) for v in range(num_v)] + [
+        manager.NodeToIndex(node) for node in range(base_nodes, manager.GetNumberOfNodes())
+    ]
+    for index in trip_starts:
+        node = manager.IndexToNode(index)
+        solver.Add(
+            dim.CumulVar(index) + dim.SlackVar(index)
+            <= time_dim.CumulVar(index) + time_dim.SlackVar(index) + int(service_s[node])
+        )
 
 
 def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
@@ -363,6 +406,8 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
             index = manager.NodeToIndex(node)
             time_dim.SetCumulVarSoftUpperBound(index, int(math.floor(slot_s + tol_s)), coef)
             time_dim.SetCumulVarSoftLowerBound(index, max(0, int(math.ceil(slot_s - tol_s))), coef)
+    if p.has_releases():
+        _add_releases(routing, manager, p, time_dim, service_s, horizon_s, num_v, base_nodes)
     if p.lunch is not None:
         earliest, latest, length = p.lunch
         visit_s = [int(service_s[manager.IndexToNode(i)]) for i in range(routing.Size())]

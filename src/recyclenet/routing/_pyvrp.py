@@ -11,9 +11,9 @@ lunch break, slot targets or a starting plan go to it. Mapping:
 * fleet groups = vehicle types with their capacity, depot, permitted hours (type time
   window), cost per km and per day, and their own matrices (a PyVRP profile each);
 * stops = clients with pickups (and deliveries, 送新收旧) in grams and litres, dwell as
-  service, windows in seconds after the shift start; every client is optional with a
-  prize (a booking's defer penalty, or a prize far above any route cost for a stop that
-  must be served);
+  service, windows and release times in seconds after the shift start; every client
+  is optional with a prize (a booking's defer penalty, or a prize far above any route
+  cost for a stop that must be served);
 * cost in tenths of a metre driven by the cheapest type: each type's metres weigh its
   cost per km relative to it, fixed costs and prizes are converted alike; a stop that
   must be served has a prize ten times a truck's fixed cost plus the longest round trip,
@@ -76,6 +76,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
     lo, hi = p.windows_min()
     live = [j for j in range(n) if lo[j] <= hi[j]]  # empty windows cannot be served
     deliver_kg, deliver_m3 = p.deliveries()
+    release = p.releases()
     horizon_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
 
     per_km = [g.vehicle.cost_cny_per_km for g in groups]
@@ -123,6 +124,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
             tw_late=seconds(hi[j] - p.shift_start_min, up=False),
             prize=must_serve if penalty is None else min(must_serve, units(penalty)),
             required=False,
+            release_time=seconds(max(0.0, release[j] - p.shift_start_min)),
         )
     idx = np.asarray(nodes)
     into_unload = np.zeros(len(nodes), dtype=np.int64)

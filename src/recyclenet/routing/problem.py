@@ -191,6 +191,7 @@ class DayProblem:
     site_unload_min: tuple[float, ...] | None = None
     max_kg_per_truck_day: float | None = None
     site_hours_min: tuple[tuple[float, float], ...] | None = None
+    release_min: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.stop_ids)
@@ -202,6 +203,7 @@ class DayProblem:
             "slot_min",
             "deliver_kg",
             "deliver_m3",
+            "release_min",
         ):
             value = getattr(self, name)
             if value is not None and np.shape(value) != (n,):
@@ -358,6 +360,16 @@ class DayProblem:
             else np.minimum(self.window_close_min, self.shift_end_min)
         )
         return lo, hi
+
+    def releases(self) -> NDArray[np.float64]:
+        """Per stop, the earliest departure of the trip serving it (``-inf``: none)."""
+        if self.release_min is None:
+            return np.full(self.num_stops, -np.inf)
+        return np.where(np.isnan(self.release_min), -np.inf, self.release_min)
+
+    def has_releases(self) -> bool:
+        """Whether any stop's trip must wait for a release time after the shift start."""
+        return bool(np.any(self.releases() > self.shift_start_min))
 
     def duration_min(self) -> NDArray[np.float64]:
         """Travel time matrix in minutes."""

@@ -152,7 +152,8 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     deliveries not yet handed over, loaded where each trip starts) never above the
     truck's usable capacity, recyclables emptied at unloads, at unload sites only;
     arrival no earlier than the previous departure plus the truck's travel time; every
-    arrival inside its stop's window; dwell and unload times respected; the shift and the
+    arrival inside its stop's window; every trip leaving no earlier than its stops'
+    release times; dwell and unload times respected; the shift and the
     group's permitted hours respected; a lunch break of full length started in its window
     by every truck still out after it; every route starting and ending at its depot, and
     ending empty (unloaded at the depot, or at an unload site before driving back).
@@ -160,6 +161,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     p = result.problem
     lo, hi = p.windows_min()
     deliver_kg, deliver_m3 = p.deliveries()
+    release = p.releases()
     groups = p.groups()
     issues: list[str] = []
     seen: list[int] = []
@@ -197,6 +199,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
             issues.append(f"truck {t}: reported load at the start is wrong")
         node_prev = p.site_node(group.depot)
         prev_dep = route[0].departure_min
+        trip_leave = prev_dep  # when the current trip left its depot or unload site
         collected = sum(p.load_kg[e.stop_idx] for e in route if e.kind == "stop")
         if p.max_kg_per_truck_day is not None and collected > p.max_kg_per_truck_day + 1e-3:
             issues.append(
@@ -236,6 +239,11 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                         f"truck {t}: a {group.vehicle.vehicle_type} may not serve stop {j}"
                     )
                 seen.append(j)
+                if trip_leave < release[j] - 1e-3:
+                    issues.append(
+                        f"truck {t}: the trip serving stop {j} leaves at {trip_leave:.1f}, "
+                        f"before its release {release[j]:.1f}"
+                    )
                 kg += p.load_kg[j] - deliver_kg[j]
                 m3 += p.load_m3[j] - deliver_m3[j]
                 if e.departure_min - e.arrival_min < p.dwell_min[j] - 1e-3:
@@ -254,6 +262,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                     )
                 if e.kind == "unload" and not p.reload:
                     issues.append(f"truck {t}: unloads mid-day although reloading is off")
+                trip_leave = e.departure_min
             elif kg > 1e-3 or m3 > 1e-3:  # back at a depot where nobody unloads
                 issues.append(f"truck {t}: returns to its depot with a load on board")
             if kg > cap_kg + 1e-3 or m3 > cap_m3 + 1e-3:

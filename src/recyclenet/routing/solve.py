@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -35,7 +36,9 @@ class RoutingParams:
         Processes solving days in parallel (1: in this process).
     engine
         ``"ortools"`` (models every constraint), ``"pyvrp"`` (days without lunch, slots
-        or a starting plan) or ``"auto"``: PyVRP where it models the day, else OR-Tools.
+        or a starting plan) or ``"auto"``: PyVRP where it models the day, else OR-Tools
+        (which also tries a day with release times on which PyVRP left a stop that must
+        be served).
     seed
         Seed of PyVRP's search (OR-Tools' search is deterministic).
     """
@@ -67,10 +70,29 @@ def solve_day(
     if engine == "auto":
         engine = "pyvrp" if _pyvrp.models(problem) else "ortools"
     if engine == "pyvrp":
-        result = _pyvrp.solve_day(problem, time_limit_s=limit, seed=params.seed)
+        # PyVRP opens a trip for capacity but not for a release alone (measured on a
+        # two-stop day); with releases OR-Tools keeps a tenth of the time for a plan of
+        # its own when PyVRP's leaves a stop that must be served, and the plan that
+        # serves more of them wins (then the cheaper).
+        fallback = params.engine == "auto" and problem.has_releases()
+        start = time.perf_counter()
+        share = 0.9 if fallback else 1.0
+        result = _pyvrp.solve_day(problem, time_limit_s=share * limit, seed=params.seed)
+        if fallback and _unserved(result) > 0:
+            left = max(0.2, limit - (time.perf_counter() - start))
+            other = _ortools.solve_day(problem, time_limit_s=left)
+            return min(result, other, key=lambda r: (_unserved(r), r.cost_cny))
         if result.status != "no_solution" or params.engine == "pyvrp":
             return result
     return _ortools.solve_day(problem, time_limit_s=limit)
+
+
+def _unserved(result: DayResult) -> int:
+    """Stops left out that must be served (all when no plan was found)."""
+    p = result.problem
+    if result.status == "no_solution":
+        return p.num_stops + 1
+    return 0 if p.defer_penalty_cny is not None else len(result.dropped)
 
 
 @dataclass(frozen=True)

@@ -60,17 +60,24 @@ def timed_route(
     dist = p.group_distance_km(group)
     depot = p.groups()[group].depot
     deliver_kg, deliver_m3 = p.deliveries()
-    # New goods on board at the start of each trip: the deliveries of that trip.
+    release = p.releases()
+    # New goods on board at the start of each trip (the deliveries of that trip), and
+    # the latest release among its stops (the trip leaves no earlier).
     trip_new: list[list[float]] = [[0.0, 0.0]]
+    trip_release: list[float] = [-np.inf]
     for j in order:
         if j < 0:
             trip_new.append([0.0, 0.0])
+            trip_release.append(-np.inf)
         else:
             trip_new[-1][0] += deliver_kg[j]
             trip_new[-1][1] += deliver_m3[j]
+            trip_release[-1] = max(trip_release[-1], float(release[j]))
     clock = p.group_hours_min(group)[0] if start_min is None else start_min
     kg, m3 = trip_new[0]
-    events = [Event("start", -1, clock, clock, kg, m3, 0.0, 1, depot)]
+    leave = max(clock, trip_release[0])
+    events = [Event("start", -1, clock, leave, kg, m3, 0.0, 1, depot)]
+    clock = leave
     trip = 1
     prev = p.site_node(depot)
     for pos, j in enumerate([*order, None]):
@@ -92,7 +99,7 @@ def timed_route(
             events.append(Event("end", -1, arrival, arrival + busy, kg, m3, d_km, trip, depot))
         elif j < 0:
             kg, m3 = trip_new[trip]
-            clock = arrival + p.unload_min_at(site)
+            clock = max(arrival + p.unload_min_at(site), trip_release[trip])
             events.append(Event("unload", -1, arrival, clock, kg, m3, d_km, trip, site))
             trip += 1
         else:
