@@ -256,3 +256,30 @@ def test_initial_routes_are_kept_when_they_are_the_only_plan():
     assert result.dropped == () and check_day(result) == []
     bad = dataclasses.replace(p, initial_routes=((0,), (1,), (2,)))  # 3 routes, 2 trucks
     assert solve_day(bad, RoutingParams(time_limit_s=1)).dropped == ()
+
+
+@pytest.mark.parametrize(("levelled", "trucks"), [(True, 1), (False, 2)])
+def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
+    monkeypatch, levelled, trucks
+):
+    """Monday: point A (10 km east, 20 min) gets the slot 8:20 with one truck. Tuesday
+    adds X (10 km west) whose booking closes at 8:30, so one truck reaches A at 9:10:
+    35 min beyond the 15 min tolerance, 175 CNY at 5 CNY/min. A second truck costs 100
+    CNY that day but must be kept all week (2 days here: 200 CNY), so the week is cheaper
+    with one truck and a late A; judged by Tuesday alone, a second truck looks cheaper."""
+    from recyclenet.routing import solve as week
+
+    if not levelled:
+        monkeypatch.setattr(week, "_levelled", lambda p, in_use, days: (p, list(range(9))))
+    monday = day([(10, 0)], [100], vehicles=2, dwell=10)
+    tuesday = dataclasses.replace(
+        day([(10, 0), (-10, 0)], [100, 100], vehicles=2, dwell=10),
+        stop_ids=("p0", "x"),
+        window_close_min=np.array([1020.0, 510.0]),
+    )
+    params = RoutingParams(time_limit_s=2, engine="ortools")
+    first, second = week._solve_chain(([monday, tuesday], params, 2.0, 15.0, 5.0))
+    assert first.num_trucks == 1 and first.routes[0][1].arrival_min == pytest.approx(500)
+    assert second.num_trucks == trucks and second.dropped == ()
+    assert check_day(second) == []
+    assert second.problem.groups()[0].vehicle.fixed_cost_cny_per_day == 100  # reported as is

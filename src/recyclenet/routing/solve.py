@@ -20,6 +20,7 @@ from recyclenet.routing.problem import DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.rights import RoadRights
 from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
+from recyclenet.routing.timing import day_result
 
 ENGINES = ("auto", "ortools", "pyvrp")
 
@@ -444,6 +445,28 @@ def _with_slots(
     )
 
 
+def _levelled(problem: DayProblem, in_use: list[int], days: int) -> tuple[DayProblem, list[int]]:
+    """The day with each fleet group split into the trucks the station already runs on
+    an earlier day (their day's fixed cost) and the rest, whose fixed cost is a week's
+    (``days`` days): the station must keep such a truck all week, so a later day takes
+    one only where it saves more than that. Returns the day and, per new group, its
+    original group."""
+    groups: list[TruckGroup] = []
+    group_of: list[int] = []
+    for g, group in enumerate(problem.groups()):
+        have = min(in_use[g], group.count)
+        if have > 0:
+            groups.append(replace(group, count=have))
+            group_of.append(g)
+        if group.count > have:
+            weekly = replace(
+                group.vehicle, fixed_cost_cny_per_day=group.vehicle.fixed_cost_cny_per_day * days
+            )
+            groups.append(replace(group, vehicle=weekly, count=group.count - have))
+            group_of.append(g)
+    return replace(problem, fleet=tuple(groups)), group_of
+
+
 def _solve_chain(
     args: tuple[list[DayProblem], RoutingParams, float, float | None, float],
 ) -> list[DayResult]:
@@ -452,15 +475,33 @@ def _solve_chain(
     The first day a point is visited fixes its slot (the time on its sign). On later days
     arriving more than the tolerance away from it is penalised per minute, so a slot moves
     only where keeping it would cost a truck or long detours; the timetable reports every
-    deviation.
+    deviation. A truck beyond those the station already runs on an earlier day costs a
+    week of its fixed cost (see :func:`_levelled`): the station needs the most trucks it
+    uses on any day.
     """
     problems, params, limit, tol, penalty = args
     slots: dict[tuple[str, int], float] = {}
+    in_use: list[int] = []  # per fleet group, the most trucks used on a day so far
     results = []
     for problem in problems:
         if tol is not None and slots:
             problem = _with_slots(problem, slots, tol, penalty)
-        result = solve_day(problem, params, time_limit_s=limit)
+        if in_use:
+            levelled, group_of = _levelled(problem, in_use, len(problems))
+            found = solve_day(levelled, params, time_limit_s=limit)
+            result = day_result(
+                problem,
+                list(found.routes),
+                found.status,
+                found.runtime_s,
+                [group_of[found.group_of(r)] for r in range(len(found.routes))],
+            )
+        else:
+            result = solve_day(problem, params, time_limit_s=limit)
+        used = [0] * len(problem.groups())
+        for r in range(len(result.routes)):
+            used[result.group_of(r)] += 1
+        in_use = [max(a, b) for a, b in zip(in_use or used, used, strict=True)]
         keys = _occurrences(problem.stop_ids)
         for route in result.routes:
             for e in route:
