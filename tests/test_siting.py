@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from recyclenet.siting import SitingParams, SitingProblem, solve
 from recyclenet.siting.heuristic import construct
+from recyclenet.siting.large import lower_bound, split_bound
 from recyclenet.siting.result import SitingResult
 
 
@@ -750,3 +751,46 @@ def test_cp_sat_refuses_split_demand_with_a_reason():
 
     with pytest.raises(SolverError, match="split"):
         solve(two_settlement_split(False), SitingParams(time_limit_s=5, backend="CP_SAT"))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_split_bound_is_valid_from_any_network(problem):
+    """The split bound of the large method (points' share + stations' share, split at
+    a network's onward costs) never exceeds the exact optimum, whichever network it
+    is split at: the greedy start here, not the optimum."""
+    exact = solve(problem, SitingParams(time_limit_s=10, method="enumeration"))
+    start = construct(problem, swap_time_s=1.0)
+    if exact.status != "optimal" or start is None:
+        return
+    bound = split_bound(problem, start, SitingParams(time_limit_s=10), time_limit_s=10)
+    assert np.isfinite(bound)
+    assert bound <= exact.objective_cny + 1e-6 * max(1.0, exact.objective_cny)
+
+
+def test_split_bound_sees_the_centre_count():
+    """Two towns 100 km apart, each with its own candidate centre, one centre to open
+    (all other costs zero but haul). The simple bound lets each station use its own
+    town's centre (haul 0); the split bound knows one town hauls 100 km: it is exact."""
+    xy = np.array([[0.0, 0.0], [100.0, 0.0]])
+    d = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    problem = SitingProblem.from_matrices(
+        demand_t_per_day=np.array([1.0, 1.0]),
+        access_km=d,
+        collection_km=d,
+        haul_km=d,
+        fixed_cost_cny_per_year=(np.zeros(2), np.zeros(2), np.zeros(2)),
+        capacity_t_per_day=(np.full(2, 5.0), np.full(2, 5.0), np.full(2, 5.0)),
+        counts=(2, 2, 1),
+        max_access_km=1.0,
+        cost_cny_per_tkm={"access": 1.0, "collection": 1.0, "haul": 1.0},
+    )
+
+    optimum = 365.0 * 1.0 * 100.0  # one town's tonne hauls 100 km every day
+    exact = solve(problem, SitingParams(time_limit_s=10, method="enumeration"))
+    assert exact.objective_cny == pytest.approx(optimum)
+    simple = lower_bound(problem, time_limit_s=10, relative_gap=1e-6)
+    net = (exact.point_of_settlement, exact.station_of_point, exact.centre_of_station)
+    split = split_bound(problem, net, SitingParams(), time_limit_s=10)
+    assert simple == pytest.approx(0.0, abs=1e-6)
+    assert split == pytest.approx(optimum, rel=1e-6)

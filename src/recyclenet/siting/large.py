@@ -15,12 +15,27 @@ greedy start, with a separately proved lower bound:
    solved exactly by :func:`recyclenet.siting.solve` (usually by enumeration of the
    centres). Steps 2 and 3 repeat while either lowers the cost; each keeps the
    incumbent feasible, so the cost never rises.
-4. Lower bound: every point may send to its cheapest candidate station and centre, the
-   upper tiers cost their cheapest admissible fixed costs, and only the points are
-   chosen: a relaxation, whose proved MIP bound is a valid bound on the whole problem.
+4. Lower bound, simple: every point may send to its cheapest candidate station and
+   centre, the upper tiers cost their cheapest admissible fixed costs, and only the
+   points are chosen: a relaxation, whose proved MIP bound is a valid bound on the
+   whole problem.
+5. Lower bound, split (used when step 3 is): with :math:`t_p` the incumbent's onward
+   cost per tonne from point *p*, write each settlement's cost through point *p* and
+   station *k* as :math:`(a d_{ip} + t_p) + (b d_{pk} + h_k - t_p)` and let each share
+   choose its own point (a Lagrangian split of the points' choice with multipliers
+   :math:`t_p`). The first share is the points problem of step 2 with ``unit`` =
+   :math:`t_p` (its proved MIP bound); the second lets every settlement send straight
+   to the stations at :math:`\min_{p \in R(i)} (b d_{pk} - t_p)` per tonne, a
+   two-tier problem over stations and centres, bounded below for every admissible
+   set of centres by its settlements' cheapest stations, each station hauling to its
+   nearest centre of the set, and the cheapest admissible station fixed costs
+   (:func:`recyclenet.siting.decompose.pair_bounds`; milliseconds). Their sum bounds
+   the whole problem. The search (steps 2 and 3) stops at 60 % of the limit to leave
+   the points' share its time.
 
-Step 3 is skipped when rules tie stations to townships or counties or a budget spans
-the tiers (the sub-problem does not carry them); step 2 alone then improves the start.
+Step 3 and the split bound are skipped when rules tie stations to townships or counties
+or a budget spans the tiers (the sub-problems do not carry them); step 2 alone then
+improves the start and step 4 bounds it.
 """
 
 from __future__ import annotations
@@ -32,8 +47,9 @@ from dataclasses import replace
 import numpy as np
 
 from recyclenet.siting import _ortools
+from recyclenet.siting.decompose import count_choices, pair_bounds, upper_tier_choices
 from recyclenet.siting.heuristic import construct
-from recyclenet.siting.problem import SitingProblem, Tier
+from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem, Tier
 from recyclenet.siting.result import SitingResult
 
 Network = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -69,20 +85,86 @@ def lower_bound(p: SitingProblem, *, time_limit_s: float, relative_gap: float) -
     return float(found[3])
 
 
+def _free_centre(p: SitingProblem) -> Tier:
+    """One free centre of unlimited room: the top tier of a tier-shifted sub-problem."""
+    return Tier(
+        ids=("-",),
+        fixed_cost_cny_per_year=np.zeros(1),
+        capacity_t_per_day=np.full(1, float(p.demand_t_per_day.sum()) + 1.0),
+        existing=np.zeros(1, dtype=bool),
+        count=1,
+    )
+
+
+def onward_unit(p: SitingProblem, stations: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Per candidate point, the onward cost per tonne through its cheapest open station
+    and that station's nearest open centre (as :func:`_ortools.solve_inner` charges it)."""
+    c = p.cost_cny_per_tkm
+    haul = c["haul"] * p.haul_km[np.ix_(stations, centres)].min(axis=1)
+    return (c["collection"] * p.collection_km[:, stations] + haul[None, :]).min(axis=1)
+
+
+def shifted_problem(p: SitingProblem, unit: np.ndarray) -> tuple[SitingProblem, float]:
+    r"""The upper tiers' share of the split bound (step 5 of the module docstring).
+
+    Settlements send straight to stations (stations as points, centres as stations, a
+    free dummy centre); settlement *i* to station *k* costs, per tonne,
+    :math:`\min_{p \in R(i)} (b d_{pk} - t_p)`, with ``unit`` :math:`t_p` the onward
+    cost the points' share was charged. Returns the problem with each settlement's
+    smallest cost taken out of its row (costs must not be negative) and the annual
+    constant that adds back.
+    """
+    c = p.cost_cny_per_tkm
+    reach = p.reach()
+    n, n_k = p.num_settlements, len(p.stations)
+    shifted = c["collection"] * p.collection_km - unit[:, None]  # (points, stations)
+    rows = np.full((n, n_k), np.inf)
+    for i in range(n):
+        rows[i] = shifted[np.flatnonzero(reach[i])].min(axis=0)
+    floor = rows.min(axis=1)
+    dummy = _free_centre(p)
+    sub = SitingProblem(
+        settlement_ids=p.settlement_ids,
+        demand_t_per_day=p.demand_t_per_day,
+        points=p.stations,
+        stations=p.centres,
+        centres=dummy,
+        access_km=rows - floor[:, None],
+        collection_km=p.haul_km,
+        haul_km=np.zeros((len(p.centres), 1)),
+        max_access_km=np.inf,
+        cost_cny_per_tkm={"access": 1.0, "collection": c["haul"], "haul": 0.0},
+    )
+    return sub, DAYS_PER_YEAR * float((p.demand_t_per_day * floor).sum())
+
+
+def split_bound(p: SitingProblem, net: Network, params, *, time_limit_s: float) -> float:  # noqa: ANN001
+    """A valid lower bound from the network's upper tiers (step 5 of the module
+    docstring); ``-inf`` if the points' share proved nothing in time or the centre
+    choices are too many to list."""
+    stations = np.flatnonzero(net[2] >= 0)
+    centres = np.unique(net[2][net[2] >= 0])
+    unit = onward_unit(p, stations, centres)
+    sub, constant = shifted_problem(p, unit)
+    if not 0 < count_choices(sub) <= params.max_combinations:
+        return -math.inf
+    upper = float(pair_bounds(sub, upper_tier_choices(sub)).min())
+    found = _ortools.solve_points(
+        _ortools.PointsTask(p, unit, 0.0, [], [], params.relative_gap, params.backend),
+        time_limit_s=time_limit_s,
+    )
+    if found is None or found == "infeasible" or not np.isfinite(found[3]):
+        return -math.inf
+    return float(found[3]) + upper + constant
+
+
 def upper_problem(p: SitingProblem, net: Network) -> tuple[SitingProblem, np.ndarray]:
     """Step 3's sub-problem for the points open in ``net``, and those points' indices."""
     point_of, station_of, _ = net
     opened = np.flatnonzero(station_of >= 0)
     flow = np.bincount(point_of, weights=p.demand_t_per_day, minlength=len(p.points))[opened]
-    total = float(p.demand_t_per_day.sum())
     c = p.cost_cny_per_tkm
-    dummy = Tier(
-        ids=("-",),
-        fixed_cost_cny_per_year=np.zeros(1),
-        capacity_t_per_day=np.full(1, total + 1.0),
-        existing=np.zeros(1, dtype=bool),
-        count=1,
-    )
+    dummy = _free_centre(p)
     sub = SitingProblem(
         settlement_ids=tuple(p.points.ids[j] for j in opened),
         demand_t_per_day=flow,
@@ -111,7 +193,14 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
 
     label = f"large+{params.backend}"
     net = construct(p, swap_time_s=min(10.0, 0.1 * limit))
-    bound = lower_bound(p, time_limit_s=max(1.0, 0.25 * left()), relative_gap=params.relative_gap)
+    upper_ok = (
+        not p.county_counts and p.max_stations_per_group is None and p.budget_cny_per_year is None
+    )
+    bound = -math.inf
+    if net is None or not upper_ok:
+        bound = lower_bound(
+            p, time_limit_s=max(1.0, 0.25 * left()), relative_gap=params.relative_gap
+        )
     if net is None:
         status = "infeasible" if bound == math.inf else "no_solution"
         return SitingResult(
@@ -127,11 +216,14 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
             np.full(len(p.stations), -1, dtype=np.int64),
         )
     best = _cost(p, net)
-    upper_ok = (
-        not p.county_counts and p.max_stations_per_group is None and p.budget_cny_per_year is None
-    )
+    # With the split bound to prove (step 5), the search stops at 60 % of the limit.
+    search_until = start + (0.6 * limit if upper_ok else limit)
+
+    def search_left() -> float:
+        return search_until - time.perf_counter()
+
     rounds = 0
-    while left() > 1.0:
+    while search_left() > 1.0:
         rounds += 1
         improved = False
         stations = tuple(int(k) for k in np.flatnonzero(net[2] >= 0))
@@ -140,7 +232,7 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
             p,
             stations,
             centres,
-            time_limit_s=0.5 * left(),
+            time_limit_s=0.6 * search_left(),
             relative_gap=params.relative_gap * 0.1,
             backend=params.backend,
             seed=params.seed,
@@ -149,9 +241,9 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
             cost = _cost(p, inner[2])
             if cost < best - 1e-6:
                 best, net, improved = cost, inner[2], True
-        if upper_ok and left() > 1.0:
+        if upper_ok and search_left() > 1.0:
             sub, opened = upper_problem(p, net)
-            up = solve_any(sub, replace(params, time_limit_s=max(0.5, 0.8 * left())))
+            up = solve_any(sub, replace(params, time_limit_s=max(0.5, 0.9 * search_left())))
             if up.is_feasible():
                 station_of = np.full(len(p.points), -1, dtype=np.int64)
                 station_of[opened] = up.point_of_settlement
@@ -161,6 +253,10 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
                     best, net, improved = cost, trial, True
         if not improved:
             break
+    if upper_ok and left() > 1.0:
+        bound = split_bound(p, net, params, time_limit_s=left() - 0.5)
+        if not np.isfinite(bound) and left() > 1.0:
+            bound = lower_bound(p, time_limit_s=left() - 0.5, relative_gap=params.relative_gap)
     bound = min(bound, best)
     gap = max(0.0, (best - bound) / best) if best > 0 else 0.0
     return SitingResult(
