@@ -30,9 +30,9 @@ import numpy as np
 import vrplib
 
 from benchmarks import contract_parser
-from benchmarks.routing import bks
+from benchmarks.routing import pyvrp_fields, solve_and_score
 from benchmarks.routing import to_day_problem as vrptw_day
-from recyclenet.routing import DayProblem, RoutingParams, check_day, solve_day
+from recyclenet.routing import DayProblem
 
 
 def read_mtvrptwr(path: Path) -> dict:
@@ -93,44 +93,10 @@ def main_mtvrptw(argv: list[str]) -> None:
     ap.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
     args = ap.parse_args(argv)
     inst = read_mtvrptwr(args.instance)
-    bks_veh, bks_dist = bks("mtvrptwr", inst["name"])
-    day = to_day_problem(inst)
-    t0 = time.perf_counter()
-    params = RoutingParams(time_limit_s=args.time_limit_s, engine=args.engine, seed=args.seed)
-    result = solve_day(day, params)
-    runtime = time.perf_counter() - t0
-    issues = check_day(result)
-    distance = result.distance_km()
-    feasible = result.status == "feasible" and not result.dropped and not issues
-    trips = sum(max(e.trip for e in r) for r in result.routes)
-    out = {
-        "instance": inst["name"],
-        "problem": "mtvrptw",
-        "engine": args.engine,
-        "status": "feasible" if feasible else "infeasible",
-        "objective": round(distance, 4),
-        "bound": None,
-        "runtime_s": round(runtime, 2),
-        "vehicles": result.num_trucks,
-        "trips": trips,
-        "distance": round(distance, 4),
-        "dropped": len(result.dropped),
-        "check_issues": len(issues),
-        "check_samples": issues[:3],
-        "bks_vehicles": bks_veh,
-        "bks_distance": bks_dist,
-        "gap_pct": round(100 * (distance / bks_dist - 1), 3) if bks_dist and feasible else None,
-        "seed": args.seed,
-        "time_limit_s": args.time_limit_s,
-    }
+    out = solve_and_score(
+        to_day_problem(inst), args, instance=inst["name"], problem="mtvrptw", bks_set="mtvrptwr"
+    )
     if args.pyvrp:
         veh, dist, ok, rt = run_pyvrp(args.instance, time_limit_s=args.time_limit_s, seed=args.seed)
-        out |= {
-            "pyvrp_vehicles": veh,
-            "pyvrp_distance": round(dist, 4),
-            "pyvrp_feasible": ok,
-            "pyvrp_runtime_s": round(rt, 2),
-            "pyvrp_gap_pct": round(100 * (dist / bks_dist - 1), 3) if bks_dist and ok else None,
-            "cost_ratio": round(distance / dist, 4) if feasible and ok else None,
-        }
+        out |= pyvrp_fields(out, veh, dist, ok, rt)
     print(json.dumps(out))

@@ -452,18 +452,10 @@ def solve_inner(
     start = time.perf_counter()
     p = problem
     ks, ms = list(stations), list(centres)
-    c = p.cost_cny_per_tkm
     fixed_upper = float(p.stations.fixed_cost_cny_per_year[ks].sum()) + float(
         p.centres.fixed_cost_cny_per_year[ms].sum()
     )
-    centre_of = np.full(len(p.stations), -1, dtype=np.int64)
-    for k in ks:
-        centre_of[k] = ms[int(np.argmin(p.haul_km[k, ms]))]
-    onward = (
-        c["collection"] * p.collection_km[:, ks] + c["haul"] * p.haul_km[ks, centre_of[ks]][None, :]
-    )
-    best_k = np.asarray(ks)[onward.argmin(axis=1)]
-    unit = onward.min(axis=1)
+    unit, best_k, centre_of = p.onward(ks, ms)
 
     found = solve_points(
         PointsTask(p, unit, fixed_upper, ks, ms, relative_gap, backend), time_limit_s=time_limit_s

@@ -96,14 +96,6 @@ def _free_centre(p: SitingProblem) -> Tier:
     )
 
 
-def onward_unit(p: SitingProblem, stations: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Per candidate point, the onward cost per tonne through its cheapest open station
-    and that station's nearest open centre (as :func:`_ortools.solve_inner` charges it)."""
-    c = p.cost_cny_per_tkm
-    haul = c["haul"] * p.haul_km[np.ix_(stations, centres)].min(axis=1)
-    return (c["collection"] * p.collection_km[:, stations] + haul[None, :]).min(axis=1)
-
-
 def shifted_problem(p: SitingProblem, unit: np.ndarray) -> tuple[SitingProblem, float]:
     r"""The upper tiers' share of the split bound (step 5 of the module docstring).
 
@@ -144,7 +136,7 @@ def split_bound(p: SitingProblem, net: Network, params, *, time_limit_s: float) 
     choices are too many to list."""
     stations = np.flatnonzero(net[2] >= 0)
     centres = np.unique(net[2][net[2] >= 0])
-    unit = onward_unit(p, stations, centres)
+    unit = p.onward(stations, centres)[0]
     sub, constant = shifted_problem(p, unit)
     if not 0 < count_choices(sub) <= params.max_combinations:
         return -math.inf

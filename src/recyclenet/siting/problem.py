@@ -217,6 +217,24 @@ class SitingProblem:
             out[np.flatnonzero(ok), start.argmin(axis=1)[ok]] = True
         return out
 
+    def onward(
+        self, stations: list[int] | NDArray[np.int64], centres: list[int] | NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+        """Without station and centre capacities, where each candidate point's material
+        goes with these sites open: ``(unit, station_of_point, centre_of_station)``, the
+        cost per tonne from every point through its cheapest open station and that
+        station's nearest open centre, that station, and each open station's centre
+        (-1 for the others)."""
+        ks, ms = np.asarray(stations, dtype=np.int64), np.asarray(centres, dtype=np.int64)
+        c = self.cost_cny_per_tkm
+        centre_of = np.full(len(self.stations), -1, dtype=np.int64)
+        centre_of[ks] = ms[np.argmin(self.haul_km[np.ix_(ks, ms)], axis=1)]
+        cost = (
+            c["collection"] * self.collection_km[:, ks]
+            + c["haul"] * self.haul_km[ks, centre_of[ks]][None, :]
+        )
+        return cost.min(axis=1), ks[cost.argmin(axis=1)], centre_of
+
     def points_never_full(self) -> bool:
         """Whether every candidate point can take all the demand that may reach it."""
         reachable = self.demand_t_per_day @ self.reach()
