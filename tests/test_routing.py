@@ -203,6 +203,27 @@ def test_checker_catches_a_missing_lunch():
     assert any("lunch" in issue for issue in check_day(broken))
 
 
+def test_lunch_is_taken_on_the_drive():
+    """One stop 30 min from the base with 2 hours of dwell: the truck leaves it at 10:30
+    and lunch must start at 10:45. Parked on the way back, it is home at 12:00 and
+    unloaded by 12:20 (740), inside a shift ending at 745; lunch before the drive would
+    end the day at 12:35. The checker refuses the drive shortened by the break."""
+    p = dataclasses.replace(
+        day([(15, 0)], [100], dwell=120, shift=(480, 745)), lunch=(645.0, 645.0, 60.0)
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine="ortools"))
+    assert result.dropped == ()
+    assert check_day(result) == []
+    (route,) = result.routes
+    assert [e.kind for e in route] == ["start", "stop", "lunch", "end"]
+    assert route[2].arrival_min == pytest.approx(645.0)
+    assert route[-1].arrival_min == pytest.approx(720.0)
+    assert route[-1].departure_min == pytest.approx(740.0)
+    early = dataclasses.replace(route[-1], arrival_min=710.0, departure_min=730.0)
+    broken = dataclasses.replace(result, routes=((*route[:-1], early),))
+    assert any("too early" in issue for issue in check_day(broken))
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_full_day_defers_the_cheaper_booking(engine):
     """One truck, a 3-hour shift, two bookings of 100 minutes each next to the base: only

@@ -155,7 +155,8 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     arrival inside its stop's window; every trip leaving no earlier than its stops'
     release times; dwell and unload times respected; the shift and the
     group's permitted hours respected; a lunch break of full length started in its window
-    by every truck still out after it; every route starting and ending at its depot, and
+    by every truck still out after it (taken on a drive: no earlier than the truck left,
+    the drive and the break both before the next arrival); every route starting and ending at its depot, and
     ending empty (unloaded at the depot, or at an unload site before driving back).
     """
     p = result.problem
@@ -207,6 +208,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 f"{p.max_kg_per_truck_day:g}"
             )
         had_lunch = False
+        lunch: tuple[float, float] | None = None  # a break on the drive to the next event
         for e in route[1:]:
             if e.kind == "lunch":
                 had_lunch = True
@@ -219,12 +221,15 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                     issues.append(f"truck {t}: lunch starts too late ({e.arrival_min:.1f})")
                 if e.departure_min - e.arrival_min < p.lunch[2] - 1e-3:
                     issues.append(f"truck {t}: lunch too short")
-                prev_dep = e.departure_min
+                lunch = (e.arrival_min, e.departure_min)
                 continue
             node = e.stop_idx + 1 if e.kind == "stop" else p.site_node(e.site)
             if abs(e.distance_km - dist[node_prev, node]) > 1e-3:
                 issues.append(f"truck {t}: distance to {e.kind} {e.stop_idx} is wrong")
             expected_arrival = prev_dep + dur[node_prev, node]
+            if lunch is not None:  # taken on this drive: its length on top, and after it
+                expected_arrival = max(expected_arrival + lunch[1] - lunch[0], lunch[1])
+                lunch = None
             if e.arrival_min < expected_arrival - 1e-3:
                 issues.append(f"truck {t}: arrives at {e.kind} {e.stop_idx} too early")
             if e.kind == "stop":

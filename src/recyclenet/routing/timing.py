@@ -46,8 +46,9 @@ def timed_route(
     group
         The truck's fleet group (its type, depot, matrices and permitted hours).
     lunch_before
-        Position in ``order`` (``len(order)``: the return to the depot) before whose
-        drive the lunch break is taken; ``None``: no lunch.
+        Position in ``order`` (``len(order)``: the return to the depot) on whose drive
+        the lunch break is taken (from when the window opens, or when the truck leaves
+        if later: the truck parks on the way); ``None``: no lunch.
     engine_arrival_min
         The engine's arrival time per position of ``order`` (only used where a stop has
         a soft slot and the engine waited for it).
@@ -81,14 +82,16 @@ def timed_route(
     trip = 1
     prev = p.site_node(depot)
     for pos, j in enumerate([*order, None]):
-        if lunch_before is not None and pos == lunch_before and p.lunch is not None:
-            begin = max(clock, p.lunch[0])
-            events.append(Event("lunch", -1, begin, begin + p.lunch[2], kg, m3, 0.0, trip))
-            clock = begin + p.lunch[2]
         site = depot if j is None else (-1 - j if j < 0 else -1)
         here = j + 1 if j is not None and j >= 0 else p.site_node(site)
         d_km = float(dist[prev, here])
         arrival = clock + float(dur[prev, here])
+        if lunch_before is not None and pos == lunch_before and p.lunch is not None:
+            # Lunch on the way: the truck drives until the break may start, parks for
+            # it, and drives on (or waits at the next stop when it gets there first).
+            begin = max(clock, p.lunch[0])
+            events.append(Event("lunch", -1, begin, begin + p.lunch[2], kg, m3, 0.0, trip))
+            arrival = max(arrival, begin) + p.lunch[2]
         if j is None or j < 0:  # unloads wait for the site to open
             if j is not None or depot in p.unload_at:
                 arrival = max(arrival, p.site_hours(site)[0])
