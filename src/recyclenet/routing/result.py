@@ -156,8 +156,9 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     release times; dwell and unload times respected; the shift and the
     group's permitted hours respected; a lunch break of full length started in its window
     by every truck still out after it (taken on a drive: no earlier than the truck left,
-    the drive and the break both before the next arrival); every route starting and ending at its depot, and
-    ending empty (unloaded at the depot, or at an unload site before driving back).
+    the drive and the break both before the next arrival); every route starting and
+    ending at its depot, and ending empty (unloaded at the depot, or at an unload site
+    before driving back).
     """
     p = result.problem
     lo, hi = p.windows_min()

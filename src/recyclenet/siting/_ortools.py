@@ -584,6 +584,7 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
 
     from ortools.math_opt.python import mathopt
 
+    start = time.perf_counter()
     p, unit, backend = task.problem, task.unit, task.backend
     w = p.demand_t_per_day
     c = p.cost_cny_per_tkm
@@ -622,9 +623,9 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
                 <= float(p.points.capacity_t_per_day[j]) * y[j]
             )
     _point_constraints(model.add_linear_constraint, p, y, x)
-    result = _finish_points_model(
-        model, task, y, terms, task.fixed_upper, time_limit_s=time_limit_s
-    )
+    # Building the model counts against the limit too.
+    remaining = time_limit_s - (time.perf_counter() - start)
+    result = _finish_points_model(model, task, y, terms, task.fixed_upper, time_limit_s=remaining)
     reason = result.termination.reason
     if reason in (mathopt.TerminationReason.INFEASIBLE,):
         return "infeasible"
@@ -716,6 +717,8 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
                 terms.append(float(cost[lv[h + 1]] - cost[lv[h]]) * z)
                 prev = z
         _point_constraints(model.add_linear_constraint, p, y, {})
+        # Building the model counts against the limit too (thousands of settlements).
+        remaining = time_limit_s - (time.perf_counter() - start)
         result = _finish_points_model(model, task, y, terms, constant, time_limit_s=remaining)
         reason = result.termination.reason
         if reason == mathopt.TerminationReason.INFEASIBLE:
