@@ -15,13 +15,18 @@ and :func:`~recyclenet.routing.schedule.assign_days` (balanced, compact days), t
 unload sites) solved by :func:`~recyclenet.routing.solve_day` and re-checked by
 :func:`~recyclenet.routing.check_day`. Then pattern moves: a customer whose removal from
 its days saves more travel than inserting it into another pattern's days costs (cheapest
-insertion into that day's routes, within capacity and duration) changes pattern, and the
-changed days are routed again; kept only if the horizon's cost falls.
+insertion into that day's routes, within capacity and duration, as a new trip through a
+facility where that is cheaper) changes pattern; then ruin and recreate of patterns
+(a few customers off all their days, each back on its cheapest pattern, the touched days
+tidied by relocating customers, reversing stretches of trips and choosing each trip's
+facility) under simulated annealing, keeping the best plan seen; the changed days are
+then routed again by the daily model, starting from the moved routes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import time
@@ -146,13 +151,18 @@ def _travel(inst: dict, nodes: list[int]) -> float:
     return float(sum(dur[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)))
 
 
-def _insertion(inst: dict, routes: list[list[int]], c: int) -> tuple[float, int, int]:
+def _insertion(inst: dict, routes: list[list[int]], c: int) -> tuple[float, int, int, int]:
     """Cheapest insertion of customer ``c`` into a day's routes, within the trip's
-    capacity and the route's duration: ``(added travel, route, position)``; ``inf``
-    where it fits nowhere."""
+    capacity and the route's duration: ``(added travel, route, position, facility)``;
+    ``facility`` is -1 to join a trip, else a new trip ``c -> facility`` starts at the
+    position (after the depot or a facility), or (``route == len(routes)``) a truck
+    of its own; ``inf`` where it fits nowhere."""
     dur, svc, dem = inst["duration"], inst["service"], inst["demand"]
-    ends_trip = set(inst["facilities"]) | {inst["depot"]}
-    best = (math.inf, -1, -1)
+    fac = inst["facilities"]
+    ends_trip = set(fac) | {inst["depot"]}
+    best = (math.inf, -1, -1, -1)
+    if dem[c] > inst["capacity"] + 1e-9:
+        return best
     for r, nodes in enumerate(routes):
         length = _travel(inst, nodes) + float(svc[nodes].sum())
         # the load of the trip each arc (k, k + 1) lies on
@@ -166,29 +176,55 @@ def _insertion(inst: dict, routes: list[list[int]], c: int) -> tuple[float, int,
                 acc += dem[a]
         for k in range(len(nodes) - 1):
             a, b = nodes[k], nodes[k + 1]
-            if totals[trip_of_arc[k]] + dem[c] > inst["capacity"] + 1e-9:
-                continue
+            if k == 0 or a in ends_trip:  # a trip of its own, starting here
+                for f in fac:
+                    delta = float(dur[a, c] + dur[c, f] + dur[f, b] - dur[a, b])
+                    busy = length + delta + svc[c] + svc[f]
+                    if delta < best[0] and busy <= inst["max_duration"] + 1e-9:
+                        best = (delta, r, k + 1, f)
+            if k == len(nodes) - 2 or totals[trip_of_arc[k]] + dem[c] > inst["capacity"] + 1e-9:
+                continue  # (the last arc, facility to depot, carries nothing)
             delta = float(dur[a, c] + dur[c, b] - dur[a, b])
             if length + delta + svc[c] > inst["max_duration"] + 1e-9 or delta >= best[0]:
                 continue
-            best = (delta, r, k + 1)
-    if len(routes) < inst["vehicles"] and dem[c] <= inst["capacity"]:  # a truck of its own
-        fac = inst["facilities"]
+            best = (delta, r, k + 1, -1)
+    if len(routes) < inst["vehicles"]:  # a truck of its own
         home = inst["depot"]
         f = min(fac, key=lambda f: dur[c, f] + dur[f, home])
         alone = float(dur[home, c] + dur[c, f] + dur[f, home])
         if alone < best[0] and alone + svc[c] + svc[f] <= inst["max_duration"] + 1e-9:
-            best = (alone, len(routes), f)
+            best = (alone, len(routes), 1, f)
     return best
 
 
-def _insert(routes: list[list[int]], c: int, r: int, k: int, inst: dict) -> None:
-    """Apply an insertion found by :func:`_insertion` (``r == len(routes)``: a new
-    route through facility ``k``)."""
+def _insert(routes: list[list[int]], c: int, r: int, k: int, f: int, inst: dict) -> None:
+    """Apply an insertion found by :func:`_insertion`."""
     if r == len(routes):
-        routes.append([inst["depot"], c, k, inst["depot"]])
+        routes.append([inst["depot"], c, f, inst["depot"]])
+    elif f >= 0:
+        routes[r][k:k] = [c, f]
     else:
         routes[r].insert(k, c)
+
+
+def _best_facilities(inst: dict, nodes: list[int]) -> None:
+    """Each trip empties at the facility that adds least travel (within the route's
+    duration), in place."""
+    dur, svc = inst["duration"], inst["service"]
+    fac = inst["facilities"]
+    slack = inst["max_duration"] - _travel(inst, nodes) - float(svc[nodes].sum())
+    for k in range(1, len(nodes) - 1):
+        if nodes[k] not in fac:
+            continue
+        a, b, now = nodes[k - 1], nodes[k + 1], nodes[k]
+        best_f, best_t = now, dur[a, now] + dur[now, b]
+        for f in fac:
+            t = dur[a, f] + dur[f, b]
+            busier = t + svc[f] - (dur[a, now] + dur[now, b] + svc[now])
+            if t < best_t - 1e-9 and busier <= slack + 1e-9:
+                best_f, best_t = f, t
+        slack -= best_t + svc[best_f] - (dur[a, now] + dur[now, b] + svc[now])
+        nodes[k] = best_f
 
 
 def _removal_gain(inst: dict, routes: list[list[int]], c: int) -> float:
@@ -210,6 +246,12 @@ def _remove(routes: list[list[int]], c: int, inst: dict) -> None:
             nodes.remove(c)
             if not customers.intersection(nodes):
                 del routes[r]
+                return
+            # A trip left empty: drop its facility visit.
+            fac = set(inst["facilities"])
+            for k in range(len(nodes) - 2, 0, -1):
+                if nodes[k] in fac and (k == 1 or nodes[k - 1] in fac):
+                    del nodes[k]
             return
 
 
@@ -235,9 +277,9 @@ def pattern_moves(
                 for d in set(current) - set(option):
                     delta -= _removal_gain(inst, routes[d], c)
                 for d in set(option) - set(current):
-                    cost, r, k = _insertion(inst, routes[d], c)
+                    cost, r, k, f = _insertion(inst, routes[d], c)
                     delta += cost
-                    where[d] = (r, k)
+                    where[d] = (r, k, f)
                 if delta < -1e-9 and (best is None or delta < best[0]):
                     best = (delta, c, option, where)
         if best is None:
@@ -246,40 +288,46 @@ def pattern_moves(
         for d in set(patterns[c]) - set(option):
             _remove(routes[d], c, inst)
             changed.add(d)
-        for d, (r, k) in where.items():
-            _insert(routes[d], c, r, k, inst)
+        for d, (r, k, f) in where.items():
+            _insert(routes[d], c, r, k, f, inst)
             changed.add(d)
         patterns[c] = option
 
 
-def _improve_trips(inst: dict, nodes: list[int]) -> None:
-    """Move customers within their trip while that shortens the route (in place)."""
-    dur = inst["duration"]
-    ends = set(inst["facilities"]) | {inst["depot"]}
+def _relocate_day(inst: dict, routes: list[list[int]]) -> None:
+    """Move single customers to their cheapest place on the day (any trip or route,
+    within capacity and duration) while that shortens the day, in place."""
+    customers = set(inst["customers"])
     better = True
     while better:
         better = False
-        for i in range(1, len(nodes) - 1):
-            c = nodes[i]
-            if c in ends:
-                continue
-            a, b = nodes[i - 1], nodes[i + 1]
-            gain = dur[a, c] + dur[c, b] - dur[a, b]
-            rest = nodes[:i] + nodes[i + 1 :]
-            # positions in the same trip: between the trip's ends around i
-            lo = max(k for k in range(i) if nodes[k] in ends)
-            end = min(k for k in range(i + 1, len(nodes)) if nodes[k] in ends)
-            for k in range(lo, end - 1):  # between rest[k] and rest[k + 1]
-                if k == i - 1:
-                    continue
-                p, q = rest[k], rest[k + 1]
-                if dur[p, c] + dur[c, q] - dur[p, q] < gain - 1e-9:
-                    rest.insert(k + 1, c)
-                    nodes[:] = rest
-                    better = True
-                    break
-            if better:
-                break
+        for c in [a for nodes in routes for a in nodes if a in customers]:
+            gain = _removal_gain(inst, routes, c)
+            trial = [list(nodes) for nodes in routes]
+            _remove(trial, c, inst)
+            cost, r, k, f = _insertion(inst, trial, c)
+            if cost < gain - 1e-9:
+                _insert(trial, c, r, k, f, inst)
+                routes[:] = trial
+                better = True
+
+
+def _two_opt_trips(inst: dict, nodes: list[int]) -> None:
+    """Reverse stretches of a trip while that shortens it (asymmetric travel: each
+    reversal is re-summed), in place; loads and service do not change."""
+    ends = set(inst["facilities"]) | {inst["depot"]}
+    cuts = [k for k, a in enumerate(nodes) if a in ends]
+    for lo, hi in itertools.pairwise(cuts):
+        better = True
+        while better:
+            better = False
+            for i in range(lo + 1, hi - 1):
+                for k in range(i + 1, hi):
+                    seg = nodes[i - 1 : k + 2]
+                    flipped = [seg[0], *seg[-2:0:-1], seg[-1]]
+                    if _travel(inst, flipped) < _travel(inst, seg) - 1e-9:
+                        nodes[i : k + 1] = flipped[1:-1]
+                        better = True
 
 
 def ruin_and_recreate(
@@ -290,18 +338,24 @@ def ruin_and_recreate(
     until: float,
 ) -> set[int]:
     """Remove a few customers from all their days and re-insert each, in random order,
-    on its cheapest pattern; keep the result when the horizon's travel falls. Repeats
-    until ``until`` (``time.perf_counter``); changes ``patterns`` and ``routes`` in place
-    and returns the days changed."""
+    on its cheapest pattern, then tidy the touched trips; simulated annealing on the
+    horizon's travel (a worse plan is kept with probability ``exp(-increase / T)``, T
+    falling linearly from 0.5 % of the travel to 0 at ``until``, ``time.perf_counter``).
+    ``patterns`` and ``routes`` end as the best plan seen; returns the days it changed."""
     horizon = inst["horizon"]
     dur = inst["duration"]
     cust = list(inst["customers"])
     size = max(2, len(cust) // 8)
     total = sum(_travel(inst, nodes) for day in routes for nodes in day)
-    changed: set[int] = set()
-    while time.perf_counter() < until:
-        trial_routes = [[list(nodes) for nodes in day] for day in routes]
-        trial = dict(patterns)
+    best_total, best_patterns = total, dict(patterns)
+    best_routes = [[list(nodes) for nodes in day] for day in routes]
+    current, cur_routes = dict(patterns), [[list(nodes) for nodes in day] for day in routes]
+    begin = time.perf_counter()
+    span = max(until - begin, 1e-9)
+    temp0 = 0.005 * total
+    while (now := time.perf_counter()) < until:
+        trial_routes = [[list(nodes) for nodes in day] for day in cur_routes]
+        trial = dict(current)
         if rng.random() < 0.5:  # random customers
             picked = [cust[i] for i in rng.choice(len(cust), size=size, replace=False)]
         else:  # one customer and its nearest neighbours
@@ -322,22 +376,28 @@ def ruin_and_recreate(
             if best is None or not math.isfinite(best[0]):
                 ok = False
                 break
-            for d, (_, r, k) in best[2].items():
-                _insert(trial_routes[d], c, r, k, inst)
+            for d, (_, r, k, f) in best[2].items():
+                _insert(trial_routes[d], c, r, k, f, inst)
             trial[c] = best[1]
         if not ok:
             continue
-        days = {d for c in picked for d in (*patterns[c], *trial[c])}
-        for d in days:
+        for d in {d for c in picked for d in (*current[c], *trial[c])}:
+            _relocate_day(inst, trial_routes[d])
             for nodes in trial_routes[d]:
-                _improve_trips(inst, nodes)
+                _two_opt_trips(inst, nodes)
+                _best_facilities(inst, nodes)
         new_total = sum(_travel(inst, nodes) for day in trial_routes for nodes in day)
-        if new_total < total - 1e-9:
-            changed |= days
-            total = new_total
-            patterns.clear()
-            patterns.update(trial)
-            routes[:] = trial_routes
+        temp = temp0 * (1.0 - (now - begin) / span)
+        rise = new_total - total
+        if rise < -1e-9 or (temp > 0 and rng.random() < math.exp(-rise / temp)):
+            total, current, cur_routes = new_total, trial, trial_routes
+            if total < best_total - 1e-9:
+                best_total, best_patterns = total, dict(current)
+                best_routes = [[list(nodes) for nodes in day] for day in cur_routes]
+    changed = {d for d in range(horizon) if best_routes[d] != routes[d]}
+    patterns.clear()
+    patterns.update(best_patterns)
+    routes[:] = best_routes
     return changed
 
 
