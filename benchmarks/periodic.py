@@ -217,13 +217,13 @@ def _best_facilities(inst: dict, nodes: list[int]) -> None:
         if nodes[k] not in fac:
             continue
         a, b, now = nodes[k - 1], nodes[k + 1], nodes[k]
+        busy_now = dur[a, now] + dur[now, b] + svc[now]
         best_f, best_t = now, dur[a, now] + dur[now, b]
         for f in fac:
             t = dur[a, f] + dur[f, b]
-            busier = t + svc[f] - (dur[a, now] + dur[now, b] + svc[now])
-            if t < best_t - 1e-9 and busier <= slack + 1e-9:
+            if t < best_t - 1e-9 and t + svc[f] - busy_now <= slack + 1e-9:
                 best_f, best_t = f, t
-        slack -= best_t + svc[best_f] - (dur[a, now] + dur[now, b] + svc[now])
+        slack -= best_t + svc[best_f] - busy_now
         nodes[k] = best_f
 
 

@@ -20,7 +20,7 @@ maximum count): a valid lower bound whatever :math:`\lambda` is. Subgradient ste
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,7 +51,7 @@ class LagrangianState:
     upper: float = math.inf
     step: float = 2.0
     iterations: int = 0
-    stall: int = field(default=0)
+    stall: int = 0
 
     @property
     def converged(self) -> bool:
@@ -59,16 +59,17 @@ class LagrangianState:
         return self.step < 1e-3 or self.bound >= self.upper * (1 - 1e-9)
 
 
-def _open_sites(rho: NDArray[np.float64], must: NDArray[np.bool_], lo: int, hi: int):
+def _open_sites(
+    rho: NDArray[np.float64], must: NDArray[np.bool_], lo: int, hi: int
+) -> NDArray[np.int64]:
     """The admissible set minimising the sum of ``rho`` (see the module docstring)."""
     chosen = must.copy()
     free = np.flatnonzero(~must)
     ranked = free[np.argsort(rho[free], kind="stable")]
     need = max(0, lo - int(must.sum()))
     room = max(0, hi - int(must.sum()))
-    extra = ranked[:need]
     rest = ranked[need:room]
-    chosen[extra] = True
+    chosen[ranked[:need]] = True
     chosen[rest[rho[rest] < 0]] = True
     return np.flatnonzero(chosen)
 
