@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from recyclenet.siting import SitingParams, SitingProblem, solve
 from recyclenet.siting.heuristic import construct
-from recyclenet.siting.lagrangian import facility_bound
+from recyclenet.siting.lagrangian import (
+    bound_fixings,
+    facility_bound,
+    improve_sites,
+    reduce_sites,
+)
 from recyclenet.siting.large import lower_bound, split_bound
 from recyclenet.siting.result import SitingResult
 
@@ -825,6 +830,72 @@ def test_lagrangian_facility_bound_brackets_the_optimum(instance):
     state = facility_bound(cost, fixed, must, lo, hi, iterations=200)
     assert state.bound <= optimum + 1e-6
     assert state.upper >= optimum - 1e-6
+
+
+def _site_sets(fixed, must, lo, hi):
+    k = len(fixed)
+    for size in range(lo, hi + 1):
+        for s in itertools.combinations(range(k), size):
+            if must[list(s)].sum() == must.sum():
+                yield list(s)
+
+
+@settings(max_examples=60, deadline=None)
+@given(facility_instances(), st.booleans())
+def test_lagrangian_reduction_keeps_every_cheaper_network(instance, integral):
+    """Whatever the data, the reduction's bound and network bracket the optimum, and
+    every network cheaper than its cutoff keeps the fixings (closed sites shut, opened
+    sites open, each customer paying less than its limit); when no network is cheaper
+    than the cutoff, the network found is optimal."""
+    cost, fixed, must, lo, hi = instance
+    red = reduce_sites(cost, fixed, must, lo, hi, integral=integral, time_limit_s=0.2)
+    assert red is not None
+    networks = [
+        (fixed[s].sum() + cost[:, s].min(axis=1).sum(), s) for s in _site_sets(fixed, must, lo, hi)
+    ]
+    optimum = min(value for value, _ in networks)
+    assert red.bound <= optimum + 1e-6
+    assert red.upper == pytest.approx(fixed[red.sites].sum() + cost[:, red.sites].min(axis=1).sum())
+    assert red.upper >= optimum - 1e-6
+    cheaper = [(value, s) for value, s in networks if value < red.cutoff - 1e-9]
+    if not cheaper:
+        assert red.upper == pytest.approx(optimum)
+    for _, s in cheaper:
+        assert not red.closed[s].any()
+        assert set(np.flatnonzero(red.opened)) <= set(s)
+        assert np.all(cost[:, s].min(axis=1) < red.limit + 1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(facility_instances(), st.integers(1, 40), st.floats(0.0, 1.0))
+def test_bound_fixings_keep_every_network_below_the_cutoff(instance, steps, where):
+    """At any multipliers and any cutoff, every network cheaper than the cutoff keeps
+    the fixings: closed sites shut, opened sites open, each customer below its limit."""
+    cost, fixed, must, lo, hi = instance
+    state = facility_bound(cost, fixed, must, lo, hi, iterations=steps)
+    networks = [
+        (fixed[s].sum() + cost[:, s].min(axis=1).sum(), s) for s in _site_sets(fixed, must, lo, hi)
+    ]
+    values = [value for value, _ in networks]
+    cutoff = min(values) + where * (max(values) - min(values) + 1)
+    closed, opened, limit = bound_fixings(state, cost, fixed, must, lo, hi, cutoff)
+    for value, s in networks:
+        if value < cutoff:
+            assert not closed[s].any()
+            assert set(np.flatnonzero(opened)) <= set(s)
+            assert np.all(cost[:, s].min(axis=1) < limit + 1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(facility_instances())
+def test_site_interchange_never_worsens_and_respects_the_counts(instance):
+    cost, fixed, must, lo, hi = instance
+    start = next(iter(_site_sets(fixed, must, lo, hi)))
+    before = fixed[start].sum() + cost[:, start].min(axis=1).sum()
+    sites, value = improve_sites(cost, fixed, must, lo, hi, np.array(start), max_moves=50)
+    assert lo <= len(sites) <= hi and must[sites].sum() == must.sum()
+    assert value == pytest.approx(fixed[sites].sum() + cost[:, sites].min(axis=1).sum())
+    assert value <= before + 1e-9
 
 
 def test_lagrangian_bound_sees_the_station_count():

@@ -56,6 +56,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from recyclenet.errors import SolverError
+from recyclenet.siting import lagrangian
 from recyclenet.siting.heuristic import construct
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 from recyclenet.siting.result import SitingResult
@@ -542,12 +543,17 @@ def _finish_points_model(
     constant: float,
     *,
     time_limit_s: float,
+    absolute_gap: float | None = None,
+    cutoff: float = math.inf,
 ):  # noqa: ANN202
     """Shared end of the MathOpt point models: the point-tier rules, the points' budget,
-    the objective (points' fixed costs + ``terms`` + ``constant``), and the solve."""
+    the objective (points' fixed costs + ``terms`` + ``constant``), and the solve
+    (``absolute_gap``: just under 1 when every network costs a whole number; ``cutoff``:
+    only solutions cheaper than this are sought, HiGHS only)."""
     from datetime import timedelta
 
     from ortools.math_opt.python import mathopt
+    from ortools.math_opt.solvers import highs_pb2
 
     p = task.problem
     fixed = p.points.fixed_cost_cny_per_year
@@ -566,8 +572,17 @@ def _finish_points_model(
     params = mathopt.SolveParameters(
         time_limit=timedelta(seconds=max(0.05, time_limit_s)),
         relative_gap_tolerance=task.relative_gap,
+        absolute_gap_tolerance=absolute_gap,
         enable_output=False,
     )
+    if np.isfinite(cutoff) and task.backend in ("HIGHS", "CBC"):
+        # With a network in hand HiGHS prunes at its cost and skips the sub-MIP
+        # heuristics that look for a first one (pmed16: 16 s -> 8 s).
+        highs = highs_pb2.HighsOptionsProto()
+        highs.double_options["objective_bound"] = float(cutoff)
+        for name in ("rins", "rens", "root_reduced_cost"):
+            highs.bool_options[f"mip_heuristic_run_{name}"] = False
+        params.highs = highs
     solver_type = {"SCIP": mathopt.SolverType.GSCIP, "CP_SAT": mathopt.SolverType.CP_SAT}.get(
         task.backend, mathopt.SolverType.HIGHS
     )
@@ -688,8 +703,33 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     # rounds, more levels a slower MIP per round).
     first = int(np.clip(math.ceil(n_p / max(1, p.points.max_count)), *RADIUS_LEVELS))
     depth = np.array([min(first, len(lv)) for lv in levels])
-    best: tuple[float, np.ndarray] | None = None
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
     bound = -math.inf
+    integral = _whole_numbers(costs, fixed, task.fixed_upper)
+    forced: np.ndarray = np.zeros(0, dtype=np.int64)
+    barred: np.ndarray = np.zeros(0, dtype=np.int64)
+    cutoff = math.inf
+    red = _reduction(task, order, costs, integral, time_limit_s=0.2 * time_limit_s)
+    if red is not None:
+        # Sites and costs no network cheaper than the cutoff uses are left out, and
+        # each settlement gets the levels below its cost limit: one round suffices.
+        cutoff = red.cutoff + task.fixed_upper
+        y_open = np.zeros(n_p, dtype=bool)
+        y_open[red.sites] = True
+        point_of = np.array([js[y_open[js]][0] for js in order])
+        best = (red.upper + task.fixed_upper, point_of, y_open)
+        bound = red.bound + task.fixed_upper
+        if bound >= cutoff:  # the Lagrangian bound proves the network optimal
+            return point_of, y_open, best[0], _round_up(min(bound, best[0]), integral), True
+        forced, barred = np.flatnonzero(red.opened), np.flatnonzero(red.closed)
+        for i in range(n_i):
+            keep = ~red.closed[order[i]]
+            order[i], costs[i] = order[i][keep], costs[i][keep]
+            if len(order[i]) == 0:  # served only by sites no cheaper network opens
+                return point_of, y_open, best[0], best[0], True
+            new_level = np.r_[True, np.diff(costs[i]) > 1e-9 * max(1.0, abs(costs[i][-1]))]
+            levels[i] = np.flatnonzero(new_level)
+            depth[i] = max(1, int((costs[i][levels[i]] < red.limit[i]).sum()))
     while True:
         remaining = time_limit_s - (time.perf_counter() - start)
         if remaining <= 0.05:
@@ -717,15 +757,32 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
                 terms.append(float(cost[lv[h + 1]] - cost[lv[h]]) * z)
                 prev = z
         _point_constraints(model.add_linear_constraint, p, y, {})
+        for j in forced:
+            model.add_linear_constraint(y[int(j)] == 1)
+        for j in barred:
+            model.add_linear_constraint(y[int(j)] == 0)
         # Building the model counts against the limit too (thousands of settlements).
         remaining = time_limit_s - (time.perf_counter() - start)
-        result = _finish_points_model(model, task, y, terms, constant, time_limit_s=remaining)
+        result = _finish_points_model(
+            model,
+            task,
+            y,
+            terms,
+            constant,
+            time_limit_s=remaining,
+            absolute_gap=1 - 1e-3 if integral else None,
+            cutoff=cutoff,
+        )
         reason = result.termination.reason
         if reason == mathopt.TerminationReason.INFEASIBLE:
+            if best is not None:  # the reduced model: nothing beats the cutoff
+                return best[1], best[2], best[0], best[0], True
             return "infeasible"  # a relaxation: the full inner problem is infeasible too
         dual = float(result.termination.objective_bounds.dual_bound)
         if np.isfinite(dual):
             bound = max(bound, dual)
+        if reason == mathopt.TerminationReason.OPTIMAL and bound >= cutoff:
+            break  # nothing in the reduced model beats the network in hand
         if not result.has_primal_feasible_solution():
             break
         values = result.variable_values()
@@ -749,14 +806,70 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
         proved = reason == mathopt.TerminationReason.OPTIMAL
         if not short.any():
             assert best is not None
-            return best[1], best[2], best[0], bound, proved and best[0] <= true_cost + 1e-9
+            proved = proved and best[0] <= true_cost + 1e-9
+            return best[1], best[2], best[0], _round_up(min(bound, best[0]), integral), proved
         if not proved:
             break  # no time to refine: report the incumbent with the bound so far
         grow = np.flatnonzero(short)
         depth[grow] = [min(2 * depth[i], len(levels[i])) for i in grow]
     if best is None:
         return None
-    return best[1], best[2], best[0], bound if np.isfinite(bound) else -math.inf, False
+    bound = _round_up(min(bound, best[0]), integral)
+    return best[1], best[2], best[0], bound, bound >= best[0] - 1e-9 * abs(best[0])
+
+
+def _whole_numbers(costs: list[np.ndarray], fixed: np.ndarray, constant: float) -> bool:
+    """Whether every network's cost is a whole number (OR-Library's integer distances)."""
+
+    def whole(a: np.ndarray) -> bool:
+        return bool(np.all(np.abs(a - np.round(a)) <= 1e-9 * np.maximum(1.0, np.abs(a))))
+
+    return whole(np.concatenate([*costs, fixed, [constant]]))
+
+
+def _round_up(bound: float, integral: bool) -> float:
+    """A bound on whole-number costs rounds up to the next whole number."""
+    if not integral or not np.isfinite(bound):
+        return bound if np.isfinite(bound) else -math.inf
+    return float(math.ceil(bound - 1e-6 - 1e-9 * abs(bound)))
+
+
+LAGRANGIAN_MAX_PAIRS = 4_000_000  # dense settlement x point matrix for the reduction
+
+
+def _reduction(
+    task: PointsTask,
+    order: list[np.ndarray],
+    costs: list[np.ndarray],
+    integral: bool,
+    *,
+    time_limit_s: float,
+) -> lagrangian.Reduction | None:
+    """Lagrangian bound, network and fixings before the radius MIP
+    (:func:`recyclenet.siting.lagrangian.reduce_sites`), where the point tier has only
+    counts and must-open sites (no budget, no county counts: a network from the
+    Lagrangian steps would not respect them) and the dense matrix is small enough."""
+    p = task.problem
+    n_i, n_p = len(order), len(p.points)
+    if p.county_counts or p.budget_cny_per_year is not None or n_i * n_p > LAGRANGIAN_MAX_PAIRS:
+        return None
+    fixed = p.points.fixed_cost_cny_per_year
+    top = max(float(c.max()) for c in costs) + float(fixed.sum()) + 1.0
+    dense = np.full((n_i, n_p), 1e3 * top)  # unreachable: dearer than any network
+    for i in range(n_i):
+        dense[i, order[i]] = costs[i]
+    red = lagrangian.reduce_sites(
+        dense,
+        fixed,
+        p.points.must_open,
+        p.points.count,
+        p.points.max_count,
+        integral=integral,
+        time_limit_s=time_limit_s,
+    )
+    if red is None or red.upper >= 1e3 * top:
+        return None
+    return red
 
 
 def min_cover(reach: np.ndarray, forced: np.ndarray, *, time_limit_s: float) -> int | None:
