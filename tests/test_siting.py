@@ -809,8 +809,8 @@ def facility_instances(draw):
     cost = np.array(draw(st.lists(st.integers(0, 50), min_size=n * k, max_size=n * k)), float)
     fixed = np.array(draw(st.lists(st.integers(0, 60), min_size=k, max_size=k)), float)
     must = np.array(draw(st.lists(st.booleans(), min_size=k, max_size=k)))
-    lo = draw(st.integers(max(1, int(must.sum())), k))
-    hi = draw(st.integers(lo, k))
+    lo = draw(st.integers(int(must.sum()), k))  # 0: open as many as pay
+    hi = draw(st.integers(max(lo, 1), k))
     return cost.reshape(n, k), fixed, must, lo, hi
 
 
@@ -823,7 +823,7 @@ def test_lagrangian_facility_bound_brackets_the_optimum(instance):
     k = len(fixed)
     optimum = min(
         fixed[list(s)].sum() + cost[:, list(s)].min(axis=1).sum()
-        for size in range(lo, hi + 1)
+        for size in range(max(1, lo), hi + 1)
         for s in itertools.combinations(range(k), size)
         if must[list(s)].sum() == must.sum()
     )
@@ -834,7 +834,7 @@ def test_lagrangian_facility_bound_brackets_the_optimum(instance):
 
 def _site_sets(fixed, must, lo, hi):
     k = len(fixed)
-    for size in range(lo, hi + 1):
+    for size in range(max(1, lo), hi + 1):  # a network opens at least one site
         for s in itertools.combinations(range(k), size):
             if must[list(s)].sum() == must.sum():
                 yield list(s)

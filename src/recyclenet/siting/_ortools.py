@@ -51,9 +51,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from ortools.linear_solver import pywraplp
+from ortools.math_opt.python import mathopt  # loaded with the module, not timed per solve
+from ortools.math_opt.solvers import highs_pb2
 
 from recyclenet.errors import SolverError
 from recyclenet.siting import lagrangian
@@ -550,10 +553,6 @@ def _finish_points_model(
     the objective (points' fixed costs + ``terms`` + ``constant``), and the solve
     (``absolute_gap``: just under 1 when every network costs a whole number; ``cutoff``:
     only solutions cheaper than this are sought, HiGHS only)."""
-    from datetime import timedelta
-
-    from ortools.math_opt.python import mathopt
-    from ortools.math_opt.solvers import highs_pb2
 
     p = task.problem
     fixed = p.points.fixed_cost_cny_per_year
@@ -597,16 +596,36 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     ``(point_of_settlement, open mask, objective, bound, proved)``.
     """
 
-    from ortools.math_opt.python import mathopt
-
     start = time.perf_counter()
     p, unit, backend = task.problem, task.unit, task.backend
     w = p.demand_t_per_day
     c = p.cost_cny_per_tkm
     reach = p.reach()
     n_p = len(p.points)
+    cutoff, red = math.inf, _capacitated_reduction(task, time_limit_s=0.4 * time_limit_s)
+    if red is not None:
+        reduction, shares = red
+        y_open = np.zeros(n_p, dtype=bool)
+        y_open[reduction.sites] = True
+        point_of = reduction.sites[np.argmax(shares, axis=1)]
+        upper = reduction.upper + task.fixed_upper
+        bound = reduction.bound + task.fixed_upper
+        if bound >= upper * (1 - task.relative_gap):  # proved by the Lagrangian bound
+            return point_of, y_open, upper, bound, True
+        # Only the sites some cheaper network may open enter the MIP.
+        reach = reach & ~reduction.closed[None, :]
+        cutoff = upper
     model = mathopt.Model(name="recyclenet-inner")
     y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
+    if red is not None:
+        for j in np.flatnonzero(red[0].opened):
+            model.add_linear_constraint(y[int(j)] == 1)
+        for j in np.flatnonzero(red[0].closed):
+            model.add_linear_constraint(y[int(j)] == 0)
+        model.add_linear_constraint(  # the open capacity covers the demand
+            mathopt.fast_sum(float(p.points.capacity_t_per_day[j]) * y[j] for j in range(n_p))
+            >= float(w.sum())
+        )
     x: dict[tuple[int, int], object] = {}
     by_point: list[list[int]] = [[] for _ in range(n_p)]
     terms = []
@@ -640,8 +659,18 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     _point_constraints(model.add_linear_constraint, p, y, x)
     # Building the model counts against the limit too.
     remaining = time_limit_s - (time.perf_counter() - start)
-    result = _finish_points_model(model, task, y, terms, task.fixed_upper, time_limit_s=remaining)
+    result = _finish_points_model(
+        model, task, y, terms, task.fixed_upper, time_limit_s=remaining, cutoff=cutoff
+    )
     reason = result.termination.reason
+    if red is not None:  # the network in hand stands unless the MIP found a cheaper one
+        dual = float(result.termination.objective_bounds.dual_bound)
+        proved = reason in (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.OPTIMAL)
+        if reason == mathopt.TerminationReason.INFEASIBLE or np.isfinite(dual) and dual >= upper:
+            dual = upper
+        better = result.has_primal_feasible_solution() and result.objective_value() < upper
+        if not better:
+            return point_of, y_open, upper, max(bound, min(dual, upper)), proved
     if reason in (mathopt.TerminationReason.INFEASIBLE,):
         return "infeasible"
     if not result.has_primal_feasible_solution():
@@ -673,8 +702,6 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     left, the solution's true cost equals the model's and it is optimal. Same returns as
     :func:`_p_median_mathopt`.
     """
-
-    from ortools.math_opt.python import mathopt
 
     start = time.perf_counter()
     p, unit, backend = task.problem, task.unit, task.backend
@@ -835,6 +862,47 @@ def _round_up(bound: float, integral: bool) -> float:
 
 
 LAGRANGIAN_MAX_PAIRS = 4_000_000  # dense settlement x point matrix for the reduction
+
+
+def _capacitated_reduction(
+    task: PointsTask, *, time_limit_s: float
+) -> tuple[lagrangian.Reduction, np.ndarray] | None:
+    """Lagrangian bound, network and fixings before the capacitated points MIP
+    (:func:`recyclenet.siting.lagrangian.reduce_capacitated`), where demand may split
+    over points (OR-Library cap*), any number of points may open, and there is no
+    budget or county count."""
+    p = task.problem
+    n_i, n_p = p.num_settlements, len(p.points)
+    tier = p.points
+    if (
+        p.single_sourcing
+        or p.coverage_mode
+        or p.county_counts
+        or p.budget_cny_per_year is not None
+        or p.points_never_full()
+        or tier.count > int(tier.must_open.sum())
+        or tier.max_count < n_p
+        or n_i * n_p > LAGRANGIAN_MAX_PAIRS
+    ):
+        return None
+    c = p.cost_cny_per_tkm
+    w = p.demand_t_per_day
+    per_tonne = c["access"] * p.access_km + task.unit[None, :]
+    cost = np.where(p.reach(), DAYS_PER_YEAR * w[:, None] * per_tonne, np.inf)
+    top = float(cost[np.isfinite(cost)].max()) + float(tier.fixed_cost_cny_per_year.sum()) + 1
+    cost = np.where(np.isfinite(cost), cost, 1e3 * top)  # unreachable: dearer than any network
+    found = lagrangian.reduce_capacitated(
+        cost,
+        w,
+        tier.capacity_t_per_day,
+        tier.fixed_cost_cny_per_year,
+        tier.must_open,
+        relative_gap=task.relative_gap,
+        time_limit_s=time_limit_s,
+    )
+    if found is None or found[0].upper >= 1e3 * top:
+        return None
+    return found
 
 
 def _reduction(

@@ -42,6 +42,8 @@ def coverage_problem(problem: SitingProblem, *, time_limit_s: float = 20.0) -> s
     p = problem
     reach = p.reach()
     forced = p.points.must_open
+    if _greedy_cover(reach, forced) <= p.points.max_count:
+        return None  # a cover within the count exists: no MIP needed
     need = _ortools.min_cover(reach, forced, time_limit_s=time_limit_s)
     if need is None or need <= p.points.max_count:
         return None
@@ -71,6 +73,24 @@ def coverage_problem(problem: SitingProblem, *, time_limit_s: float = 20.0) -> s
     if limit is not None:
         fix += f" or siting.max_access_km to {limit:.1f} km"
     return f"{text} Fix: {fix}."
+
+
+def _greedy_cover(reach: np.ndarray, forced: np.ndarray) -> float:
+    """Points a greedy cover opens (the forced ones first, then the one reaching most
+    uncovered settlements, until all are reached); ``inf`` when some settlement reaches
+    no point. An upper bound on the fewest points needed."""
+    if not reach.any(axis=1).all():
+        return np.inf
+    opened = forced.copy()
+    left = ~reach[:, opened].any(axis=1)
+    counts = reach[left].sum(axis=0)  # uncovered settlements each point reaches
+    while left.any():
+        j = int(np.argmax(counts))
+        opened[j] = True
+        newly = left & reach[:, j]
+        counts -= reach[newly].sum(axis=0)
+        left &= ~newly
+    return int(opened.sum())
 
 
 def _usable_km(p: SitingProblem) -> np.ndarray:

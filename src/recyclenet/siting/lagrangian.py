@@ -125,7 +125,11 @@ def facility_bound(
         rho = fixed + np.where(below, cost - lam[:, None], 0.0).sum(axis=0)
         opened = _open_sites(rho, must, count_min, count_max)
         value = float(lam.sum() + rho[opened].sum())
-        network = float(fixed[opened].sum() + cost[:, opened].min(axis=1).sum())
+        network = (  # no site open serves nobody: not a network
+            float(fixed[opened].sum() + cost[:, opened].min(axis=1).sum())
+            if len(opened)
+            else math.inf
+        )
         if network < state.upper:
             state.upper, state.best_open = network, opened
         if value > state.bound + 1e-9 * abs(value):
@@ -142,7 +146,9 @@ def facility_bound(
                 state.bound, state.best_multipliers = value, lam.copy()
             state.step = 0.0
             break
-        lam += state.step * max(state.upper - value, 1e-9 * abs(value)) / norm * grad
+        # Polyak's step towards the best network (a guess above the bound before one).
+        target = state.upper if math.isfinite(state.upper) else value + 0.1 * abs(value) + 1
+        lam += state.step * max(target - value, 1e-9 * abs(value)) / norm * grad
     state.multipliers = lam
     return state
 
@@ -167,6 +173,8 @@ def improve_sites(
     n_sites = len(fixed)
     is_open = np.zeros(n_sites, dtype=bool)
     is_open[opened] = True
+    if not is_open.any():  # from no site at all: the best single one first
+        is_open[int(np.argmin(cost.sum(axis=0) + fixed))] = True
     rows = np.arange(cost.shape[0])
     for _ in range(max_moves):
         idx = np.flatnonzero(is_open)
@@ -353,3 +361,199 @@ def reduce_sites(
         state, cost, fixed, must, count_min, count_max, cutoff(upper)
     )
     return Reduction(sites, upper, state.bound, cutoff(upper), closed, opened, limit)
+
+
+# --- Capacitated facility location with splittable demand (OR-Library cap*) -------------
+
+
+def _knapsacks(
+    cost: NDArray[np.float64],
+    demand: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    fixed: NDArray[np.float64],
+    lam: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Each site's continuous knapsack: the customers whose cost is below their
+    multiplier, best saving per tonne first, as much of each as its capacity holds.
+    Returns each site's value (fixed cost plus savings) and the shares taken as
+    ``(customers, sites, fractions)``."""
+    below = cost - lam[:, None]
+    ii, jj = np.nonzero(below < 0)
+    saving = below[ii, jj]
+    order = np.lexsort((saving / demand[ii], jj))
+    ii, jj, saving = ii[order], jj[order], saving[order]
+    load = demand[ii]
+    cum = np.cumsum(load)
+    before = np.r_[0.0, cum][np.searchsorted(jj, np.arange(len(fixed)))]
+    frac = np.clip((capacity[jj] - (cum - load - before[jj])) / load, 0.0, 1.0)
+    value = fixed + np.bincount(jj, weights=frac * saving, minlength=len(fixed))
+    return value, ii, jj, frac
+
+
+@dataclass(frozen=True)
+class _Cover:
+    """Fewest-cost site sets whose capacity covers the demand (a 0/1 knapsack by
+    dynamic programming over capacity units, rounded up so it stays a relaxation)."""
+
+    capacity: NDArray[np.float64]
+    must: NDArray[np.bool_]
+    total: float
+    unit: float
+
+    @classmethod
+    def of(cls, capacity: NDArray[np.float64], must: NDArray[np.bool_], total: float) -> _Cover:
+        whole = np.all(np.abs(capacity - np.round(capacity)) < 1e-9) and capacity.max() < 2**40
+        unit = float(np.gcd.reduce(np.round(capacity).astype(np.int64))) if whole else 0.0
+        if unit <= 0 or total / unit > 20_000:
+            unit = max(total, 1e-9) / 2_000
+        return cls(capacity, must, total, unit)
+
+    def units(self, amount: float) -> int:
+        return max(0, math.ceil(amount / self.unit - 1e-9))
+
+    def solve(
+        self, value: NDArray[np.float64], without: int = -1
+    ) -> tuple[float, NDArray[np.int64]]:
+        """Cheapest admissible set (``without`` left out): must-open sites and every
+        negative value taken, then the cheapest cover of what capacity is missing."""
+        take = self.must | (value < 0)
+        if without >= 0:
+            take[without] = False
+        rest = [j for j in np.flatnonzero(~take) if j != without]
+        need = self.units(self.total - float(self.capacity[take].sum()))
+        table = np.full(need + 1, np.inf)
+        table[0] = 0.0
+        steps = np.arange(need + 1)
+        chose = []
+        for j in rest:
+            size = math.ceil(self.capacity[j] / self.unit - 1e-9)
+            cand = table[np.maximum(0, steps - size)] + value[j]
+            chose.append(cand < table)
+            table = np.minimum(table, cand)
+        sites = list(np.flatnonzero(take))
+        left = need
+        for j, better in zip(reversed(rest), reversed(chose), strict=True):
+            if left > 0 and better[left]:
+                sites.append(j)
+                left = max(0, left - math.ceil(self.capacity[j] / self.unit - 1e-9))
+        return float(value[take].sum() + table[need]), np.array(sorted(sites), dtype=np.int64)
+
+
+def transport(
+    cost: NDArray[np.float64],
+    demand: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    fixed: NDArray[np.float64],
+    sites: NDArray[np.int64],
+) -> tuple[float, NDArray[np.float64] | None]:
+    """Cheapest split of every customer over the given open sites (a transportation
+    LP, scipy's HiGHS): the network's cost and the ``(customers, sites)`` shares, or
+    ``(inf, None)`` when the sites cannot hold the demand."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    n, k = cost.shape[0], len(sites)
+    cols = np.arange(n * k)
+    one_each = csr_matrix((np.ones(n * k), (np.repeat(np.arange(n), k), cols)), shape=(n, n * k))
+    loads = csr_matrix((np.repeat(demand, k), (np.tile(np.arange(k), n), cols)), shape=(k, n * k))
+    res = linprog(
+        cost[:, sites].ravel(),
+        A_ub=loads,
+        b_ub=capacity[sites],
+        A_eq=one_each,
+        b_eq=np.ones(n),
+        bounds=(0.0, 1.0),
+        method="highs",
+    )
+    if res.status != 0:
+        return math.inf, None
+    return float(res.fun + fixed[sites].sum()), res.x.reshape(n, k)
+
+
+def reduce_capacitated(
+    cost: NDArray[np.float64],
+    demand: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    fixed: NDArray[np.float64],
+    must: NDArray[np.bool_],
+    *,
+    relative_gap: float,
+    time_limit_s: float,
+) -> tuple[Reduction, NDArray[np.float64]] | None:
+    """Bound, network and fixings for capacitated facility location with splittable
+    demand and free site counts (Beasley 1988's Lagrangian: "each customer served once"
+    relaxed, a continuous knapsack per site, and the sites' capacities covering the
+    demand as a 0/1 knapsack). Networks come from the sets the relaxation opens, each
+    priced by :func:`transport`. Returns the reduction (``limit`` is infinite: split
+    demand may take a little of any site) with the best network's shares, or ``None``.
+    """
+    deadline = time.perf_counter() + time_limit_s
+    n, m = cost.shape
+    cover = _Cover.of(capacity, must, float(demand.sum()))
+    lam = cost.min(axis=1).astype(float)
+    best_lam, bound, upper = lam.copy(), -math.inf, math.inf
+    sites: NDArray[np.int64] | None = None
+    shares: NDArray[np.float64] | None = None
+    priced: set[tuple[int, ...]] = set()
+    step, stall = 2.0, 0
+
+    def price(chosen: NDArray[np.int64]) -> None:
+        nonlocal upper, sites, shares
+        key = tuple(int(j) for j in chosen)
+        if key in priced:
+            return
+        priced.add(key)
+        value, split = transport(cost, demand, capacity, fixed, chosen)
+        if value < upper:
+            upper, sites, shares = value, chosen, split
+
+    while time.perf_counter() < deadline and step >= 1e-3:
+        value, ii, jj, frac = _knapsacks(cost, demand, capacity, fixed, lam)
+        inner, chosen = cover.solve(value)
+        current = float(lam.sum() + inner)
+        if current > bound + 1e-9 * abs(current):
+            bound, best_lam, stall = current, lam.copy(), 0
+            before = upper
+            price(chosen)  # sets repeat: each is priced once
+            if upper < before and math.isfinite(before):
+                step = max(step, 1.0)  # a closer Polyak target: take bigger steps again
+        else:
+            stall += 1
+            if stall >= 20:
+                step, stall = step / 2, 0
+        if bound >= upper * (1 - 0.5 * relative_gap):
+            break
+        opened = np.zeros(m, dtype=bool)
+        opened[chosen] = True
+        grad = 1.0 - np.bincount(ii, weights=frac * opened[jj], minlength=n)
+        norm = float(grad @ grad)
+        if norm == 0:
+            break
+        target = upper if math.isfinite(upper) else abs(current) * 1.1 + 1.0
+        lam = lam + step * max(target - current, 1e-9 * abs(current)) / norm * grad
+    value = _knapsacks(cost, demand, capacity, fixed, best_lam)[0]
+    inner, chosen = cover.solve(value)
+    price(chosen)
+    if sites is None or shares is None:
+        return None
+    # Fixings at the best multipliers (relaxations of each forced choice).
+    base = float(best_lam.sum())
+    closed, opened_ = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
+    inside = np.zeros(m, dtype=bool)
+    inside[chosen] = True
+    for j in np.flatnonzero(inside & ~must):
+        opened_[j] = base + cover.solve(value, without=j)[0] >= upper
+    take = must | (value < 0)
+    table_need = cover.units(cover.total - float(capacity[take].sum()))
+    # Cheapest cover of each shortfall by the other sites (j may count twice: a relaxation).
+    table = np.full(table_need + 1, np.inf)
+    table[0] = 0.0
+    steps = np.arange(table_need + 1)
+    for j in np.flatnonzero(~take):
+        size = math.ceil(capacity[j] / cover.unit - 1e-9)
+        table = np.minimum(table, table[np.maximum(0, steps - size)] + value[j])
+    for j in np.flatnonzero(~inside & ~take):
+        short = min(table_need, cover.units(cover.total - capacity[take].sum() - capacity[j]))
+        closed[j] = base + value[take].sum() + value[j] + table[short] >= upper
+    reduction = Reduction(sites, upper, bound, upper, closed, opened_, np.full(n, np.inf))
+    return reduction, shares
