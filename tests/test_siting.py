@@ -15,9 +15,12 @@ from recyclenet.siting import SitingParams, SitingProblem, solve
 from recyclenet.siting.heuristic import construct
 from recyclenet.siting.lagrangian import (
     bound_fixings,
+    capacitated_fixings,
     facility_bound,
     improve_sites,
+    reduce_capacitated,
     reduce_sites,
+    transport,
 )
 from recyclenet.siting.large import lower_bound, split_bound
 from recyclenet.siting.result import SitingResult
@@ -896,6 +899,80 @@ def test_site_interchange_never_worsens_and_respects_the_counts(instance):
     assert lo <= len(sites) <= hi and must[sites].sum() == must.sum()
     assert value == pytest.approx(fixed[sites].sum() + cost[:, sites].min(axis=1).sum())
     assert value <= before + 1e-9
+
+
+@st.composite
+def capacitated_instances(draw):
+    n = draw(st.integers(1, 6))
+    k = draw(st.integers(1, 4))
+    cost = np.array(draw(st.lists(st.integers(0, 80), min_size=n * k, max_size=n * k)), float)
+    demand = np.array(draw(st.lists(st.integers(1, 9), min_size=n, max_size=n)), float)
+    capacity = np.array(draw(st.lists(st.integers(5, 30), min_size=k, max_size=k)), float)
+    fixed = np.array(draw(st.lists(st.integers(0, 60), min_size=k, max_size=k)), float)
+    return cost.reshape(n, k), demand, capacity, fixed
+
+
+@settings(max_examples=40, deadline=None)
+@given(capacitated_instances())
+def test_capacitated_reduction_brackets_the_optimum_and_keeps_cheaper_networks(instance):
+    """Split demand, capacities: every site set is priced by its transportation LP; the
+    reduction's bound never exceeds the cheapest, its network costs what it says, and
+    every network cheaper than its cutoff keeps the fixings."""
+    cost, demand, capacity, fixed = instance
+    k = len(fixed)
+    if capacity.sum() < demand.sum():
+        return
+    must = np.zeros(k, dtype=bool)
+    found = reduce_capacitated(
+        cost, demand, capacity, fixed, must, relative_gap=1e-4, time_limit_s=0.5
+    )
+    assert found is not None
+    red, shares = found
+    priced = {
+        s: transport(cost, demand, capacity, fixed, np.array(s))[0]
+        for size in range(1, k + 1)
+        for s in itertools.combinations(range(k), size)
+    }
+    optimum = min(priced.values())
+    assert red.bound <= optimum + 1e-6 * max(1.0, optimum)
+    assert red.upper >= optimum - 1e-6 * max(1.0, optimum)
+    assert red.upper == pytest.approx(priced[tuple(int(j) for j in red.sites)])
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert np.all(shares.T @ demand <= capacity[red.sites] + 1e-6)
+    for s, value in priced.items():
+        if value < red.cutoff - 1e-6:
+            assert not red.closed[list(s)].any()
+            assert set(np.flatnonzero(red.opened)) <= set(s)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    capacitated_instances(),
+    st.lists(st.floats(-20.0, 100.0), min_size=6, max_size=6),
+    st.floats(0.0, 1.0),
+)
+def test_capacitated_fixings_keep_every_network_below_the_cutoff(instance, lam, where):
+    """At any multipliers and any cutoff, every site set whose transportation LP costs
+    less than the cutoff keeps the fixings."""
+    cost, demand, capacity, fixed = instance
+    k = len(fixed)
+    if capacity.sum() < demand.sum():
+        return
+    priced = {
+        s: transport(cost, demand, capacity, fixed, np.array(s))[0]
+        for size in range(1, k + 1)
+        for s in itertools.combinations(range(k), size)
+    }
+    values = [v for v in priced.values() if np.isfinite(v)]
+    cutoff = min(values) + where * (max(values) - min(values) + 1)
+    multipliers = np.array(lam[: len(demand)])
+    closed, opened = capacitated_fixings(
+        cost, demand, capacity, fixed, np.zeros(k, bool), multipliers, cutoff=cutoff
+    )
+    for s, value in priced.items():
+        if value < cutoff:
+            assert not closed[list(s)].any()
+            assert set(np.flatnonzero(opened)) <= set(s)
 
 
 def test_lagrangian_bound_sees_the_station_count():

@@ -411,6 +411,24 @@ class _Cover:
     def units(self, amount: float) -> int:
         return max(0, math.ceil(amount / self.unit - 1e-9))
 
+    def size(self, j: int) -> int:
+        return math.ceil(self.capacity[j] / self.unit - 1e-9)
+
+    def table(
+        self, value: NDArray[np.float64], items: list[int], need: int
+    ) -> tuple[NDArray[np.float64], list[NDArray[np.bool_]]]:
+        """Cheapest cost of at least each number of units up to ``need`` from ``items``,
+        and per item where taking it improved the table (to rebuild the set)."""
+        table = np.full(need + 1, np.inf)
+        table[0] = 0.0
+        steps = np.arange(need + 1)
+        chose = []
+        for j in items:
+            cand = table[np.maximum(0, steps - self.size(j))] + value[j]
+            chose.append(cand < table)
+            table = np.minimum(table, cand)
+        return table, chose
+
     def solve(
         self, value: NDArray[np.float64], without: int = -1
     ) -> tuple[float, NDArray[np.int64]]:
@@ -419,23 +437,15 @@ class _Cover:
         take = self.must | (value < 0)
         if without >= 0:
             take[without] = False
-        rest = [j for j in np.flatnonzero(~take) if j != without]
+        rest = [int(j) for j in np.flatnonzero(~take) if j != without]
         need = self.units(self.total - float(self.capacity[take].sum()))
-        table = np.full(need + 1, np.inf)
-        table[0] = 0.0
-        steps = np.arange(need + 1)
-        chose = []
-        for j in rest:
-            size = math.ceil(self.capacity[j] / self.unit - 1e-9)
-            cand = table[np.maximum(0, steps - size)] + value[j]
-            chose.append(cand < table)
-            table = np.minimum(table, cand)
+        table, chose = self.table(value, rest, need)
         sites = list(np.flatnonzero(take))
         left = need
         for j, better in zip(reversed(rest), reversed(chose), strict=True):
             if left > 0 and better[left]:
                 sites.append(j)
-                left = max(0, left - math.ceil(self.capacity[j] / self.unit - 1e-9))
+                left = max(0, left - self.size(j))
         return float(value[take].sum() + table[need]), np.array(sorted(sites), dtype=np.int64)
 
 
@@ -468,6 +478,39 @@ def transport(
     if res.status != 0:
         return math.inf, None
     return float(res.fun + fixed[sites].sum()), res.x.reshape(n, k)
+
+
+def capacitated_fixings(
+    cost: NDArray[np.float64],
+    demand: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    fixed: NDArray[np.float64],
+    must: NDArray[np.bool_],
+    lam: NDArray[np.float64],
+    *,
+    cutoff: float,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Sites closed, and sites open, in every network cheaper than ``cutoff``, by the
+    Lagrangian value at ``lam`` with each site forced the other way (for a site forced
+    open, a relaxation that may count it twice in the capacity cover)."""
+    m = len(fixed)
+    cover = _Cover.of(capacity, must, float(demand.sum()))
+    value = _knapsacks(cost, demand, capacity, fixed, lam)[0]
+    base = float(lam.sum())
+    chosen = cover.solve(value)[1]
+    closed, opened = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
+    inside = np.zeros(m, dtype=bool)
+    inside[chosen] = True
+    for j in np.flatnonzero(inside & ~must):
+        opened[j] = base + cover.solve(value, without=j)[0] >= cutoff
+    take = must | (value < 0)
+    need = cover.units(cover.total - float(capacity[take].sum()))
+    # Cheapest cover of each shortfall by the other sites.
+    table = cover.table(value, [int(j) for j in np.flatnonzero(~take)], need)[0]
+    for j in np.flatnonzero(~inside & ~take):
+        short = min(need, cover.units(cover.total - capacity[take].sum() - capacity[j]))
+        closed[j] = base + value[take].sum() + value[j] + table[short] >= cutoff
+    return closed, opened
 
 
 def reduce_capacitated(
@@ -532,28 +575,11 @@ def reduce_capacitated(
         target = upper if math.isfinite(upper) else abs(current) * 1.1 + 1.0
         lam = lam + step * max(target - current, 1e-9 * abs(current)) / norm * grad
     value = _knapsacks(cost, demand, capacity, fixed, best_lam)[0]
-    inner, chosen = cover.solve(value)
-    price(chosen)
+    price(cover.solve(value)[1])
     if sites is None or shares is None:
         return None
-    # Fixings at the best multipliers (relaxations of each forced choice).
-    base = float(best_lam.sum())
-    closed, opened_ = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
-    inside = np.zeros(m, dtype=bool)
-    inside[chosen] = True
-    for j in np.flatnonzero(inside & ~must):
-        opened_[j] = base + cover.solve(value, without=j)[0] >= upper
-    take = must | (value < 0)
-    table_need = cover.units(cover.total - float(capacity[take].sum()))
-    # Cheapest cover of each shortfall by the other sites (j may count twice: a relaxation).
-    table = np.full(table_need + 1, np.inf)
-    table[0] = 0.0
-    steps = np.arange(table_need + 1)
-    for j in np.flatnonzero(~take):
-        size = math.ceil(capacity[j] / cover.unit - 1e-9)
-        table = np.minimum(table, table[np.maximum(0, steps - size)] + value[j])
-    for j in np.flatnonzero(~inside & ~take):
-        short = min(table_need, cover.units(cover.total - capacity[take].sum() - capacity[j]))
-        closed[j] = base + value[take].sum() + value[j] + table[short] >= upper
+    closed, opened_ = capacitated_fixings(
+        cost, demand, capacity, fixed, must, best_lam, cutoff=upper
+    )
     reduction = Reduction(sites, upper, bound, upper, closed, opened_, np.full(n, np.inf))
     return reduction, shares
