@@ -618,9 +618,9 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     model = mathopt.Model(name="recyclenet-inner")
     y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
     if red is not None:
-        for j in np.flatnonzero(red[0].opened):
+        for j in np.flatnonzero(reduction.opened):
             model.add_linear_constraint(y[int(j)] == 1)
-        for j in np.flatnonzero(red[0].closed):
+        for j in np.flatnonzero(reduction.closed):
             model.add_linear_constraint(y[int(j)] == 0)
         model.add_linear_constraint(  # the open capacity covers the demand
             mathopt.fast_sum(float(p.points.capacity_t_per_day[j]) * y[j] for j in range(n_p))
@@ -736,7 +736,7 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     forced: np.ndarray = np.zeros(0, dtype=np.int64)
     barred: np.ndarray = np.zeros(0, dtype=np.int64)
     cutoff = math.inf
-    red = _reduction(task, order, costs, integral, time_limit_s=0.2 * time_limit_s)
+    red = _reduction(task, integral, time_limit_s=0.2 * time_limit_s)
     if red is not None:
         # Sites and costs no network cheaper than the cutoff uses are left out, and
         # each settlement gets the levels below its cost limit: one round suffices.
@@ -864,78 +864,80 @@ def _round_up(bound: float, integral: bool) -> float:
 LAGRANGIAN_MAX_PAIRS = 4_000_000  # dense settlement x point matrix for the reduction
 
 
+def _reduction_costs(task: PointsTask) -> tuple[np.ndarray, float] | None:
+    """Dense settlement x point costs for a Lagrangian reduction, with the cost that
+    stands for "out of reach" (dearer than any network); ``None`` where a reduction
+    does not apply: a budget or county counts (a network from the Lagrangian steps
+    would not respect them), coverage mode, or a matrix over ``LAGRANGIAN_MAX_PAIRS``."""
+    p = task.problem
+    if (
+        p.coverage_mode
+        or p.county_counts
+        or p.budget_cny_per_year is not None
+        or p.num_settlements * len(p.points) > LAGRANGIAN_MAX_PAIRS
+    ):
+        return None
+    c = p.cost_cny_per_tkm
+    per_tonne = c["access"] * p.access_km + task.unit[None, :]
+    cost = np.where(p.reach(), DAYS_PER_YEAR * p.demand_t_per_day[:, None] * per_tonne, np.inf)
+    top = float(cost[np.isfinite(cost)].max()) + float(p.points.fixed_cost_cny_per_year.sum())
+    unreachable = 1e3 * (top + 1)
+    return np.where(np.isfinite(cost), cost, unreachable), unreachable
+
+
 def _capacitated_reduction(
     task: PointsTask, *, time_limit_s: float
 ) -> tuple[lagrangian.Reduction, np.ndarray] | None:
     """Lagrangian bound, network and fixings before the capacitated points MIP
     (:func:`recyclenet.siting.lagrangian.reduce_capacitated`), where demand may split
-    over points (OR-Library cap*), any number of points may open, and there is no
-    budget or county count."""
+    over points (OR-Library cap*) and any number of points may open."""
     p = task.problem
-    n_i, n_p = p.num_settlements, len(p.points)
     tier = p.points
     if (
         p.single_sourcing
-        or p.coverage_mode
-        or p.county_counts
-        or p.budget_cny_per_year is not None
         or p.points_never_full()
         or tier.count > int(tier.must_open.sum())
-        or tier.max_count < n_p
-        or n_i * n_p > LAGRANGIAN_MAX_PAIRS
+        or tier.max_count < len(tier)
     ):
         return None
-    c = p.cost_cny_per_tkm
-    w = p.demand_t_per_day
-    per_tonne = c["access"] * p.access_km + task.unit[None, :]
-    cost = np.where(p.reach(), DAYS_PER_YEAR * w[:, None] * per_tonne, np.inf)
-    top = float(cost[np.isfinite(cost)].max()) + float(tier.fixed_cost_cny_per_year.sum()) + 1
-    cost = np.where(np.isfinite(cost), cost, 1e3 * top)  # unreachable: dearer than any network
+    data = _reduction_costs(task)
+    if data is None:
+        return None
+    cost, unreachable = data
     found = lagrangian.reduce_capacitated(
         cost,
-        w,
+        p.demand_t_per_day,
         tier.capacity_t_per_day,
         tier.fixed_cost_cny_per_year,
         tier.must_open,
         relative_gap=task.relative_gap,
         time_limit_s=time_limit_s,
     )
-    if found is None or found[0].upper >= 1e3 * top:
+    if found is None or found[0].upper >= unreachable:
         return None
     return found
 
 
 def _reduction(
-    task: PointsTask,
-    order: list[np.ndarray],
-    costs: list[np.ndarray],
-    integral: bool,
-    *,
-    time_limit_s: float,
+    task: PointsTask, integral: bool, *, time_limit_s: float
 ) -> lagrangian.Reduction | None:
     """Lagrangian bound, network and fixings before the radius MIP
-    (:func:`recyclenet.siting.lagrangian.reduce_sites`), where the point tier has only
-    counts and must-open sites (no budget, no county counts: a network from the
-    Lagrangian steps would not respect them) and the dense matrix is small enough."""
-    p = task.problem
-    n_i, n_p = len(order), len(p.points)
-    if p.county_counts or p.budget_cny_per_year is not None or n_i * n_p > LAGRANGIAN_MAX_PAIRS:
+    (:func:`recyclenet.siting.lagrangian.reduce_sites`)."""
+    data = _reduction_costs(task)
+    if data is None:
         return None
-    fixed = p.points.fixed_cost_cny_per_year
-    top = max(float(c.max()) for c in costs) + float(fixed.sum()) + 1.0
-    dense = np.full((n_i, n_p), 1e3 * top)  # unreachable: dearer than any network
-    for i in range(n_i):
-        dense[i, order[i]] = costs[i]
+    cost, unreachable = data
+    tier = task.problem.points
     red = lagrangian.reduce_sites(
-        dense,
-        fixed,
-        p.points.must_open,
-        p.points.count,
-        p.points.max_count,
+        cost,
+        tier.fixed_cost_cny_per_year,
+        tier.must_open,
+        tier.count,
+        tier.max_count,
         integral=integral,
         time_limit_s=time_limit_s,
     )
-    if red is None or red.upper >= 1e3 * top:
+    if red is None or red.upper >= unreachable:
         return None
     return red
 
