@@ -135,7 +135,8 @@ def test_two_depots_each_serve_their_side(engine):
     assert check_day(result) == []
 
 
-def test_unload_at_a_facility_away_from_the_depot():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unload_at_a_facility_away_from_the_depot(engine):
     """A depot where nobody unloads and a landfill 5 km east: the truck collects, empties
     at the landfill, then drives home empty (depot -> stop -> landfill -> depot)."""
     p = plan(
@@ -145,8 +146,8 @@ def test_unload_at_a_facility_away_from_the_depot():
         fleet=[TruckGroup(BOX, 1, depot=0)],
         unload_at=(1,),
     )
-    assert not _pyvrp.models(p)
-    result = solve_day(p, RoutingParams(time_limit_s=2))
+    assert _pyvrp.models(p)
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine=engine))
     kinds = [(e.kind, e.site) for e in result.routes[0]]
     assert kinds == [("start", 0), ("stop", 0), ("unload", 1), ("end", 0)]
     assert result.distance_km() == pytest.approx(np.hypot(5, 1) + 1 + 5)
@@ -156,6 +157,29 @@ def test_unload_at_a_facility_away_from_the_depot():
     route[-1] = dataclasses.replace(route[-1], load_kg=500.0, load_m3=0.1)
     bad = dataclasses.replace(result, routes=(tuple(route),))
     assert any("with a load on board" in m for m in check_day(bad))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_kept_away_trucks_empty_at_the_nearer_landfill_and_reload_mid_day(engine):
+    """Depot at the origin, where nobody unloads; landfill W 4 km west, landfill E 10 km
+    east; two 900 kg stops at (9, 0) and (11, 0) for one 1,000 kg truck. It must empty
+    between them and before home: 0 -> 9 -> E -> 11 -> E -> 0 drives 9 + 1 + 1 + 1 + 10
+    = 22 km; finishing through W (11 -> W -> 0: 15 + 4) would drive 29 km."""
+    small = dataclasses.replace(BOX, payload_kg=1000.0)
+    p = plan(
+        [(9, 0), (11, 0)],
+        [900, 900],
+        sites_xy=[(-4, 0), (10, 0)],
+        fleet=[TruckGroup(small, 1, depot=0)],
+        unload_at=(1, 2),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine=engine))
+    assert result.dropped == ()
+    assert result.distance_km() == pytest.approx(22.0)
+    kinds = [(e.kind, e.site if e.kind != "stop" else e.stop_idx) for e in result.routes[0]]
+    assert kinds[-2:] == [("unload", 2), ("end", 0)]
+    assert sum(k == "unload" for k, _ in kinds) == 2
+    assert check_day(result) == []
 
 
 @pytest.mark.parametrize("engine", ENGINES)

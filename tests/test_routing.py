@@ -279,6 +279,27 @@ def test_initial_routes_are_kept_when_they_are_the_only_plan():
     assert solve_day(bad, RoutingParams(time_limit_s=1)).dropped == ()
 
 
+def test_pyvrp_starts_from_the_plan_and_stops_after_its_iterations():
+    """Four stops on a 3 x 3 km square, the plan given in a crossing order: with no
+    iteration of search PyVRP returns that plan as it is; with 200 it finds the perimeter,
+    the same every time."""
+    p = day([(0, 3), (3, 3), (3, 0), (1.5, 1.5)], [100, 100, 100, 100])
+    crossing = (0, 2, 1, 3)
+    seeded = dataclasses.replace(p, initial_routes=(crossing,))
+    as_given = solve_day(seeded, RoutingParams(time_limit_s=5, engine="pyvrp", max_iterations=0))
+    assert [e.stop_idx for e in as_given.routes[0] if e.kind == "stop"] == list(crossing)
+    assert as_given.distance_km() == pytest.approx(tour_km(p, crossing))
+    best = min(tour_km(p, perm) for perm in itertools.permutations(range(4)))
+    params = RoutingParams(time_limit_s=5, engine="pyvrp", max_iterations=200)
+    runs = [solve_day(seeded, params) for _ in range(2)]
+    assert best < tour_km(p, crossing)
+    assert runs[0].distance_km() == pytest.approx(best)
+    assert [e.stop_idx for e in runs[0].routes[0]] == [e.stop_idx for e in runs[1].routes[0]]
+    assert check_day(runs[0]) == []
+    with pytest.raises(ValueError, match="max_iterations"):
+        RoutingParams(max_iterations=-1)
+
+
 @pytest.mark.parametrize(("levelled", "trucks"), [(True, 1), (False, 2)])
 def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
     monkeypatch, levelled, trucks

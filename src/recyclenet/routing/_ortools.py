@@ -9,8 +9,8 @@ the slack is 0; an unload visit may not follow the start or another unload (it w
 empty an empty truck). Unload visits fall within their site's opening hours. A truck
 whose depot is not an unload site ends its day with an unload: its arcs into the depot
 run through an unload site (travel, unloading and the drive home in one arc; see
-:func:`_route_home_via_unload`), so a new route needs no unload visit inserted with its
-first stop and the search can open trucks one stop at a time.
+:func:`recyclenet.routing.homing.route_home_via_unload`), so a new route needs no unload
+visit inserted with its first stop and the search can open trucks one stop at a time.
 Deliveries (送新收旧) are two more dimensions counting new goods still on board: loaded
 by the slack at a trip's start (the depot or an unload copy), handed over at stops, and
 added to the collected load at every node against the truck's capacity. A time dimension
@@ -38,6 +38,7 @@ import time
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from recyclenet.routing.homing import route_home_via_unload
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult, Event
 from recyclenet.routing.scaling import seconds, thousandths
@@ -72,56 +73,6 @@ def _window_s(p: DayProblem, open_min: float, close_min: float) -> tuple[int, in
         int(seconds(open_min - p.shift_start_min)),
         int(seconds(close_min - p.shift_start_min, up=False)),
     )
-
-
-def _route_home_via_unload(
-    p: DayProblem,
-    group: int,
-    rows: np.ndarray,
-    is_copy: np.ndarray,
-    cost_fen: np.ndarray,
-    travel_s: np.ndarray,
-) -> tuple[np.ndarray | None, tuple[int, int] | None]:
-    """Make every arc into a kept-away depot run through an unload site (in place).
-
-    For a truck of ``group`` whose depot is not an unload site, the arc from node ``i``
-    into the depot becomes ``i -> k -> depot`` with unloading at ``k``: among the unload
-    sites open all shift, the one cheapest in fen plus seconds (the model's costs: arcs
-    and the time span). Where every unload site has opening hours, ``k`` is the one open
-    latest, and the arrival home is bounded so that the unload falls in its hours (the
-    truck may wait at ``k`` for it to open): ``open + unload + drive home`` to ``close +
-    unload + drive home``. Unload visits (copies) and the depot itself keep their direct
-    arc: the truck is already empty there.
-
-    Returns the unload site per node (-1: a direct arc; ``None``: nothing changed, the
-    depot is an unload site) and the window of the arrival home in seconds after the
-    shift start (``None``: none).
-    """
-    depot = p.groups()[group].depot
-    if depot in p.unload_at:
-        return None, None
-    home = p.site_node(depot)
-    candidates = [k for k in p.unload_at if p.open_all_shift(k)]
-    window = None
-    if not candidates:
-        last = max(p.unload_at, key=lambda k: (p.site_hours(k)[1], -k))
-        candidates = [last]
-        open_s, close_s = _window_s(p, *p.site_hours(last))
-        back_s = int(seconds(p.unload_min_at(last))) + int(travel_s[p.site_node(last), home])
-        window = (open_s + back_s, close_s + back_s)
-    via_cost = np.empty((len(rows), len(candidates)), dtype=np.int64)
-    via_time = np.empty_like(via_cost)
-    for col, site in enumerate(candidates):
-        k = p.site_node(site)  # sites' nodes come before the copies: node = row
-        via_cost[:, col] = cost_fen[:, k] + cost_fen[k, home]
-        via_time[:, col] = travel_s[:, k] + int(seconds(p.unload_min_at(site))) + travel_s[k, home]
-    best = np.argmin(via_cost + via_time, axis=1)
-    pick = np.arange(len(rows))
-    through = ~is_copy
-    through[home] = False
-    cost_fen[through, home] = via_cost[pick, best][through]
-    travel_s[through, home] = via_time[pick, best][through]
-    return np.where(through, np.asarray(candidates)[best], -1), window
 
 
 # Construction heuristics tried for a first plan, the cheapest kept: parallel insertion
@@ -260,7 +211,7 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     # Trucks kept away from unload sites: arcs into their depot pass an unload site.
     final_site, home_window = zip(
         *(
-            _route_home_via_unload(p, g, rows, is_copy, g_cost_fen[g], g_travel_s[g])
+            route_home_via_unload(p, g, rows, is_copy, g_cost_fen[g], g_travel_s[g])
             for g in range(len(groups))
         ),
         strict=True,

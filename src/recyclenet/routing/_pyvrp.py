@@ -20,9 +20,17 @@ lunch break, slot targets or a starting plan go to it. Mapping:
   enough to prefer any feasible service, yet small enough for PyVRP's penalties on time
   and load excess to keep solutions feasible.
 
-Days it does not model go to OR-Tools: lunch breaks, slot targets, starting plans, stops
-closed to a truck type, trucks kept where they cannot unload (they must end empty), a
-limit on what a truck collects in a day, and unload sites with opening hours.
+* trucks kept where they cannot unload (they end the day empty): their arcs into the
+  depot run through an unload site (:func:`~recyclenet.routing.homing.route_home_via_unload`),
+  and that unload is written back into the route.
+
+* a starting plan (``initial_routes``) is PyVRP's initial solution (an unload that ends a
+  route is left to the route's end, which includes it); a plan that does not fit the
+  fleet is ignored.
+
+Days it does not model go to OR-Tools: lunch breaks, slot targets, stops closed to a
+truck type, a limit on what a truck collects in a day, and unload sites with opening
+hours.
 
 Only this module of ``recyclenet.routing`` imports PyVRP; times and loads reported are
 recomputed in exact arithmetic by :func:`recyclenet.routing.timing.timed_route`.
@@ -34,9 +42,10 @@ import math
 import time
 
 import numpy as np
-from pyvrp import Model
-from pyvrp.stop import MaxRuntime
+from pyvrp import Activity, ActivityType, Model, Route, Solution
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
+from recyclenet.routing.homing import route_home_via_unload
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.scaling import seconds, thousandths
@@ -48,26 +57,26 @@ def models(problem: DayProblem) -> bool:
     p = problem
     has_slots = p.slot_min is not None and bool(np.isfinite(p.slot_min).any())
     closed = any(g.can_serve is not None and not np.all(g.can_serve) for g in p.groups())
-    away = any(g.depot not in p.unload_at for g in p.groups())
     return (
         p.lunch is None
         and not has_slots
-        and p.initial_routes is None
         and not closed
-        and not away
         and p.max_kg_per_truck_day is None
         and all(p.open_all_shift(k) for k in p.unload_at)
     )
 
 
-def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> DayResult:
-    """Route one day's trucks with PyVRP (see the module docstring)."""
+def solve_day(
+    problem: DayProblem, *, time_limit_s: float, seed: int = 0, max_iterations: int | None = None
+) -> DayResult:
+    """Route one day's trucks with PyVRP (see the module docstring), until the time
+    limit or after ``max_iterations`` iterations, whichever comes first."""
     start = time.perf_counter()
     p = problem
     if not models(p):
         raise ValueError(
-            "PyVRP does not model lunch breaks, slots, starting plans, closed stops, "
-            "trucks kept away from unload sites, daily limits or opening hours"
+            "PyVRP does not model lunch breaks, slots, closed stops, daily limits or "
+            "opening hours"
         )
     n = p.num_stops
     if n == 0:
@@ -131,9 +140,13 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
     for i, k in enumerate(site_list):
         if k in p.unload_at:
             into_unload[i] = seconds(p.unload_min_at(k))
+    is_unload = np.array([k in p.unload_at for k in site_list] + [False] * len(live))
+    final_site: list[np.ndarray | None] = []
     for g, profile in enumerate(profiles):
         dist_m = np.rint(p.group_distance_km(g)[np.ix_(idx, idx)] * 1000).astype(np.int64)
         travel_s = seconds(p.group_duration_min(g)[np.ix_(idx, idx)])
+        # One profile per group (or one group): a kept-away depot's arcs are its own.
+        final_site.append(route_home_via_unload(p, g, idx, is_unload, dist_m, travel_s)[0])
         travel_s += into_unload[None, :]  # every arrival at an unload site: an unload
         for a in range(len(nodes)):
             for b in range(len(nodes)):
@@ -145,8 +158,12 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
                         duration=int(travel_s[a, b]),
                         profile=profile,
                     )
-    remaining = max(0.1, time_limit_s - (time.perf_counter() - start))
-    res = m.solve(stop=MaxRuntime(remaining), seed=seed, display=False)
+    remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
+    init = _initial_solution(m, p, site_list, live)
+    stop = MaxRuntime(remaining)
+    if max_iterations is not None:
+        stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
+    res = m.solve(stop=stop, seed=seed, display=False, initial_solution=init)
     best = res.best
     if not best.is_feasible():
         return DayResult(
@@ -158,6 +175,41 @@ def solve_day(problem: DayProblem, *, time_limit_s: float, seed: int = 0) -> Day
         g = route.vehicle_type()
         acts = list(route)[1:-1]
         order = [unload_code(site_list[a.idx]) if a.is_depot() else live[a.idx] for a in acts]
+        via = final_site[min(g, len(final_site) - 1)]
+        if via is not None and order and order[-1] >= 0:  # the unload on the way home
+            order.append(unload_code(int(via[len(site_list) + live.index(order[-1])])))
         routes.append(timed_route(p, order, group=g))
         route_group.append(g)
     return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
+
+
+def _initial_solution(
+    m: Model, p: DayProblem, site_list: list[int], live: list[int]
+) -> Solution | None:
+    """The day's starting plan as a PyVRP solution (``None``: none, or it does not fit)."""
+    if p.initial_routes is None or len(p.initial_routes) > p.num_trucks:
+        return None
+    depot_of = {k: i for i, k in enumerate(site_list)}
+    client_of = {j: i for i, j in enumerate(live)}
+    data = m.data()
+    groups = p.truck_groups()
+    routes = []
+    for v, seq in enumerate(p.initial_routes):
+        order = list(seq)
+        while order and order[-1] < 0:  # the route's end includes its last unload
+            order.pop()
+        acts = []
+        for j in order:
+            if j < 0:
+                site = -1 - j
+                if site not in p.unload_at or not p.reload:
+                    return None
+                acts.append(Activity(ActivityType.DEPOT, depot_of[site]))
+            elif j in client_of:
+                acts.append(Activity(ActivityType.CLIENT, client_of[j]))
+        if any(a.type == ActivityType.CLIENT for a in acts):
+            routes.append(Route(data, acts, groups[v]))
+    try:
+        return Solution(data, routes)
+    except (ValueError, RuntimeError):
+        return None

@@ -42,12 +42,17 @@ class RoutingParams:
         be served).
     seed
         Seed of PyVRP's search (OR-Tools' search is deterministic).
+    max_iterations
+        PyVRP also stops after this many iterations of its search (``None``: only the
+        time limit): with a limit that binds first, a run gives the same routes however
+        busy the machine is.
     """
 
     time_limit_s: float = 60.0
     workers: int = 1
     engine: str = "auto"
     seed: int = 0
+    max_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -56,6 +61,8 @@ class RoutingParams:
             raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.max_iterations is not None and self.max_iterations < 0:
+            raise ValueError(f"max_iterations must be at least 0, got {self.max_iterations}")
 
 
 def solve_day(
@@ -78,7 +85,12 @@ def solve_day(
         fallback = params.engine == "auto" and problem.has_releases()
         start = time.perf_counter()
         share = 0.9 if fallback else 1.0
-        result = _pyvrp.solve_day(problem, time_limit_s=share * limit, seed=params.seed)
+        result = _pyvrp.solve_day(
+            problem,
+            time_limit_s=share * limit,
+            seed=params.seed,
+            max_iterations=params.max_iterations,
+        )
         if fallback and _unserved(result) > 0:
             left = max(0.2, limit - (time.perf_counter() - start))
             other = _ortools.solve_day(problem, time_limit_s=left)
