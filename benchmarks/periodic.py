@@ -12,21 +12,17 @@ instance's asymmetric OSRM road matrix.
 The path is the product's: visit days from :func:`recyclenet.routing.schedule.day_patterns`
 and :func:`~recyclenet.routing.schedule.assign_days` (balanced, compact days), then one
 :class:`~recyclenet.routing.DayProblem` per day (depot where nobody unloads, facilities as
-unload sites) solved by :func:`~recyclenet.routing.solve_day` and re-checked by
-:func:`~recyclenet.routing.check_day`. Then pattern moves: a customer whose removal from
-its days saves more travel than inserting it into another pattern's days costs (cheapest
-insertion into that day's routes, within capacity and duration, as a new trip through a
-facility where that is cheaper) changes pattern; then ruin and recreate of patterns
-(a few customers off all their days, each back on its cheapest pattern, the touched days
-tidied by relocating customers, reversing stretches of trips and choosing each trip's
-facility) under simulated annealing, keeping the best plan seen; the changed days are
-then routed again by the daily model, starting from the moved routes.
+unload sites) solved by :func:`~recyclenet.routing.solve_day` (its PyVRP engine, with the
+final unload in the arc home, warm-started and stopped after a number of iterations) and
+re-checked by :func:`~recyclenet.routing.check_day`. The patterns are chosen by
+simulated annealing in which every trial's changed days are routed by the daily model
+(:func:`pattern_search`; a routed set of customers is kept and reused on any day, see
+:class:`DayRouter`); the last tenth of the time routes the best plan's days again.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import math
 import time
@@ -37,6 +33,7 @@ import numpy as np
 from benchmarks import contract_parser
 from benchmarks.routing import bks as known_best
 from recyclenet.routing import DayProblem, RoutingParams, Vehicle, check_day, solve_day
+from recyclenet.routing.result import DayResult
 from recyclenet.routing.schedule import assign_days, day_patterns
 from recyclenet.routing.timing import unload_code
 
@@ -207,37 +204,6 @@ def _insert(routes: list[list[int]], c: int, r: int, k: int, f: int, inst: dict)
         routes[r].insert(k, c)
 
 
-def _best_facilities(inst: dict, nodes: list[int]) -> None:
-    """Each trip empties at the facility that adds least travel (within the route's
-    duration), in place."""
-    dur, svc = inst["duration"], inst["service"]
-    fac = inst["facilities"]
-    slack = inst["max_duration"] - _travel(inst, nodes) - float(svc[nodes].sum())
-    for k in range(1, len(nodes) - 1):
-        if nodes[k] not in fac:
-            continue
-        a, b, now = nodes[k - 1], nodes[k + 1], nodes[k]
-        busy_now = dur[a, now] + dur[now, b] + svc[now]
-        best_f, best_t = now, dur[a, now] + dur[now, b]
-        for f in fac:
-            t = dur[a, f] + dur[f, b]
-            if t < best_t - 1e-9 and t + svc[f] - busy_now <= slack + 1e-9:
-                best_f, best_t = f, t
-        slack -= best_t + svc[best_f] - busy_now
-        nodes[k] = best_f
-
-
-def _removal_gain(inst: dict, routes: list[list[int]], c: int) -> float:
-    """Travel saved by taking customer ``c`` out of a day's routes."""
-    dur = inst["duration"]
-    for nodes in routes:
-        if c in nodes:
-            k = nodes.index(c)
-            a, b = nodes[k - 1], nodes[k + 1]
-            return float(dur[a, c] + dur[c, b] - dur[a, b])
-    return 0.0
-
-
 def _remove(routes: list[list[int]], c: int, inst: dict) -> None:
     """Take customer ``c`` out; a route left with no customer is dropped."""
     customers = set(inst["customers"])
@@ -255,152 +221,6 @@ def _remove(routes: list[list[int]], c: int, inst: dict) -> None:
             return
 
 
-def pattern_moves(
-    inst: dict, patterns: dict[int, tuple[int, ...]], routes: list[list[list[int]]]
-) -> set[int]:
-    """Best-improvement pattern changes on the current routes until none saves travel.
-
-    A move takes a customer off the days it leaves (its neighbours joined up) and inserts
-    it, cheapest, on the days it joins. ``patterns`` and ``routes`` are changed in place;
-    returns the days whose routes changed.
-    """
-    horizon = inst["horizon"]
-    changed: set[int] = set()
-    while True:
-        best = None
-        for c in inst["customers"]:
-            current = patterns[c]
-            for option in day_patterns(int(inst["frequency"][c]), horizon):
-                if option == current:
-                    continue
-                delta, where = 0.0, {}
-                for d in set(current) - set(option):
-                    delta -= _removal_gain(inst, routes[d], c)
-                for d in set(option) - set(current):
-                    cost, r, k, f = _insertion(inst, routes[d], c)
-                    delta += cost
-                    where[d] = (r, k, f)
-                if delta < -1e-9 and (best is None or delta < best[0]):
-                    best = (delta, c, option, where)
-        if best is None:
-            return changed
-        _, c, option, where = best
-        for d in set(patterns[c]) - set(option):
-            _remove(routes[d], c, inst)
-            changed.add(d)
-        for d, (r, k, f) in where.items():
-            _insert(routes[d], c, r, k, f, inst)
-            changed.add(d)
-        patterns[c] = option
-
-
-def _relocate_day(inst: dict, routes: list[list[int]]) -> None:
-    """Move single customers to their cheapest place on the day (any trip or route,
-    within capacity and duration) while that shortens the day, in place."""
-    customers = set(inst["customers"])
-    better = True
-    while better:
-        better = False
-        for c in [a for nodes in routes for a in nodes if a in customers]:
-            gain = _removal_gain(inst, routes, c)
-            trial = [list(nodes) for nodes in routes]
-            _remove(trial, c, inst)
-            cost, r, k, f = _insertion(inst, trial, c)
-            if cost < gain - 1e-9:
-                _insert(trial, c, r, k, f, inst)
-                routes[:] = trial
-                better = True
-
-
-def _two_opt_trips(inst: dict, nodes: list[int]) -> None:
-    """Reverse stretches of a trip while that shortens it (asymmetric travel: each
-    reversal is re-summed), in place; loads and service do not change."""
-    ends = set(inst["facilities"]) | {inst["depot"]}
-    cuts = [k for k, a in enumerate(nodes) if a in ends]
-    for lo, hi in itertools.pairwise(cuts):
-        better = True
-        while better:
-            better = False
-            for i in range(lo + 1, hi - 1):
-                for k in range(i + 1, hi):
-                    seg = nodes[i - 1 : k + 2]
-                    flipped = [seg[0], *seg[-2:0:-1], seg[-1]]
-                    if _travel(inst, flipped) < _travel(inst, seg) - 1e-9:
-                        nodes[i : k + 1] = flipped[1:-1]
-                        better = True
-
-
-def ruin_and_recreate(
-    inst: dict,
-    patterns: dict[int, tuple[int, ...]],
-    routes: list[list[list[int]]],
-    rng: np.random.Generator,
-    until: float,
-) -> set[int]:
-    """Remove a few customers from all their days and re-insert each, in random order,
-    on its cheapest pattern, then tidy the touched trips; simulated annealing on the
-    horizon's travel (a worse plan is kept with probability ``exp(-increase / T)``, T
-    falling linearly from 0.5 % of the travel to 0 at ``until``, ``time.perf_counter``).
-    ``patterns`` and ``routes`` end as the best plan seen; returns the days it changed."""
-    horizon = inst["horizon"]
-    dur = inst["duration"]
-    cust = list(inst["customers"])
-    size = max(2, len(cust) // 8)
-    total = sum(_travel(inst, nodes) for day in routes for nodes in day)
-    best_total, best_patterns = total, dict(patterns)
-    best_routes = [[list(nodes) for nodes in day] for day in routes]
-    current, cur_routes = dict(patterns), [[list(nodes) for nodes in day] for day in routes]
-    begin = time.perf_counter()
-    span = max(until - begin, 1e-9)
-    temp0 = 0.005 * total
-    while (now := time.perf_counter()) < until:
-        trial_routes = [[list(nodes) for nodes in day] for day in cur_routes]
-        trial = dict(current)
-        if rng.random() < 0.5:  # random customers
-            picked = [cust[i] for i in rng.choice(len(cust), size=size, replace=False)]
-        else:  # one customer and its nearest neighbours
-            seed_c = cust[int(rng.integers(len(cust)))]
-            near = sorted(cust, key=lambda c: dur[seed_c, c] + dur[c, seed_c])
-            picked = near[:size]
-        for c in picked:
-            for d in trial[c]:
-                _remove(trial_routes[d], c, inst)
-        ok = True
-        for c in picked:
-            best = None
-            for option in day_patterns(int(inst["frequency"][c]), horizon):
-                places = {d: _insertion(inst, trial_routes[d], c) for d in option}
-                cost = sum(p[0] for p in places.values())
-                if best is None or cost < best[0]:
-                    best = (cost, option, places)
-            if best is None or not math.isfinite(best[0]):
-                ok = False
-                break
-            for d, (_, r, k, f) in best[2].items():
-                _insert(trial_routes[d], c, r, k, f, inst)
-            trial[c] = best[1]
-        if not ok:
-            continue
-        for d in {d for c in picked for d in (*current[c], *trial[c])}:
-            _relocate_day(inst, trial_routes[d])
-            for nodes in trial_routes[d]:
-                _two_opt_trips(inst, nodes)
-                _best_facilities(inst, nodes)
-        new_total = sum(_travel(inst, nodes) for day in trial_routes for nodes in day)
-        temp = temp0 * (1.0 - (now - begin) / span)
-        rise = new_total - total
-        if rise < -1e-9 or (temp > 0 and rng.random() < math.exp(-rise / temp)):
-            total, current, cur_routes = new_total, trial, trial_routes
-            if total < best_total - 1e-9:
-                best_total, best_patterns = total, dict(current)
-                best_routes = [[list(nodes) for nodes in day] for day in cur_routes]
-    changed = {d for d in range(horizon) if best_routes[d] != routes[d]}
-    patterns.clear()
-    patterns.update(best_patterns)
-    routes[:] = best_routes
-    return changed
-
-
 def _orders(inst: dict, customers: list[int], routes: list[list[int]]) -> tuple:
     """Routes as a DayProblem's starting plan (stop indices, unload codes)."""
     index = {c: i for i, c in enumerate(customers)}
@@ -412,9 +232,256 @@ def _orders(inst: dict, customers: list[int], routes: list[list[int]]) -> tuple:
     )
 
 
-def _travel_total(result, customers: list[int], inst: dict) -> float:
-    """Travel time of a day (service excluded), from the instance's own matrix."""
-    return sum(_travel(inst, nodes) for nodes in _route_nodes(result, customers, inst))
+@dataclasses.dataclass
+class DayPlan:
+    """A day's customers routed by the product's daily model."""
+
+    cost: float  # travel time, service excluded; inf where a customer was dropped
+    routes: list[list[int]]  # instance node ids, depot to depot
+    result: DayResult
+    spent: int = 0  # iterations of search spent on this set so far
+    runs: int = 0
+
+
+class DayRouter:
+    """Routes a day's customers with :func:`recyclenet.routing.solve_day`, keeping the
+    best plan found per set of customers.
+
+    Every day of an instance has the same depot, fleet and rules, so a routed set serves
+    any day it falls on. ``router(customers, effort)`` makes sure the set has had at
+    least ``effort`` times :attr:`BASE_ITERATIONS` iterations of PyVRP's search (so that
+    results do not depend on how busy the machine is), routing it again with a new seed
+    from the best plan so far when not, and returns the best plan.
+    """
+
+    BASE_ITERATIONS = 60
+
+    def __init__(self, inst: dict, params: RoutingParams, deadline: float) -> None:
+        self.inst = inst
+        self.params = params
+        self.deadline = deadline  # time.perf_counter() at which every search stops
+        self.cache: dict[frozenset[int], DayPlan] = {}
+        self.calls = 0
+
+    def _route(
+        self,
+        customers: list[int],
+        iterations: int | None,
+        seed: int,
+        start: list[list[int]] | None,
+        limit_s: float | None = None,
+    ) -> DayPlan:
+        self.calls += 1
+        left = max(0.01, self.deadline - time.perf_counter())
+        params = dataclasses.replace(
+            self.params,
+            seed=self.params.seed + seed,
+            max_iterations=iterations,
+            time_limit_s=left if limit_s is None else min(left, limit_s),
+        )
+        problem = day_problem(self.inst, 0, customers)
+        if start:
+            problem = dataclasses.replace(
+                problem, initial_routes=_orders(self.inst, customers, start)
+            )
+        result = solve_day(problem, params)
+        routes = _route_nodes(result, customers, self.inst)
+        cost = math.inf if result.dropped else sum(_travel(self.inst, n) for n in routes)
+        return DayPlan(cost, routes, result)
+
+    def __call__(
+        self, customers, effort: float = 1.0, start: list[list[int]] | None = None
+    ) -> DayPlan:
+        """The best plan for the set after at least ``effort`` base budgets; a first
+        routing starts from ``start`` (routes over these customers, some may be missing),
+        a further one from the best plan so far."""
+        key = frozenset(customers)
+        target = int(effort * self.BASE_ITERATIONS)
+        known = self.cache.get(key)
+        spent, runs = (0, 0) if known is None else (known.spent, known.runs)
+        if spent < target:
+            iterations = max(target - spent, self.BASE_ITERATIONS)
+            if known is not None and math.isfinite(known.cost):
+                start = known.routes
+            plan = self._route(sorted(key), iterations, runs, start)
+            if known is None or plan.cost < known.cost - 1e-9:
+                known = plan
+            known.spent, known.runs = spent + iterations, runs + 1
+            self.cache[key] = known
+        return known
+
+    def polish(self, customers, limit_s: float) -> DayPlan:
+        """Route the set again from its best plan for ``limit_s`` seconds (no iteration
+        limit) and return the better plan."""
+        key = frozenset(customers)
+        known = self(customers)
+        plan = self._route(sorted(key), None, known.runs, known.routes, limit_s)
+        if plan.cost < known.cost - 1e-9:
+            plan.spent, plan.runs = known.spent, known.runs + 1
+            self.cache[key] = plan
+        return self.cache[key]
+
+
+def _moved_routes(
+    inst: dict,
+    plans: list[DayPlan],
+    current: dict[int, tuple[int, ...]],
+    trial: dict[int, tuple[int, ...]],
+    picked: list[int],
+) -> list[list[list[int]]]:
+    """The current routes with the ``picked`` customers taken off the days they leave
+    and inserted, cheapest, on the days they join (left out where they fit nowhere: the
+    router then places them)."""
+    routes = [[list(nodes) for nodes in p.routes] for p in plans]
+    for c in picked:
+        for d in set(current[c]) - set(trial[c]):
+            _remove(routes[d], c, inst)
+    for c in picked:
+        for d in set(trial[c]) - set(current[c]):
+            cost, r, k, f = _insertion(inst, routes[d], c)
+            if math.isfinite(cost):
+                _insert(routes[d], c, r, k, f, inst)
+    return routes
+
+
+def _recreate(
+    inst: dict,
+    trial: dict[int, tuple[int, ...]],
+    plans: list[DayPlan],
+    rng: np.random.Generator,
+    largest: int,
+) -> tuple[list[int], list[list[list[int]]]] | None:
+    """Ruin and recreate: a few customers (at random, or one and its nearest neighbours)
+    off all their days, each put back, in random order, on the pattern whose days'
+    routes take it cheapest (insertion estimates, randomised by 5 %). Changes ``trial``;
+    returns the customers moved and the routes with them inserted (``None``: one fits
+    nowhere)."""
+    horizon, dur, cust = inst["horizon"], inst["duration"], list(inst["customers"])
+    size = int(rng.integers(1, largest + 1))
+    if rng.random() < 0.5:  # random customers
+        picked = [cust[i] for i in rng.choice(len(cust), size=size, replace=False)]
+    else:  # one customer and its nearest neighbours
+        seed_c = cust[int(rng.integers(len(cust)))]
+        picked = sorted(cust, key=lambda c: dur[seed_c, c] + dur[c, seed_c])[:size]
+    trial_routes = [[list(nodes) for nodes in p.routes] for p in plans]
+    for c in picked:
+        for d in trial[c]:
+            _remove(trial_routes[d], c, inst)
+    for c in rng.permutation(picked):
+        best = None
+        for option in day_patterns(int(inst["frequency"][c]), horizon):
+            places = {d: _insertion(inst, trial_routes[d], int(c)) for d in option}
+            cost = sum(p[0] for p in places.values()) * rng.uniform(0.95, 1.05)
+            if best is None or cost < best[0]:
+                best = (cost, option, places)
+        if best is None or not math.isfinite(best[0]):
+            return None
+        for d, (_, r, k, f) in best[2].items():
+            _insert(trial_routes[d], int(c), r, k, f, inst)
+        trial[int(c)] = best[1]
+    return picked, trial_routes
+
+
+def pattern_search(
+    inst: dict,
+    patterns: dict[int, tuple[int, ...]],
+    router: DayRouter,
+    rng: np.random.Generator,
+    until: float,
+) -> dict[str, int]:
+    """Simulated annealing over visit patterns, each trial's days routed by the daily model.
+
+    A trial moves one customer to another of its patterns, swaps the patterns of two
+    customers of one frequency, or ruins and recreates a few (:func:`_recreate`). The
+    moved customers are taken off the current routes and inserted, cheapest, on their
+    new days: those routes are a feasible plan, so their travel bounds what the trial
+    costs, and a trial whose bound lies more than 3 % (plus three temperatures) above the
+    current days is dropped unrouted. The others have their changed days routed by
+    ``router``, starting from those routes (a short search); a trial that looks no worse
+    than one temperature gets four times the search on both its days and the current
+    ones before the decision. A worse plan is accepted with probability
+    ``exp(-increase / T)``, T falling linearly from 0.5 % of the travel to 0 at
+    ``until`` (``time.perf_counter``). ``patterns`` ends as the best plan seen; returns
+    counts of trials, routed trials and accepted ones.
+    """
+    horizon = inst["horizon"]
+    cust = list(inst["customers"])
+    days = _days(patterns, horizon)
+    plans = [router(days[d]) for d in range(horizon)]
+    total = sum(p.cost for p in plans)
+    best_total, best_patterns = total, dict(patterns)
+    current = dict(patterns)
+    begin = time.perf_counter()
+    span = max(until - begin, 1e-9)
+    temp0 = 0.005 * total
+    stats = {"trials": 0, "routed": 0, "accepted": 0}
+    largest = max(2, len(cust) // 8)
+    while (now := time.perf_counter()) < until:
+        stats["trials"] += 1
+        trial = dict(current)
+        move = rng.random()
+        if move < 0.35:  # one customer to another of its patterns
+            c = cust[int(rng.integers(len(cust)))]
+            options = [o for o in day_patterns(int(inst["frequency"][c]), horizon) if o != trial[c]]
+            if not options:
+                continue
+            trial[c] = options[int(rng.integers(len(options)))]
+            picked = [c]
+        elif move < 0.7:  # two customers of one frequency swap patterns
+            c = cust[int(rng.integers(len(cust)))]
+            mates = [
+                e
+                for e in cust
+                if inst["frequency"][e] == inst["frequency"][c] and trial[e] != trial[c]
+            ]
+            if not mates:
+                continue
+            e = mates[int(rng.integers(len(mates)))]
+            trial[c], trial[e] = trial[e], trial[c]
+            picked = [c, e]
+        else:
+            moved = _recreate(inst, trial, plans, rng, largest)
+            if moved is None:
+                continue
+            picked, routes = moved
+        if trial == current:
+            continue
+        if move < 0.7:
+            routes = _moved_routes(inst, plans, current, trial, picked)
+        touched = sorted({d for c in picked for d in (*current[c], *trial[c])})
+        temp = temp0 * (1.0 - (now - begin) / span)
+        bound = sum(_travel(inst, nodes) for d in touched for nodes in routes[d])
+        before = sum(plans[d].cost for d in touched)
+        # Routing rarely saves more than a few per cent on insertion: beyond that the
+        # trial is not worth routing.
+        if bound - before > 0.03 * before + 3 * temp:
+            continue
+        stats["routed"] += 1
+        trial_days = _days(trial, horizon)
+        new = {d: router(trial_days[d], start=routes[d]) for d in touched}
+        rise = sum(p.cost for p in new.values()) - before
+        if not math.isfinite(rise):
+            continue
+        if rise < temp:  # worth a closer look at both sides before deciding
+            days_now = _days(current, horizon)
+            for d in touched:
+                plans[d] = router(days_now[d], effort=4.0)
+                new[d] = router(trial_days[d], effort=4.0)
+            before = sum(plans[d].cost for d in touched)
+            rise = sum(p.cost for p in new.values()) - before
+            total = sum(p.cost for p in plans)
+            best_total = min(best_total, total) if current == best_patterns else best_total
+        if rise < -1e-9 or (temp > 0 and rng.random() < math.exp(-rise / temp)):
+            stats["accepted"] += 1
+            current = trial
+            for d, p in new.items():
+                plans[d] = p
+            total += rise
+            if total < best_total - 1e-9:
+                best_total, best_patterns = total, dict(current)
+    patterns.clear()
+    patterns.update(best_patterns)
+    return stats
 
 
 def verify(inst: dict, day_routes: list[list[list[int]]]) -> list[str]:
@@ -459,43 +526,25 @@ def main_pvrpif(argv: list[str]) -> None:
     inst = read_pvrpif(args.instance)
     horizon = inst["horizon"]
     params = RoutingParams(time_limit_s=args.time_limit_s, seed=args.seed)
-
-    def route_day(day: int, customers: list[int], limit_s: float, start=None):
-        p = day_problem(inst, day, customers)
-        if start:
-            p = dataclasses.replace(p, initial_routes=_orders(inst, customers, start))
-        return solve_day(p, params, time_limit_s=limit_s)
-
+    router = DayRouter(inst, params, deadline)
     patterns = initial_patterns(inst)
-    on_day = _days(patterns, horizon)
-    # A quarter of the budget for the first routes; then rounds of pattern moves on the
-    # routes and re-routing of the changed days from the moved routes.
-    share = 0.25 * args.time_limit_s / horizon
-    results = [route_day(d, on_day[d], share) for d in range(horizon)]
-    rounds = moves = 0
+    # Nine tenths of the budget for the pattern search, the rest to route the best
+    # plan's days again for longer.
     rng = np.random.default_rng(args.seed)
-    while time.perf_counter() < deadline - 1.0:
-        routes = [_route_nodes(r, on_day[d], inst) for d, r in enumerate(results)]
-        before = dict(patterns)
-        changed = pattern_moves(inst, patterns, routes)
+    stats = pattern_search(inst, patterns, router, rng, t0 + 0.9 * args.time_limit_s)
+    on_day = _days(patterns, horizon)
+    for d in range(horizon):
         left = deadline - time.perf_counter()
-        changed |= ruin_and_recreate(inst, patterns, routes, rng, time.perf_counter() + left / 4)
-        if not changed:
-            continue
-        rounds += 1
-        moves += sum(patterns[c] != before[c] for c in patterns)
-        on_day = _days(patterns, horizon)
-        left = deadline - time.perf_counter()
-        limit = max(0.2, min(share, left / len(changed) - 0.05))
-        for d in sorted(changed):
-            results[d] = route_day(d, on_day[d], limit, start=routes[d])
+        router.polish(on_day[d], max(0.05, left / (horizon - d)))
+    plans = [router(on_day[d]) for d in range(horizon)]
     runtime = time.perf_counter() - t0
 
+    results = [p.result for p in plans]
     issues = [m for r in results for m in check_day(r)]
-    rules = verify(inst, [_route_nodes(r, on_day[d], inst) for d, r in enumerate(results)])
+    rules = verify(inst, [p.routes for p in plans])
     dropped = sum(len(r.dropped) for r in results)
     per_day = [r.num_trucks for r in results]
-    cost = sum(_travel_total(r, on_day[d], inst) for d, r in enumerate(results))
+    cost = sum(p.cost for p in plans)
     # (the instance's rules cover the patterns and the vehicles per day)
     feasible = not issues and not rules and not dropped
     bks = known_best("pvrpif_uniud", inst["name"])[1]
@@ -513,8 +562,10 @@ def main_pvrpif(argv: list[str]) -> None:
         "gap_pct": round(100 * (cost - bks) / bks, 3) if bks else None,
         "customers": len(inst["customers"]),
         "horizon_days": horizon,
-        "pattern_moves": moves,
-        "pattern_rounds": rounds,
+        "trials": stats["trials"],
+        "trials_routed": stats["routed"],
+        "trials_accepted": stats["accepted"],
+        "day_routings": router.calls,
         "dropped": dropped,
         "check_issues": len(issues),
         "instance_rule_issues": rules[:5],
