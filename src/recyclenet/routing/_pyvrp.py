@@ -75,8 +75,7 @@ def solve_day(
     p = problem
     if not models(p):
         raise ValueError(
-            "PyVRP does not model lunch breaks, slots, closed stops, daily limits or "
-            "opening hours"
+            "PyVRP does not model lunch breaks, slots, closed stops, daily limits or opening hours"
         )
     n = p.num_stops
     if n == 0:

@@ -36,8 +36,9 @@ class RoutingParams:
     workers
         Processes solving days in parallel (1: in this process).
     engine
-        ``"ortools"`` (models every constraint), ``"pyvrp"`` (days without lunch, slots
-        or a starting plan) or ``"auto"``: PyVRP where it models the day, else OR-Tools
+        ``"ortools"`` (models every constraint), ``"pyvrp"`` (days without lunch, slots,
+        closed stops, daily limits or unload hours) or ``"auto"``: PyVRP where it models
+        the day, else OR-Tools
         (which also tries a day with release times on which PyVRP left a stop that must
         be served).
     seed
