@@ -1,8 +1,8 @@
 """The daily model in PyVRP, for the days it models exactly (see :func:`models`).
 
-PyVRP (hybrid genetic search) finds shorter routes than OR-Tools' guided local search on
-the time-window and capacity benchmarks (see benchmarks/README.md), so days without a
-lunch break, slot targets or a starting plan go to it. Mapping:
+PyVRP (iterated local search) finds shorter routes than OR-Tools' guided local search
+on the time-window and capacity benchmarks (see benchmarks/README.md), so the days it
+models go to it. Mapping:
 
 * depots and unload sites = PyVRP depots; unload sites are the reload depots
   (``reload``): an unload trip is a depot visit mid-route; unloading time is added to
@@ -22,8 +22,7 @@ lunch break, slot targets or a starting plan go to it. Mapping:
 
 * trucks kept where they cannot unload (they end the day empty): their arcs into the
   depot run through an unload site (:func:`~recyclenet.routing.homing.route_home_via_unload`),
-  and that unload is written back into the route.
-
+  and that unload is written back into the route;
 * a starting plan (``initial_routes``) is PyVRP's initial solution (an unload that ends a
   route is left to the route's end, which includes it); a plan that does not fit the
   fleet is ignored.
@@ -207,8 +206,8 @@ def _initial_solution(
             elif j in client_of:
                 acts.append(Activity(ActivityType.CLIENT, client_of[j]))
         if any(a.type == ActivityType.CLIENT for a in acts):
-            routes.append(Route(data, acts, groups[v]))
+            routes.append((acts, groups[v]))
     try:
-        return Solution(data, routes)
+        return Solution(data, [Route(data, acts, g) for acts, g in routes])
     except (ValueError, RuntimeError):
         return None
