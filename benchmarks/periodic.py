@@ -266,22 +266,26 @@ class DayRouter:
         # any detour to serve it, so the search leaves such days first.
         self.drop_penalty = 10 * 2 * float(inst["duration"].max())
 
-    def _route(
+    def _search(
         self,
-        customers: list[int],
-        iterations: int | None,
-        seed: int,
+        key: frozenset[int],
         start: list[list[int]] | None,
+        iterations: int | None,
         limit_s: float | None = None,
     ) -> DayPlan:
+        """Route the set once more from ``start`` (a new seed per run), keep the better
+        of it and the best plan so far, and return that."""
+        known = self.cache.get(key)
+        spent, runs = (0, 0) if known is None else (known.spent, known.runs)
         self.calls += 1
         left = max(0.01, self.deadline - time.perf_counter())
         params = dataclasses.replace(
             self.params,
-            seed=self.params.seed + seed,
+            seed=self.params.seed + runs,
             max_iterations=iterations,
             time_limit_s=left if limit_s is None else min(left, limit_s),
         )
+        customers = sorted(key)
         problem = day_problem(self.inst, 0, customers)
         if start:
             problem = dataclasses.replace(
@@ -291,7 +295,11 @@ class DayRouter:
         routes = _route_nodes(result, customers, self.inst)
         cost = sum(_travel(self.inst, n) for n in routes)
         cost += self.drop_penalty * len(result.dropped)
-        return DayPlan(cost, routes, result)
+        plan = DayPlan(cost, routes, result)
+        best = plan if known is None or plan.cost < known.cost - 1e-9 else known
+        best.spent, best.runs = spent + (iterations or 0), runs + 1
+        self.cache[key] = best
+        return best
 
     def __call__(
         self, customers, effort: float = 1.0, start: list[list[int]] | None = None
@@ -302,28 +310,17 @@ class DayRouter:
         key = frozenset(customers)
         target = int(effort * self.BASE_ITERATIONS)
         known = self.cache.get(key)
-        spent, runs = (0, 0) if known is None else (known.spent, known.runs)
-        if spent < target:
-            iterations = max(target - spent, self.BASE_ITERATIONS)
-            if known is not None and math.isfinite(known.cost):
-                start = known.routes
-            plan = self._route(sorted(key), iterations, runs, start)
-            if known is None or plan.cost < known.cost - 1e-9:
-                known = plan
-            known.spent, known.runs = spent + iterations, runs + 1
-            self.cache[key] = known
-        return known
+        if known is not None and known.spent >= target:
+            return known
+        spent = 0 if known is None else known.spent
+        start = start if known is None else known.routes
+        return self._search(key, start, max(target - spent, self.BASE_ITERATIONS))
 
     def polish(self, customers, limit_s: float) -> DayPlan:
         """Route the set again from its best plan for ``limit_s`` seconds (no iteration
         limit) and return the better plan."""
-        key = frozenset(customers)
         known = self(customers)
-        plan = self._route(sorted(key), None, known.runs, known.routes, limit_s)
-        if plan.cost < known.cost - 1e-9:
-            plan.spent, plan.runs = known.spent, known.runs + 1
-            self.cache[key] = plan
-        return self.cache[key]
+        return self._search(frozenset(customers), known.routes, None, limit_s)
 
 
 def _moved_routes(

@@ -805,12 +805,17 @@ def test_split_bound_sees_the_centre_count():
     assert split == pytest.approx(optimum, rel=1e-6)
 
 
+def _whole(draw, size, lo, hi):
+    """``size`` whole numbers in ``[lo, hi]``, as floats."""
+    return np.array(draw(st.lists(st.integers(lo, hi), min_size=size, max_size=size)), float)
+
+
 @st.composite
 def facility_instances(draw):
     n = draw(st.integers(1, 7))
     k = draw(st.integers(1, 5))
-    cost = np.array(draw(st.lists(st.integers(0, 50), min_size=n * k, max_size=n * k)), float)
-    fixed = np.array(draw(st.lists(st.integers(0, 60), min_size=k, max_size=k)), float)
+    cost = _whole(draw, n * k, 0, 50)
+    fixed = _whole(draw, k, 0, 60)
     must = np.array(draw(st.lists(st.booleans(), min_size=k, max_size=k)))
     lo = draw(st.integers(int(must.sum()), k))  # 0: open as many as pay
     hi = draw(st.integers(max(lo, 1), k))
@@ -823,13 +828,7 @@ def test_lagrangian_facility_bound_brackets_the_optimum(instance):
     """Whatever the data, the Lagrangian bound never exceeds the optimum found by
     listing every admissible site set, and its best network never costs less."""
     cost, fixed, must, lo, hi = instance
-    k = len(fixed)
-    optimum = min(
-        fixed[list(s)].sum() + cost[:, list(s)].min(axis=1).sum()
-        for size in range(max(1, lo), hi + 1)
-        for s in itertools.combinations(range(k), size)
-        if must[list(s)].sum() == must.sum()
-    )
+    optimum = min(value for value, _ in _networks(cost, fixed, must, lo, hi))
     state = facility_bound(cost, fixed, must, lo, hi, iterations=200)
     assert state.bound <= optimum + 1e-6
     assert state.upper >= optimum - 1e-6
@@ -843,6 +842,26 @@ def _site_sets(fixed, must, lo, hi):
                 yield list(s)
 
 
+def _network_cost(cost, fixed, sites):
+    """Fixed costs plus each customer's cheapest open site."""
+    return fixed[sites].sum() + cost[:, sites].min(axis=1).sum()
+
+
+def _networks(cost, fixed, must, lo, hi):
+    """Every admissible site set with its cost."""
+    return [(_network_cost(cost, fixed, s), s) for s in _site_sets(fixed, must, lo, hi)]
+
+
+def _priced(cost, demand, capacity, fixed):
+    """Every non-empty site set with its transportation LP's cost."""
+    k = len(fixed)
+    return {
+        s: transport(cost, demand, capacity, fixed, np.array(s))[0]
+        for size in range(1, k + 1)
+        for s in itertools.combinations(range(k), size)
+    }
+
+
 @settings(max_examples=60, deadline=None)
 @given(facility_instances(), st.booleans())
 def test_lagrangian_reduction_keeps_every_cheaper_network(instance, integral):
@@ -853,12 +872,10 @@ def test_lagrangian_reduction_keeps_every_cheaper_network(instance, integral):
     cost, fixed, must, lo, hi = instance
     red = reduce_sites(cost, fixed, must, lo, hi, integral=integral, time_limit_s=0.2)
     assert red is not None
-    networks = [
-        (fixed[s].sum() + cost[:, s].min(axis=1).sum(), s) for s in _site_sets(fixed, must, lo, hi)
-    ]
+    networks = _networks(cost, fixed, must, lo, hi)
     optimum = min(value for value, _ in networks)
     assert red.bound <= optimum + 1e-6
-    assert red.upper == pytest.approx(fixed[red.sites].sum() + cost[:, red.sites].min(axis=1).sum())
+    assert red.upper == pytest.approx(_network_cost(cost, fixed, red.sites))
     assert red.upper >= optimum - 1e-6
     cheaper = [(value, s) for value, s in networks if value < red.cutoff - 1e-9]
     if not cheaper:
@@ -876,9 +893,7 @@ def test_bound_fixings_keep_every_network_below_the_cutoff(instance, steps, wher
     the fixings: closed sites shut, opened sites open, each customer below its limit."""
     cost, fixed, must, lo, hi = instance
     state = facility_bound(cost, fixed, must, lo, hi, iterations=steps)
-    networks = [
-        (fixed[s].sum() + cost[:, s].min(axis=1).sum(), s) for s in _site_sets(fixed, must, lo, hi)
-    ]
+    networks = _networks(cost, fixed, must, lo, hi)
     values = [value for value, _ in networks]
     cutoff = min(values) + where * (max(values) - min(values) + 1)
     closed, opened, limit = bound_fixings(state, cost, fixed, must, lo, hi, cutoff)
@@ -894,10 +909,10 @@ def test_bound_fixings_keep_every_network_below_the_cutoff(instance, steps, wher
 def test_site_interchange_never_worsens_and_respects_the_counts(instance):
     cost, fixed, must, lo, hi = instance
     start = next(iter(_site_sets(fixed, must, lo, hi)))
-    before = fixed[start].sum() + cost[:, start].min(axis=1).sum()
+    before = _network_cost(cost, fixed, start)
     sites, value = improve_sites(cost, fixed, must, lo, hi, np.array(start), max_moves=50)
     assert lo <= len(sites) <= hi and must[sites].sum() == must.sum()
-    assert value == pytest.approx(fixed[sites].sum() + cost[:, sites].min(axis=1).sum())
+    assert value == pytest.approx(_network_cost(cost, fixed, sites))
     assert value <= before + 1e-9
 
 
@@ -905,10 +920,10 @@ def test_site_interchange_never_worsens_and_respects_the_counts(instance):
 def capacitated_instances(draw):
     n = draw(st.integers(1, 6))
     k = draw(st.integers(1, 4))
-    cost = np.array(draw(st.lists(st.integers(0, 80), min_size=n * k, max_size=n * k)), float)
-    demand = np.array(draw(st.lists(st.integers(1, 9), min_size=n, max_size=n)), float)
-    capacity = np.array(draw(st.lists(st.integers(5, 30), min_size=k, max_size=k)), float)
-    fixed = np.array(draw(st.lists(st.integers(0, 60), min_size=k, max_size=k)), float)
+    cost = _whole(draw, n * k, 0, 80)
+    demand = _whole(draw, n, 1, 9)
+    capacity = _whole(draw, k, 5, 30)
+    fixed = _whole(draw, k, 0, 60)
     return cost.reshape(n, k), demand, capacity, fixed
 
 
@@ -928,11 +943,7 @@ def test_capacitated_reduction_brackets_the_optimum_and_keeps_cheaper_networks(i
     )
     assert found is not None
     red, shares = found
-    priced = {
-        s: transport(cost, demand, capacity, fixed, np.array(s))[0]
-        for size in range(1, k + 1)
-        for s in itertools.combinations(range(k), size)
-    }
+    priced = _priced(cost, demand, capacity, fixed)
     optimum = min(priced.values())
     assert red.bound <= optimum + 1e-6 * max(1.0, optimum)
     assert red.upper >= optimum - 1e-6 * max(1.0, optimum)
@@ -958,11 +969,7 @@ def test_capacitated_fixings_keep_every_network_below_the_cutoff(instance, lam, 
     k = len(fixed)
     if capacity.sum() < demand.sum():
         return
-    priced = {
-        s: transport(cost, demand, capacity, fixed, np.array(s))[0]
-        for size in range(1, k + 1)
-        for s in itertools.combinations(range(k), size)
-    }
+    priced = _priced(cost, demand, capacity, fixed)
     values = [v for v in priced.values() if np.isfinite(v)]
     cutoff = min(values) + where * (max(values) - min(values) + 1)
     multipliers = np.array(lam[: len(demand)])
