@@ -174,6 +174,65 @@ def check_network(result: SitingResult) -> list[str]:
     return issues
 
 
+def full_near_station() -> SitingProblem:
+    """Villages at km 0, 1 and 2, each its own point (access limit 0.5 km); stations at
+    km 0 and km 10, 2 t/day each; one centre at km 0; 1 t/day per village, 1 CNY per t-km.
+
+    Without station capacities every point uses the station at km 0: collection 0 + 1 + 2
+    = 3 t-km/day, no haul. With them one point must go to km 10, best the one at km 2:
+    collection 0 + 1 + 8 and haul 10, 19 t-km/day. Fixed costs: 3 * 10 + 2 * 100 + 1000.
+    """
+    x = np.array([0.0, 1.0, 2.0])
+    return SitingProblem.from_matrices(
+        demand_t_per_day=np.ones(3),
+        access_km=np.abs(x[:, None] - x[None, :]),
+        collection_km=np.abs(x[:, None] - np.array([0.0, 10.0])[None, :]),
+        haul_km=np.array([[0.0], [10.0]]),
+        fixed_cost_cny_per_year=(np.full(3, 10.0), np.full(2, 100.0), np.array([1000.0])),
+        capacity_t_per_day=(np.full(3, 5.0), np.full(2, 2.0), np.full(1, 5.0)),
+        counts=(3, 2, 1),
+        max_access_km=0.5,
+        cost_cny_per_tkm={"access": 1.0, "collection": 1.0, "haul": 1.0},
+    )
+
+
+@pytest.mark.parametrize("backend", ["HIGHS", "SCIP"])
+def test_inner_problem_under_a_cutoff_gives_a_bound_or_the_optimum(backend):
+    """The inner problem (stations and centre fixed) returns the capacitated optimum
+    1230 + 365 * 19 when the cutoff lies above it; below it, no network and a bound
+    between the cutoff and the optimum: the uncapacitated 1230 + 365 * 3 when the cutoff
+    is below that, else (HiGHS) at least the cutoff, as its MIP found nothing under it."""
+    from recyclenet.siting._ortools import solve_inner
+
+    p = full_near_station()
+    relaxed, optimum = 1230.0 + 365 * 3, 1230.0 + 365 * 19
+
+    def inner(cutoff: float):  # noqa: ANN202
+        return solve_inner(
+            p,
+            (0, 1),
+            (0,),
+            time_limit_s=10,
+            relative_gap=1e-9,
+            backend=backend,
+            seed=0,
+            cutoff=cutoff,
+        )
+
+    obj, bound, net = inner(np.inf)
+    assert obj == pytest.approx(optimum) and bound <= obj + 1e-6
+    assert list(net[1]) == [0, 0, 1]  # the village at km 2 goes to the far station
+    assert inner(optimum + 100)[0] == pytest.approx(optimum)
+    obj, bound, net = inner(relaxed - 100)
+    assert net is None and bound == pytest.approx(relaxed)
+    middle = (relaxed + optimum) / 2
+    obj, bound, net = inner(middle)
+    if backend == "HIGHS":  # takes the cutoff and stops when nothing lies below it
+        assert net is None and middle - 1e-6 <= bound <= optimum + 1e-6
+    else:  # SCIP takes no cutoff here and returns the optimum
+        assert obj == pytest.approx(optimum) and net is not None
+
+
 @st.composite
 def instances(draw):
     n = draw(st.integers(4, 9))

@@ -54,7 +54,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 from ortools.math_opt.python import mathopt  # loaded with the module, not timed per solve
 from ortools.math_opt.solvers import highs_pb2
 
@@ -64,42 +63,78 @@ from recyclenet.siting.heuristic import construct
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 from recyclenet.siting.result import SitingResult
 
-
-def _seed_string(backend: str, seed: int) -> str:
-    if backend == "HIGHS":
-        # output_flag also silences the banner HiGHS prints despite SuppressOutput().
-        return f"output_flag=false\nrandom_seed={seed}"
-    if backend == "SCIP":
-        return f"randomization/randomseedshift = {seed}"
-    return ""
+_MATHOPT_SOLVERS = {"SCIP": "GSCIP", "CP_SAT": "CP_SAT"}  # HIGHS and CBC run on HiGHS
 
 
-def _new_solver(backend: str, seed: int) -> pywraplp.Solver:
-    if backend == "CP_SAT":
-        raise SolverError(
-            "CP-SAT has no continuous variables, which the capacitated and monolithic "
-            "models need; use HIGHS or SCIP for this scenario"
+def _solve_model(
+    model: mathopt.Model,
+    backend: str,
+    *,
+    time_limit_s: float,
+    relative_gap: float,
+    seed: int = 0,
+    absolute_gap: float | None = None,
+    cutoff: float = math.inf,
+    skip_heuristics: bool = True,
+    hint: dict | None = None,
+) -> mathopt.SolveResult:
+    """Solve a MathOpt model with one of the backends OR-Tools bundles.
+
+    MathOpt rather than pywraplp: OR-Tools' pywraplp interface to HiGHS ignores the
+    relative gap and the seed, reports the objective as the bound, and drops HiGHS's
+    incumbent at the time limit; MathOpt passes HiGHS's own dual bound and incumbent.
+    ``cutoff``: only solutions cheaper than this are sought (HiGHS only; with a network
+    in hand HiGHS prunes at its cost and, with ``skip_heuristics``, skips the sub-MIP
+    heuristics that look for a first one: pmed16 16 s -> 8 s; but on Cuiping's
+    capacitated inner model, whose cutoff is far above the optimum, the same took 60 s
+    against 4.8 s with them). ``hint``: a starting solution (SCIP only).
+    """
+    params = mathopt.SolveParameters(
+        time_limit=timedelta(seconds=max(0.05, time_limit_s)),
+        relative_gap_tolerance=relative_gap,
+        absolute_gap_tolerance=absolute_gap,
+        random_seed=seed,
+        enable_output=False,
+    )
+    solver_type = getattr(mathopt.SolverType, _MATHOPT_SOLVERS.get(backend, "HIGHS"))
+    if np.isfinite(cutoff) and solver_type == mathopt.SolverType.HIGHS:
+        highs = highs_pb2.HighsOptionsProto()
+        highs.double_options["objective_bound"] = float(cutoff)
+        for name in ("rins", "rens", "root_reduced_cost") if skip_heuristics else ():
+            highs.bool_options[f"mip_heuristic_run_{name}"] = False
+        params.highs = highs
+    model_params = None
+    if hint and solver_type == mathopt.SolverType.GSCIP:
+        model_params = mathopt.ModelSolveParameters(
+            solution_hints=[mathopt.SolutionHint(variable_values=hint)]
         )
-    solver = pywraplp.Solver.CreateSolver(backend)
-    if solver is None:
-        raise SolverError(f"the MIP backend {backend} is not available in this OR-Tools")
-    solver.SuppressOutput()
-    seed_text = _seed_string(backend, seed)
-    if seed_text:
-        solver.SetSolverSpecificParametersAsString(seed_text)
-    return solver
+    return mathopt.solve(model, solver_type, params=params, model_params=model_params)
+
+
+_FOUND = (mathopt.TerminationReason.OPTIMAL, mathopt.TerminationReason.FEASIBLE)
+
+
+def _dual_bound(result: mathopt.SolveResult) -> float:
+    """The backend's proved lower bound (``-inf`` when it proved none)."""
+    bound = float(result.termination.objective_bounds.dual_bound)
+    return bound if np.isfinite(bound) else -math.inf
 
 
 class _Compact:
-    """The compact model above, over a subset of station and centre candidates.
+    """The compact model above, over a subset of station and centre candidates, in
+    MathOpt (solved by :func:`_solve_model`).
 
     With ``fixed_upper=True`` the given stations and centres are open (their ``s``, ``c``
-    are constants 1 and the counts of those tiers hold by construction).
+    are constants 1 and the counts of those tiers hold by construction). With
+    ``elastic=True`` every capacity may overflow at ``OVERFLOW_PENALTY`` per t/day.
+    A model with paths (one variable per settlement, point and station) was tried for
+    the fixed-upper case: its LP is tighter but it solved Cuiping's first station set in
+    9.9 s against 4.3 s for this one, so it was not kept.
     """
 
     def __init__(
         self,
-        solver: pywraplp.Solver,
+        backend: str,
         p: SitingProblem,
         ks: list[int],
         ms: list[int],
@@ -107,39 +142,52 @@ class _Compact:
         fixed_upper: bool,
         elastic: bool = False,
     ) -> None:
+        if backend == "CP_SAT":
+            raise SolverError(
+                "CP-SAT has no continuous variables, which the capacitated and monolithic "
+                "models need; use HIGHS or SCIP for this scenario"
+            )
         self.p, self.ks, self.ms = p, ks, ms
+        self.model = model = mathopt.Model(name="recyclenet-compact")
+        add, total = model.add_linear_constraint, mathopt.fast_sum
         n_i, n_p = p.num_settlements, len(p.points)
         w = p.demand_t_per_day
         reach = p.reach()
         cost = p.cost_cny_per_tkm
-        inf = solver.infinity()
-        self.y = [solver.BoolVar(f"y{j}") for j in range(n_p)]
+        self.y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
         if fixed_upper:
-            self.s = {k: 1 for k in ks}
-            self.c = {m: 1 for m in ms}
+            self.s: dict = {k: 1 for k in ks}
+            self.c: dict = {m: 1 for m in ms}
         else:
-            self.s = {k: solver.BoolVar(f"s{k}") for k in ks}
-            self.c = {m: solver.BoolVar(f"c{m}") for m in ms}
-        self.x: dict[tuple[int, int], pywraplp.Variable] = {}
+            self.s = {k: model.add_binary_variable(name=f"s{k}") for k in ks}
+            self.c = {m: model.add_binary_variable(name=f"c{m}") for m in ms}
+        self.x: dict[tuple[int, int], mathopt.Variable] = {}
         # Station and centre capacities may bind here, so only split demand is continuous.
         share = not p.single_sourcing
         for i in range(n_i):
             for j in np.flatnonzero(reach[i]):
+                name = f"x{i}_{j}"
                 self.x[i, int(j)] = (
-                    solver.NumVar(0.0, 1.0, f"x{i}_{j}") if share else solver.BoolVar(f"x{i}_{j}")
+                    model.add_variable(lb=0.0, ub=1.0, name=name)
+                    if share
+                    else model.add_binary_variable(name=name)
                 )
-        self.z = {(j, k): solver.BoolVar(f"z{j}_{k}") for j in range(n_p) for k in ks}
-        self.f = {(j, k): solver.NumVar(0.0, inf, f"f{j}_{k}") for j in range(n_p) for k in ks}
-        self.u = {(k, m): solver.BoolVar(f"u{k}_{m}") for k in ks for m in ms}
-        self.g = {(k, m): solver.NumVar(0.0, inf, f"g{k}_{m}") for k in ks for m in ms}
+        self.z = {
+            (j, k): model.add_binary_variable(name=f"z{j}_{k}") for j in range(n_p) for k in ks
+        }
+        self.f = {
+            (j, k): model.add_variable(lb=0.0, name=f"f{j}_{k}") for j in range(n_p) for k in ks
+        }
+        self.u = {(k, m): model.add_binary_variable(name=f"u{k}_{m}") for k in ks for m in ms}
+        self.g = {(k, m): model.add_variable(lb=0.0, name=f"g{k}_{m}") for k in ks for m in ms}
         y, s, c, x, z, f, u, g = self.y, self.s, self.c, self.x, self.z, self.f, self.u, self.g
         # Elastic: capacities may overflow at a penalty, to find out which ones bind.
-        self.overflow: dict[tuple[str, int], pywraplp.Variable] = {}
+        self.overflow: dict[tuple[str, int], mathopt.Variable] = {}
 
-        def room(tier: str, idx: int, cap: float):  # noqa: ANN202
+        def room(tier: str, idx: int, cap):  # noqa: ANN001, ANN202
             if not elastic:
                 return cap
-            var = solver.NumVar(0.0, inf, f"o_{tier}{idx}")
+            var = model.add_variable(lb=0.0, name=f"o_{tier}{idx}")
             self.overflow[tier, idx] = var
             return cap + var
 
@@ -147,130 +195,126 @@ class _Compact:
         for i, j in x:
             by_point[j].append(i)
         for i in range(n_i):
-            solver.Add(sum(x[i, int(j)] for j in np.flatnonzero(reach[i])) == 1)
+            add(total(x[i, int(j)] for j in np.flatnonzero(reach[i])) == 1)
         total_w = float(w.sum())
         for j in range(n_p):
             for i in by_point[j]:
-                solver.Add(x[i, j] <= y[j])
-            inflow = sum(w[i] * x[i, j] for i in by_point[j]) if by_point[j] else 0.0
-            solver.Add(inflow <= room("collection_point", j, p.points.capacity_t_per_day[j] * y[j]))
-            solver.Add(sum(z[j, k] for k in ks) == y[j])
-            solver.Add(sum(f[j, k] for k in ks) == inflow)
+                add(x[i, j] <= y[j])
+            inflow = total(float(w[i]) * x[i, j] for i in by_point[j])
+            add(inflow <= room("collection_point", j, float(p.points.capacity_t_per_day[j]) * y[j]))
+            add(total(z[j, k] for k in ks) == y[j])
+            add(total(f[j, k] for k in ks) == inflow)
             reachable = float(w[by_point[j]].sum())
-            big_m = reachable if elastic else min(p.points.capacity_t_per_day[j], reachable)
+            big_m = reachable if elastic else min(float(p.points.capacity_t_per_day[j]), reachable)
             for k in ks:
                 if not fixed_upper:
-                    solver.Add(z[j, k] <= s[k])
-                solver.Add(f[j, k] <= big_m * z[j, k])
+                    add(z[j, k] <= s[k])
+                add(f[j, k] <= big_m * z[j, k])
         for k in ks:
-            station_in = sum(f[j, k] for j in range(n_p))
-            solver.Add(
-                station_in <= room("transfer_station", k, p.stations.capacity_t_per_day[k] * s[k])
-            )
-            solver.Add(sum(u[k, m] for m in ms) == s[k])
-            solver.Add(sum(g[k, m] for m in ms) == station_in)
-            big_m = total_w if elastic else min(p.stations.capacity_t_per_day[k], total_w)
+            station_in = total(f[j, k] for j in range(n_p))
+            cap_k = float(p.stations.capacity_t_per_day[k])
+            add(station_in <= room("transfer_station", k, cap_k * s[k]))
+            add(total(u[k, m] for m in ms) == s[k])
+            add(total(g[k, m] for m in ms) == station_in)
+            big_m = total_w if elastic else min(cap_k, total_w)
             for m in ms:
                 if not fixed_upper:
-                    solver.Add(u[k, m] <= c[m])
-                solver.Add(g[k, m] <= big_m * u[k, m])
+                    add(u[k, m] <= c[m])
+                add(g[k, m] <= big_m * u[k, m])
         for m in ms:
-            solver.Add(
-                sum(g[k, m] for k in ks)
-                <= room("sorting_centre", m, p.centres.capacity_t_per_day[m] * c[m])
-            )
+            cap_m = float(p.centres.capacity_t_per_day[m])
+            add(total(g[k, m] for k in ks) <= room("sorting_centre", m, cap_m * c[m]))
 
-        _point_constraints(solver.Add, p, y, x)
+        _point_constraints(add, p, y, x)
         if not fixed_upper:
             for county, (_, _, n_stations) in enumerate(p.county_counts):
                 assert p.station_county is not None
-                solver.Add(sum(s[k] for k in ks if p.station_county[k] == county) == n_stations)
+                add(total(s[k] for k in ks if p.station_county[k] == county) == n_stations)
         if not fixed_upper and p.max_stations_per_group is not None:
             assert p.station_group is not None
             for group in np.unique(p.station_group[p.station_group >= 0]):
                 members = [k for k in ks if p.station_group[k] == group]
-                solver.Add(sum(s[k] for k in members) <= p.max_stations_per_group)
+                add(total(s[k] for k in members) <= p.max_stations_per_group)
         if not fixed_upper:
             for tier, vars_ in ((p.stations, s), (p.centres, c)):
-                _count(solver.Add, sum(vars_.values()), tier)
+                _count(add, total(vars_.values()), tier)
                 for j in np.flatnonzero(tier.must_open):
-                    solver.Add(vars_[int(j)] == 1)
+                    add(vars_[int(j)] == 1)
         if p.budget_cny_per_year is not None:
-            new_fixed = sum(
-                tier.fixed_cost_cny_per_year[j] * vars_[j]
+            new_fixed = total(
+                float(tier.fixed_cost_cny_per_year[j]) * vars_[j]
                 for tier, vars_ in ((p.points, dict(enumerate(y))), (p.stations, s), (p.centres, c))
                 for j in vars_
                 if not tier.existing[j] and not isinstance(vars_[j], int)
             )
             # With the upper tiers fixed, only the points' share of the budget is left.
             limit = _points_budget(p, ks, ms) if fixed_upper else p.budget_cny_per_year
-            solver.Add(new_fixed <= limit)
+            add(new_fixed <= limit)
 
-        self.objective = (
-            sum(p.points.fixed_cost_cny_per_year[j] * y[j] for j in range(n_p))
-            + sum(p.stations.fixed_cost_cny_per_year[k] * s[k] for k in ks)
-            + sum(p.centres.fixed_cost_cny_per_year[m] * c[m] for m in ms)
-            + DAYS_PER_YEAR
-            * (
-                cost["access"] * sum(w[i] * p.access_km[i, j] * v for (i, j), v in x.items())
-                + cost["collection"] * sum(p.collection_km[j, k] * v for (j, k), v in f.items())
-                + cost["haul"] * sum(p.haul_km[k, m] * v for (k, m), v in g.items())
-            )
+        days = DAYS_PER_YEAR
+        objective = total(
+            [float(p.points.fixed_cost_cny_per_year[j]) * y[j] for j in range(n_p)]
+            + [float(p.stations.fixed_cost_cny_per_year[k]) * s[k] for k in ks]
+            + [float(p.centres.fixed_cost_cny_per_year[m]) * c[m] for m in ms]
+            + [
+                days * cost["access"] * float(w[i] * p.access_km[i, j]) * v
+                for (i, j), v in x.items()
+            ]
+            + [
+                days * cost["collection"] * float(p.collection_km[j, k]) * v
+                for (j, k), v in f.items()
+            ]
+            + [days * cost["haul"] * float(p.haul_km[k, m]) * v for (k, m), v in g.items()]
+            + [OVERFLOW_PENALTY * v for v in self.overflow.values()]
         )
-        if self.overflow:
-            self.objective = self.objective + OVERFLOW_PENALTY * sum(self.overflow.values())
-        solver.Minimize(self.objective)
+        model.minimize(objective)
 
-    def network(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The solution as ``(point_of_settlement, station_of_point, centre_of_station)``."""
+    def network(self, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The solution ``values`` (variable -> value) as ``(point_of_settlement,
+        station_of_point, centre_of_station)``."""
         p = self.p
-        point_of = _largest_share(p.num_settlements, self.x, lambda v: v.solution_value())
+        point_of = _largest_share(p.num_settlements, self.x, values.__getitem__)
         station_of = np.full(len(p.points), -1, dtype=np.int64)
         for j in range(len(p.points)):
-            if self.y[j].solution_value() > 0.5:
-                station_of[j] = max(self.ks, key=lambda k: self.z[j, k].solution_value())
+            if values[self.y[j]] > 0.5:
+                station_of[j] = max(self.ks, key=lambda k: values[self.z[j, k]])
         centre_of = np.full(len(p.stations), -1, dtype=np.int64)
         for k in self.ks:
-            s_val = self.s[k] if isinstance(self.s[k], int) else self.s[k].solution_value()
+            s_val = self.s[k] if isinstance(self.s[k], int) else values[self.s[k]]
             if s_val > 0.5:
-                centre_of[k] = max(self.ms, key=lambda m: self.u[k, m].solution_value())
+                centre_of[k] = max(self.ms, key=lambda m: values[self.u[k, m]])
         return point_of, station_of, centre_of
 
-    def hint(self, net: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[list, list]:
-        """Variables and values of a network, for ``solver.SetHint``."""
+    def hint(self, net: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict:
+        """A network as values of the model's variables, for :func:`_solve_model`."""
         p = self.p
         point_of, station_of, centre_of = net
         w = p.demand_t_per_day
         inflow = np.bincount(point_of, weights=w, minlength=len(p.points))
         at_station = np.zeros(len(p.stations))
-        vars_: list = []
-        vals: list[float] = []
+        values: dict = {}
         for j in range(len(p.points)):
-            vars_.append(self.y[j])
-            vals.append(float(station_of[j] >= 0))
+            values[self.y[j]] = float(station_of[j] >= 0)
             for k in self.ks:
                 on = station_of[j] == k
-                vars_ += [self.z[j, k], self.f[j, k]]
-                vals += [float(on), float(inflow[j]) if on else 0.0]
+                values[self.z[j, k]] = float(on)
+                values[self.f[j, k]] = float(inflow[j]) if on else 0.0
                 if on:
                     at_station[k] += inflow[j]
         open_c = {int(m) for m in centre_of if m >= 0}
         for k in self.ks:
             if not isinstance(self.s[k], int):
-                vars_.append(self.s[k])
-                vals.append(float(centre_of[k] >= 0))
+                values[self.s[k]] = float(centre_of[k] >= 0)
             for m in self.ms:
                 on = centre_of[k] == m
-                vars_ += [self.u[k, m], self.g[k, m]]
-                vals += [float(on), float(at_station[k]) if on else 0.0]
+                values[self.u[k, m]] = float(on)
+                values[self.g[k, m]] = float(at_station[k]) if on else 0.0
         for m in self.ms:
             if not isinstance(self.c[m], int):
-                vars_.append(self.c[m])
-                vals.append(float(m in open_c))
+                values[self.c[m]] = float(m in open_c)
         for (i, j), var in self.x.items():
-            vars_.append(var)
-            vals.append(float(point_of[i] == j))
-        return vars_, vals
+            values[var] = float(point_of[i] == j)
+        return values
 
 
 def _largest_share(n_settlements: int, x: dict, value) -> np.ndarray:  # noqa: ANN001
@@ -293,23 +337,23 @@ def capacity_overflows(
     """Elastic re-solve: ``(tier, site id, capacity, overflow t/day)`` of the capacities
     the least-overflow network exceeds; ``[]`` if none must; ``None`` if unsolved."""
     p = problem
-    solver = _new_solver("SCIP", 0)
     model = _Compact(
-        solver,
+        "SCIP",
         p,
         list(range(len(p.stations))),
         list(range(len(p.centres))),
         fixed_upper=False,
         elastic=True,
     )
-    code = _solve(solver, time_limit_s, 1e-3)
-    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+    result = _solve_model(model.model, "SCIP", time_limit_s=time_limit_s, relative_gap=1e-3)
+    if result.termination.reason not in _FOUND:
         return None
+    values = result.variable_values()
     out = []
     for (tier, idx), var in model.overflow.items():
-        if var.solution_value() > 1e-6:
+        if values[var] > 1e-6:
             t = p.tier(tier)
-            out.append((tier, t.ids[idx], float(t.capacity_t_per_day[idx]), var.solution_value()))
+            out.append((tier, t.ids[idx], float(t.capacity_t_per_day[idx]), values[var]))
     return sorted(out, key=lambda r: -r[3])
 
 
@@ -328,8 +372,7 @@ def _coverage(add, p: SitingProblem, x: dict) -> None:  # noqa: ANN001
 def _count(add, total, tier) -> None:  # noqa: ANN001
     """Exact count, or a range when the tier has ``count_max``.
 
-    ``add`` adds a constraint: ``solver.Add`` (pywraplp) or
-    ``model.add_linear_constraint`` (MathOpt); both take the same expressions.
+    ``add`` adds a constraint (``model.add_linear_constraint`` of MathOpt).
     """
     if tier.count_max is None:
         add(total == tier.count)
@@ -360,43 +403,50 @@ def _points_budget(p: SitingProblem, ks: list[int], ms: list[int]) -> float:
     )
 
 
-def _solve(solver: pywraplp.Solver, time_limit_s: float, relative_gap: float) -> int:
-    solver.SetTimeLimit(int(max(0.1, time_limit_s) * 1000))
-    mp = pywraplp.MPSolverParameters()
-    mp.SetDoubleParam(mp.RELATIVE_MIP_GAP, relative_gap)
-    return solver.Solve(mp)
-
-
 def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (SitingParams)
     """The monolithic MIP, started from the heuristic network; see the module docstring."""
     start = time.perf_counter()
     p = problem
-    solver = _new_solver(params.backend, params.seed)
     model = _Compact(
-        solver, p, list(range(len(p.stations))), list(range(len(p.centres))), fixed_upper=False
+        params.backend,
+        p,
+        list(range(len(p.stations))),
+        list(range(len(p.centres))),
+        fixed_upper=False,
     )
     start_net = construct(p)
-    if start_net is not None and params.backend == "SCIP":
-        # Hints only for SCIP: OR-Tools 9.15's HiGHS wrapper crashed (segfault) on SetHint.
-        solver.SetHint(*model.hint(start_net))
-    code = _solve(solver, params.time_limit_s - (time.perf_counter() - start), params.relative_gap)
-    runtime = time.perf_counter() - start
-    has_solution = code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
-    bound = float(solver.Objective().BestBound()) if has_solution else float("nan")
-    if has_solution:
-        net = model.network()
-        obj = float(solver.Objective().Value())
-        status = "optimal" if code == pywraplp.Solver.OPTIMAL else "feasible"
-        label = params.backend
-    else:
-        net = start_net
-        status = "infeasible" if code == pywraplp.Solver.INFEASIBLE else "no_solution"
-        obj = float("nan")
-        label = params.backend
+    heuristic_obj = math.inf
     if start_net is not None:
         heuristic_obj = SitingResult(p, "feasible", 0, 0, 0, 0, "", *start_net).cost_split_cny()[
             "total_cny"
         ]
+    result = _solve_model(
+        model.model,
+        params.backend,
+        time_limit_s=params.time_limit_s - (time.perf_counter() - start),
+        relative_gap=params.relative_gap,
+        seed=params.seed,
+        # HiGHS takes the starting network's cost as a cutoff, SCIP the network itself.
+        cutoff=heuristic_obj * (1 + 1e-9),
+        hint=model.hint(start_net) if start_net is not None else None,
+    )
+    runtime = time.perf_counter() - start
+    reason = result.termination.reason
+    has_solution = reason in _FOUND and result.has_primal_feasible_solution()
+    bound = _dual_bound(result)
+    label = params.backend
+    if has_solution:
+        net = model.network(result.variable_values())
+        obj = float(result.objective_value())
+        status = "optimal" if reason == mathopt.TerminationReason.OPTIMAL else "feasible"
+    else:
+        net = start_net
+        infeasible = reason == mathopt.TerminationReason.INFEASIBLE and start_net is None
+        status = "infeasible" if infeasible else "no_solution"
+        obj = float("nan")
+    if start_net is not None:
+        if reason == mathopt.TerminationReason.INFEASIBLE:
+            bound = heuristic_obj  # nothing costs less than the starting network
         if not has_solution or obj > heuristic_obj + 1e-6:
             # Nothing better than the starting network was found within the time limit.
             net, obj, status, label = (
@@ -420,6 +470,8 @@ def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (
             np.full(len(p.stations), -1, dtype=np.int64),
         )
     gap = max(0.0, (obj - bound) / abs(obj)) if np.isfinite(bound) and abs(obj) > 1e-9 else 1.0
+    if gap <= params.relative_gap + 1e-12:
+        status = "optimal"
     return SitingResult(
         problem=p,
         status=status,
@@ -443,15 +495,21 @@ def solve_inner(
     relative_gap: float,
     backend: str,
     seed: int,
+    cutoff: float = math.inf,
 ) -> tuple[float, float, tuple[np.ndarray, np.ndarray, np.ndarray] | None] | None:
     """Points and assignments with the given stations and centres open.
 
     First without station and centre capacities: every point then sends to its cheapest
     station and every station to its nearest centre, and the model is a p-median with
     fixed costs over ``x`` and ``y`` only. If that network respects every capacity it is
-    optimal for the inner problem; otherwise the compact model restricted to these sites
-    is solved. Returns ``(objective, bound, network)``, ``(inf, inf, None)`` when these
-    sites admit no network, or ``None`` when nothing was proved within the time limit.
+    optimal for the inner problem; if its proved bound already reaches ``cutoff`` (the
+    caller's incumbent), no network of these sites can be better and the capacitated
+    model is skipped; otherwise the compact model restricted to these sites is solved.
+    Returns ``(objective, bound, network)``; ``(inf, inf, None)`` when these sites admit
+    no network; ``(inf, bound, None)`` when none costs less than ``cutoff`` (``bound`` at
+    least ``cutoff``; HiGHS takes the cutoff, SCIP may return a network above it); or
+    ``None`` when no network was found within the time limit. A network found at the
+    time limit comes with the bound proved by then.
     """
     start = time.perf_counter()
     p = problem
@@ -481,23 +539,35 @@ def solve_inner(
     ):
         return relaxed[0], relaxed[1], net
 
+    if proved and bound >= cutoff:
+        return math.inf, bound, None  # the capacitated network costs at least as much
     # Capacities bind: the compact model over these sites, bounded below by the relaxation.
     remaining = time_limit_s - (time.perf_counter() - start)
     if remaining <= 0.2:
         return None
     if not proved:
         return None  # no proved relaxation to bound the capacitated model with
-    solver = _new_solver(backend, seed)
-    model = _Compact(solver, p, ks, ms, fixed_upper=True)
-    code = _solve(solver, remaining, relative_gap)
-    if code == pywraplp.Solver.INFEASIBLE:
-        return math.inf, math.inf, None
-    if code != pywraplp.Solver.OPTIMAL:
+    model = _Compact(backend, p, ks, ms, fixed_upper=True)
+    result = _solve_model(
+        model.model,
+        backend,
+        time_limit_s=time_limit_s - (time.perf_counter() - start),
+        relative_gap=relative_gap,
+        seed=seed,
+        cutoff=cutoff,
+        skip_heuristics=False,
+    )
+    reason = result.termination.reason
+    if reason == mathopt.TerminationReason.INFEASIBLE:
+        # None at all, or (with a cutoff) none below it.
+        return math.inf, max(bound, cutoff), None
+    if reason not in _FOUND or not result.has_primal_feasible_solution():
         return None
+    capacitated_bound = max(bound, _dual_bound(result))
     return (
-        float(solver.Objective().Value()),
-        float(solver.Objective().BestBound()),
-        model.network(),
+        float(result.objective_value()),
+        capacitated_bound,
+        model.network(result.variable_values()),
     )
 
 
@@ -568,24 +638,14 @@ def _finish_points_model(
         + mathopt.fast_sum(terms)
         + constant
     )
-    params = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=max(0.05, time_limit_s)),
-        relative_gap_tolerance=task.relative_gap,
-        absolute_gap_tolerance=absolute_gap,
-        enable_output=False,
+    return _solve_model(
+        model,
+        task.backend,
+        time_limit_s=time_limit_s,
+        relative_gap=task.relative_gap,
+        absolute_gap=absolute_gap,
+        cutoff=cutoff,
     )
-    if np.isfinite(cutoff) and task.backend in ("HIGHS", "CBC"):
-        # With a network in hand HiGHS prunes at its cost and skips the sub-MIP
-        # heuristics that look for a first one (pmed16: 16 s -> 8 s).
-        highs = highs_pb2.HighsOptionsProto()
-        highs.double_options["objective_bound"] = float(cutoff)
-        for name in ("rins", "rens", "root_reduced_cost"):
-            highs.bool_options[f"mip_heuristic_run_{name}"] = False
-        params.highs = highs
-    solver_type = {"SCIP": mathopt.SolverType.GSCIP, "CP_SAT": mathopt.SolverType.CP_SAT}.get(
-        task.backend, mathopt.SolverType.HIGHS
-    )
-    return mathopt.solve(model, solver_type, params=params)
 
 
 def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
@@ -947,34 +1007,39 @@ def min_cover(reach: np.ndarray, forced: np.ndarray, *, time_limit_s: float) -> 
 
     Returns ``None`` when no answer was proved within the time limit.
     """
-    solver = _new_solver("HIGHS", 0)
-    y = [solver.BoolVar(f"y{j}") for j in range(reach.shape[1])]
+    model = mathopt.Model(name="recyclenet-min-cover")
+    y = [model.add_binary_variable(name=f"y{j}") for j in range(reach.shape[1])]
     for i in range(reach.shape[0]):
-        solver.Add(sum(y[int(j)] for j in np.flatnonzero(reach[i])) >= 1)
+        model.add_linear_constraint(
+            mathopt.fast_sum(y[int(j)] for j in np.flatnonzero(reach[i])) >= 1
+        )
     for j in np.flatnonzero(forced):
-        solver.Add(y[int(j)] == 1)
-    solver.Minimize(sum(y))
-    code = _solve(solver, time_limit_s, 0.0)
-    if code != pywraplp.Solver.OPTIMAL:
+        model.add_linear_constraint(y[int(j)] == 1)
+    model.minimize(mathopt.fast_sum(y))
+    result = _solve_model(model, "HIGHS", time_limit_s=time_limit_s, relative_gap=0.0)
+    if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
         return None
-    return int(round(solver.Objective().Value()))
+    return int(round(result.objective_value()))
 
 
 def max_cover(
     reach: np.ndarray, weight: np.ndarray, forced: np.ndarray, count: int, *, time_limit_s: float
 ) -> np.ndarray | None:
     """Open exactly ``count`` points covering the most weight; their mask (or ``None``)."""
-    solver = _new_solver("HIGHS", 0)
+    model = mathopt.Model(name="recyclenet-max-cover")
     n_i, n_p = reach.shape
-    y = [solver.BoolVar(f"y{j}") for j in range(n_p)]
-    covered = [solver.NumVar(0.0, 1.0, f"v{i}") for i in range(n_i)]
+    y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
+    covered = [model.add_variable(lb=0.0, ub=1.0, name=f"v{i}") for i in range(n_i)]
     for i in range(n_i):
-        solver.Add(covered[i] <= sum(y[int(j)] for j in np.flatnonzero(reach[i])))
+        model.add_linear_constraint(
+            covered[i] <= mathopt.fast_sum(y[int(j)] for j in np.flatnonzero(reach[i]))
+        )
     for j in np.flatnonzero(forced):
-        solver.Add(y[int(j)] == 1)
-    solver.Add(sum(y) == count)
-    solver.Maximize(sum(float(weight[i]) * covered[i] for i in range(n_i)))
-    code = _solve(solver, time_limit_s, 1e-6)
-    if code != pywraplp.Solver.OPTIMAL:
+        model.add_linear_constraint(y[int(j)] == 1)
+    model.add_linear_constraint(mathopt.fast_sum(y) == count)
+    model.maximize(mathopt.fast_sum(float(weight[i]) * covered[i] for i in range(n_i)))
+    result = _solve_model(model, "HIGHS", time_limit_s=time_limit_s, relative_gap=1e-6)
+    if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
         return None
-    return np.array([v.solution_value() > 0.5 for v in y])
+    values = result.variable_values()
+    return np.array([values[v] > 0.5 for v in y])

@@ -139,9 +139,11 @@ def solve_by_enumeration(problem: SitingProblem, params) -> SitingResult:  # noq
             stations,
             centres,
             time_limit_s=remaining,
-            relative_gap=params.relative_gap * 0.1,
+            # Every inner bound within the gap keeps the whole bound within it.
+            relative_gap=params.relative_gap,
             backend=params.backend,
             seed=params.seed,
+            cutoff=best_obj * (1 - params.relative_gap),
         )
         examined += 1
         if inner is None:
@@ -149,7 +151,7 @@ def solve_by_enumeration(problem: SitingProblem, params) -> SitingResult:  # noq
             continue
         obj, bound, net = inner
         solved_min = min(solved_min, bound)
-        if net is None:  # these stations and centres admit no network
+        if net is None:  # no network, or none below the incumbent, with these sites
             continue
         if obj < best_obj - 1e-6:
             best_obj, best_net = obj, net

@@ -272,9 +272,10 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
             stations,
             centres,
             time_limit_s=0.6 * search_left(),
-            relative_gap=params.relative_gap * 0.1,
+            relative_gap=params.relative_gap,
             backend=params.backend,
             seed=params.seed,
+            cutoff=best,
         )
         if inner is not None and inner[2] is not None:
             cost = _cost(p, inner[2])
