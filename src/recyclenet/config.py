@@ -214,7 +214,7 @@ class SitingConfig(_Frozen):
     rules: RulesConfig = RulesConfig()
     transport_cost_cny_per_tkm: TransportCostConfig
     relative_gap: float = Field(1e-4, ge=0, le=1)
-    solver: Literal["HIGHS", "SCIP", "CBC", "CP_SAT"] = "HIGHS"
+    solver: Literal["HIGHS", "SCIP", "CP_SAT"] = "HIGHS"
     method: Literal["auto", "enumeration", "mip", "large"] = "auto"
 
 

@@ -38,8 +38,10 @@ are few, exactly, by bounded enumeration of the upper tiers
 by :func:`solve_inner`; otherwise as one monolithic MIP (:func:`solve_mip`) started from
 the heuristic network. Measured on Cuiping (315 settlements, 18 candidate stations, 4
 centres): the monolithic model's LP bound is weak (SCIP: 13.6 % gap after 60 s; OR-Tools'
-HiGHS wrapper drops HiGHS's incumbent at the time limit and returned nothing), and a
-disaggregated path formulation (96k columns) did not finish HiGHS's root node in 60 s.
+pywraplp wrapper of HiGHS, used then, dropped HiGHS's incumbent at the time limit and
+returned nothing), and a disaggregated path formulation (96k columns) did not finish
+HiGHS's root node in 60 s. Every model here is built and solved in MathOpt
+(:func:`_solve_model`).
 
 where :math:`\bar W_p = \min(Q^P_p, \sum_{i : p \in R(i)} w_i)` and
 :math:`\bar W_k = \min(Q^K_k, \sum_i w_i)` are the tightest valid big-M values.
@@ -63,7 +65,7 @@ from recyclenet.siting.heuristic import construct
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 from recyclenet.siting.result import SitingResult
 
-_MATHOPT_SOLVERS = {"SCIP": "GSCIP", "CP_SAT": "CP_SAT"}  # HIGHS and CBC run on HiGHS
+_MATHOPT_SOLVERS = {"HIGHS": "HIGHS", "SCIP": "GSCIP", "CP_SAT": "CP_SAT"}
 
 
 def _solve_model(
@@ -96,7 +98,7 @@ def _solve_model(
         random_seed=seed,
         enable_output=False,
     )
-    solver_type = getattr(mathopt.SolverType, _MATHOPT_SOLVERS.get(backend, "HIGHS"))
+    solver_type = getattr(mathopt.SolverType, _MATHOPT_SOLVERS[backend])
     if np.isfinite(cutoff) and solver_type == mathopt.SolverType.HIGHS:
         highs = highs_pb2.HighsOptionsProto()
         highs.double_options["objective_bound"] = float(cutoff)
@@ -586,8 +588,7 @@ class PointsTask:
     stations, centres
         Open stations and centres whose new fixed costs come off the budget.
     relative_gap, backend
-        Solver settings (``backend``: HIGHS, SCIP or CP_SAT; MathOpt has no CBC, so
-        CBC's point models run on HiGHS).
+        Solver settings (``backend``: HIGHS, SCIP or CP_SAT).
     """
 
     problem: SitingProblem

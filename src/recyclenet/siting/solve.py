@@ -14,7 +14,7 @@ from recyclenet.siting.large import solve_large
 from recyclenet.siting.problem import SitingProblem
 from recyclenet.siting.result import SitingResult
 
-BACKENDS = ("HIGHS", "SCIP", "CBC", "CP_SAT")
+BACKENDS = ("HIGHS", "SCIP", "CP_SAT")
 METHODS = ("auto", "enumeration", "mip", "large")
 
 
@@ -29,10 +29,10 @@ class SitingParams:
     relative_gap
         Stop when ``(objective - bound) / objective`` is at most this.
     backend
-        MIP backend bundled with OR-Tools: ``"HIGHS"`` (default, chosen by the
-        benchmarks in benchmarks/README.md), ``"SCIP"``, ``"CBC"`` or ``"CP_SAT"`` (pure
-        0/1 models only: uncapacitated or single-sourced points with the upper tiers
-        enumerated).
+        MIP backend bundled with OR-Tools, reached through MathOpt: ``"HIGHS"``
+        (default, chosen by the benchmarks in benchmarks/README.md), ``"SCIP"`` or
+        ``"CP_SAT"`` (pure 0/1 models only: uncapacitated or single-sourced points with
+        the upper tiers enumerated).
     seed
         Random seed passed to the backend.
     method
