@@ -428,9 +428,10 @@ def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (
         time_limit_s=params.time_limit_s - (time.perf_counter() - start),
         relative_gap=params.relative_gap,
         seed=params.seed,
-        # HiGHS takes the starting network's cost as a cutoff, SCIP the network itself.
+        # HiGHS takes the starting network's cost as a cutoff, SCIP the network itself
+        # (the only backend _solve_model hands hints to).
         cutoff=heuristic_obj * (1 + 1e-9),
-        hint=model.hint(start_net) if start_net is not None else None,
+        hint=model.hint(start_net) if start_net is not None and params.backend == "SCIP" else None,
     )
     runtime = time.perf_counter() - start
     reason = result.termination.reason
@@ -740,9 +741,8 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     point_of = _largest_share(p.num_settlements, x, values.__getitem__)
     y_open = np.array([values[v] > 0.5 for v in y])
     obj = float(result.objective_value())
-    bound = float(result.termination.objective_bounds.dual_bound)
     proved = reason == mathopt.TerminationReason.OPTIMAL
-    return point_of, y_open, obj, bound if np.isfinite(bound) else -math.inf, proved
+    return point_of, y_open, obj, _dual_bound(result), proved
 
 
 RADIUS_LEVELS = (4, 20)  # fewest and most cost levels per settlement in the first model
@@ -866,9 +866,7 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
             if best is not None:  # the reduced model: nothing beats the cutoff
                 return best[1], best[2], best[0], best[0], True
             return "infeasible"  # a relaxation: the full inner problem is infeasible too
-        dual = float(result.termination.objective_bounds.dual_bound)
-        if np.isfinite(dual):
-            bound = max(bound, dual)
+        bound = max(bound, _dual_bound(result))
         if reason == mathopt.TerminationReason.OPTIMAL and bound >= cutoff:
             break  # nothing in the reduced model beats the network in hand
         if not result.has_primal_feasible_solution():
