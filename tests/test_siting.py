@@ -233,16 +233,15 @@ def test_inner_problem_under_a_cutoff_gives_a_bound_or_the_optimum(backend):
         assert obj == pytest.approx(optimum) and net is not None
 
 
-@st.composite
-def instances(draw):
-    n = draw(st.integers(4, 9))
-    seed = draw(st.integers(0, 10_000))
+def random_instance(
+    n: int, seed: int, n_points: int, n_stations: int, max_access_km: float
+) -> SitingProblem:
+    """``n`` settlements, 3 candidate stations and 2 centres at random in a 10 km square."""
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0, 10, size=(n, 2))
     sxy = rng.uniform(0, 10, size=(3, 2))
     cxy = rng.uniform(0, 10, size=(2, 2))
     d = lambda a, b: np.linalg.norm(a[:, None] - b[None], axis=2)  # noqa: E731
-    n_points = draw(st.integers(1, n))
     return SitingProblem.from_matrices(
         demand_t_per_day=rng.uniform(0.1, 1.0, n),
         access_km=d(xy, xy),
@@ -254,10 +253,18 @@ def instances(draw):
             rng.uniform(0, 900, 2),
         ),
         capacity_t_per_day=(np.full(n, 50.0), np.full(3, 50.0), np.full(2, 50.0)),
-        counts=(n_points, draw(st.integers(1, 3)), 1),
-        max_access_km=draw(st.floats(3.0, 15.0)),
+        counts=(n_points, n_stations, 1),
+        max_access_km=max_access_km,
         cost_cny_per_tkm={"access": 1.0, "collection": 2.0, "haul": 0.5},
     )
+
+
+@st.composite
+def instances(draw):
+    n = draw(st.integers(4, 9))
+    seed = draw(st.integers(0, 10_000))
+    n_points = draw(st.integers(1, n))
+    return random_instance(n, seed, n_points, draw(st.integers(1, 3)), draw(st.floats(3.0, 15.0)))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -802,6 +809,19 @@ def test_large_method_is_feasible_and_brackets_the_optimum(problem):
     assert large.objective_cny == pytest.approx(large.cost_split_cny()["total_cny"], rel=1e-6)
     assert large.objective_cny >= exact.objective_cny - 1e-6
     assert large.bound_cny <= exact.objective_cny + 1e-6
+
+
+def test_large_method_starts_by_mip_when_the_greedy_cover_needs_too_many_points():
+    """Hypothesis found it: 8 villages, 2 points within 4 km. The greedy cover opens a
+    third point, so the start heuristic has no network; the large method then solves
+    the points for the cheapest station and centre and reaches the exact optimum."""
+    problem = random_instance(8, 5174, 2, 1, 4.0)
+    assert construct(problem) is None
+    exact = solve(problem, SitingParams(time_limit_s=10, method="enumeration"))
+    large = solve(problem, SitingParams(time_limit_s=10, method="large"))
+    assert exact.status == "optimal" and large.is_feasible()
+    assert check_network(large) == []
+    assert large.objective_cny == pytest.approx(exact.objective_cny, rel=1e-6)
 
 
 @pytest.mark.parametrize("backend", ["SCIP", "CP_SAT"])

@@ -5,7 +5,9 @@ too big, the three-tier model is solved by alternating exact sub-problems from a
 greedy start, with a separately proved lower bound:
 
 1. Start: :func:`recyclenet.siting.heuristic.construct` (greedy upper tiers, greedy
-   points with time-boxed swaps).
+   points with time-boxed swaps); when its greedy cover needs more points than the
+   count allows, the step-2 MIP for the cheapest admissible stations and centres
+   (:func:`inner_start`).
 2. Points for fixed upper tiers: with the open stations and centres fixed, the best
    points and assignments are the inner problem of :mod:`recyclenet.siting.decompose`,
    solved by MIP (the radius formulation when no point can fill up).
@@ -219,6 +221,30 @@ def upper_problem(p: SitingProblem, net: Network) -> tuple[SitingProblem, np.nda
     return sub, opened
 
 
+def inner_start(p: SitingProblem, params, *, time_limit_s: float) -> Network | None:  # noqa: ANN001
+    """A first network by the step-2 MIP: the existing stations and centres plus the
+    cheapest others up to each tier's count, points and assignments solved exactly
+    (``None`` when those sites admit no network or none was found in time)."""
+    sets = []
+    for tier in (p.stations, p.centres):
+        order = sorted(
+            range(len(tier)), key=lambda j: (not tier.must_open[j], tier.fixed_cost_cny_per_year[j])
+        )
+        sets.append(tuple(sorted(order[: tier.count])))
+    if not p.station_sets_ok(sets[0]):
+        return None
+    inner = _ortools.solve_inner(
+        p,
+        sets[0],
+        sets[1],
+        time_limit_s=time_limit_s,
+        relative_gap=params.relative_gap,
+        backend=params.backend,
+        seed=params.seed,
+    )
+    return inner[2] if inner is not None else None
+
+
 def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (SitingParams)
     """Solve a large instance as described in the module docstring."""
     from recyclenet.siting.solve import solve as solve_any
@@ -232,6 +258,8 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
 
     label = f"large+{params.backend}"
     net = construct(p, swap_time_s=min(10.0, 0.1 * limit))
+    if net is None:
+        net = inner_start(p, params, time_limit_s=0.25 * left())
     upper_ok = (
         not p.county_counts and p.max_stations_per_group is None and p.budget_cny_per_year is None
     )
