@@ -279,6 +279,27 @@ def test_initial_routes_are_kept_when_they_are_the_only_plan():
     assert solve_day(bad, RoutingParams(time_limit_s=1)).dropped == ()
 
 
+def test_stops_left_out_of_a_starting_plan_are_inserted():
+    """120 stops, a plan of the day with three of them taken out (as today's new
+    bookings are missing from a published day): OR-Tools' local search reached its
+    insertion moves only after its other moves, and on this day the three stayed out
+    for the whole limit; they are served now, and the plan's trucks are kept."""
+    rng = np.random.default_rng(1)
+    p = day(rng.uniform(-10, 10, size=(120, 2)), np.full(120, 100.0), vehicles=8, dwell=3)
+    params = RoutingParams(time_limit_s=1, engine="ortools")
+    first = solve_day(p, params)
+    assert first.dropped == () and check_day(first) == []
+    plan = first.plan()
+    assert len(plan) == 8 and sum(len(order) > 0 for order in plan) == first.num_trucks
+    out = {j for j in plan[0] if j >= 0}
+    out = set(sorted(out)[:3])
+    partial = tuple(tuple(j for j in order if j not in out) for order in plan)
+    again = solve_day(dataclasses.replace(p, initial_routes=partial), params)
+    assert again.dropped == () and check_day(again) == []
+    assert again.problem.initial_routes == partial  # the result names the day as given
+    assert again.num_trucks <= first.num_trucks
+
+
 def test_pyvrp_starts_from_the_plan_and_stops_after_its_iterations():
     """Four stops on a 3 x 3 km square, the plan given in a crossing order: with no
     iteration of search PyVRP returns that plan as it is; with 200 it finds the perimeter,

@@ -32,11 +32,13 @@ This is the only module of ``recyclenet.routing`` that imports OR-Tools.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from recyclenet.routing.homing import route_home_via_unload
 from recyclenet.routing.problem import DayProblem
@@ -127,7 +129,12 @@ def _initial_assignment(
                 nodes.append(manager.NodeToIndex(j + 1))
         routes.append(nodes)
     routing.CloseModelWithParameters(params)
-    return routing.ReadAssignmentFromRoutes(routes, True)
+    # (not ReadAssignmentFromRoutes: it re-solves the plan in a search that, on a day of
+    # a hundred stops, ran until the time limit, leaving the local search nothing)
+    assignment = routing.solver().Assignment()
+    if not routing.RoutesToAssignment(routes, True, True, assignment):
+        return None
+    return assignment
 
 
 def _add_releases(
@@ -170,7 +177,41 @@ def _add_releases(
 
 
 def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
-    """Route one day's trucks; see the module docstring for the model."""
+    """Route one day's trucks; see the module docstring for the model.
+
+    A starting plan that leaves stops out (today's new bookings, the stops of a route
+    taken away) is first completed by a descent with insertion moves only: OR-Tools'
+    local search tries them after its other moves, and on a day of a few hundred stops
+    these may fill the whole time limit (measured: three stops of a 99-stop day left
+    out for 20 s, inserted in 0.05 s by the insertion moves alone).
+    """
+    start = time.perf_counter()
+    p = problem
+    if p.initial_routes is not None and p.num_stops > 0:
+        planned = {j for route in p.initial_routes for j in route if j >= 0}
+        if len(planned) < p.num_stops:
+            share = max(0.2, time_limit_s / 10)
+            filled = _solve(p, time_limit_s=share, insert_only=True)
+            if filled.status != "no_solution":
+                p = dataclasses.replace(p, initial_routes=filled.plan())
+    left = max(0.2, time_limit_s - (time.perf_counter() - start))
+    result = _solve(p, time_limit_s=left)
+    return dataclasses.replace(result, problem=problem, runtime_s=time.perf_counter() - start)
+
+
+# Moves that bring stops left out into the routes (the insertion descent).
+_INSERT_OPERATORS = (
+    "use_make_active",
+    "use_relocate_and_make_active",
+    "use_exchange_and_make_active",
+    "use_swap_active",
+    "use_extended_swap_active",
+)
+
+
+def _solve(problem: DayProblem, *, time_limit_s: float, insert_only: bool = False) -> DayResult:
+    """The routing model solved from the problem's starting plan, or from the cheaper of
+    two first plans; ``insert_only``: a descent with the moves of :data:`_INSERT_OPERATORS`."""
     start = time.perf_counter()
     p = problem
     n = p.num_stops
@@ -409,16 +450,33 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
+    if insert_only:
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
+        operators = params.local_search_operators
+        for field in operators.DESCRIPTOR.fields:
+            if field.name.startswith("use_"):
+                on = field.name in _INSERT_OPERATORS
+                setattr(
+                    operators,
+                    field.name,
+                    optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
+                )
     deadline = start + time_limit_s
     params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
     initial = _initial_assignment(routing, manager, p, copy_nodes, params)
-    if initial is None:
-        initial = _best_first_solution(routing, deadline)
-    params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
+    solution = None
     if initial is not None:
+        params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
         solution = routing.SolveFromAssignmentWithParameters(initial, params)
-    else:
-        solution = routing.SolveWithParameters(params)
+    if solution is None:  # no starting plan, or one the model rejects
+        first = _best_first_solution(routing, deadline)
+        params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
+        if first is not None:
+            solution = routing.SolveFromAssignmentWithParameters(first, params)
+        else:
+            solution = routing.SolveWithParameters(params)
     runtime = time.perf_counter() - start
     if solution is None:
         return DayResult(p, "no_solution", (), tuple(range(n)), math.nan, runtime)

@@ -97,6 +97,33 @@ class DayResult:
         """Trucks used."""
         return len(self.routes)
 
+    def orders(self) -> list[tuple[int, ...]]:
+        """Each route's visiting order: stop indices, and ``-1 - site`` for an unload
+        between trips (the final unload belongs to the route's end and is left out)."""
+        out = []
+        for route in self.routes:
+            order = [
+                e.stop_idx if e.kind == "stop" else -1 - e.site
+                for e in route
+                if e.kind in ("stop", "unload")
+            ]
+            while order and order[-1] < 0:
+                order.pop()
+            out.append(tuple(order))
+        return out
+
+    def plan(self) -> tuple[tuple[int, ...], ...]:
+        """The routes as a starting plan for the same day (``DayProblem.initial_routes``):
+        one order per truck, trucks numbered group by group, empty for trucks not used."""
+        by_group: dict[int, list[tuple[int, ...]]] = {}
+        for r, order in enumerate(self.orders()):
+            by_group.setdefault(self.group_of(r), []).append(order)
+        return tuple(
+            (by_group.get(g, []) + [()] * group.count)[k]
+            for g, group in enumerate(self.problem.groups())
+            for k in range(group.count)
+        )
+
     def distance_km(self) -> float:
         """Total distance driven."""
         return float(sum(e.distance_km for r in self.routes for e in r))
