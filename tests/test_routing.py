@@ -300,6 +300,60 @@ def test_stops_left_out_of_a_starting_plan_are_inserted():
     assert again.num_trucks <= first.num_trucks
 
 
+def test_route_elimination_takes_away_the_lightest_route_and_its_truck():
+    """Three routes over two fleet groups: the one-stop route goes, its group keeps only
+    the trucks its other routes use (none: the group is left out), and the starting
+    plan is the other two routes in the new groups' order."""
+    from recyclenet.routing import TruckGroup
+    from recyclenet.routing.elimination import without_lightest_route
+    from recyclenet.routing.timing import day_result, timed_route
+
+    small = dataclasses.replace(TRUCK, vehicle_type="small", fixed_cost_cny_per_day=50)
+    p = dataclasses.replace(
+        day([[3, 0], [6, 0], [9, 0], [0, 3], [0, 6]], [100] * 5),
+        fleet=(TruckGroup(TRUCK, 3), TruckGroup(small, 2)),
+    )
+    orders = [(3,), (0, 1, -1, 2), (4,)]
+    groups = [1, 0, 0]
+    routes = [timed_route(p, o, group=g) for o, g in zip(orders, groups, strict=True)]
+    result = day_result(p, routes, "feasible", 0.0, groups)
+    assert result.orders() == orders
+    assert result.plan() == ((0, 1, -1, 2), (4,), (), (3,), ())
+    fewer, group_of = without_lightest_route(result)
+    assert [g.count for g in fewer.groups()] == [2] and group_of == [0]
+    assert fewer.initial_routes == ((0, 1, -1, 2), (4,))
+    assert without_lightest_route(day_result(p, routes[1:2], "feasible", 0.0, [0])) is None
+
+
+@pytest.mark.parametrize(("shift_end", "fewest"), [(1020, 1), (600, 2)])
+def test_route_elimination_closes_trucks_a_search_left_open(shift_end, fewest):
+    """A search that stopped with every stop on its own truck (the first plan here is
+    made by hand, as a local search can leave it): route elimination, solving with
+    OR-Tools from there, closes trucks down to one in a full shift, and down to two, not
+    fewer, in a two-hour shift where one truck cannot serve three stops in time (two
+    stops on a line: 6 + 30 + 6 + 30 + 12 + 20 = 104 min; three: at least 141 min)."""
+    from recyclenet.routing import _ortools
+    from recyclenet.routing.elimination import solve_with_elimination
+    from recyclenet.routing.timing import day_result, timed_route
+
+    p = day([[3, 0], [6, 0], [0, 3], [0, 6]], [100] * 4, vehicles=4, shift=(480, shift_end))
+    stuck = day_result(p, [timed_route(p, (j,)) for j in range(4)], "feasible", 0.0)
+    assert check_day(stuck) == [] and stuck.num_trucks == 4
+    calls = []
+
+    def solve(problem, limit_s):
+        calls.append(problem.num_trucks)
+        if len(calls) == 1:
+            return stuck
+        return _ortools.solve_day(problem, time_limit_s=limit_s)
+
+    result = solve_with_elimination(p, solve, 4.0)
+    assert result.num_trucks == fewest and result.dropped == () and check_day(result) == []
+    assert result.problem is p
+    assert result.objective_cny() < stuck.objective_cny()
+    assert calls[1] == 3  # the first attempt: one truck fewer than the stuck plan
+
+
 def test_pyvrp_starts_from_the_plan_and_stops_after_its_iterations():
     """Four stops on a 3 x 3 km square, the plan given in a crossing order: with no
     iteration of search PyVRP returns that plan as it is; with 200 it finds the perimeter,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,6 +97,24 @@ class DayResult:
     def num_trucks(self) -> int:
         """Trucks used."""
         return len(self.routes)
+
+    def objective_cny(self) -> float:
+        """What the search minimises: running and fixed cost, each minute an arrival
+        lies beyond its slot's tolerance at the slot's price, and each deferred
+        booking's penalty (``inf`` when a stop that must be served is left out)."""
+        p = self.problem
+        total = self.cost_cny
+        if self.dropped:
+            if p.defer_penalty_cny is None:
+                return math.inf
+            total += float(p.defer_penalty_cny[list(self.dropped)].sum())
+        if p.slot_min is not None:
+            for route in self.routes:
+                for e in route:
+                    if e.kind == "stop" and np.isfinite(p.slot_min[e.stop_idx]):
+                        late = abs(e.arrival_min - p.slot_min[e.stop_idx]) - p.slot_tolerance_min
+                        total += max(0.0, late) * p.slot_penalty_cny_per_min
+        return float(total)
 
     def orders(self) -> list[tuple[int, ...]]:
         """Each route's visiting order: stop indices, and ``-1 - site`` for an unload

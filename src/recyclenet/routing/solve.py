@@ -16,6 +16,7 @@ import pandas as pd
 from recyclenet.config import min_to_hhmm
 from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools, _pyvrp
+from recyclenet.routing.elimination import solve_with_elimination
 from recyclenet.routing.problem import DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.rights import RoadRights
@@ -98,7 +99,16 @@ def solve_day(
             return min(result, other, key=lambda r: (_unserved(r), r.cost_cny))
         if result.status != "no_solution" or params.engine == "pyvrp":
             return result
+    if problem.num_trucks > 1 and any(
+        g.vehicle.fixed_cost_cny_per_day > 0 for g in problem.groups()
+    ):  # trucks cost a day each: take away those the search cannot close
+        return solve_with_elimination(problem, _ortools_day, limit)
     return _ortools.solve_day(problem, time_limit_s=limit)
+
+
+def _ortools_day(problem: DayProblem, time_limit_s: float) -> DayResult:
+    """OR-Tools' plan of the day (the search that route elimination repeats)."""
+    return _ortools.solve_day(problem, time_limit_s=time_limit_s)
 
 
 def _unserved(result: DayResult) -> int:
