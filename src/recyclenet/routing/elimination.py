@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult
-from recyclenet.routing.timing import day_result
+from recyclenet.routing.timing import regrouped
 
 # Share of the limit for the first search; each attempt then gets half of what is left.
 FIRST_SHARE = 0.5
@@ -70,13 +70,7 @@ def solve_with_elimination(
             break
         day, group_of = fewer
         found = solve(day, (deadline - time.perf_counter()) / 2)
-        mapped = day_result(
-            problem,
-            list(found.routes),
-            found.status,
-            found.runtime_s,
-            [group_of[found.group_of(r)] for r in range(len(found.routes))],
-        )
+        mapped = regrouped(found, problem, group_of)
         if found.status == "no_solution" or mapped.objective_cny() >= best.objective_cny():
             break
         best = mapped

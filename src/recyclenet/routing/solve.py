@@ -21,7 +21,7 @@ from recyclenet.routing.problem import DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.rights import RoadRights
 from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
-from recyclenet.routing.timing import day_result
+from recyclenet.routing.timing import regrouped
 
 ENGINES = ("auto", "ortools", "pyvrp")
 
@@ -512,13 +512,7 @@ def _solve_chain(
         if in_use:
             levelled, group_of = _levelled(problem, in_use, len(problems))
             found = solve_day(levelled, params, time_limit_s=limit)
-            result = day_result(
-                problem,
-                list(found.routes),
-                found.status,
-                found.runtime_s,
-                [group_of[found.group_of(r)] for r in range(len(found.routes))],
-            )
+            result = regrouped(found, problem, group_of)
         else:
             result = solve_day(problem, params, time_limit_s=limit)
         used = [0] * len(problem.groups())

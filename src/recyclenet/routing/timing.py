@@ -140,3 +140,15 @@ def day_result(
     )
     dropped = tuple(j for j in range(p.num_stops) if j not in served)
     return DayResult(p, status, tuple(routes), dropped, float(cost), runtime_s, tuple(route_group))
+
+
+def regrouped(result: DayResult, problem: DayProblem, group_of: Sequence[int]) -> DayResult:
+    """``result``, found on a day with a different fleet, as a plan of ``problem``: the
+    route of group ``g`` there belongs to group ``group_of[g]`` of ``problem``."""
+    return day_result(
+        problem,
+        list(result.routes),
+        result.status,
+        result.runtime_s,
+        [group_of[result.group_of(r)] for r in range(len(result.routes))],
+    )
