@@ -321,9 +321,10 @@ class RoutingConfig(_Frozen):
         "its published slot; re-planning keeps published stops within it too",
     )
     slot_penalty_cny_per_min: NonNegativeFloat = Field(
-        10.0,
+        100.0,
         description="what each minute beyond the slot tolerance costs when planning the week "
-        "(weighed against trucks and kilometres)",
+        "(weighed against trucks and kilometres: lower it to let slots drift where that "
+        "saves a truck)",
     )
     booking_defer_penalty_cny: NonNegativeFloat = Field(
         300.0, description="what leaving a booked pickup for another day costs"

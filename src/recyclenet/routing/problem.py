@@ -180,7 +180,7 @@ class DayProblem:
     lunch: tuple[float, float, float] | None = None
     slot_min: NDArray[np.float64] | None = None
     slot_tolerance_min: float = 15.0
-    slot_penalty_cny_per_min: float = 10.0
+    slot_penalty_cny_per_min: float = 100.0
     initial_routes: tuple[tuple[int, ...], ...] | None = None
     reload: bool = True
     fleet: tuple[TruckGroup, ...] | None = None

@@ -534,7 +534,7 @@ def solve_week(
     progress: Callable[[int, int], None] | None = None,
     *,
     slot_tolerance_min: float | None = None,
-    slot_penalty_cny_per_min: float = 10.0,
+    slot_penalty_cny_per_min: float = 100.0,
 ) -> list[DayResult]:
     """Solve every base-day; bases run in parallel processes when ``params.workers > 1``.
 
