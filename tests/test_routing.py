@@ -354,6 +354,21 @@ def test_route_elimination_closes_trucks_a_search_left_open(shift_end, fewest):
     assert calls[1] == 3  # the first attempt: one truck fewer than the stuck plan
 
 
+def test_min_trucks_counts_what_no_plan_can_avoid():
+    """Four stops of 100 kg and 30 min each: one truck may serve them all in a full
+    shift; a 250 kg daily limit needs two, a 50-minute shift three (120 min parked), and
+    without reloading a 150 kg payload (at 0.9 fill: 135 kg a trip) at least three
+    (400 kg over 135 kg; the bound counts load, not how stops pack)."""
+    from recyclenet.routing.elimination import min_trucks
+
+    p = day([[3, 0], [6, 0], [0, 3], [0, 6]], [100] * 4, vehicles=4)
+    assert min_trucks(p) == 1
+    assert min_trucks(dataclasses.replace(p, max_kg_per_truck_day=250)) == 2
+    assert min_trucks(dataclasses.replace(p, shift_end_min=530)) == 3
+    small = dataclasses.replace(TRUCK, payload_kg=150)
+    assert min_trucks(dataclasses.replace(p, vehicle=small, max_fill=0.9, reload=False)) == 3
+
+
 def test_pyvrp_starts_from_the_plan_and_stops_after_its_iterations():
     """Four stops on a 3 x 3 km square, the plan given in a crossing order: with no
     iteration of search PyVRP returns that plan as it is; with 200 it finds the perimeter,

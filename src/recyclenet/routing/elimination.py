@@ -9,11 +9,13 @@ taken away, the day is solved again with one truck fewer from the other routes (
 stops taken away are inserted first; see :func:`recyclenet.routing._ortools.solve_day`),
 and the new plan is kept when it serves as many stops at a lower objective
 (:meth:`~recyclenet.routing.result.DayResult.objective_cny`). This repeats until an
-attempt fails or the time runs out.
+attempt fails, the plan reaches a lower bound on the trucks (:func:`min_trucks`), or the
+time runs out.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,6 +29,29 @@ from recyclenet.routing.timing import regrouped
 FIRST_SHARE = 0.5
 # An attempt with less than this share of the limit left is not started.
 MIN_ATTEMPT_SHARE = 0.1
+
+
+def min_trucks(problem: DayProblem) -> int:
+    """A lower bound on the trucks that can serve every stop of the day: what the
+    daily limit per truck, the time parked at stops (within the longest permitted
+    hours) and, without reloading, one load per truck leave no way around."""
+    p = problem
+    bound = 1
+    if p.max_kg_per_truck_day is not None and p.max_kg_per_truck_day > 0:
+        bound = max(bound, math.ceil(p.load_kg.sum() / p.max_kg_per_truck_day - 1e-9))
+    groups = range(len(p.groups()))
+    longest_min = max(hi - lo for lo, hi in map(p.group_hours_min, groups))
+    if longest_min > 0:
+        bound = max(bound, math.ceil(p.dwell_min.sum() / longest_min - 1e-9))
+    if not p.reload:
+        cap_kg = max(p.group_capacity(g)[0] for g in groups)
+        cap_m3 = max(p.group_capacity(g)[1] for g in groups)
+        bound = max(
+            bound,
+            math.ceil(p.load_kg.sum() / cap_kg - 1e-9),
+            math.ceil(p.load_m3.sum() / cap_m3 - 1e-9),
+        )
+    return int(bound)
 
 
 def without_lightest_route(result: DayResult) -> tuple[DayProblem, list[int]] | None:
@@ -64,8 +89,11 @@ def solve_with_elimination(
     start = time.perf_counter()
     deadline = start + time_limit_s
     best = solve(problem, FIRST_SHARE * time_limit_s)
+    floor = min_trucks(problem)
     while deadline - time.perf_counter() > MIN_ATTEMPT_SHARE * time_limit_s:
-        fewer = without_lightest_route(best) if not best.dropped else None
+        if best.dropped or best.num_trucks <= floor:
+            break
+        fewer = without_lightest_route(best)
         if fewer is None:
             break
         day, group_of = fewer
