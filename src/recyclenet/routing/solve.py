@@ -73,6 +73,8 @@ def solve_day(
     """Route one base's trucks for one day with the engine ``params`` chooses.
 
     ``time_limit_s`` overrides ``params.time_limit_s`` (a share of a week's budget).
+    A day OR-Tools routes, with more than one truck and a fixed cost per truck, goes
+    through route elimination (:mod:`recyclenet.routing.elimination`).
     """
     params = params or RoutingParams()
     limit = params.time_limit_s if time_limit_s is None else time_limit_s
