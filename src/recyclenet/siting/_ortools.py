@@ -63,7 +63,7 @@ from recyclenet.errors import SolverError
 from recyclenet.siting import lagrangian
 from recyclenet.siting.heuristic import construct
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
-from recyclenet.siting.result import SitingResult
+from recyclenet.siting.result import SitingResult, network_cost_cny
 
 _MATHOPT_SOLVERS = {"HIGHS": "HIGHS", "SCIP": "GSCIP", "CP_SAT": "CP_SAT"}
 
@@ -419,9 +419,7 @@ def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (
     start_net = construct(p)
     heuristic_obj = math.inf
     if start_net is not None:
-        heuristic_obj = SitingResult(p, "feasible", 0, 0, 0, 0, "", *start_net).cost_split_cny()[
-            "total_cny"
-        ]
+        heuristic_obj = network_cost_cny(p, start_net)
     result = _solve_model(
         model.model,
         params.backend,

@@ -30,7 +30,7 @@ import numpy as np
 from recyclenet.siting import _ortools
 from recyclenet.siting.heuristic import construct
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
-from recyclenet.siting.result import SitingResult
+from recyclenet.siting.result import SitingResult, network_cost_cny
 
 
 def upper_tier_choices(problem: SitingProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -118,9 +118,7 @@ def solve_by_enumeration(problem: SitingProblem, params) -> SitingResult:  # noq
     best_net = construct(p)
     best_obj = math.inf
     if best_net is not None:
-        best_obj = SitingResult(p, "feasible", 0, 0, 0, 0, "", *best_net).cost_split_cny()[
-            "total_cny"
-        ]
+        best_obj = network_cost_cny(p, best_net)
     solved_min = math.inf  # smallest proven inner optimum (a bound on its pairs)
     unresolved_min = math.inf  # bounds of pairs tried but not proven
     examined = 0

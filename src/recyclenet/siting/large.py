@@ -54,22 +54,24 @@ from recyclenet.siting.decompose import count_choices, pair_bounds, upper_tier_c
 from recyclenet.siting.heuristic import construct
 from recyclenet.siting.lagrangian import LagrangianState, facility_bound
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem, Tier
-from recyclenet.siting.result import SitingResult
+from recyclenet.siting.result import SitingResult, network_cost_cny
 
 Network = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _cost(p: SitingProblem, net: Network) -> float:
-    return SitingResult(p, "feasible", 0, 0, 0, 0, "", *net).cost_split_cny()["total_cny"]
+def _cheapest_set(tier: Tier) -> np.ndarray:
+    """The admissible set of the tier with the smallest fixed cost: its sites that must
+    open plus the cheapest others up to the minimum count (indices, sorted)."""
+    must = np.flatnonzero(tier.must_open)
+    others = np.flatnonzero(~tier.must_open)
+    need = max(0, tier.count - len(must))
+    cheapest = others[np.argsort(tier.fixed_cost_cny_per_year[others], kind="stable")[:need]]
+    return np.sort(np.concatenate([must, cheapest]))
 
 
 def _cheapest_fixed(tier: Tier) -> float:
-    """Smallest fixed cost of an admissible set of the tier (its sites that must open
-    plus the cheapest others up to the minimum count)."""
-    must = tier.must_open
-    others = np.sort(tier.fixed_cost_cny_per_year[~must])
-    need = max(0, tier.count - int(must.sum()))
-    return float(tier.fixed_cost_cny_per_year[must].sum() + others[:need].sum())
+    """Smallest fixed cost of an admissible set of the tier (:func:`_cheapest_set`)."""
+    return float(tier.fixed_cost_cny_per_year[_cheapest_set(tier)].sum())
 
 
 def lower_bound(p: SitingProblem, *, time_limit_s: float, relative_gap: float) -> float:
@@ -225,12 +227,7 @@ def inner_start(p: SitingProblem, params, *, time_limit_s: float) -> Network | N
     """A first network by the step-2 MIP: the existing stations and centres plus the
     cheapest others up to each tier's count, points and assignments solved exactly
     (``None`` when those sites admit no network or none was found in time)."""
-    sets = []
-    for tier in (p.stations, p.centres):
-        order = sorted(
-            range(len(tier)), key=lambda j: (not tier.must_open[j], tier.fixed_cost_cny_per_year[j])
-        )
-        sets.append(tuple(sorted(order[: tier.count])))
+    sets = [tuple(int(j) for j in _cheapest_set(tier)) for tier in (p.stations, p.centres)]
     if not p.station_sets_ok(sets[0]):
         return None
     inner = _ortools.solve_inner(
@@ -282,7 +279,7 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
             np.full(len(p.points), -1, dtype=np.int64),
             np.full(len(p.stations), -1, dtype=np.int64),
         )
-    best = _cost(p, net)
+    best = network_cost_cny(p, net)
     # With the split bound to prove (step 5), the search stops at 60 % of the limit.
     search_until = start + (0.6 * limit if upper_ok else limit)
 
@@ -306,7 +303,7 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
             cutoff=best,
         )
         if inner is not None and inner[2] is not None:
-            cost = _cost(p, inner[2])
+            cost = network_cost_cny(p, inner[2])
             if cost < best - 1e-6:
                 best, net, improved = cost, inner[2], True
         if upper_ok and search_left() > 1.0:
@@ -316,7 +313,7 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
                 station_of = np.full(len(p.points), -1, dtype=np.int64)
                 station_of[opened] = up.point_of_settlement
                 trial = (net[0], station_of, up.station_of_point)
-                cost = _cost(p, trial)
+                cost = network_cost_cny(p, trial)
                 if cost < best - 1e-6:
                     best, net, improved = cost, trial, True
         if not improved:

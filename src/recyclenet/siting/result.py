@@ -185,3 +185,12 @@ class SitingResult:
             f"bound {self.bound_cny:,.0f}, gap {self.gap:.4%}, "
             f"{self.runtime_s:.1f} s ({self.solver})"
         )
+
+
+def network_cost_cny(
+    problem: SitingProblem, net: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> float:
+    """Annualised cost (CNY per year) of a network given as ``(point_of_settlement,
+    station_of_point, centre_of_station)``."""
+    result = SitingResult(problem, "feasible", 0, 0, 0, 0, "", *net)
+    return result.cost_split_cny()["total_cny"]
