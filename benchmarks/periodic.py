@@ -39,6 +39,8 @@ from recyclenet.routing.timing import unload_code
 
 # Travel-time units are weighed far above the model's 1 fen/s time-span tie-breaker.
 COST_PER_UNIT = 100.0
+# The annealing's first temperature, as a share of the first plan's travel.
+START_TEMPERATURE_SHARE = 0.005
 
 
 def read_pvrpif(path: Path) -> dict:
@@ -389,6 +391,7 @@ def pattern_search(
     router: DayRouter,
     rng: np.random.Generator,
     until: float,
+    cycles: int = 1,
 ) -> dict[str, int]:
     """Simulated annealing over visit patterns, each trial's days routed by the daily model.
 
@@ -403,7 +406,8 @@ def pattern_search(
     ones before the decision. A worse plan is accepted with probability
     ``exp(-increase / T)``, T falling linearly from 0.5 % of the travel to 0 at
     ``until`` (``time.perf_counter``). ``patterns`` ends as the best plan seen; returns
-    counts of trials, routed trials and accepted ones.
+    counts of trials, routed trials and accepted ones. With ``cycles`` above 1 the time
+    is cut into that many annealings, each starting hot again from the best plan.
     """
     horizon = inst["horizon"]
     cust = list(inst["customers"])
@@ -415,9 +419,10 @@ def pattern_search(
     begin = time.perf_counter()
     span = max(until - begin, 1e-9)
     travel = total - router.drop_penalty * sum(len(p.result.dropped) for p in plans)
-    temp0 = 0.005 * travel
+    temp0 = START_TEMPERATURE_SHARE * travel
     stats = {"trials": 0, "routed": 0, "accepted": 0}
     largest = max(2, len(cust) // 8)
+    cycle = 0
     while (now := time.perf_counter()) < until:
         stats["trials"] += 1
         trial = dict(current)
@@ -451,7 +456,15 @@ def pattern_search(
         if move < 0.7:
             routes = _moved_routes(inst, plans, current, trial, picked)
         touched = sorted({d for c in picked for d in (*current[c], *trial[c])})
-        temp = temp0 * (1.0 - (now - begin) / span)
+        phase = cycles * (now - begin) / span
+        if int(phase) != cycle:  # a new cycle starts hot again, from the best plan
+            cycle = int(phase)
+            current = dict(best_patterns)
+            days_best = _days(current, horizon)
+            plans = [router(days_best[d]) for d in range(horizon)]
+            total = sum(p.cost for p in plans)
+            continue
+        temp = temp0 * (1.0 - (phase - cycle))
         bound = sum(_travel(inst, nodes) for d in touched for nodes in routes[d])
         before = sum(plans[d].cost for d in touched)
         # Routing rarely saves more than a few per cent on insertion: beyond that the
@@ -522,7 +535,14 @@ def verify(inst: dict, day_routes: list[list[list[int]]]) -> list[str]:
 
 def main_pvrpif(argv: list[str]) -> None:
     """``pvrpif``: UniUD periodic VRP with intermediate facilities."""
-    args = contract_parser("pvrpif", 60.0).parse_args(argv)
+    parser = contract_parser("pvrpif", 60.0)
+    parser.add_argument(
+        "--annealing-cycles",
+        type=int,
+        default=1,
+        help="cut the pattern search into this many annealings, each from the best plan",
+    )
+    args = parser.parse_args(argv)
     t0 = time.perf_counter()
     deadline = t0 + args.time_limit_s
     inst = read_pvrpif(args.instance)
@@ -533,7 +553,9 @@ def main_pvrpif(argv: list[str]) -> None:
     # Nine tenths of the budget for the pattern search, the rest to route the best
     # plan's days again for longer.
     rng = np.random.default_rng(args.seed)
-    stats = pattern_search(inst, patterns, router, rng, t0 + 0.9 * args.time_limit_s)
+    stats = pattern_search(
+        inst, patterns, router, rng, t0 + 0.9 * args.time_limit_s, args.annealing_cycles
+    )
     on_day = _days(patterns, horizon)
     for d in range(horizon):
         left = deadline - time.perf_counter()
@@ -573,5 +595,6 @@ def main_pvrpif(argv: list[str]) -> None:
         "instance_rule_issues": rules[:5],
         "seed": args.seed,
         "time_limit_s": args.time_limit_s,
+        "annealing_cycles": args.annealing_cycles,
     }
     print(json.dumps(out))
