@@ -128,6 +128,12 @@ def _days(patterns: dict[int, tuple[int, ...]], horizon: int) -> list[list[int]]
     return out
 
 
+def _routed(router: DayRouter, patterns: dict[int, tuple[int, ...]], horizon: int) -> list[DayPlan]:
+    """Every day of a pattern plan, routed by ``router`` (its best plan per day)."""
+    days = _days(patterns, horizon)
+    return [router(days[d]) for d in range(horizon)]
+
+
 def _route_nodes(result, customers: list[int], inst: dict) -> list[list[int]]:
     """Instance node ids along each route (depot and facilities included)."""
     fac = inst["facilities"]
@@ -411,8 +417,7 @@ def pattern_search(
     """
     horizon = inst["horizon"]
     cust = list(inst["customers"])
-    days = _days(patterns, horizon)
-    plans = [router(days[d]) for d in range(horizon)]
+    plans = _routed(router, patterns, horizon)
     total = sum(p.cost for p in plans)
     best_total, best_patterns = total, dict(patterns)
     current = dict(patterns)
@@ -460,8 +465,7 @@ def pattern_search(
         if int(phase) != cycle:  # a new cycle starts hot again, from the best plan
             cycle = int(phase)
             current = dict(best_patterns)
-            days_best = _days(current, horizon)
-            plans = [router(days_best[d]) for d in range(horizon)]
+            plans = _routed(router, current, horizon)
             total = sum(p.cost for p in plans)
             continue
         temp = temp0 * (1.0 - (phase - cycle))
@@ -560,7 +564,7 @@ def main_pvrpif(argv: list[str]) -> None:
     for d in range(horizon):
         left = deadline - time.perf_counter()
         router.polish(on_day[d], max(0.05, left / (horizon - d)))
-    plans = [router(on_day[d]) for d in range(horizon)]
+    plans = _routed(router, patterns, horizon)
     runtime = time.perf_counter() - t0
 
     results = [p.result for p in plans]

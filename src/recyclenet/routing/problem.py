@@ -8,6 +8,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+# What each minute beyond a slot's tolerance costs by default (CNY); the scenario's
+# routing.slot_penalty_cny_per_min sets it for a run.
+SLOT_PENALTY_CNY_PER_MIN = 100.0
+
 
 @dataclass(frozen=True)
 class Vehicle:
@@ -180,7 +184,7 @@ class DayProblem:
     lunch: tuple[float, float, float] | None = None
     slot_min: NDArray[np.float64] | None = None
     slot_tolerance_min: float = 15.0
-    slot_penalty_cny_per_min: float = 100.0
+    slot_penalty_cny_per_min: float = SLOT_PENALTY_CNY_PER_MIN
     initial_routes: tuple[tuple[int, ...], ...] | None = None
     reload: bool = True
     fleet: tuple[TruckGroup, ...] | None = None

@@ -17,7 +17,7 @@ from recyclenet.config import min_to_hhmm
 from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools, _pyvrp
 from recyclenet.routing.elimination import solve_with_elimination
-from recyclenet.routing.problem import DayProblem, TruckGroup, Vehicle
+from recyclenet.routing.problem import SLOT_PENALTY_CNY_PER_MIN, DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.rights import RoadRights
 from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
@@ -536,7 +536,7 @@ def solve_week(
     progress: Callable[[int, int], None] | None = None,
     *,
     slot_tolerance_min: float | None = None,
-    slot_penalty_cny_per_min: float = 100.0,
+    slot_penalty_cny_per_min: float = SLOT_PENALTY_CNY_PER_MIN,
 ) -> list[DayResult]:
     """Solve every base-day; bases run in parallel processes when ``params.workers > 1``.
 
