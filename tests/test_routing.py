@@ -305,7 +305,7 @@ def test_route_elimination_takes_away_the_lightest_route_and_its_truck():
     the trucks its other routes use (none: the group is left out), and the starting
     plan is the other two routes in the new groups' order."""
     from recyclenet.routing import TruckGroup
-    from recyclenet.routing.elimination import without_lightest_route
+    from recyclenet.routing.elimination import without_lightest_routes
     from recyclenet.routing.timing import day_result, timed_route
 
     small = dataclasses.replace(TRUCK, vehicle_type="small", fixed_cost_cny_per_day=50)
@@ -319,26 +319,36 @@ def test_route_elimination_takes_away_the_lightest_route_and_its_truck():
     result = day_result(p, routes, "feasible", 0.0, groups)
     assert result.orders() == orders
     assert result.plan() == ((0, 1, -1, 2), (4,), (), (3,), ())
-    fewer, group_of = without_lightest_route(result)
+    fewer, group_of = without_lightest_routes(result)
     assert [g.count for g in fewer.groups()] == [2] and group_of == [0]
     assert fewer.initial_routes == ((0, 1, -1, 2), (4,))
-    assert without_lightest_route(day_result(p, routes[1:2], "feasible", 0.0, [0])) is None
+    assert without_lightest_routes(day_result(p, routes[1:2], "feasible", 0.0, [0])) is None
 
 
-@pytest.mark.parametrize(("shift_end", "fewest"), [(1020, 1), (600, 2)])
-def test_route_elimination_closes_trucks_a_search_left_open(shift_end, fewest):
+@pytest.mark.parametrize(
+    ("shift_end", "fewest", "estimate", "first_attempt"), [(1020, 1, 1, 1), (600, 2, 3, 3)]
+)
+def test_route_elimination_closes_trucks_a_search_left_open(
+    shift_end, fewest, estimate, first_attempt
+):
     """A search that stopped with every stop on its own truck (the first plan here is
     made by hand, as a local search can leave it): route elimination, solving with
     OR-Tools from there, closes trucks down to one in a full shift, and down to two, not
     fewer, in a two-hour shift where one truck cannot serve three stops in time (two
-    stops on a line: 6 + 30 + 6 + 30 + 12 + 20 = 104 min; three: at least 141 min)."""
+    stops on a line: 6 + 30 + 6 + 30 + 12 + 20 = 104 min; three: at least 141 min).
+
+    The stuck plan's work is 272 min (out and back to 3, 6, 3 and 6 km at 2 min/km,
+    30 min at each stop, 20 min unloading after each): one 540-min shift, or three
+    120-min shifts. Its first attempt goes straight to that estimate when it is two or
+    more trucks fewer (1 of 4), else one truck fewer (3)."""
     from recyclenet.routing import _ortools
-    from recyclenet.routing.elimination import solve_with_elimination
+    from recyclenet.routing.elimination import fleet_estimate, solve_with_elimination
     from recyclenet.routing.timing import day_result, timed_route
 
     p = day([[3, 0], [6, 0], [0, 3], [0, 6]], [100] * 4, vehicles=4, shift=(480, shift_end))
     stuck = day_result(p, [timed_route(p, (j,)) for j in range(4)], "feasible", 0.0)
     assert check_day(stuck) == [] and stuck.num_trucks == 4
+    assert fleet_estimate(stuck) == estimate
     calls = []
 
     def solve(problem, limit_s):
@@ -351,7 +361,7 @@ def test_route_elimination_closes_trucks_a_search_left_open(shift_end, fewest):
     assert result.num_trucks == fewest and result.dropped == () and check_day(result) == []
     assert result.problem is p
     assert result.objective_cny() < stuck.objective_cny()
-    assert calls[1] == 3  # the first attempt: one truck fewer than the stuck plan
+    assert calls[1] == first_attempt
 
 
 def test_min_trucks_counts_what_no_plan_can_avoid():
