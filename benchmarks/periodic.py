@@ -280,9 +280,11 @@ class DayRouter:
         start: list[list[int]] | None,
         iterations: int | None,
         limit_s: float | None = None,
+        engine: str | None = None,
     ) -> DayPlan:
-        """Route the set once more from ``start`` (a new seed per run), keep the better
-        of it and the best plan so far, and return that."""
+        """Route the set once more from ``start`` (a new seed per run; ``engine``
+        overrides the parameters' engine), keep the better of it and the best plan so
+        far, and return that."""
         known = self.cache.get(key)
         spent, runs = (0, 0) if known is None else (known.spent, known.runs)
         self.calls += 1
@@ -292,6 +294,7 @@ class DayRouter:
             seed=self.params.seed + runs,
             max_iterations=iterations,
             time_limit_s=left if limit_s is None else min(left, limit_s),
+            engine=engine or self.params.engine,
         )
         customers = sorted(key)
         problem = day_problem(self.inst, 0, customers)
@@ -324,11 +327,11 @@ class DayRouter:
         start = start if known is None else known.routes
         return self._search(key, start, max(target - spent, self.BASE_ITERATIONS))
 
-    def polish(self, customers, limit_s: float) -> DayPlan:
+    def polish(self, customers, limit_s: float, engine: str | None = None) -> DayPlan:
         """Route the set again from its best plan for ``limit_s`` seconds (no iteration
-        limit) and return the better plan."""
+        limit; ``engine``: another engine than the search's) and return the better plan."""
         known = self(customers)
-        return self._search(frozenset(customers), known.routes, None, limit_s)
+        return self._search(frozenset(customers), known.routes, None, limit_s, engine)
 
 
 def _moved_routes(
@@ -546,6 +549,12 @@ def main_pvrpif(argv: list[str]) -> None:
         default=1,
         help="cut the pattern search into this many annealings, each from the best plan",
     )
+    parser.add_argument(
+        "--polish-engine",
+        choices=["pyvrp", "ortools"],
+        default="pyvrp",
+        help="engine that routes the best plan's days again in the last tenth of the time",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     deadline = t0 + args.time_limit_s
@@ -563,7 +572,7 @@ def main_pvrpif(argv: list[str]) -> None:
     on_day = _days(patterns, horizon)
     for d in range(horizon):
         left = deadline - time.perf_counter()
-        router.polish(on_day[d], max(0.05, left / (horizon - d)))
+        router.polish(on_day[d], max(0.05, left / (horizon - d)), args.polish_engine)
     plans = _routed(router, patterns, horizon)
     runtime = time.perf_counter() - t0
 
