@@ -236,12 +236,10 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
 def _rank(result: DayResult) -> tuple[int, float]:
     """Order of plans of one day: fewer stops left out that must be served, then the
     lower objective (a plan that is none comes last)."""
-    p = result.problem
     if result.status == "no_solution":
-        return (p.num_stops + 1, math.inf)
-    unserved = len(result.dropped) if p.defer_penalty_cny is None else 0
+        return (result.unserved(), math.inf)
     objective = result.objective_cny()
-    return (unserved, result.cost_cny if math.isinf(objective) else objective)
+    return (result.unserved(), result.cost_cny if math.isinf(objective) else objective)
 
 
 # Moves that bring stops left out into the routes (the insertion descent).

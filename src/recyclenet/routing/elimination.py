@@ -69,9 +69,8 @@ def fleet_estimate(result: DayResult) -> int:
             if e.kind == "lunch":
                 continue
             node = e.stop_idx + 1 if e.kind == "stop" else p.site_node(e.site)
-            if prev is not None:
-                busy_min += float(duration[prev, node])
-            busy_min += e.departure_min - e.arrival_min if e.kind != "start" else 0.0
+            if prev is not None:  # the drive here, then the time spent here
+                busy_min += float(duration[prev, node]) + e.departure_min - e.arrival_min
             prev = node
     groups = range(len(p.groups()))
     longest_min = max(hi - lo for lo, hi in map(p.group_hours_min, groups))
@@ -129,6 +128,9 @@ def solve_with_elimination(
     def time_for_attempt() -> bool:
         return deadline - time.perf_counter() > MIN_ATTEMPT_SHARE * time_limit_s
 
+    def afresh(day: DayProblem) -> DayResult:
+        return solve(replace(day, initial_routes=None), (deadline - time.perf_counter()) / 2)
+
     while time_for_attempt():
         if best.dropped or best.num_trucks <= floor:
             break
@@ -138,7 +140,7 @@ def solve_with_elimination(
         day, group_of = fewer
         if jump > 1:
             jump = 0  # one jump; after it, one truck at a time
-            found = solve(replace(day, initial_routes=None), (deadline - time.perf_counter()) / 2)
+            found = afresh(day)
             mapped = regrouped(found, problem, group_of)
             if found.status != "no_solution" and mapped.objective_cny() < best.objective_cny():
                 best = mapped
@@ -147,7 +149,7 @@ def solve_with_elimination(
         if found.dropped and time_for_attempt():
             # Squeezing a route's stops into the others may fail where a plan built
             # afresh for the smaller fleet serves them all.
-            fresh = solve(replace(day, initial_routes=None), (deadline - time.perf_counter()) / 2)
+            fresh = afresh(day)
             if (len(fresh.dropped), fresh.objective_cny()) < (
                 len(found.dropped),
                 found.objective_cny(),

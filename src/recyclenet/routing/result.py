@@ -98,6 +98,14 @@ class DayResult:
         """Trucks used."""
         return len(self.routes)
 
+    def unserved(self) -> int:
+        """Stops left out that must be served (a deferred booking is not one), and one
+        more than all stops when there is no plan."""
+        p = self.problem
+        if self.status == "no_solution":
+            return p.num_stops + 1
+        return 0 if p.defer_penalty_cny is not None else len(self.dropped)
+
     def objective_cny(self) -> float:
         """What the search minimises: running and fixed cost, each minute an arrival
         lies beyond its slot's tolerance at the slot's price, and each deferred

@@ -95,10 +95,10 @@ def solve_day(
             seed=params.seed,
             max_iterations=params.max_iterations,
         )
-        if fallback and _unserved(result) > 0:
+        if fallback and result.unserved() > 0:
             left = max(0.2, limit - (time.perf_counter() - start))
             other = _ortools.solve_day(problem, time_limit_s=left)
-            return min(result, other, key=lambda r: (_unserved(r), r.cost_cny))
+            return min(result, other, key=lambda r: (r.unserved(), r.cost_cny))
         if result.status != "no_solution" or params.engine == "pyvrp":
             return result
     if problem.num_trucks > 1 and any(
@@ -111,14 +111,6 @@ def solve_day(
 def _ortools_day(problem: DayProblem, time_limit_s: float) -> DayResult:
     """OR-Tools' plan of the day (the search that route elimination repeats)."""
     return _ortools.solve_day(problem, time_limit_s=time_limit_s)
-
-
-def _unserved(result: DayResult) -> int:
-    """Stops left out that must be served (all when no plan was found)."""
-    p = result.problem
-    if result.status == "no_solution":
-        return p.num_stops + 1
-    return 0 if p.defer_penalty_cny is not None else len(result.dropped)
 
 
 @dataclass(frozen=True)
