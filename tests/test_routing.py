@@ -66,6 +66,21 @@ def test_square_tour_is_optimal(engine):
     assert check_day(result) == []
 
 
+def test_ortools_keeps_a_limit_shorter_than_its_stage_floor():
+    """A small day routed inside a larger search asks for a few hundredths of a second:
+    OR-Tools returns the best tour within that, not after its usual least time per search
+    stage (before: 0.2 s and more whatever the limit)."""
+    from recyclenet.routing._ortools import MIN_STAGE_S
+
+    p = day([(0, 3), (3, 3), (3, 0), (1.5, 1.5)], [100, 100, 100, 100])
+    result = solve_day(p, RoutingParams(time_limit_s=0.03, engine="ortools"))
+    best = min(tour_km(p, perm) for perm in itertools.permutations(range(4)))
+    assert result.num_trucks == 1 and not result.dropped
+    assert abs(result.distance_km() - best) < 1e-6
+    assert check_day(result) == []
+    assert result.runtime_s < MIN_STAGE_S
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_unload_trip_when_truck_is_full(engine):
     """Two 600 kg stops with a 1000 kg truck: one unload between them, 2 trips, 18 km."""

@@ -50,6 +50,11 @@ _DROP_PENALTY_FEN = 10**10
 # Share of a day's limit kept back from the first search, for repairing a plan that
 # leaves stops out and for searching again from the best plan (see :func:`solve_day`).
 REPAIR_SHARE = 0.15
+# Least time a search stage gets once its share of the limit has run out (a stage that
+# starts late still returns a plan), unless the caller's whole limit is shorter: a small
+# day routed inside a larger search (the PVRP-IF benchmark's pattern search) asks for a
+# tenth of a second and gets it.
+MIN_STAGE_S = 0.2
 
 
 def _unload_copies(problem: DayProblem) -> int:
@@ -90,17 +95,18 @@ _FIRST_SOLUTIONS = (
 
 
 def _best_first_solution(
-    routing: pywrapcp.RoutingModel, deadline: float
+    routing: pywrapcp.RoutingModel, deadline: float, min_stage_s: float
 ) -> tuple[pywrapcp.Assignment | None, int | None]:
     """The cheapest first plan of :data:`_FIRST_SOLUTIONS`, each given at most a quarter
-    of the time left, and the strategy that built it (``None, None``: none found)."""
+    of the time left (at least half of ``min_stage_s``), and the strategy that built it
+    (``None, None``: none found)."""
     best, best_strategy = None, None
     for strategy in _FIRST_SOLUTIONS:
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = strategy
         params.solution_limit = 1
         left = deadline - time.perf_counter()
-        params.time_limit.FromMilliseconds(int(max(0.1, left / 4) * 1000))
+        params.time_limit.FromMilliseconds(int(max(min_stage_s / 2, left / 4) * 1000))
         found = routing.SolveWithParameters(params)
         if found is not None and (best is None or found.ObjectiveValue() < best.ObjectiveValue()):
             best = routing.solver().Assignment(found)  # a copy: the next solve reuses it
@@ -195,11 +201,12 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     start = time.perf_counter()
     p = problem
     bandit = False
+    floor_s = min(MIN_STAGE_S, time_limit_s)
     if p.initial_routes is not None and p.num_stops > 0:
         planned = {j for route in p.initial_routes for j in route if j >= 0}
         if len(planned) < p.num_stops:
-            share = max(0.2, time_limit_s / 10)
-            filled = _solve(p, time_limit_s=share, insert_only=True)
+            share = max(floor_s, time_limit_s / 10)
+            filled = _solve(p, time_limit_s=share, insert_only=True, min_stage_s=floor_s)
             if filled.status != "no_solution":
                 p = dataclasses.replace(p, initial_routes=filled.plan())
                 # Stops still out need room made for them: the search then picks its
@@ -209,8 +216,8 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
                 # the fixed order).
                 bandit = bool(filled.dropped)
     deadline = start + time_limit_s
-    left = max(0.2, deadline - time.perf_counter())
-    result = _solve(p, time_limit_s=(1 - REPAIR_SHARE) * left, bandit=bandit)
+    left = max(floor_s, deadline - time.perf_counter())
+    result = _solve(p, time_limit_s=(1 - REPAIR_SHARE) * left, bandit=bandit, min_stage_s=floor_s)
     if result.dropped and result.status != "no_solution":
         # Guided local search weighs its moves with arc penalties scaled to the whole
         # cost, drop penalties included: a stop it leaves out may still fit where an
@@ -220,14 +227,19 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         left = deadline - time.perf_counter()
         filled = _solve(
             dataclasses.replace(p, initial_routes=result.plan()),
-            time_limit_s=max(0.1, left / 3),
+            time_limit_s=max(floor_s / 2, left / 3),
             insert_only=True,
+            min_stage_s=floor_s,
         )
         if _rank(filled) < _rank(result):
             result = filled
     left = deadline - time.perf_counter()
-    if left > 0.2 and result.status != "no_solution":
-        more = _solve(dataclasses.replace(p, initial_routes=result.plan()), time_limit_s=left)
+    if left > floor_s and result.status != "no_solution":
+        more = _solve(
+            dataclasses.replace(p, initial_routes=result.plan()),
+            time_limit_s=left,
+            min_stage_s=floor_s,
+        )
         if _rank(more) < _rank(result):
             result = more
     return dataclasses.replace(result, problem=problem, runtime_s=time.perf_counter() - start)
@@ -253,11 +265,17 @@ _INSERT_OPERATORS = (
 
 
 def _solve(
-    problem: DayProblem, *, time_limit_s: float, insert_only: bool = False, bandit: bool = False
+    problem: DayProblem,
+    *,
+    time_limit_s: float,
+    insert_only: bool = False,
+    bandit: bool = False,
+    min_stage_s: float = MIN_STAGE_S,
 ) -> DayResult:
     """The routing model solved from the problem's starting plan, or from the cheaper of
     two first plans; ``insert_only``: a descent with the moves of :data:`_INSERT_OPERATORS`;
-    ``bandit``: local search moves chosen by a multi-armed bandit."""
+    ``bandit``: local search moves chosen by a multi-armed bandit; each search stage gets
+    at least ``min_stage_s``."""
     start = time.perf_counter()
     p = problem
     n = p.num_stops
@@ -511,15 +529,19 @@ def _solve(
                     optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
                 )
     deadline = start + time_limit_s
-    params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
+    params.time_limit.FromMilliseconds(int(max(min_stage_s, deadline - time.perf_counter()) * 1000))
     initial = _initial_assignment(routing, manager, p, copy_nodes, params)
     solution = None
     if initial is not None:
-        params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
+        params.time_limit.FromMilliseconds(
+            int(max(min_stage_s, deadline - time.perf_counter()) * 1000)
+        )
         solution = routing.SolveFromAssignmentWithParameters(initial, params)
     if solution is None:  # no starting plan, or one the model rejects
-        first, strategy = _best_first_solution(routing, deadline)
-        params.time_limit.FromMilliseconds(int(max(0.2, deadline - time.perf_counter()) * 1000))
+        first, strategy = _best_first_solution(routing, deadline, min_stage_s)
+        params.time_limit.FromMilliseconds(
+            int(max(min_stage_s, deadline - time.perf_counter()) * 1000)
+        )
         if first is not None:
             solution = routing.SolveFromAssignmentWithParameters(first, params)
         if first is None or solution is None:
