@@ -797,7 +797,9 @@ def test_radius_model_with_level_growth_matches_classical_model(problem):
 @given(instances())
 def test_large_method_is_feasible_and_brackets_the_optimum(problem):
     """The large-instance method returns a network satisfying every constraint, costing at
-    least the exact optimum, with a bound at most the optimum."""
+    least the bound the exact method proved, with a bound at most the exact method's cost
+    (an "optimal" network is optimal within the relative gap, 1e-4 by default: hypothesis
+    found a large-method network 8.6e-6 below the enumeration's)."""
     exact = solve(problem, SitingParams(time_limit_s=10, method="enumeration"))
     large = solve(problem, SitingParams(time_limit_s=10, method="large"))
     if exact.status == "infeasible":
@@ -807,7 +809,8 @@ def test_large_method_is_feasible_and_brackets_the_optimum(problem):
     assert large.is_feasible()
     assert check_network(large) == []
     assert large.objective_cny == pytest.approx(large.cost_split_cny()["total_cny"], rel=1e-6)
-    assert large.objective_cny >= exact.objective_cny - 1e-6
+    assert exact.bound_cny >= exact.objective_cny * (1 - SitingParams().relative_gap) - 1e-6
+    assert large.objective_cny >= exact.bound_cny - 1e-6
     assert large.bound_cny <= exact.objective_cny + 1e-6
 
 
