@@ -497,11 +497,9 @@ def pattern_search(
     # The annealings: the plan each starts from (None: the best so far) and when it ends,
     # as a share of the time.
     legs: list[dict[int, tuple[int, ...]] | None] = [*starts, *[None] * cycles]
-    ends = (np.arange(1, cycles + 1) / cycles).tolist()
-    if starts:
-        explore = len(starts) + 1
-        ends = [0.5 * (k + 1) / explore for k in range(explore)]
-        ends += [0.5 + 0.5 * (k + 1) / cycles for k in range(cycles)]
+    explore, head = (len(starts) + 1, 0.5) if starts else (0, 0.0)
+    ends = [head * (k + 1) / explore for k in range(explore)]
+    ends += [head + (1 - head) * (k + 1) / cycles for k in range(cycles)]
     leg = 0
     while (now := time.perf_counter()) < until:
         stats["trials"] += 1

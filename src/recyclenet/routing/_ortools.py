@@ -94,6 +94,12 @@ _FIRST_SOLUTIONS = (
 )
 
 
+def _limit(params: pywrapcp.RoutingSearchParameters, deadline: float, least_s: float) -> None:
+    """Let a search stage run until ``deadline`` (``time.perf_counter``), at least
+    ``least_s``."""
+    params.time_limit.FromMilliseconds(int(max(least_s, deadline - time.perf_counter()) * 1000))
+
+
 def _best_first_solution(
     routing: pywrapcp.RoutingModel, deadline: float, min_stage_s: float
 ) -> tuple[pywrapcp.Assignment | None, int | None]:
@@ -529,19 +535,15 @@ def _solve(
                     optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
                 )
     deadline = start + time_limit_s
-    params.time_limit.FromMilliseconds(int(max(min_stage_s, deadline - time.perf_counter()) * 1000))
+    _limit(params, deadline, min_stage_s)
     initial = _initial_assignment(routing, manager, p, copy_nodes, params)
     solution = None
     if initial is not None:
-        params.time_limit.FromMilliseconds(
-            int(max(min_stage_s, deadline - time.perf_counter()) * 1000)
-        )
+        _limit(params, deadline, min_stage_s)
         solution = routing.SolveFromAssignmentWithParameters(initial, params)
     if solution is None:  # no starting plan, or one the model rejects
         first, strategy = _best_first_solution(routing, deadline, min_stage_s)
-        params.time_limit.FromMilliseconds(
-            int(max(min_stage_s, deadline - time.perf_counter()) * 1000)
-        )
+        _limit(params, deadline, min_stage_s)
         if first is not None:
             solution = routing.SolveFromAssignmentWithParameters(first, params)
         if first is None or solution is None:
