@@ -38,6 +38,7 @@ side by side in their own processes, each on one core, and the cheapest plan is 
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import math
@@ -623,7 +624,7 @@ def verify(inst: dict, day_routes: list[list[list[int]]]) -> list[str]:
 
 
 def _search_once(
-    inst: dict, args, seed: int, t0: float
+    inst: dict, args: argparse.Namespace, seed: int, t0: float
 ) -> tuple[dict[str, int], list[DayPlan], int]:
     """One search (pattern annealing, then the best plan's days routed again) with its
     own seed, until ``t0 + args.time_limit_s``: its counts, its days and the number of
