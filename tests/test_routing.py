@@ -440,3 +440,17 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
     assert second.num_trucks == trucks and second.dropped == ()
     assert check_day(second) == []
     assert second.problem.groups()[0].vehicle.fixed_cost_cny_per_day == 100  # reported as is
+
+
+def test_pyvrp_opens_an_unload_trip_for_a_stop_within_a_few_iterations():
+    """PyVRP does not open an unload trip for an optional client (it left the second
+    600 kg stop out through 10,000 iterations): stops that must be served are required
+    until a plan serves them all, so ten iterations serve both."""
+    p = day([(3, 0), (6, 0)], [600, 600])
+    for seed in range(3):
+        result = solve_day(
+            p, RoutingParams(time_limit_s=5, engine="pyvrp", seed=seed, max_iterations=10)
+        )
+        assert result.dropped == ()
+        assert result.distance_km() == pytest.approx(18.0)
+        assert check_day(result) == []

@@ -11,14 +11,21 @@ models go to it. Mapping:
 * fleet groups = vehicle types with their capacity, depot, permitted hours (type time
   window), cost per km and per day, and their own matrices (a PyVRP profile each);
 * stops = clients with pickups (and deliveries, 送新收旧) in grams and litres, dwell as
-  service, windows and release times in seconds after the shift start; every client
-  is optional with a prize (a booking's defer penalty, or a prize far above any route
-  cost for a stop that must be served);
+  service, windows and release times in seconds after the shift start. PyVRP opens an
+  unload trip for a required client but not for an optional one (a truck full after
+  one 600 kg stop left the second stop out through 10,000 iterations; required, it
+  served both in 10), while optional clients let its perturbation take stops out and
+  put them back, which finds shorter days. So the search runs twice: first with every
+  stop that must be served required (a booking stays optional, its defer penalty the
+  prize), until a plan serves them all or a quarter of the time (or iterations) is
+  gone; then, from that plan, with every stop optional, a stop that must be served
+  carrying a prize far above any route cost, so that what cannot be served (out of
+  reach, more than the fleet can do) is left out and reported;
 * cost in tenths of a metre driven by the cheapest type: each type's metres weigh its
-  cost per km relative to it, fixed costs and prizes are converted alike; a stop that
-  must be served has a prize ten times a truck's fixed cost plus the longest round trip,
-  enough to prefer any feasible service, yet small enough for PyVRP's penalties on time
-  and load excess to keep solutions feasible.
+  cost per km relative to it, fixed costs and prizes are converted alike; in the day
+  with every stop optional, a stop that must be served has a prize ten times a truck's
+  fixed cost plus the longest round trip, enough to prefer any feasible service, yet
+  small enough for PyVRP's penalties on time and load excess to keep solutions feasible.
 
 * trucks kept where they cannot unload (they end the day empty): their arcs into the
   depot run through an unload site (:func:`~recyclenet.routing.homing.route_home_via_unload`),
@@ -41,8 +48,8 @@ import math
 import time
 
 import numpy as np
-from pyvrp import Activity, ActivityType, Model, Route, Solution
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+from pyvrp import Activity, ActivityType, Client, Model, ProblemData, Route, Solution, solve
+from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
 
 from recyclenet.routing.homing import route_home_via_unload
 from recyclenet.routing.problem import DayProblem
@@ -130,7 +137,7 @@ def solve_day(
             tw_early=seconds(lo[j] - p.shift_start_min),
             tw_late=seconds(hi[j] - p.shift_start_min, up=False),
             prize=must_serve if penalty is None else min(must_serve, units(penalty)),
-            required=False,
+            required=penalty is None,
             release_time=seconds(max(0.0, release[j] - p.shift_start_min)),
         )
     idx = np.asarray(nodes)
@@ -156,12 +163,21 @@ def solve_day(
                         duration=int(travel_s[a, b]),
                         profile=profile,
                     )
+    data = m.data()
+    # Every stop that must be served required until a plan serves them all (or a
+    # quarter of the search is gone), then every stop optional from that plan.
     remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
-    init = _initial_solution(m, p, site_list, live)
-    stop = MaxRuntime(remaining)
-    if max_iterations is not None:
-        stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
-    res = m.solve(stop=stop, seed=seed, display=False, initial_solution=init)
+    init = _initial_solution(data, p, site_list, live)
+    stop = _limits(0.25 * remaining, _part(max_iterations, 0.25), FirstFeasible())
+    res = solve(data, stop, seed, False, False, initial_solution=init)
+    relaxed = data.replace(clients=[_optional(c) for c in data.clients()])
+    if res.best.is_feasible():
+        init = _same_plan(res.best, relaxed)
+    else:
+        init = _initial_solution(relaxed, p, site_list, live)
+    left = max(0.005, time_limit_s - (time.perf_counter() - start))
+    its = None if max_iterations is None else max(0, max_iterations - res.num_iterations)
+    res = solve(relaxed, _limits(left, its), seed, False, False, initial_solution=init)
     best = res.best
     if not best.is_feasible():
         return DayResult(
@@ -181,15 +197,52 @@ def solve_day(
     return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
 
 
+def _part(iterations: int | None, share: float) -> int | None:
+    """A share of an iteration limit (``None``: none)."""
+    return None if iterations is None else int(share * iterations)
+
+
+def _limits(limit_s: float, iterations: int | None, *more) -> MultipleCriteria:
+    """Stop after ``limit_s`` seconds, ``iterations`` iterations (``None``: no such
+    limit) or when one of ``more`` says so."""
+    stops = [MaxRuntime(max(0.005, limit_s)), *more]
+    if iterations is not None:
+        stops.append(MaxIterations(iterations))
+    return MultipleCriteria(stops)
+
+
+def _same_plan(solution: Solution, data: ProblemData) -> Solution:
+    """A solution's routes on another problem of the same places and fleet."""
+    routes = [Route(data, list(r)[1:-1], r.vehicle_type()) for r in solution.routes()]
+    return Solution(data, routes)
+
+
+def _optional(client: Client) -> Client:
+    """The client as an optional one (same place, loads, times and prize)."""
+    c = client
+    return Client(
+        c.location,
+        delivery=c.delivery,
+        pickup=c.pickup,
+        service_duration=c.service_duration,
+        tw_early=c.tw_early,
+        tw_late=c.tw_late,
+        release_time=c.release_time,
+        prize=c.prize,
+        required=False,
+        group=c.group,
+        name=c.name,
+    )
+
+
 def _initial_solution(
-    m: Model, p: DayProblem, site_list: list[int], live: list[int]
+    data: ProblemData, p: DayProblem, site_list: list[int], live: list[int]
 ) -> Solution | None:
     """The day's starting plan as a PyVRP solution (``None``: none, or it does not fit)."""
     if p.initial_routes is None or len(p.initial_routes) > p.num_trucks:
         return None
     depot_of = {k: i for i, k in enumerate(site_list)}
     client_of = {j: i for i, j in enumerate(live)}
-    data = m.data()
     groups = p.truck_groups()
     routes = []
     for v, seq in enumerate(p.initial_routes):
