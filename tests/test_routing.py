@@ -454,3 +454,20 @@ def test_pyvrp_opens_an_unload_trip_for_a_stop_within_a_few_iterations():
         assert result.dropped == ()
         assert result.distance_km() == pytest.approx(18.0)
         assert check_day(result) == []
+
+
+@pytest.mark.parametrize(("penalty_cny", "served"), [(500.0, True), (5.0, False)])
+def test_pyvrp_opens_an_unload_trip_for_a_booking_worth_it(penalty_cny, served):
+    """A published stop (600 kg) and a booking (600 kg) for a 1,000 kg truck: the booking
+    needs an unload trip (12 km and an unload more, about 24 CNY). Worth 500 CNY it is
+    served, worth 5 CNY it is deferred, within ten iterations of PyVRP's search."""
+    p = dataclasses.replace(
+        day([(3, 0), (6, 0)], [600, 600]), defer_penalty_cny=np.array([1e7, penalty_cny])
+    )
+    for seed in range(3):
+        result = solve_day(
+            p, RoutingParams(time_limit_s=5, engine="pyvrp", seed=seed, max_iterations=10)
+        )
+        assert result.dropped == (() if served else (1,))
+        assert result.distance_km() == pytest.approx(18.0 if served else 6.0)
+        assert check_day(result) == []

@@ -15,12 +15,14 @@ models go to it. Mapping:
   unload trip for a required client but not for an optional one (a truck full after
   one 600 kg stop left the second stop out through 10,000 iterations; required, it
   served both in 10), while optional clients let its perturbation take stops out and
-  put them back, which finds shorter days. So the search runs twice: first with every
-  stop that must be served required (a booking stays optional, its defer penalty the
-  prize), until a plan serves them all or a quarter of the time (or iterations) is
-  gone; then, from that plan, with every stop optional, a stop that must be served
-  carrying a prize far above any route cost, so that what cannot be served (out of
-  reach, more than the fleet can do) is left out and reported;
+  put them back, which finds shorter days. So the search first makes every stop
+  required, then (where no plan serves them all) only the stops that must be served,
+  each try until a plan serves its stops or :data:`REQUIRED_SHARE` of the time (or
+  iterations) is gone; the rest of the search has every stop optional, from the last
+  try's plan: a booking's prize is its defer penalty, so it is deferred where that is
+  cheaper than its detour, and a stop that must be served carries a prize far above
+  any route cost, so that what cannot be served (out of reach, more than the fleet can
+  do) is left out and reported;
 * cost in tenths of a metre driven by the cheapest type: each type's metres weigh its
   cost per km relative to it, fixed costs and prizes are converted alike; in the day
   with every stop optional, a stop that must be served has a prize ten times a truck's
@@ -70,6 +72,10 @@ def models(problem: DayProblem) -> bool:
         and p.max_kg_per_truck_day is None
         and all(p.open_all_shift(k) for k in p.unload_at)
     )
+
+
+# Share of the time (and iterations) each try with required stops may take.
+REQUIRED_SHARE = 0.15
 
 
 def solve_day(
@@ -137,7 +143,7 @@ def solve_day(
             tw_early=seconds(lo[j] - p.shift_start_min),
             tw_late=seconds(hi[j] - p.shift_start_min, up=False),
             prize=must_serve if penalty is None else min(must_serve, units(penalty)),
-            required=penalty is None,
+            required=False,
             release_time=seconds(max(0.0, release[j] - p.shift_start_min)),
         )
     idx = np.asarray(nodes)
@@ -163,20 +169,33 @@ def solve_day(
                         duration=int(travel_s[a, b]),
                         profile=profile,
                     )
-    data = m.data()
-    # Every stop that must be served required until a plan serves them all (or a
-    # quarter of the search is gone), then every stop optional from that plan.
+    relaxed = m.data()  # every stop optional
+    clients = relaxed.clients()
+    # First every stop required, then (if no plan serves them all) those that must be
+    # served, each try until a plan serves its stops or REQUIRED_SHARE of the search is
+    # gone; then every stop optional, from the last try's plan when it has one.
+    tries = [[True] * len(clients)]
+    must = [c.prize >= must_serve for c in clients]
+    if any(must) and not all(must):
+        tries.append(must)
     remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
-    init = _initial_solution(data, p, site_list, live)
-    stop = _limits(0.25 * remaining, _part(max_iterations, 0.25), FirstFeasible())
-    res = solve(data, stop, seed, False, False, initial_solution=init)
-    relaxed = data.replace(clients=[_optional(c) for c in data.clients()])
-    if res.best.is_feasible():
-        init = _same_plan(res.best, relaxed)
+    used, found = 0, None
+    for mask in tries:
+        data = relaxed.replace(clients=[_client(c, r) for c, r in zip(clients, mask, strict=True)])
+        share = REQUIRED_SHARE * remaining
+        stop = _limits(share, _part(max_iterations, REQUIRED_SHARE), FirstFeasible())
+        init = _initial_solution(data, p, site_list, live)
+        res = solve(data, stop, seed, False, False, initial_solution=init)
+        used += res.num_iterations
+        if res.best.is_feasible():
+            found = res.best
+            break
+    if found is not None:
+        init = _same_plan(found, relaxed)
     else:
         init = _initial_solution(relaxed, p, site_list, live)
     left = max(0.005, time_limit_s - (time.perf_counter() - start))
-    its = None if max_iterations is None else max(0, max_iterations - res.num_iterations)
+    its = None if max_iterations is None else max(0, max_iterations - used)
     res = solve(relaxed, _limits(left, its), seed, False, False, initial_solution=init)
     best = res.best
     if not best.is_feasible():
@@ -217,8 +236,8 @@ def _same_plan(solution: Solution, data: ProblemData) -> Solution:
     return Solution(data, routes)
 
 
-def _optional(client: Client) -> Client:
-    """The client as an optional one (same place, loads, times and prize)."""
+def _client(client: Client, required: bool) -> Client:
+    """The client, required or optional (same place, loads, times and prize)."""
     c = client
     return Client(
         c.location,
@@ -229,7 +248,7 @@ def _optional(client: Client) -> Client:
         tw_late=c.tw_late,
         release_time=c.release_time,
         prize=c.prize,
-        required=False,
+        required=required,
         group=c.group,
         name=c.name,
     )
