@@ -171,19 +171,17 @@ def solve_day(
                     )
     relaxed = m.data()  # every stop optional
     clients = relaxed.clients()
-    # First every stop required, then (if no plan serves them all) those that must be
-    # served, each try until a plan serves its stops or REQUIRED_SHARE of the search is
-    # gone; then every stop optional, from the last try's plan when it has one.
+    # Required stops first, then every stop optional (see the module docstring).
     tries = [[True] * len(clients)]
     must = [c.prize >= must_serve for c in clients]
     if any(must) and not all(must):
         tries.append(must)
     remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
+    try_its = None if max_iterations is None else int(REQUIRED_SHARE * max_iterations)
     used, found = 0, None
     for mask in tries:
         data = relaxed.replace(clients=[_client(c, r) for c, r in zip(clients, mask, strict=True)])
-        share = REQUIRED_SHARE * remaining
-        stop = _limits(share, _part(max_iterations, REQUIRED_SHARE), FirstFeasible())
+        stop = _limits(REQUIRED_SHARE * remaining, try_its, FirstFeasible())
         init = _initial_solution(data, p, site_list, live)
         res = solve(data, stop, seed, False, False, initial_solution=init)
         used += res.num_iterations
@@ -194,7 +192,7 @@ def solve_day(
         init = _same_plan(found, relaxed)
     else:
         init = _initial_solution(relaxed, p, site_list, live)
-    left = max(0.005, time_limit_s - (time.perf_counter() - start))
+    left = time_limit_s - (time.perf_counter() - start)
     its = None if max_iterations is None else max(0, max_iterations - used)
     res = solve(relaxed, _limits(left, its), seed, False, False, initial_solution=init)
     best = res.best
@@ -214,11 +212,6 @@ def solve_day(
         routes.append(timed_route(p, order, group=g))
         route_group.append(g)
     return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
-
-
-def _part(iterations: int | None, share: float) -> int | None:
-    """A share of an iteration limit (``None``: none)."""
-    return None if iterations is None else int(share * iterations)
 
 
 def _limits(limit_s: float, iterations: int | None, *more) -> MultipleCriteria:
