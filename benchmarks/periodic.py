@@ -243,9 +243,8 @@ def aggregated_patterns(inst: dict, params: RoutingParams) -> dict[int, tuple[in
         for d in days:
             routes[d].append(list(nodes))
         for c in nodes:
-            if c in out or c not in inst["customers"]:
-                continue
-            out[c] = tuple(range(horizon)) if freq[c] >= horizon else days
+            if freq[c] > 0 and c not in out:  # (the depot and facilities have none)
+                out[c] = tuple(range(horizon)) if freq[c] >= horizon else days
     for c in sorted(
         (c for c in inst["customers"] if freq[c] == 1), key=lambda c: -inst["demand"][c]
     ):
