@@ -836,6 +836,11 @@ def main_pvrpif(argv: list[str]) -> None:
         args.annealing_cycles = SMALL_CYCLES if small else 1
     if args.start_temperature is None:
         args.start_temperature = SMALL_TEMPERATURE_SHARE if small else START_TEMPERATURE_SHARE
+    if args.annealing_cycles < 1 or args.start_temperature < 0:
+        parser.error(
+            f"--annealing-cycles must be at least 1 (got {args.annealing_cycles}) and "
+            f"--start-temperature at least 0 (got {args.start_temperature})"
+        )
     seeds = [args.seed + k for k in range(args.workers)]
     if args.workers == 1:
         runs = [_search_once(inst, args, seeds[0], t0)]
