@@ -81,7 +81,7 @@ COST_PER_UNIT = 100.0
 # The annealing's first temperature, as a share of the first plan's travel.
 START_TEMPERATURE_SHARE = 0.005
 # A small instance (at most SMALL_CUSTOMERS customers) routes a trial in a few
-# milliseconds and affords some ten thousand trials in a minute: it anneals hotter, in
+# milliseconds and affords tens of thousands of trials in a minute: it anneals hotter, in
 # several annealings each from the best plan (defaults of --start-temperature and
 # --annealing-cycles).
 SMALL_CUSTOMERS = 20
@@ -759,9 +759,9 @@ def _search_once(
         router,
         rng,
         t0 + 0.9 * args.time_limit_s,
-        args.annealing_cycles,
-        starts,
-        args.start_temperature,
+        cycles=args.annealing_cycles,
+        starts=starts,
+        temperature_share=args.start_temperature,
     )
     on_day = _days(patterns, horizon)
     for d in range(horizon):
@@ -828,6 +828,10 @@ def main_pvrpif(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.annealing_cycles is not None and args.annealing_cycles < 1:
+        parser.error(f"--annealing-cycles must be at least 1, got {args.annealing_cycles}")
+    if args.start_temperature is not None and args.start_temperature < 0:
+        parser.error(f"--start-temperature must be at least 0, got {args.start_temperature}")
     t0 = time.perf_counter()
     inst = read_pvrpif(args.instance)
     horizon = inst["horizon"]
@@ -836,11 +840,6 @@ def main_pvrpif(argv: list[str]) -> None:
         args.annealing_cycles = SMALL_CYCLES if small else 1
     if args.start_temperature is None:
         args.start_temperature = SMALL_TEMPERATURE_SHARE if small else START_TEMPERATURE_SHARE
-    if args.annealing_cycles < 1 or args.start_temperature < 0:
-        parser.error(
-            f"--annealing-cycles must be at least 1 (got {args.annealing_cycles}) and "
-            f"--start-temperature at least 0 (got {args.start_temperature})"
-        )
     seeds = [args.seed + k for k in range(args.workers)]
     if args.workers == 1:
         runs = [_search_once(inst, args, seeds[0], t0)]
