@@ -427,7 +427,9 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
     from recyclenet.routing import solve as week
 
     if not levelled:
-        monkeypatch.setattr(week, "_levelled", lambda p, in_use, days: (p, list(range(9))))
+        monkeypatch.setattr(
+            week, "_levelled", lambda p, in_use, days: (p, [0] * len(p.groups()), [False])
+        )
     monday = day([(10, 0)], [100], vehicles=2, dwell=10)
     tuesday = dataclasses.replace(
         day([(10, 0), (-10, 0)], [100, 100], vehicles=2, dwell=10),
@@ -440,6 +442,62 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
     assert second.num_trucks == trucks and second.dropped == ()
     assert check_day(second) == []
     assert second.problem.groups()[0].vehicle.fixed_cost_cny_per_day == 100  # reported as is
+
+
+def test_the_day_before_is_carried_over_as_a_start_in_its_order():
+    """Monday: one truck, p0 p1 | unload | p2 p3 (600 kg each, 1,000 kg trucks).
+    Tuesday sees p3, p0, p1 and a new stop n, in another order of ids: the start keeps
+    Monday's order (p0 p1, unload, p3), the unload only where stops follow it, and
+    leaves n out for the search to insert; p2's trip is gone."""
+    from recyclenet.routing import solve as week
+
+    xy = [(3, 0), (6, 0), (0, 3), (0, 6)]
+    monday = dataclasses.replace(day(xy, [600, 300, 600, 300]), initial_routes=((0, 1, -1, 2, 3),))
+    first = solve_day(monday, RoutingParams(time_limit_s=5, engine="pyvrp", max_iterations=0))
+    assert first.orders() == [(0, 1, -1, 2, 3)] and check_day(first) == []
+    tuesday = dataclasses.replace(
+        day([(0, 6), (5, 5), (3, 0), (6, 0)], [300, 100, 600, 300], vehicles=2),
+        stop_ids=("p3", "n", "p0", "p1"),
+    )
+    assert week._carried_plan(first, tuesday, [0]) == ((2, 3, -1, 0), ())
+    no_p3 = dataclasses.replace(tuesday, stop_ids=("x", "n", "p0", "p1"))
+    assert week._carried_plan(first, no_p3, [0]) == ((2, 3), ())  # no trailing unload
+
+
+def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_fleet(
+    monkeypatch,
+):
+    """A later day with slots is searched twice: the trucks the station runs alone,
+    starting from the day before, then every truck from scratch; the plan with the
+    lower weekly cost is kept."""
+    from recyclenet.routing import solve as week
+
+    calls = []
+    real = week.solve_day
+
+    def spy(problem, params=None, *, time_limit_s=None):
+        found = real(problem, params, time_limit_s=time_limit_s)
+        calls.append((problem.num_trucks, problem.initial_routes, found))
+        return found
+
+    monkeypatch.setattr(week, "solve_day", spy)
+    monday = day([(10, 0), (12, 0)], [100, 100], vehicles=3)
+    tuesday = dataclasses.replace(
+        day([(12, 0), (-3, 0), (10, 0)], [100, 100, 100], vehicles=3),
+        stop_ids=("p1", "x", "p0"),
+    )
+    params = RoutingParams(time_limit_s=1, engine="ortools")
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0))
+    assert len(calls) == 3 and first.num_trucks == 1
+    own_trucks, start, own = calls[1]
+    assert own_trucks == 1  # the truck Monday ran
+    assert start == ((2, 0),)  # Monday's order p0 p1, x left out
+    whole_trucks, whole_start, whole = calls[2]
+    assert whole_trucks == 3 and whole_start is None
+    kept = min(own.objective_cny(), whole.objective_cny())
+    levelled, *_ = week._levelled(second.problem, [1], 2)
+    assert week.regrouped(second, levelled, [0, 0]).objective_cny() == pytest.approx(kept)
+    assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
 
 
 def test_pyvrp_opens_an_unload_trip_for_a_stop_within_a_few_iterations():

@@ -24,6 +24,9 @@ from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequenc
 from recyclenet.routing.timing import regrouped
 
 ENGINES = ("auto", "ortools", "pyvrp")
+# Share of a later day's time for the trucks the station already runs alone (the rest
+# searches with the whole fleet; see _solve_levelled).
+RUNNING_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -462,26 +465,117 @@ def _with_slots(
     )
 
 
-def _levelled(problem: DayProblem, in_use: list[int], days: int) -> tuple[DayProblem, list[int]]:
+def _levelled(
+    problem: DayProblem, in_use: list[int], days: int
+) -> tuple[DayProblem, list[int], list[bool]]:
     """The day with each fleet group split into the trucks the station already runs on
     an earlier day (their day's fixed cost) and the rest, whose fixed cost is a week's
     (``days`` days): the station must keep such a truck all week, so a later day takes
     one only where it saves more than that. Returns the day and, per new group, its
-    original group."""
+    original group and whether its trucks are ones the station already runs."""
     groups: list[TruckGroup] = []
     group_of: list[int] = []
+    running: list[bool] = []
     for g, group in enumerate(problem.groups()):
         have = min(in_use[g], group.count)
         if have > 0:
             groups.append(replace(group, count=have))
             group_of.append(g)
+            running.append(True)
         if group.count > have:
             weekly = replace(
                 group.vehicle, fixed_cost_cny_per_day=group.vehicle.fixed_cost_cny_per_day * days
             )
             groups.append(replace(group, vehicle=weekly, count=group.count - have))
             group_of.append(g)
-    return replace(problem, fleet=tuple(groups)), group_of
+            running.append(False)
+    return replace(problem, fleet=tuple(groups)), group_of, running
+
+
+def _carried_plan(
+    previous: DayResult, problem: DayProblem, group_of: list[int]
+) -> tuple[tuple[int, ...], ...]:
+    """The routes of an earlier day of the base as a starting plan for ``problem``.
+
+    Each route keeps, in its order, the stops that recur today (the same point's same
+    load) and its unloads between trips; today's other stops are left out, for the
+    search to insert first. Stops only fall away, so each trip's load and each truck's
+    day stay within limits, and a truck reaching a stop early waits for its slot.
+    ``group_of`` maps each fleet group of ``problem`` to the group of
+    ``previous.problem`` it stands for; a route goes to the first such group with a
+    truck left. Trucks are numbered group by group, as in
+    :meth:`~recyclenet.routing.result.DayResult.plan`.
+    """
+    today = {key: j for j, key in enumerate(_occurrences(problem.stop_ids))}
+    before = _occurrences(previous.problem.stop_ids)
+    groups = problem.groups()
+    plans: list[list[tuple[int, ...]]] = [[] for _ in groups]
+    for r, order in enumerate(previous.orders()):
+        kept: list[int] = []
+        for j in order:
+            if j < 0:  # an unload: kept between two stops only
+                if kept and kept[-1] >= 0:
+                    kept.append(j)
+            elif before[j] in today:
+                kept.append(today[before[j]])
+        while kept and kept[-1] < 0:
+            kept.pop()
+        if not kept:
+            continue
+        for g, group in enumerate(groups):
+            if group_of[g] == previous.group_of(r) and len(plans[g]) < group.count:
+                plans[g].append(tuple(kept))
+                break
+    return tuple(
+        (plans[g] + [()] * group.count)[k]
+        for g, group in enumerate(groups)
+        for k in range(group.count)
+    )
+
+
+def _solve_levelled(
+    levelled: DayProblem,
+    group_of: list[int],
+    running: list[bool],
+    previous: DayResult | None,
+    params: RoutingParams,
+    limit_s: float,
+) -> DayResult:
+    """Route a later day of a base (see :func:`_levelled`) by two searches, the better
+    plan kept: the trucks the station already runs alone (:data:`RUNNING_SHARE` of the
+    time), starting, where the day has published slots, from ``previous`` (the day
+    before, see :func:`_carried_plan`); then the whole fleet from scratch.
+
+    OR-Tools' first plans spread a day's stops over every truck it may use, and with
+    slots to keep its search closes a truck only slowly: on the Cuiping default (10 s
+    a day) the busiest station ran 6 trucks on one day and 4 on the others. The two
+    searches also fail differently: on one day the station's own 2 trucks kept every
+    slot where the whole fleet's search missed them by 14 minutes, and on another the
+    reverse (measured 2026-11-24, see the session notes).
+    """
+    start = time.perf_counter()
+    if not any(running):
+        return solve_day(levelled, params, time_limit_s=limit_s)
+    groups = levelled.groups()
+    own_index = [g for g, run in enumerate(running) if run]
+    own = replace(
+        levelled,
+        fleet=tuple(groups[g] for g in own_index),
+        initial_routes=None,
+    )
+    if previous is not None and levelled.slot_min is not None:
+        own = replace(
+            own, initial_routes=_carried_plan(previous, own, [group_of[g] for g in own_index])
+        )
+    if all(running):  # no other trucks: one search with all the time
+        return solve_day(own, params, time_limit_s=limit_s)
+    first = solve_day(own, params, time_limit_s=RUNNING_SHARE * limit_s)
+    left = max(0.05 * limit_s, limit_s - (time.perf_counter() - start))
+    whole = solve_day(levelled, params, time_limit_s=left)
+    if first.status == "no_solution":
+        return whole
+    mapped = regrouped(first, levelled, own_index)
+    return min(mapped, whole, key=lambda r: (r.unserved(), r.objective_cny()))
 
 
 def _solve_chain(
@@ -494,7 +588,7 @@ def _solve_chain(
     only where keeping it would cost a truck or long detours; the timetable reports every
     deviation. A truck beyond those the station already runs on an earlier day costs a
     week of its fixed cost (see :func:`_levelled`): the station needs the most trucks it
-    uses on any day.
+    uses on any day. A later day is routed by :func:`_solve_levelled`.
     """
     problems, params, limit, tol, penalty = args
     slots: dict[tuple[str, int], float] = {}
@@ -504,8 +598,8 @@ def _solve_chain(
         if tol is not None and slots:
             problem = _with_slots(problem, slots, tol, penalty)
         if in_use:
-            levelled, group_of = _levelled(problem, in_use, len(problems))
-            found = solve_day(levelled, params, time_limit_s=limit)
+            levelled, group_of, running = _levelled(problem, in_use, len(problems))
+            found = _solve_levelled(levelled, group_of, running, results[-1], params, limit)
             result = regrouped(found, problem, group_of)
         else:
             result = solve_day(problem, params, time_limit_s=limit)
