@@ -467,9 +467,9 @@ def test_the_day_before_is_carried_over_as_a_start_in_its_order():
 def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_fleet(
     monkeypatch,
 ):
-    """A later day with slots is searched twice: the trucks the station runs alone,
-    starting from the day before, then every truck from scratch; the plan with the
-    lower weekly cost is kept."""
+    """A later day with slots and time enough is searched twice: the trucks the station
+    runs alone, starting from the day before, then every truck from scratch; the plan
+    with the lower weekly cost is kept."""
     from recyclenet.routing import solve as week
 
     calls = []
@@ -481,6 +481,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
         return found
 
     monkeypatch.setattr(week, "solve_day", spy)
+    monkeypatch.setattr(week, "TWO_SEARCHES_MIN_S", 1.0)
     monday = day([(10, 0), (12, 0)], [100, 100], vehicles=3)
     tuesday = dataclasses.replace(
         day([(12, 0), (-3, 0), (10, 0)], [100, 100, 100], vehicles=3),
@@ -498,6 +499,10 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     levelled, *_ = week._levelled(second.problem, [1], 2)
     assert week.regrouped(second, levelled, [0, 0]).objective_cny() == pytest.approx(kept)
     assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
+    calls.clear()  # with less time than two searches need: one, the whole fleet's
+    short = RoutingParams(time_limit_s=0.5, engine="ortools")
+    week._solve_chain(([monday, tuesday], short, 0.5, 15.0, 5.0))
+    assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (3, None)]
 
 
 def test_pyvrp_opens_an_unload_trip_for_a_stop_within_a_few_iterations():

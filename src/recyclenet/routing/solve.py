@@ -25,8 +25,10 @@ from recyclenet.routing.timing import regrouped
 
 ENGINES = ("auto", "ortools", "pyvrp")
 # Share of a later day's time for the trucks the station already runs alone (the rest
-# searches with the whole fleet; see _solve_levelled).
+# searches with the whole fleet; see _solve_levelled), and the least time a day needs
+# for two searches to beat one.
 RUNNING_SHARE = 0.5
+TWO_SEARCHES_MIN_S = 8.0
 
 
 @dataclass(frozen=True)
@@ -544,17 +546,21 @@ def _solve_levelled(
     """Route a later day of a base (see :func:`_levelled`) by two searches, the better
     plan kept: the trucks the station already runs alone (:data:`RUNNING_SHARE` of the
     time), starting, where the day has published slots, from ``previous`` (the day
-    before, see :func:`_carried_plan`); then the whole fleet from scratch.
+    before, see :func:`_carried_plan`); then the whole fleet from scratch. A day with
+    less than :data:`TWO_SEARCHES_MIN_S` gets one search, the whole fleet's.
 
     OR-Tools' first plans spread a day's stops over every truck it may use, and with
     slots to keep its search closes a truck only slowly: on the Cuiping default (10 s
     a day) the busiest station ran 6 trucks on one day and 4 on the others. The two
     searches also fail differently: on one day the station's own 2 trucks kept every
     slot where the whole fleet's search missed them by 14 minutes, and on another the
-    reverse (measured 2026-11-24, see the session notes).
+    reverse. Measured 2026-11-24 on the Cuiping default's four stations, most trucks a
+    day summed: at 10 s a day 12-13 trucks in five runs against 14 in three with one
+    search; at 5 s a day, where each search gets 2.5 s, 18-19 in three runs against
+    16-17 in two, hence the floor.
     """
     start = time.perf_counter()
-    if not any(running):
+    if not any(running) or limit_s < TWO_SEARCHES_MIN_S:
         return solve_day(levelled, params, time_limit_s=limit_s)
     groups = levelled.groups()
     own_index = [g for g, run in enumerate(running) if run]
