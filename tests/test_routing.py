@@ -428,7 +428,9 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
 
     if not levelled:
         monkeypatch.setattr(
-            week, "_levelled", lambda p, in_use, days: (p, [0] * len(p.groups()), [False])
+            week,
+            "_levelled",
+            lambda p, in_use, days: (p, [0] * len(p.groups()), [False] * len(p.groups())),
         )
     monday = day([(10, 0)], [100], vehicles=2, dwell=10)
     tuesday = dataclasses.replace(

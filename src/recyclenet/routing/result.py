@@ -145,11 +145,7 @@ class DayResult:
         by_group: dict[int, list[tuple[int, ...]]] = {}
         for r, order in enumerate(self.orders()):
             by_group.setdefault(self.group_of(r), []).append(order)
-        return tuple(
-            (by_group.get(g, []) + [()] * group.count)[k]
-            for g, group in enumerate(self.problem.groups())
-            for k in range(group.count)
-        )
+        return truck_plan(self.problem, by_group)
 
     def distance_km(self) -> float:
         """Total distance driven."""
@@ -196,6 +192,18 @@ class DayResult:
                     }
                 )
         return pd.DataFrame(rows)
+
+
+def truck_plan(
+    problem: DayProblem, by_group: dict[int, list[tuple[int, ...]]]
+) -> tuple[tuple[int, ...], ...]:
+    """Visiting orders by fleet group as ``problem.initial_routes``: one order per
+    truck, trucks numbered group by group, empty for trucks without one."""
+    return tuple(
+        (by_group.get(g, []) + [()] * group.count)[k]
+        for g, group in enumerate(problem.groups())
+        for k in range(group.count)
+    )
 
 
 def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:

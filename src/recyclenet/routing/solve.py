@@ -18,7 +18,7 @@ from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools, _pyvrp
 from recyclenet.routing.elimination import solve_with_elimination
 from recyclenet.routing.problem import SLOT_PENALTY_CNY_PER_MIN, DayProblem, TruckGroup, Vehicle
-from recyclenet.routing.result import DayResult
+from recyclenet.routing.result import DayResult, truck_plan
 from recyclenet.routing.rights import RoadRights
 from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
 from recyclenet.routing.timing import regrouped
@@ -505,13 +505,12 @@ def _carried_plan(
     day stay within limits, and a truck reaching a stop early waits for its slot.
     ``group_of`` maps each fleet group of ``problem`` to the group of
     ``previous.problem`` it stands for; a route goes to the first such group with a
-    truck left. Trucks are numbered group by group, as in
-    :meth:`~recyclenet.routing.result.DayResult.plan`.
+    truck left.
     """
     today = {key: j for j, key in enumerate(_occurrences(problem.stop_ids))}
     before = _occurrences(previous.problem.stop_ids)
     groups = problem.groups()
-    plans: list[list[tuple[int, ...]]] = [[] for _ in groups]
+    plans: dict[int, list[tuple[int, ...]]] = {}
     for r, order in enumerate(previous.orders()):
         kept: list[int] = []
         for j in order:
@@ -525,21 +524,17 @@ def _carried_plan(
         if not kept:
             continue
         for g, group in enumerate(groups):
-            if group_of[g] == previous.group_of(r) and len(plans[g]) < group.count:
-                plans[g].append(tuple(kept))
+            if group_of[g] == previous.group_of(r) and len(plans.get(g, [])) < group.count:
+                plans.setdefault(g, []).append(tuple(kept))
                 break
-    return tuple(
-        (plans[g] + [()] * group.count)[k]
-        for g, group in enumerate(groups)
-        for k in range(group.count)
-    )
+    return truck_plan(problem, plans)
 
 
 def _solve_levelled(
     levelled: DayProblem,
     group_of: list[int],
     running: list[bool],
-    previous: DayResult | None,
+    previous: DayResult,
     params: RoutingParams,
     limit_s: float,
 ) -> DayResult:
@@ -564,12 +559,8 @@ def _solve_levelled(
         return solve_day(levelled, params, time_limit_s=limit_s)
     groups = levelled.groups()
     own_index = [g for g, run in enumerate(running) if run]
-    own = replace(
-        levelled,
-        fleet=tuple(groups[g] for g in own_index),
-        initial_routes=None,
-    )
-    if previous is not None and levelled.slot_min is not None:
+    own = replace(levelled, fleet=tuple(groups[g] for g in own_index), initial_routes=None)
+    if levelled.slot_min is not None:
         own = replace(
             own, initial_routes=_carried_plan(previous, own, [group_of[g] for g in own_index])
         )
