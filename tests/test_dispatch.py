@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from recyclenet.bookings import read_bookings
 from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min
-from recyclenet.dispatch import load_planned, plan_dispatch
+from recyclenet.dispatch import _published_window, load_planned, plan_dispatch
 from recyclenet.errors import InputError
 from recyclenet.outputs import DISPATCH_FILES
 from recyclenet.routing import check_day
@@ -135,6 +135,11 @@ def test_route_keeps_published_times_and_plans_bookings(planned, tmp_path):
         published["arrival"].map(hhmm_to_min) - published["published_arrival"].map(hhmm_to_min)
     ).abs()
     assert (moved <= tol + 1).all()  # HH:MM rounding
+    # ... and of the time on the sign, unless the plan itself lay further from it
+    today = tt[tt["day"] == day].set_index("point_id")
+    off_sign = published["arrival"].map(hhmm_to_min) - published["site_id"].map(today["slot_min"])
+    planned_off = published["site_id"].map((today["arrival_min"] - today["slot_min"]).abs())
+    assert (off_sign.abs() <= planned_off.clip(lower=tol) + 1).all()
     booked = stops[stops["booking_id"] == "OK1"]
     assert len(booked) == 1 and "09:00" <= booked["arrival"].iloc[0] <= "16:00"
     deferred = pd.read_csv(out / "deferred.csv", encoding="utf-8-sig")
@@ -142,6 +147,22 @@ def test_route_keeps_published_times_and_plans_bookings(planned, tmp_path):
     rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig")
     assert list(rejected["row"]) == [3] and "unknown" in rejected["reason"].iloc[0]
     assert "BAD" in result.output and "row 3" in result.output
+
+
+@pytest.mark.parametrize(
+    ("arrival", "slot", "window"),
+    [
+        (600, 600, (585, 615)),
+        (610, 600, (595, 615)),
+        (590, 600, (585, 605)),
+        (630, 600, (615, 630)),
+    ],
+)
+def test_a_published_stop_keeps_to_its_planned_time_and_its_sign(arrival, slot, window):
+    """15 min either side of the day's planned arrival and of the sign's time; a plan
+    already 30 min from the sign keeps its own arrival and may not drift further."""
+    got = _published_window(arrival, slot, 15.0)
+    assert (got["open"], got["close"]) == window
 
 
 def test_dispatch_days_pass_the_checker(planned, tmp_path):

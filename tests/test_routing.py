@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from recyclenet.routing import (
@@ -282,6 +283,50 @@ def test_stable_slot_keeps_a_points_time_across_days():
     assert arrivals[1]["c"] > arrivals[1]["p1"]
     for r in results:
         assert check_day(r) == []
+
+
+def test_the_sign_shows_the_middle_of_a_points_arrivals():
+    """Monday reaches A (10 km east) at 8:20. Tuesday's booking X (5 km north) closes at
+    8:15, so the one truck reaches A at 8:42, 22.4 min after Monday: beyond the 15 min
+    tolerance from Monday's time (which the sign showed before), within it from the
+    middle of the two, 8:31, which the timetable now publishes."""
+    from recyclenet.routing import solve as week
+
+    monday = day([(10, 0)], [100], dwell=10)
+    tuesday = dataclasses.replace(
+        day([(10, 0), (0, 5)], [100, 100], dwell=10),
+        day="tue",
+        stop_ids=("p0", "x"),
+        window_close_min=np.array([1020.0, 495.0]),
+    )
+    params = RoutingParams(time_limit_s=1, engine="ortools")
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 100.0))
+    arrival = {second.problem.stop_ids[e.stop_idx]: e.arrival_min for e in second.routes[0][1:-1]}
+    assert first.routes[0][1].arrival_min == pytest.approx(500)
+    assert arrival["p0"] == pytest.approx(480 + 10 + 10 + 2 * 125**0.5, abs=0.1)
+    plan = week.WeekPlan({}, (first, second), ("mon", "tue"), pd.DataFrame(), 15.0)
+    tt = plan.timetable().set_index(["point_id", "day"])
+    middle = (500 + arrival["p0"]) / 2
+    assert tt.loc[("p0", "mon"), "slot"] == "08:31"
+    assert tt.loc[("p0", "tue"), "slot_deviation_min"] == pytest.approx(arrival["p0"] - middle)
+    assert tt["slot_deviation_min"].abs().max() <= 15
+    assert check_day(second) == []
+
+
+@pytest.mark.parametrize(
+    ("arrivals", "sign"),
+    [
+        ([600], 600),
+        ([520, 500], 510),  # all within: the middle
+        ([500, 522, 540], 515),  # 2 of 3 fit (500 and 522, or 522 and 540): the earlier
+        ([500, 505, 600], 515),  # the two close ones, as near the third as they allow
+        ([600, 480, 630, 615], 615),  # 600-630 fit; 480 alone does not count
+    ],
+)
+def test_the_sign_keeps_the_most_visits_within_the_tolerance(arrivals, sign):
+    from recyclenet.routing.solve import sign_time_min
+
+    assert sign_time_min(np.array(arrivals, float), 15.0) == pytest.approx(sign)
 
 
 def test_initial_routes_are_kept_when_they_are_the_only_plan():

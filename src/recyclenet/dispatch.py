@@ -3,8 +3,9 @@
 ``recyclenet run`` publishes a weekly timetable. Each morning (or the evening before) a
 dispatcher adds the day's booked door pickups: :func:`load_planned` reads the run's output
 folder, :func:`plan_dispatch` routes every station's trucks for the day with each
-published stop held within ``routing.slot_tolerance_min`` of its published arrival (hard
-windows: residents are waiting at the sign) and each booking in its own window; bookings
+published stop held within ``routing.slot_tolerance_min`` of both its planned arrival and
+the time on its sign (hard windows: residents are waiting at the sign; a planned arrival
+that lies further from the sign stays allowed) and each booking in its own window; bookings
 that do not fit are deferred at ``routing.booking_defer_penalty_cny`` each, with the
 reason.
 """
@@ -55,7 +56,8 @@ class PlannedNetwork:
         Open collection points (``site_id``, ``name``, ``station_id``, ``lon``, ``lat``)
         and transfer stations (``site_id``, ``name``, ``lon``, ``lat``).
     timetable
-        The published timetable (``timetable.csv``), with ``arrival_min`` added.
+        The published timetable (``timetable.csv``), with ``arrival_min`` and
+        ``slot_min`` (the time on the sign) added.
     trucks
         Collection trucks of each station: the distinct trucks of its published week.
     trucks_by_type
@@ -140,6 +142,9 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
     )
     tt = read_table(directory / "timetable.csv")
     tt["arrival_min"] = tt["arrival"].map(hhmm_to_min).astype(float)
+    # The time on the sign (a run from before slots were published: the arrival).
+    sign = tt["slot"] if "slot" in tt.columns else tt["arrival"]
+    tt["slot_min"] = sign.fillna(tt["arrival"]).map(hhmm_to_min).astype(float)
     for col in ("expected_kg", "expected_m3"):
         tt[col] = tt[col].astype(float)
     station_of = dict(zip(points["site_id"], points["station_id"], strict=True))
@@ -153,6 +158,15 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
     return PlannedNetwork(
         directory, scenario, vehicle, points, stations, tt, trucks, by_type, vehicles
     )
+
+
+def _published_window(arrival_min: float, slot_min: float, tol: float) -> dict[str, float]:
+    """A published stop's hard window for the day: within ``tol`` of its planned arrival
+    and of its sign's time, and never closed to the planned arrival itself."""
+    return {
+        "open": min(arrival_min, max(arrival_min, slot_min) - tol),
+        "close": max(arrival_min, min(arrival_min, slot_min) + tol),
+    }
 
 
 @dataclass(frozen=True)
@@ -318,8 +332,7 @@ def plan_dispatch(
                     "kg": float(r["expected_kg"]),
                     "m3": float(r["expected_m3"]),
                     "dwell": float(rc.dwell_min),
-                    "open": r["arrival_min"] - tol,
-                    "close": r["arrival_min"] + tol,
+                    **_published_window(r["arrival_min"], r["slot_min"], tol),
                     "penalty": np.inf,
                     "published_arrival": r["arrival"],
                 }

@@ -56,8 +56,10 @@ def _clean(value: Any) -> Any:
 def timetable_table(result: ScenarioResult) -> pd.DataFrame:
     """The published timetable with names: point, township, day, arrival, departure, truck.
 
-    ``slot`` is the time on the point's sign (its first arrival of the week); later
-    visits arrive within ``routing.slot_tolerance_min`` of it.
+    ``slot`` is the time on the point's sign (the one that keeps the most of its visits
+    within ``routing.slot_tolerance_min``, see
+    :func:`recyclenet.routing.solve.sign_time_min`); ``slot_deviation_min`` reports how
+    far each visit lies from it.
     """
     tt = result.week.timetable()
     if tt.empty:

@@ -272,7 +272,13 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         working_days=len(rc.working_days),
         handling_min=rc.unload_min,
     )
-    week = WeekPlan(visits=visits, days=tuple(days), working_days=rc.working_days, haul=haul)
+    week = WeekPlan(
+        visits=visits,
+        days=tuple(days),
+        working_days=rc.working_days,
+        haul=haul,
+        slot_tolerance_min=rc.slot_tolerance_min,
+    )
     timings["routing_s"] = time.perf_counter() - t2
     kpis = compute_kpis(
         scenario=scenario,

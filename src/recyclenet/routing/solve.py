@@ -132,12 +132,16 @@ class WeekPlan:
         Day labels, in order.
     haul
         Station -> centre round trips, one row per station (see :func:`haul_trips`).
+    slot_tolerance_min
+        How far a visit may lie from the time on the point's sign (see
+        :func:`sign_time_min`).
     """
 
     visits: dict[str, PointVisits]
     days: tuple[DayResult, ...]
     working_days: tuple[str, ...]
     haul: pd.DataFrame
+    slot_tolerance_min: float = 15.0
 
     def events(self) -> pd.DataFrame:
         """Every event of every truck, all days (see :meth:`DayResult.events`)."""
@@ -149,9 +153,9 @@ class WeekPlan:
 
         Columns: ``point_id``, ``station_id``, ``day``, ``arrival`` and ``departure``
         (HH:MM), ``truck`` (``<station>-<n>``), ``vehicle_type``, ``trip``, ``arrival_min``,
-        ``departure_min``, ``collected_kg``, ``collected_m3``, ``slot`` (HH:MM, the
-        point's arrival on its first visit day of the week: the time on its sign),
-        ``slot_min`` and ``slot_deviation_min`` (this arrival minus the slot).
+        ``departure_min``, ``collected_kg``, ``collected_m3``, ``slot`` (HH:MM, the time
+        on the point's sign: see :func:`sign_time_min`), ``slot_min`` and
+        ``slot_deviation_min`` (this arrival minus the slot).
         """
         ev = self.events()
         if ev.empty:
@@ -168,13 +172,11 @@ class WeekPlan:
         ]
         order = {d: i for i, d in enumerate(self.working_days)}
         stops["_d"] = stops["day"].map(order)
-        first = (
-            stops.sort_values("_d", kind="stable")
-            .groupby(["site_id", "_load"])["arrival_min"]
-            .first()
+        sign = stops.groupby(["site_id", "_load"])["arrival_min"].agg(
+            lambda a: sign_time_min(a.to_numpy(float), self.slot_tolerance_min)
         )
         slot_min = [
-            float(first[(sid, k)]) for sid, k in zip(stops["site_id"], stops["_load"], strict=True)
+            float(sign[(sid, k)]) for sid, k in zip(stops["site_id"], stops["_load"], strict=True)
         ]
         out = pd.DataFrame(
             {
@@ -229,6 +231,29 @@ class WeekPlan:
     def collection_hours_per_week(self) -> float:
         """Collection truck-hours in a week."""
         return float(sum(d.duration_h() for d in self.days))
+
+
+def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
+    """The time to paint on a point's sign, given its arrivals of the week.
+
+    The time that puts the most arrivals within ``tol_min`` of it and, among those,
+    lies as close as it can to the furthest arrival (the middle of the arrivals where
+    they all fit). No other time keeps more visits within the tolerance, the first
+    arrival of the week included; ties go to the earliest such time.
+    """
+    a = np.sort(np.asarray(arrivals_min, dtype=float))
+    best: tuple[int, float, float] | None = None  # (-count, max deviation, time)
+    for lo in a:  # the arrivals from ``lo`` to ``lo + 2 tol`` fit one time
+        inside = a[(a >= lo) & (a <= lo + 2 * tol_min)]
+        hi = float(inside[-1])
+        # every time in [hi - tol, lo + tol] keeps them in; the middle of the week's
+        # extremes, clamped into it, keeps the others as close as it can
+        middle = (float(a[0]) + float(a[-1])) / 2
+        time_min = min(max(middle, hi - tol_min), float(lo) + tol_min)
+        key = (-len(inside), float(np.abs(a - time_min).max()), time_min)
+        if best is None or key < best:
+            best = key
+    return float(a[0]) if best is None else best[2]
 
 
 def haul_trips(
