@@ -139,7 +139,8 @@ def test_offline_map(browser, runs, tmp_path):
 
 
 def test_map_popup_opens(browser, runs):
-    """Clicking a collection point opens its popup with Chinese name and visit times."""
+    """Clicking a collection point opens its popup with Chinese name, the time on its
+    sign and its visit times."""
     page, errors, _ = open_offline(browser, runs["a"] / "map.html")
     page.evaluate(
         """() => { for (const k in window) { const v = window[k];
@@ -148,6 +149,7 @@ def test_map_popup_opens(browser, runs):
     )
     text = page.locator(".leaflet-popup-content").inner_text()
     assert "回收点" in text and "收运时间" in text
+    assert re.search(r"牌示时间: \d\d:\d\d", text), text
     assert errors == []
     page.context.close()
 

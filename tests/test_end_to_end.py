@@ -129,10 +129,19 @@ def test_workbook_and_comparison(tmp_path):
     assert wb.sheetnames[:4] == ["KPIs", "Facilities", "Assignments", "Timetable"]
     grid = wb["Timetable"]
     header = [c.value for c in grid[1]]
-    assert header[:4] == ["Collection point", "Township", "Station", "Visits per week"]
-    assert header[4:] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    assert header[:5] == [
+        "Collection point",
+        "Township",
+        "Station",
+        "Visits per week",
+        "Time on sign",
+    ]
+    assert header[5:] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     assert grid.max_row == 1 + 8
     timetable = pd.read_csv(outs[0] / "timetable.csv", encoding="utf-8-sig")
+    sign = {r[0].value: r[4].value for r in grid.iter_rows(min_row=2)}
+    for point, slots in timetable.groupby("point")["slot"]:
+        assert sign[point] == "\n".join(sorted(set(slots)))
     truck_days = timetable.groupby(["truck", "day"]).ngroups
     assert len(wb.sheetnames) - 4 == truck_days
 

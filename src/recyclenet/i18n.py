@@ -52,6 +52,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.population": ("人口", "Population"),
     "col.kg_day": ("可回收物（公斤/日）", "Recyclables (kg/day)"),
     "col.point": ("回收点", "Collection point"),
+    "col.sign": ("牌示时间", "Time on sign"),
     "col.access_km": ("距离（km）", "Distance (km)"),
     "col.seq": ("顺序", "Order"),
     "col.kind": ("类型", "Event"),

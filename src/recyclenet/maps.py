@@ -270,10 +270,12 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
 
     timetable = result.week.timetable()
     slots: dict[str, list[str]] = {}
+    signs: dict[str, set[str]] = {}  # the time(s) on each point's sign
     for _, row in timetable.iterrows():
         slots.setdefault(row["point_id"], []).append(
             f"{day_label(row['day'], lang)} {row['arrival']}–{row['departure']}"
         )
+        signs.setdefault(row["point_id"], set()).add(row["slot"])
 
     demand = result.demand.set_index("settlement_id")
     assign = result.siting.assignments().set_index("settlement_id")
@@ -347,6 +349,8 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                     f"{int(served_pop.get(f['site_id'], 0)):,}"
                 )
             if visit_text:
+                sign = " / ".join(sorted(signs[f["site_id"]]))
+                popup += f"<br><b>{'牌示时间' if zh else 'time on sign'}</b>: {sign}"
                 popup += f"<br><b>{'收运时间' if zh else 'visit times'}</b><br>{visit_text}"
             folium.CircleMarker(
                 [f["lat"], f["lon"]],

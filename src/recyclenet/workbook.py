@@ -119,10 +119,12 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
     tt = result.week.timetable()
     days = list(result.week.working_days)
     grid: dict[str, dict[str, list[str]]] = {}
+    signs: dict[str, set[str]] = {}  # the time(s) on each point's sign
     for _, row in tt.iterrows():
         grid.setdefault(row["point_id"], {}).setdefault(row["day"], []).append(
             f"{row['arrival']}–{row['departure']}"
         )
+        signs.setdefault(row["point_id"], set()).add(row["slot"])
     cand = result.inputs.candidates.set_index("site_id")
     town = st.set_index("settlement_id")["township"]
     points = sites[sites["tier"] == "collection_point"]
@@ -136,13 +138,20 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 town.get(sid, ""),
                 names.get(p["parent_site_id"], ""),
                 sum(1 for d in days if d in cells),
+                "\n".join(sorted(signs.get(p["site_id"], ()))),
             ]
             + ["\n".join(cells.get(d, [])) for d in days]
         )
     _sheet(
         wb,
         t("sheet.timetable", lang),
-        [t("col.point", lang), t("col.township", lang), t("station", lang), t("col.visits", lang)]
+        [
+            t("col.point", lang),
+            t("col.township", lang),
+            t("station", lang),
+            t("col.visits", lang),
+            t("col.sign", lang),
+        ]
         + [day_label(d, lang) for d in days],
         rows,
     )
