@@ -306,9 +306,9 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
     assert arrival["p0"] == pytest.approx(480 + 10 + 10 + 2 * 125**0.5, abs=0.1)
     plan = week.WeekPlan({}, (first, second), ("mon", "tue"), pd.DataFrame(), 15.0)
     tt = plan.timetable().set_index(["point_id", "day"])
-    middle = (500 + arrival["p0"]) / 2
     assert tt.loc[("p0", "mon"), "slot"] == "08:31"
-    assert tt.loc[("p0", "tue"), "slot_deviation_min"] == pytest.approx(arrival["p0"] - middle)
+    assert tt.loc[("p0", "mon"), "slot_min"] == 511  # the middle, 511.2, to the minute
+    assert tt.loc[("p0", "tue"), "slot_deviation_min"] == pytest.approx(arrival["p0"] - 511)
     assert tt["slot_deviation_min"].abs().max() <= 15
     assert check_day(second) == []
 
@@ -320,6 +320,8 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
         ([520, 500], 510),  # all within: the middle
         ([500, 522, 540], 515),  # 2 of 3 fit (500 and 522, or 522 and 540): the earlier
         ([500, 505, 600], 515),  # the two close ones, as near the third as they allow
+        ([500.2, 520.6], 510),  # the middle, 510.4, to the minute
+        ([500.2, 530.1], 515.15),  # only 515.1-515.2 keeps both: no whole minute does
         ([600, 480, 630, 615], 615),  # 600-630 fit; 480 alone does not count
     ],
 )

@@ -239,7 +239,8 @@ def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
     The time that puts the most arrivals within ``tol_min`` of it and, among those,
     lies as close as it can to the furthest arrival (the middle of the arrivals where
     they all fit). No other time keeps more visits within the tolerance, the first
-    arrival of the week included; ties go to the earliest such time.
+    arrival of the week included; ties go to the earliest such time. A whole minute
+    (what the sign shows) where one keeps the same arrivals within the tolerance.
     """
     a = np.sort(np.asarray(arrivals_min, dtype=float))
     best: tuple[int, float, float] | None = None  # (-count, max deviation, time)
@@ -249,7 +250,10 @@ def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
         # every time in [hi - tol, lo + tol] keeps them in; the middle of the week's
         # extremes, clamped into it, keeps the others as close as it can
         middle = (float(a[0]) + float(a[-1])) / 2
-        time_min = min(max(middle, hi - tol_min), float(lo) + tol_min)
+        earliest, latest = hi - tol_min, float(lo) + tol_min
+        time_min = min(max(middle, earliest), latest)
+        whole = [m for m in (round(time_min), math.ceil(earliest)) if earliest <= m <= latest]
+        time_min = float(whole[0]) if whole else time_min
         key = (-len(inside), float(np.abs(a - time_min).max()), time_min)
         if best is None or key < best:
             best = key
