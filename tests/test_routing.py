@@ -321,6 +321,7 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
         ([500, 522, 540], 515),  # 2 of 3 fit (500 and 522, or 522 and 540): the earlier
         ([500, 505, 600], 515),  # the two close ones, as near the third as they allow
         ([500.2, 520.6], 510),  # the middle, 510.4, to the minute
+        ([500.6, 520.6, 560], 515),  # 515.6 (as near 560 as 500.6 allows), down to 515
         ([500.2, 530.1], 515.15),  # only 515.1-515.2 keeps both: no whole minute does
         ([600, 480, 630, 615], 615),  # 600-630 fit; 480 alone does not count
     ],

@@ -252,7 +252,11 @@ def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
         middle = (float(a[0]) + float(a[-1])) / 2
         earliest, latest = hi - tol_min, float(lo) + tol_min
         time_min = min(max(middle, earliest), latest)
-        whole = [m for m in (round(time_min), math.ceil(earliest)) if earliest <= m <= latest]
+        whole = [
+            m
+            for m in (round(time_min), math.floor(time_min), math.ceil(time_min))
+            if earliest <= m <= latest
+        ]
         time_min = float(whole[0]) if whole else time_min
         key = (-len(inside), float(np.abs(a - time_min).max()), time_min)
         if best is None or key < best:
