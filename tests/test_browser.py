@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -135,6 +136,38 @@ def test_offline_map(browser, runs, tmp_path):
     assert page.locator(".stop-order").count() == monday
     legend = page.locator("#recyclenet-legend").inner_text()
     assert CJK.search(legend) and "图例" in legend
+    page.context.close()
+
+
+def test_signs_page(browser, runs, tmp_path):
+    """signs.html: one sign per point on the timetable, in Chinese, with its days and
+    the time on its sign as timetable.csv publishes them; a sign stays on one printed
+    page."""
+    out = runs["a"]
+    page, errors, blocked = open_offline(browser, out / "signs.html")
+    assert errors == [] and blocked == []
+    timetable = pd.read_csv(out / "timetable.csv", encoding="utf-8-sig")
+    signs = page.locator("section.sign")
+    assert signs.count() == timetable["point_id"].nunique() > 0
+    labels = {
+        "mon": "周一",
+        "tue": "周二",
+        "wed": "周三",
+        "thu": "周四",
+        "fri": "周五",
+        "sat": "周六",
+    }
+    for point_id, rows in timetable.groupby("point_id"):
+        text = page.locator(f'section.sign[data-point="{point_id}"]').inner_text()
+        assert rows["point"].iloc[0] in text and "收运日" in text
+        assert " / ".join(sorted(set(rows["slot"]))) in text
+        for day in labels:
+            assert (labels[day] in text) == (day in set(rows["day"])), (point_id, day)
+    page.pdf(path=str(tmp_path / "signs.pdf"))  # printing works
+    assert (
+        page.evaluate("() => getComputedStyle(document.querySelector('section.sign')).breakInside")
+        == "avoid"
+    )
     page.context.close()
 
 

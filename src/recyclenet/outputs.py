@@ -2,8 +2,8 @@
 
 Files: ``kpis.json``, ``network.gpkg`` (layers settlements, collection_points,
 transfer_stations, sorting_centre, assignments, routes), ``map.html``, ``report.html``,
-``route_sheets.html``, ``workbook.xlsx``, ``timetable.csv``, ``routes.csv`` and
-``scenario.resolved.yaml``.
+``route_sheets.html``, ``signs.html``, ``workbook.xlsx``, ``timetable.csv``,
+``routes.csv`` and ``scenario.resolved.yaml``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from recyclenet.i18n import t
 from recyclenet.io import write_csv, write_text, write_with
 from recyclenet.maps import build_map, day_label, dispatch_map, route_lines, save_map
 from recyclenet.network.coords import wgs84_to_gcj02
-from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html
+from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
 from recyclenet.workbook import run_workbook
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ OUTPUT_FILES = (
     "map.html",
     "report.html",
     "route_sheets.html",
+    "signs.html",
     "workbook.xlsx",
     "timetable.csv",
     "routes.csv",
@@ -90,6 +91,20 @@ def timetable_table(result: ScenarioResult) -> pd.DataFrame:
             "slot": tt["slot"],
             "slot_deviation_min": tt["slot_deviation_min"].round(1),
         }
+    )
+
+
+def signs_html(result: ScenarioResult, *, lang: str) -> str:
+    """``signs.html``: one printable sign per collection point (see
+    :func:`recyclenet.report.signs_page`)."""
+    sc = result.scenario
+    return signs_page(
+        timetable_table(result),
+        tuple(sc.routing.working_days),
+        f"{sc.title or sc.name} — {t('title.signs', lang)}",
+        lang,
+        dwell_min=float(sc.routing.dwell_min),
+        tolerance_min=float(sc.routing.slot_tolerance_min),
     )
 
 
@@ -256,6 +271,7 @@ def write_outputs(
         ),
         write_text(out / "report.html", run_report_html(result, lang=lang)),
         write_text(out / "route_sheets.html", route_sheets_html(result, lang=lang)),
+        write_text(out / "signs.html", signs_html(result, lang=lang)),
         write_with(out / "workbook.xlsx", lambda tmp: run_workbook(result, tmp, lang=lang)),
         write_csv(out / "timetable.csv", timetable_table(result)),
         write_csv(out / "routes.csv", routes_table(result)),

@@ -161,6 +161,7 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         '<iframe id="run-map" src="map.html" style="width:100%;height:640px;border:1px solid #bbb">'
         "</iframe>"
         f'<p><a href="route_sheets.html">{t("title.route_sheets", lang)}</a> · '
+        f'<a href="signs.html">{t("title.signs", lang)}</a> · '
         '<a href="workbook.xlsx">workbook.xlsx</a> · <a href="network.gpkg">network.gpkg</a></p>'
     )
     return _page(f"{sc.title or sc.name} — {t('title.report', lang)}", body, lang)
@@ -204,6 +205,59 @@ def route_sheets_page(
         "body { margin: 0; } } section.sheet { margin-bottom: 32px; }"
     )
     return _page(title, f"<h1>{html.escape(title)}</h1>{''.join(sections)}", lang, css)
+
+
+SIGN_CSS = """
+.signs { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 16px; }
+.sign { border: 3px solid #1a7f1a; border-radius: 8px; padding: 12px 16px; break-inside: avoid; }
+.sign h2 { margin: 0 0 4px; font-size: 22px; }
+.sign .heading { color: #1a7f1a; font-weight: bold; }
+.sign .time { font-size: 40px; font-weight: bold; font-variant-numeric: tabular-nums; }
+.sign .days { font-size: 20px; font-weight: bold; }
+@media print { .signs { display: block; } .sign { margin-bottom: 16px; } }
+"""
+
+
+def signs_page(
+    timetable: pd.DataFrame,
+    working_days: tuple[str, ...],
+    title: str,
+    lang: str,
+    *,
+    dwell_min: float,
+    tolerance_min: float,
+) -> str:
+    """One printable sign per collection point on the timetable: its days and the time
+    on its sign (what is painted at the point in the village).
+
+    ``timetable`` has the columns of ``timetable.csv`` (:func:`outputs.timetable_table`):
+    ``point_id``, ``point``, ``township``, ``station``, ``day`` and ``slot``.
+    """
+    order = {d: i for i, d in enumerate(working_days)}
+    cards = []
+    if not timetable.empty:
+        points = timetable.sort_values(["station", "township", "point"], kind="stable")
+        for point_id, rows in points.groupby("point_id", sort=False):
+            first = rows.iloc[0]
+            days = sorted(set(rows["day"]), key=lambda d: order.get(d, len(order)))
+            sep = "、" if lang == "zh" else ", "
+            times = " / ".join(sorted(set(rows["slot"])))
+            stay = t("sign.stay", lang).format(dwell=f"{dwell_min:g}", tol=f"{tolerance_min:g}")
+            cards.append(
+                f'<section class="sign" data-point="{html.escape(str(point_id))}">'
+                f'<div class="heading">{t("sign.heading", lang)}</div>'
+                f"<h2>{html.escape(str(first['point']))}</h2>"
+                f'<div class="muted">{html.escape(str(first["township"]))}</div>'
+                f'<p>{t("sign.days", lang)}: <span class="days">'
+                f"{html.escape(sep.join(day_label(d, lang) for d in days))}</span></p>"
+                f'<p>{t("sign.time", lang)}: <span class="time">{html.escape(times)}</span>'
+                f"<br>{html.escape(stay)}</p>"
+                f"<p>{t('sign.bring', lang)}</p>"
+                f'<p class="muted">{t("sign.station", lang)}: '
+                f"{html.escape(str(first['station']))}</p></section>"
+            )
+    body = f'<h1>{html.escape(title)}</h1><div class="signs">{"".join(cards)}</div>'
+    return _page(title, body, lang, SIGN_CSS)
 
 
 def route_sheets_html(result: ScenarioResult, *, lang: str) -> str:
