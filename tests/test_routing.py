@@ -330,6 +330,8 @@ def test_the_sign_keeps_the_most_visits_within_the_tolerance(arrivals, sign):
     from recyclenet.routing.solve import sign_time_min
 
     assert sign_time_min(np.array(arrivals, float), 15.0) == pytest.approx(sign)
+    with pytest.raises(ValueError, match="at least one arrival"):
+        sign_time_min(np.array([]), 15.0)
 
 
 def test_initial_routes_are_kept_when_they_are_the_only_plan():

@@ -234,15 +234,15 @@ def signs_page(
     ``point_id``, ``point``, ``township``, ``station``, ``day`` and ``slot``.
     """
     order = {d: i for i, d in enumerate(working_days)}
+    sep = "、" if lang == "zh" else ", "
+    stay = t("sign.stay", lang).format(dwell=f"{dwell_min:g}", tol=f"{tolerance_min:g}")
     cards = []
     if not timetable.empty:
         points = timetable.sort_values(["station", "township", "point"], kind="stable")
         for point_id, rows in points.groupby("point_id", sort=False):
             first = rows.iloc[0]
             days = sorted(set(rows["day"]), key=lambda d: order.get(d, len(order)))
-            sep = "、" if lang == "zh" else ", "
             times = " / ".join(sorted(set(rows["slot"])))
-            stay = t("sign.stay", lang).format(dwell=f"{dwell_min:g}", tol=f"{tolerance_min:g}")
             cards.append(
                 f'<section class="sign" data-point="{html.escape(str(point_id))}">'
                 f'<div class="heading">{t("sign.heading", lang)}</div>'

@@ -237,19 +237,21 @@ def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
     """The time to paint on a point's sign, given its arrivals of the week.
 
     The time that puts the most arrivals within ``tol_min`` of it and, among those,
-    lies as close as it can to the furthest arrival (the middle of the arrivals where
+    keeps the furthest arrival as close as it can (the middle of the arrivals where
     they all fit). No other time keeps more visits within the tolerance, the first
     arrival of the week included; ties go to the earliest such time. A whole minute
     (what the sign shows) where one keeps the same arrivals within the tolerance.
     """
     a = np.sort(np.asarray(arrivals_min, dtype=float))
+    if a.size == 0:
+        raise ValueError("a sign needs at least one arrival")
+    middle = (float(a[0]) + float(a[-1])) / 2
     best: tuple[int, float, float] | None = None  # (-count, max deviation, time)
     for lo in a:  # the arrivals from ``lo`` to ``lo + 2 tol`` fit one time
         inside = a[(a >= lo) & (a <= lo + 2 * tol_min)]
         hi = float(inside[-1])
         # every time in [hi - tol, lo + tol] keeps them in; the middle of the week's
         # extremes, clamped into it, keeps the others as close as it can
-        middle = (float(a[0]) + float(a[-1])) / 2
         earliest, latest = hi - tol_min, float(lo) + tol_min
         time_min = min(max(middle, earliest), latest)
         whole = [
@@ -261,7 +263,8 @@ def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
         key = (-len(inside), float(np.abs(a - time_min).max()), time_min)
         if best is None or key < best:
             best = key
-    return float(a[0]) if best is None else best[2]
+    assert best is not None
+    return best[2]
 
 
 def haul_trips(
