@@ -200,12 +200,24 @@ def test_offline_report(browser, runs, tmp_path):
 
 
 def test_offline_route_sheets_print(browser, runs, tmp_path):
-    """route_sheets.html prints one page per truck and day."""
+    """route_sheets.html prints one page per truck and day; each stop shows the time
+    on its sign next to the planned arrival, as timetable.csv publishes them."""
     page, errors, blocked = open_offline(browser, runs["a"] / "route_sheets.html")
     sheets = page.locator("section.sheet").count()
     routes = (runs["a"] / "routes.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
     truck_days = {tuple(r.split(",")[2:4]) for r in routes if r.startswith("collection")}
     assert sheets == len(truck_days) > 0
+    header = page.locator("section.sheet table tr").first.inner_text()
+    assert "到达" in header and "牌示时间" in header
+    shown = page.evaluate(
+        """() => Array.from(document.querySelectorAll('section.sheet tr'))
+                 .map(tr => Array.from(tr.querySelectorAll('td')).map(td => td.innerText))
+                 .filter(cells => cells.length && cells[4] !== '')
+                 .map(cells => [cells[2], cells[4]])"""
+    )
+    timetable = pd.read_csv(runs["a"] / "timetable.csv", encoding="utf-8-sig")
+    published = zip(timetable["point"], timetable["slot"], strict=True)
+    assert sorted(map(tuple, shown)) == sorted(published)
     page.emulate_media(media="print")
     pdf = page.pdf(path=str(tmp_path / "route_sheets.pdf"))
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= sheets

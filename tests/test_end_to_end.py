@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from recyclenet.cli import app
 from recyclenet.config import load_scenario
+from recyclenet.i18n import t
 from recyclenet.outputs import OUTPUT_FILES
 from recyclenet.routing import check_day
 
@@ -144,6 +145,10 @@ def test_workbook_and_comparison(tmp_path):
         assert sign[point] == "\n".join(sorted(set(slots)))
     truck_days = timetable.groupby(["truck", "day"]).ngroups
     assert len(wb.sheetnames) - 4 == truck_days
+    route = [[c.value for c in r] for r in wb[wb.sheetnames[4]].iter_rows()]
+    assert route[0][3:5] == ["Arrival", "Time on sign"]
+    stops = [r for r in route[1:] if r[1] == t("event.stop", "en")]
+    assert stops and all(r[4] in set(timetable["slot"]) for r in stops)
 
     cmp_dir = tmp_path / "cmp"
     result = runner.invoke(app, ["compare", *map(str, outs), "--out", str(cmp_dir), "--lang", "en"])

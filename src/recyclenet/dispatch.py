@@ -205,18 +205,20 @@ class Dispatch:
         names = dict(
             zip(self.network.stations["site_id"], self.network.stations["name"], strict=True)
         )
-        kind, name, booking = [], [], []
+        kind, name, booking, sign = [], [], [], []
         for base, kind_, idx in zip(ev["base_id"], ev["kind"], ev["stop_idx"], strict=True):
             if kind_ == "stop":
                 row = info.loc[(base, idx)]
                 kind.append(row["kind"])
                 name.append(row["name"])
                 booking.append(row["booking_id"])
+                sign.append(row["sign"])
             else:
                 kind.append("")
                 name.append(names.get(base, base))
                 booking.append("")
-        return ev.assign(stop_kind=kind, name=name, booking_id=booking)
+                sign.append("")
+        return ev.assign(stop_kind=kind, name=name, booking_id=booking, sign=sign)
 
     def deferred(self) -> pd.DataFrame:
         """Bookings not served today, with the reason.
@@ -335,6 +337,7 @@ def plan_dispatch(
                     **_published_window(r["arrival_min"], r["slot_min"], tol),
                     "penalty": np.inf,
                     "published_arrival": r["arrival"],
+                    "sign": min_to_hhmm(r["slot_min"]),
                 }
             )
         for _, b in booked.iterrows():
@@ -356,6 +359,7 @@ def plan_dispatch(
                     "close": float(b["window_close_min"]),
                     "penalty": float(rc.booking_defer_penalty_cny),
                     "published_arrival": "",
+                    "sign": "",
                 }
             )
         frame = pd.DataFrame(rows)
@@ -456,7 +460,7 @@ def plan_dispatch(
     )
     results = solve_week(problems, params)
     columns = ["station_id", "stop_idx", "stop_id", "kind", "point_id", "booking_id", "name"]
-    columns += ["lon", "lat", "published_arrival"]
+    columns += ["lon", "lat", "published_arrival", "sign"]
     stops = pd.DataFrame(stop_rows)
     stops = stops[columns] if len(stops) else pd.DataFrame(columns=columns)
     return Dispatch(network, day, bookings, tuple(results), stops)

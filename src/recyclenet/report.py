@@ -35,6 +35,7 @@ ROUTE_SHEET_COLUMNS = (
     "col.kind",
     "col.name",
     "col.arrival",
+    "col.sign",
     "col.departure",
     "col.expected_kg",
     "col.expected_m3",
@@ -44,12 +45,23 @@ ROUTE_SHEET_COLUMNS = (
 
 
 def truck_days(result: ScenarioResult) -> Iterator[tuple[str, int, str, pd.DataFrame]]:
-    """``(station id, truck, day, events)`` of every truck and day, in weekday order."""
+    """``(station id, truck, day, events)`` of every truck and day, in weekday order; the
+    events also carry ``sign``, the time on each stop's sign (HH:MM; empty elsewhere)."""
     events = result.week.events()
     if events.empty:
         return
+    tt = result.week.timetable()
+    sign = tt.set_index(["station_id", "day", "stop_idx"])["slot"].to_dict()
     order = {d: i for i, d in enumerate(result.week.working_days)}
-    events = events.assign(_d=events["day"].map(order))
+    events = events.assign(
+        _d=events["day"].map(order),
+        sign=[
+            sign.get((b, d, j), "") if k == "stop" else ""
+            for b, d, j, k in zip(
+                events["base_id"], events["day"], events["stop_idx"], events["kind"], strict=True
+            )
+        ],
+    )
     for (_, base, truck, day), route in events.groupby(["_d", "base_id", "truck", "day"]):
         yield base, int(truck), day, route
 
@@ -176,7 +188,8 @@ def route_sheets_page(
     """One printable page per truck and day.
 
     ``routes`` yields ``(station id, truck, day, events)``; the events carry the columns
-    of :meth:`DayResult.events` plus ``name`` (what the driver reads at each event).
+    of :meth:`DayResult.events` plus ``name`` (what the driver reads at each event) and
+    ``sign`` (HH:MM on the stop's sign, or empty), shown after the arrival.
     """
     sections = []
     for base, truck, day, route in routes:
@@ -186,6 +199,7 @@ def route_sheets_page(
                 f"<tr><td class='num'>{n}</td><td>{html.escape(t('event.' + e['kind'], lang))}"
                 f"</td><td>{html.escape(str(e['name']))}</td>"
                 f"<td>{min_to_hhmm(e['arrival_min'])}</td>"
+                f"<td>{html.escape(str(e['sign']))}</td>"
                 f"<td>{min_to_hhmm(e['departure_min'])}</td>"
                 f"<td class='num'>{e['collected_kg']:,.0f}</td>"
                 f"<td class='num'>{e['collected_m3']:,.2f}</td>"

@@ -176,6 +176,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                     t("event." + e["kind"], lang),
                     names.get(e["site_id"], e["site_id"]),
                     min_to_hhmm(e["arrival_min"]),
+                    e["sign"],
                     min_to_hhmm(e["departure_min"]),
                     round(e["collected_kg"], 1),
                     round(e["collected_m3"], 2),

@@ -154,8 +154,9 @@ class WeekPlan:
         Columns: ``point_id``, ``station_id``, ``day``, ``arrival`` and ``departure``
         (HH:MM), ``truck`` (``<station>-<n>``), ``vehicle_type``, ``trip``, ``arrival_min``,
         ``departure_min``, ``collected_kg``, ``collected_m3``, ``slot`` (HH:MM, the time
-        on the point's sign: see :func:`sign_time_min`), ``slot_min`` and
-        ``slot_deviation_min`` (this arrival minus the slot).
+        on the point's sign: see :func:`sign_time_min`), ``slot_min``,
+        ``slot_deviation_min`` (this arrival minus the slot) and ``stop_idx`` (the stop
+        in its day's problem).
         """
         ev = self.events()
         if ev.empty:
@@ -195,6 +196,7 @@ class WeekPlan:
                 "slot": [min_to_hhmm(m) for m in slot_min],
                 "slot_min": slot_min,
                 "slot_deviation_min": stops["arrival_min"].to_numpy(float) - np.asarray(slot_min),
+                "stop_idx": stops["stop_idx"],
             }
         )
         out["_d"] = stops["_d"]
