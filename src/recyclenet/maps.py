@@ -15,6 +15,7 @@ import pandas as pd
 from branca.element import Element
 
 from recyclenet.config import min_to_hhmm
+from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.dispatch import Dispatch
@@ -270,12 +271,11 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
 
     timetable = result.week.timetable()
     slots: dict[str, list[str]] = {}
-    signs: dict[str, set[str]] = {}  # the time(s) on each point's sign
     for _, row in timetable.iterrows():
         slots.setdefault(row["point_id"], []).append(
             f"{day_label(row['day'], lang)} {row['arrival']}–{row['departure']}"
         )
-        signs.setdefault(row["point_id"], set()).add(row["slot"])
+    signs = sign_times(timetable)
 
     demand = result.demand.set_index("settlement_id")
     assign = result.siting.assignments().set_index("settlement_id")
@@ -349,7 +349,7 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                     f"{int(served_pop.get(f['site_id'], 0)):,}"
                 )
             if visit_text:
-                sign = " / ".join(sorted(signs[f["site_id"]]))
+                sign = " / ".join(signs[f["site_id"]])
                 popup += f"<br><b>{'牌示时间' if zh else 'time on sign'}</b>: {sign}"
                 popup += f"<br><b>{'收运时间' if zh else 'visit times'}</b><br>{visit_text}"
             folium.CircleMarker(

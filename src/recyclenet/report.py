@@ -12,6 +12,7 @@ import pandas as pd
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.maps import day_label
+from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -250,13 +251,14 @@ def signs_page(
     order = {d: i for i, d in enumerate(working_days)}
     sep = "、" if lang == "zh" else ", "
     stay = t("sign.stay", lang).format(dwell=f"{dwell_min:g}", tol=f"{tolerance_min:g}")
+    signs = sign_times(timetable)
     cards = []
     if not timetable.empty:
         points = timetable.sort_values(["station", "township", "point"], kind="stable")
         for point_id, rows in points.groupby("point_id", sort=False):
             first = rows.iloc[0]
             days = sorted(set(rows["day"]), key=lambda d: order.get(d, len(order)))
-            times = " / ".join(sorted(set(rows["slot"])))
+            times = " / ".join(signs[str(point_id)])
             cards.append(
                 f'<section class="sign" data-point="{html.escape(str(point_id))}">'
                 f'<div class="heading">{t("sign.heading", lang)}</div>'

@@ -13,6 +13,7 @@ from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.maps import day_label
 from recyclenet.report import KPI_ROWS, ROUTE_SHEET_COLUMNS, format_value, kpi_value, truck_days
+from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -119,12 +120,11 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
     tt = result.week.timetable()
     days = list(result.week.working_days)
     grid: dict[str, dict[str, list[str]]] = {}
-    signs: dict[str, set[str]] = {}  # the time(s) on each point's sign
     for _, row in tt.iterrows():
         grid.setdefault(row["point_id"], {}).setdefault(row["day"], []).append(
             f"{row['arrival']}–{row['departure']}"
         )
-        signs.setdefault(row["point_id"], set()).add(row["slot"])
+    signs = sign_times(tt)
     cand = result.inputs.candidates.set_index("site_id")
     town = st.set_index("settlement_id")["township"]
     points = sites[sites["tier"] == "collection_point"]
@@ -138,7 +138,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 town.get(sid, ""),
                 names.get(p["parent_site_id"], ""),
                 sum(1 for d in days if d in cells),
-                "\n".join(sorted(signs.get(p["site_id"], ()))),
+                "\n".join(signs.get(p["site_id"], [])),
             ]
             + ["\n".join(cells.get(d, [])) for d in days]
         )

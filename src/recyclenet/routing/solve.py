@@ -269,6 +269,14 @@ def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
     return best[2]
 
 
+def sign_times(timetable: pd.DataFrame) -> dict[str, list[str]]:
+    """Per point id, the times on its sign (HH:MM, in order; one per load of its day),
+    from a timetable with ``point_id`` and ``slot`` (:meth:`WeekPlan.timetable`)."""
+    if timetable.empty:
+        return {}
+    return {str(p): sorted(set(s)) for p, s in timetable.groupby("point_id")["slot"]}
+
+
 def haul_trips(
     station_ids: list[str],
     station_kg_per_day: np.ndarray,
