@@ -12,12 +12,14 @@ import re
 import shutil
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from recyclenet.cli import app
+from recyclenet.maps import leaflet_inline, save_map
 from recyclenet.report import KPI_ROWS
 
 from .conftest import write_small_scenario
@@ -185,6 +187,50 @@ def test_map_popup_opens(browser, runs):
     assert re.search(r"牌示时间: \d\d:\d\d", text), text
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_online_map_explains_a_blank_page(browser, tmp_path, lang):
+    """A map written without --offline, opened where its CDN cannot be reached (an
+    intranet), says why it is blank and what to run instead; where Leaflet loads (the
+    CDN's leaflet.js answered with the vendored copy), the notice stays hidden."""
+    path = tmp_path / "map.html"
+    fmap = folium.Map(location=[28.77, 104.63], zoom_start=11, tiles=None)
+    folium.CircleMarker([28.77, 104.63], radius=6).add_to(fmap)
+    save_map(fmap, path, offline=False, lang=lang)
+    page, errors, blocked = open_offline(browser, path)
+    notice = page.locator("#recyclenet-no-network")
+    assert blocked and errors  # the CDN was asked for, and the map script failed
+    assert notice.is_visible()
+    text = notice.inner_text()
+    assert "--offline" in text
+    assert bool(CJK.search(text)) == (lang == "zh")
+    page.screenshot(path=str(tmp_path / "blank-map.png"))
+    page.context.close()
+
+    leaflet_js, _ = leaflet_inline()
+    context = browser.new_context()
+
+    def cdn(r):
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        elif r.request.url.endswith("/leaflet.js"):
+            r.fulfill(status=200, content_type="application/javascript", body=leaflet_js)
+        else:
+            r.abort()
+
+    context.route("**/*", cdn)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.locator(".leaflet-interactive").first.wait_for()
+    assert not page.locator("#recyclenet-no-network").is_visible()
+    context.close()
+
+
+def test_offline_map_has_no_notice(browser, runs):
+    """--offline maps carry Leaflet inline and no such notice."""
+    text = (runs["a"] / "map.html").read_text(encoding="utf-8")
+    assert "recyclenet-no-network" not in text
 
 
 def test_offline_report(browser, runs, tmp_path):

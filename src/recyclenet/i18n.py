@@ -89,6 +89,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "请居民在此时间携带可回收物到本点交投。",
         "Please bring your recyclables to this point at this time.",
     ),
+    "map.no_network": (
+        "地图未能加载：此页面需要联网，从网上加载 Leaflet 地图库。"
+        "在内网或无网络的电脑上，请在命令后加 --offline 重新运行 recyclenet，"
+        "地图库将内嵌在文件中。",
+        "The map could not load: this page needs internet access to load the Leaflet map "
+        "library. On an intranet or a computer without internet, run the recyclenet "
+        "command again with --offline, which embeds the library in the file.",
+    ),
     "title.comparison": ("情景比较", "Scenario comparison"),
     "title.map": ("地图", "Map"),
     "title.status": ("求解状态", "Solver status"),

@@ -15,6 +15,7 @@ import pandas as pd
 from branca.element import Element
 
 from recyclenet.config import min_to_hhmm
+from recyclenet.i18n import t
 from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
@@ -158,10 +159,33 @@ def make_offline(fmap: folium.Map) -> None:
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
 
 
-def save_map(fmap: folium.Map, path: str | Path, *, offline: bool) -> None:
-    """Write a map as HTML; ``offline`` inlines Leaflet instead of loading it from a CDN."""
+def no_network_note(lang: str) -> str:
+    """A notice, hidden unless Leaflet failed to load, that says why the map is blank
+    and that ``--offline`` makes a page that needs no network.
+
+    The CDN scripts sit in the header and load before the body is parsed, so the check
+    that follows the notice sees whether ``L`` (Leaflet) exists.
+    """
+    return (
+        '<div id="recyclenet-no-network" role="alert" style="display:none;position:fixed;'
+        "top:24px;left:50%;transform:translateX(-50%);max-width:640px;z-index:10000;"
+        "background:#fff8e1;border:1px solid #e0a800;border-radius:4px;padding:12px 16px;"
+        f'font:14px/1.6 sans-serif">{html.escape(t("map.no_network", lang))}</div>'
+        "<script>if (typeof L === 'undefined') "
+        "{document.getElementById('recyclenet-no-network').style.display = 'block';}</script>"
+    )
+
+
+def save_map(fmap: folium.Map, path: str | Path, *, offline: bool, lang: str = "zh") -> None:
+    """Write a map as HTML; ``offline`` inlines Leaflet instead of loading it from a CDN.
+
+    Without ``offline`` the page shows :func:`no_network_note` in ``lang`` where Leaflet
+    cannot be loaded (an intranet), instead of staying blank.
+    """
     if offline:
         make_offline(fmap)
+    else:
+        fmap.get_root().html.add_child(Element(no_network_note(lang)), name="no_network_note")
     fmap.save(str(path))
 
 

@@ -266,7 +266,7 @@ def write_outputs(
         write_with(
             out / "map.html",
             lambda tmp: save_map(
-                build_map(result, lang=lang, offline=offline), tmp, offline=offline
+                build_map(result, lang=lang, offline=offline), tmp, offline=offline, lang=lang
             ),
         ),
         write_text(out / "report.html", run_report_html(result, lang=lang)),
@@ -370,7 +370,10 @@ def write_dispatch(
         write_with(
             out / "map.html",
             lambda tmp: save_map(
-                dispatch_map(dispatch, lang=lang, offline=offline), tmp, offline=offline
+                dispatch_map(dispatch, lang=lang, offline=offline),
+                tmp,
+                offline=offline,
+                lang=lang,
             ),
         ),
         write_csv(out / "deferred.csv", dispatch.deferred()),
