@@ -118,7 +118,7 @@ def bar_chart_svg(
             f'<text x="{left - 6}" y="{y + 17}" font-size="12" text-anchor="end">'
             f"{html.escape(label)}</text>"
         )
-        x = left
+        x = float(left)
         for n, (_, values) in enumerate(series):
             w = values[i] * scale
             parts.append(

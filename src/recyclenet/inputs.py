@@ -133,7 +133,7 @@ def _parse_column(
         problems.append(InputProblem(file, message, hint, row=i + 1, column=col.name, value=v))
     if col.unique:
         dup = text.duplicated(keep="first") & (text != "")
-        for i in np.flatnonzero(dup.to_numpy()):
+        for i in np.flatnonzero(dup.to_numpy()).tolist():
             first = int(np.flatnonzero((text == text.iloc[i]).to_numpy())[0]) + 1
             problems.append(
                 InputProblem(

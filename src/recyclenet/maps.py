@@ -8,11 +8,11 @@ import math
 import re
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import folium
 import pandas as pd
-from branca.element import Element
+from branca.element import Element, Figure
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
@@ -143,6 +143,11 @@ window.$ = window.$ || function (arg) {
 """
 
 
+def _root(fmap: folium.Map) -> Figure:
+    """The page a map is drawn on (its header, body HTML and script sections)."""
+    return cast(Figure, fmap.get_root())
+
+
 def make_offline(fmap: folium.Map) -> None:
     """Replace every CDN link of the map by inline Leaflet, so it needs no network.
 
@@ -153,7 +158,7 @@ def make_offline(fmap: folium.Map) -> None:
     fmap.default_css = []
     js, css = leaflet_inline()
     js = js + "\n" + JQUERY_SHIM
-    header = fmap.get_root().header
+    header = _root(fmap).header
     # The map script runs in the body, after the header, so Leaflet is defined by then.
     header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
@@ -185,7 +190,7 @@ def save_map(fmap: folium.Map, path: str | Path, *, offline: bool, lang: str = "
     if offline:
         make_offline(fmap)
     else:
-        fmap.get_root().html.add_child(Element(no_network_note(lang)), name="no_network_note")
+        _root(fmap).html.add_child(Element(no_network_note(lang)), name="no_network_note")
     fmap.save(str(path))
 
 
@@ -406,12 +411,12 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
 
     control = folium.LayerControl(collapsed=False)
     control.add_to(fmap)
-    fmap.get_root().script.add_child(
+    _root(fmap).script.add_child(
         Element(GCJ02_SHIFT_JS % {"map": fmap.get_name(), "control": control.get_name()})
     )
-    fmap.get_root().html.add_child(Element(_legend(lang)))
+    _root(fmap).html.add_child(Element(_legend(lang)))
     title = html.escape(result.scenario.title or result.scenario.name)
-    fmap.get_root().header.add_child(Element(f"<title>{title}</title>"))
+    _root(fmap).header.add_child(Element(f"<title>{title}</title>"))
     return fmap
 
 
@@ -419,7 +424,7 @@ def route_lines(result: ScenarioResult) -> pd.DataFrame:
     """One row per truck trip with its coordinates (for the GeoPackage)."""
     events = result.week.events()
     pos = result.sites.set_index("site_id")
-    rows = []
+    rows: list[dict] = []
     if events.empty:
         return pd.DataFrame(rows)
     for (base, day, truck), route in events.groupby(["base_id", "day", "truck"], sort=False):
@@ -509,10 +514,10 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
             group.add_to(fmap)
     control = folium.LayerControl(collapsed=False)
     control.add_to(fmap)
-    fmap.get_root().script.add_child(
+    _root(fmap).script.add_child(
         Element(GCJ02_SHIFT_JS % {"map": fmap.get_name(), "control": control.get_name()})
     )
     sc = dispatch.network.scenario
     title = f"{sc.title or sc.name} · {day_label(dispatch.day, lang)}"
-    fmap.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
+    _root(fmap).header.add_child(Element(f"<title>{html.escape(title)}</title>"))
     return fmap

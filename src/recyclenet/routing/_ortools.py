@@ -405,6 +405,7 @@ def _solve(
     if p.has_deliveries():
         # Collected load plus new goods on board within the truck's capacity, at every node.
         for dim, new_dim, caps in load_dims.values():
+            assert new_dim is not None  # with deliveries, each load has its new-goods twin
             by_vehicle = [max(caps), *caps]  # index 0: an unperformed node
             indices = [
                 manager.NodeToIndex(node)
@@ -593,13 +594,15 @@ def _solve(
         if lunch_before is not None and events[-1].departure_min > p.group_hours_min(g)[1]:
             # The solver may overlap lunch with the unload folded into the arc home; an
             # earlier break, where one fits, can still bring the truck back in time.
+            assert p.lunch is not None  # a lunch position implies a lunch window
+            lunch_latest = p.lunch[1]
             events = min(
                 (
                     timed_route(p, order, group=g, lunch_before=k, engine_arrival_min=arrival_min)
                     for k in range(len(order) + 1)
                 ),
                 key=lambda ev: (
-                    any(e.kind == "lunch" and e.arrival_min > p.lunch[1] + 1e-9 for e in ev),
+                    any(e.kind == "lunch" and e.arrival_min > lunch_latest + 1e-9 for e in ev),
                     ev[-1].departure_min,
                 ),
             )

@@ -225,7 +225,10 @@ def _limits(limit_s: float, iterations: int | None, *more) -> MultipleCriteria:
 
 def _same_plan(solution: Solution, data: ProblemData) -> Solution:
     """A solution's routes on another problem of the same places and fleet."""
-    routes = [Route(data, list(r)[1:-1], r.vehicle_type()) for r in solution.routes()]
+    routes = []
+    for r in solution.routes():
+        activities: list[Activity] = [a for a in list(r)[1:-1]]  # between start and end
+        routes.append(Route(data, activities, r.vehicle_type()))
     return Solution(data, routes)
 
 

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
-from recyclenet.routing.problem import DayProblem
+from recyclenet.routing.problem import DayProblem, TruckGroup
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.timing import regrouped
 
@@ -97,7 +97,9 @@ def without_lightest_routes(
     victims = set(lightest[:count])
     kept = [r for r in range(len(orders)) if r not in victims]
     used = Counter(result.group_of(r) for r in kept)
-    groups, group_of, plan = [], [], []
+    groups: list[TruckGroup] = []
+    group_of: list[int] = []
+    plan: list[tuple[int, ...]] = []
     for g, group in enumerate(result.problem.groups()):
         if used[g]:
             groups.append(replace(group, count=used[g]))

@@ -357,6 +357,6 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
         if used[g] > group.count:
             issues.append(f"group {g} uses {used[g]} trucks but has {group.count}")
     counts = np.bincount(np.asarray(seen + list(result.dropped), dtype=int), minlength=p.num_stops)
-    for j in np.flatnonzero(counts != 1):
+    for j in np.flatnonzero(counts != 1).tolist():
         issues.append(f"stop {j} ({p.stop_ids[j]}) is served {counts[j]} times")
     return issues

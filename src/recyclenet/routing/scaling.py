@@ -7,6 +7,8 @@ plan stays feasible in exact arithmetic; a tiny tolerance absorbs float noise.
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -15,12 +17,20 @@ def _whole(x: NDArray[np.float64]) -> int | NDArray[np.int64]:
     return int(x) if np.ndim(x) == 0 else x.astype(np.int64)
 
 
+@overload
+def seconds(minutes: float, *, up: bool = True) -> int: ...
+@overload
+def seconds(minutes: ArrayLike, *, up: bool = True) -> NDArray[np.int64]: ...
 def seconds(minutes: ArrayLike, *, up: bool = True) -> int | NDArray[np.int64]:
     """Whole seconds in ``minutes``: rounded up (``up``) or down."""
     x = np.asarray(minutes, dtype=float) * 60
     return _whole(np.ceil(x - 1e-9) if up else np.floor(x + 1e-9))
 
 
+@overload
+def thousandths(amount: float) -> int: ...
+@overload
+def thousandths(amount: ArrayLike) -> NDArray[np.int64]: ...
 def thousandths(amount: ArrayLike) -> int | NDArray[np.int64]:
     """A load in thousandths (kg -> g, m3 -> L), rounded up."""
     return _whole(np.ceil(np.asarray(amount, dtype=float) * 1000 - 1e-6))

@@ -636,7 +636,7 @@ def _solve_chain(
     problems, params, limit, tol, penalty = args
     slots: dict[tuple[str, int], float] = {}
     in_use: list[int] = []  # per fleet group, the most trucks used on a day so far
-    results = []
+    results: list[DayResult] = []
     for problem in problems:
         if tol is not None and slots:
             problem = _with_slots(problem, slots, tol, penalty)

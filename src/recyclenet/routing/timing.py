@@ -66,6 +66,7 @@ def timed_route(
     # the latest release among its stops (the trip leaves no earlier).
     trip_new: list[list[float]] = [[0.0, 0.0]]
     trip_release: list[float] = [-np.inf]
+    j: int | None
     for j in order:
         if j < 0:
             trip_new.append([0.0, 0.0])

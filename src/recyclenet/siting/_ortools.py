@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
+from numpy.typing import NDArray
 from ortools.math_opt.python import mathopt  # loaded with the module, not timed per solve
 from ortools.math_opt.solvers import highs_pb2
 
@@ -167,9 +168,9 @@ class _Compact:
         # Station and centre capacities may bind here, so only split demand is continuous.
         share = not p.single_sourcing
         for i in range(n_i):
-            for j in np.flatnonzero(reach[i]):
+            for j in np.flatnonzero(reach[i]).tolist():
                 name = f"x{i}_{j}"
-                self.x[i, int(j)] = (
+                self.x[i, j] = (
                     model.add_variable(lb=0.0, ub=1.0, name=name)
                     if share
                     else model.add_binary_variable(name=name)
@@ -240,8 +241,8 @@ class _Compact:
         if not fixed_upper:
             for tier, vars_ in ((p.stations, s), (p.centres, c)):
                 _count(add, total(vars_.values()), tier)
-                for j in np.flatnonzero(tier.must_open):
-                    add(vars_[int(j)] == 1)
+                for j in np.flatnonzero(tier.must_open).tolist():
+                    add(vars_[j] == 1)
         if p.budget_cny_per_year is not None:
             new_fixed = total(
                 float(tier.fixed_cost_cny_per_year[j]) * vars_[j]
@@ -436,6 +437,7 @@ def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (
     has_solution = reason in _FOUND and result.has_primal_feasible_solution()
     bound = _dual_bound(result)
     label = params.backend
+    net: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None
     if has_solution:
         net = model.network(result.variable_values())
         obj = float(result.objective_value())
@@ -678,15 +680,15 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
     model = mathopt.Model(name="recyclenet-inner")
     y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
     if red is not None:
-        for j in np.flatnonzero(reduction.opened):
-            model.add_linear_constraint(y[int(j)] == 1)
-        for j in np.flatnonzero(reduction.closed):
-            model.add_linear_constraint(y[int(j)] == 0)
+        for j in np.flatnonzero(reduction.opened).tolist():
+            model.add_linear_constraint(y[j] == 1)
+        for j in np.flatnonzero(reduction.closed).tolist():
+            model.add_linear_constraint(y[j] == 0)
         model.add_linear_constraint(  # the open capacity covers the demand
             mathopt.fast_sum(float(p.points.capacity_t_per_day[j]) * y[j] for j in range(n_p))
             >= float(w.sum())
         )
-    x: dict[tuple[int, int], object] = {}
+    x: dict[tuple[int, int], mathopt.Variable] = {}
     by_point: list[list[int]] = [[] for _ in range(n_p)]
     terms = []
     share = not p.single_sourcing
@@ -694,8 +696,7 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
         raise SolverError("CP-SAT has no continuous variables: it cannot split demand; use HIGHS")
     for i in range(p.num_settlements):
         row = []
-        for j in np.flatnonzero(reach[i]):
-            j = int(j)
+        for j in np.flatnonzero(reach[i]).tolist():
             var = (
                 model.add_variable(lb=0.0, ub=1.0, name=f"x{i}_{j}")
                 if share and backend != "CP_SAT"

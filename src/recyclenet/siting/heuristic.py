@@ -108,7 +108,7 @@ class _Pairs:
         with no open point yet counts the point's whole cost as saved (huge)."""
         cur = current[self.rows]
         gain = np.where(np.isfinite(cur), np.maximum(0.0, cur - self.vals), 1e12)
-        return np.bincount(self.cols, weights=gain, minlength=self.m)
+        return np.bincount(self.cols, weights=gain, minlength=self.m).astype(np.float64)
 
 
 def construct(
@@ -227,7 +227,7 @@ def construct(
         c["collection"] * p.collection_km
         + c["haul"] * p.haul_km[np.arange(len(p.stations)), np.maximum(centre_of, 0)][None, :]
     )
-    for j in sorted(np.flatnonzero(open_mask), key=lambda j: -inflow[j]):
+    for j in sorted(np.flatnonzero(open_mask).tolist(), key=lambda j: -inflow[j]):
         options = sorted(s_set, key=lambda k: unit_k[j, k])
         for k in options:
             if room[k] >= inflow[j] - 1e-9:

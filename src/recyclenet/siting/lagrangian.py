@@ -203,7 +203,8 @@ def improve_sites(
             add[None, :] + members @ (np.minimum(cost, d2[:, None]) - with_d1) - fixed[idx][:, None]
         )
         swap[~closable, :] = np.inf
-        best, move = 0.0, None
+        best = 0.0
+        move: tuple[int | None, int | None] | None = None
         if len(idx) < count_max and add.size and add.min() < best:
             best, move = float(add.min()), (None, int(np.argmin(add)))
         if len(idx) > count_min and closable.any():
@@ -211,7 +212,7 @@ def improve_sites(
             if drop[k] < best:
                 best, move = float(drop[k]), (int(idx[k]), None)
         if swap.size:
-            k, j = np.unravel_index(int(np.argmin(swap)), swap.shape)
+            k, j = (int(v) for v in np.unravel_index(int(np.argmin(swap)), swap.shape))
             if swap[k, j] < best:
                 best, move = float(swap[k, j]), (int(idx[k]), int(j))
         if move is None or best > -1e-9 * max(1.0, total):
@@ -440,7 +441,7 @@ class _Cover:
         rest = [int(j) for j in np.flatnonzero(~take) if j != without]
         need = self.units(self.total - float(self.capacity[take].sum()))
         table, chose = self.table(value, rest, need)
-        sites = list(np.flatnonzero(take))
+        sites = np.flatnonzero(take).tolist()
         left = need
         for j, better in zip(reversed(rest), reversed(chose), strict=True):
             if left > 0 and better[left]:
@@ -501,13 +502,13 @@ def capacitated_fixings(
     closed, opened = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
     inside = np.zeros(m, dtype=bool)
     inside[chosen] = True
-    for j in np.flatnonzero(inside & ~must):
+    for j in np.flatnonzero(inside & ~must).tolist():
         opened[j] = base + cover.solve(value, without=j)[0] >= cutoff
     take = must | (value < 0)
     need = cover.units(cover.total - float(capacity[take].sum()))
     # Cheapest cover of each shortfall by the other sites.
     table = cover.table(value, [int(j) for j in np.flatnonzero(~take)], need)[0]
-    for j in np.flatnonzero(~inside & ~take):
+    for j in np.flatnonzero(~inside & ~take).tolist():
         short = min(need, cover.units(cover.total - capacity[take].sum() - capacity[j]))
         closed[j] = base + value[take].sum() + value[j] + table[short] >= cutoff
     return closed, opened

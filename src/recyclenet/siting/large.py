@@ -205,7 +205,8 @@ def upper_problem(p: SitingProblem, net: Network) -> tuple[SitingProblem, np.nda
     """Step 3's sub-problem for the points open in ``net``, and those points' indices."""
     point_of, station_of, _ = net
     opened = np.flatnonzero(station_of >= 0)
-    flow = np.bincount(point_of, weights=p.demand_t_per_day, minlength=len(p.points))[opened]
+    at_point = np.bincount(point_of, weights=p.demand_t_per_day, minlength=len(p.points))
+    flow = at_point[opened].astype(np.float64)
     c = p.cost_cny_per_tkm
     dummy = _free_centre(p)
     sub = SitingProblem(

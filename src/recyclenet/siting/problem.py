@@ -287,14 +287,16 @@ class SitingProblem:
         tiers = []
         for t in range(3):
             ex = np.zeros(sizes[t], bool) if existing is None else np.asarray(existing[t], bool)
+            count = counts[t]
+            low, high = count if isinstance(count, tuple) else (count, None)
             tiers.append(
                 Tier(
                     ids=tuple(str(i) for i in range(sizes[t])),
                     fixed_cost_cny_per_year=np.asarray(fixed_cost_cny_per_year[t], float),
                     capacity_t_per_day=np.asarray(capacity_t_per_day[t], float),
                     existing=ex,
-                    count=int(counts[t][0]) if isinstance(counts[t], tuple) else int(counts[t]),
-                    count_max=int(counts[t][1]) if isinstance(counts[t], tuple) else None,
+                    count=int(low),
+                    count_max=None if high is None else int(high),
                 )
             )
         return cls(

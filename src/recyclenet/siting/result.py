@@ -86,9 +86,9 @@ class SitingResult:
             self.centre_of_station[open_s], weights=at_station[open_s], minlength=len(p.centres)
         )
         return {
-            "collection_point": at_point,
-            "transfer_station": at_station,
-            "sorting_centre": at_centre,
+            "collection_point": at_point.astype(np.float64),
+            "transfer_station": at_station.astype(np.float64),
+            "sorting_centre": at_centre.astype(np.float64),
         }
 
     def cost_split_cny(self) -> dict[str, float]:
