@@ -243,6 +243,7 @@ def test_offline_report(browser, runs, tmp_path):
     assert page.locator("table tr").count() == len(KPI_ROWS) + 1
     body = page.locator("body").inner_text()
     assert "选址求解状态" in body and "情景运行报告" in body
+    assert "路线: " in body and "个站·日求解" in body
 
 
 def test_offline_route_sheets_print(browser, runs, tmp_path):

@@ -28,6 +28,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi.on_timetable": ("纳入时刻表的回收点", "Points on the timetable"),
     "kpi.dropped": ("未能安排的停靠", "Stops not served"),
     "kpi.siting_status": ("选址求解状态", "Siting status"),
+    "report.routing": ("路线", "Routing"),
+    "report.base_days": ("个站·日求解", "station-days solved"),
     "kpi.siting_gap": ("选址最优性差距", "Siting optimality gap"),
     "kpi.siting_time": ("选址求解时间（秒）", "Siting run time (s)"),
     "kpi.routing_time": ("路线求解时间（秒）", "Routing run time (s)"),

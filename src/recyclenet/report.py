@@ -159,8 +159,8 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         f" — {siting['solver']}, "
         + (f"{t('kpi.siting_gap', lang)} {100 * gap:.3f} %, " if gap is not None else "")
         + f"{siting['runtime_s']:.1f} s</p>"
-        f"<p>{'路线' if lang == 'zh' else 'Routing'}: {k['routing']['base_days']} "
-        f"{'个站·日求解' if lang == 'zh' else 'station-days solved'}, "
+        f"<p>{t('report.routing', lang)}: {k['routing']['base_days']} "
+        f"{t('report.base_days', lang)}, "
         f"{t('kpi.on_timetable', lang)} {k['routing']['points_on_timetable']}/"
         f"{k['routing']['points_open']}, {t('kpi.dropped', lang)} "
         f"{len(k['routing']['dropped_stops'])}</p>"
