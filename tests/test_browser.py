@@ -88,16 +88,24 @@ def browser():
         b.close()
 
 
-def open_offline(browser, path: Path):
-    """Open a page with the network closed; return (page, script errors, blocked requests)."""
+def open_offline(browser, path: Path, scripts: dict[str, str] | None = None):
+    """Open a page with the network closed; return (page, script errors, blocked requests).
+
+    ``scripts`` (URL ending -> JavaScript) answers those requests instead of blocking
+    them, as if that CDN file could be reached.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     blocked: list[str] = []
 
     def route(r):
-        if r.request.url.startswith(("file:", "data:")):
+        url = r.request.url
+        served = next((js for end, js in (scripts or {}).items() if url.endswith(end)), None)
+        if url.startswith(("file:", "data:")):
             r.continue_()
+        elif served is not None:
+            r.fulfill(status=200, content_type="application/javascript", body=served)
         else:
-            blocked.append(r.request.url)
+            blocked.append(url)
             r.abort()
 
     context.route("**/*", route)
@@ -209,22 +217,10 @@ def test_online_map_explains_a_blank_page(browser, tmp_path, lang):
     page.context.close()
 
     leaflet_js, _ = leaflet_inline()
-    context = browser.new_context()
-
-    def cdn(r):
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        elif r.request.url.endswith("/leaflet.js"):
-            r.fulfill(status=200, content_type="application/javascript", body=leaflet_js)
-        else:
-            r.abort()
-
-    context.route("**/*", cdn)
-    page = context.new_page()
-    page.goto(path.as_uri())
+    page, _, _ = open_offline(browser, path, scripts={"/leaflet.js": leaflet_js})
     page.locator(".leaflet-interactive").first.wait_for()
     assert not page.locator("#recyclenet-no-network").is_visible()
-    context.close()
+    page.context.close()
 
 
 def test_offline_map_has_no_notice(browser, runs):
