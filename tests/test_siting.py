@@ -127,6 +127,12 @@ def test_line_instance_optimum_by_hand(method):
     assert list(result.open_idx("sorting_centre")) == [0]
     assert result.gap <= 1e-4
     assert abs(brute_force(p) - 20_800) < 1e-3
+    if method == "enumeration":  # what it did, as counts the reports put in words
+        work = result.solver_work
+        assert 1 <= work["sets_solved"] <= work["sets_total"]
+        assert f"{work['sets_solved']} of {work['sets_total']} station/centre" in result.summary()
+    else:
+        assert result.solver_work == {}
 
 
 def test_existing_site_stays_open():
@@ -824,6 +830,7 @@ def test_large_method_starts_by_mip_when_the_greedy_cover_needs_too_many_points(
     large = solve(problem, SitingParams(time_limit_s=10, method="large"))
     assert exact.status == "optimal" and large.is_feasible()
     assert check_network(large) == []
+    assert large.solver_work["rounds"] >= 1
     assert large.objective_cny == pytest.approx(exact.objective_cny, rel=1e-6)
 
 

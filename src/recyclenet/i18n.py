@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 LABELS: dict[str, tuple[str, str]] = {
     # tiers
     "collection_point": ("村级回收点", "collection point"),
@@ -99,6 +101,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "library. On an intranet or a computer without internet, run the recyclenet "
         "command again with --offline, which embeds the library in the file.",
     ),
+    "solver.sets_solved": (
+        "已求解 {sets_solved}/{sets_total} 个中转站与分拣中心组合",
+        "{sets_solved} of {sets_total} station/centre sets solved",
+    ),
+    "solver.rounds": ("{rounds} 轮", "{rounds} rounds"),
     "title.comparison": ("情景比较", "Scenario comparison"),
     "title.map": ("地图", "Map"),
     "title.status": ("求解状态", "Solver status"),
@@ -114,3 +121,15 @@ def t(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[0] if lang == "zh" else pair[1]
+
+
+def solver_work_note(work: Mapping[str, int], lang: str) -> str:
+    """What a siting method did (``SitingResult.solver_work``) as a note in brackets,
+    e.g. ``" (5 of 2720 station/centre sets solved)"``; empty when there is nothing."""
+    if "sets_total" in work:
+        text = t("solver.sets_solved", lang).format(**work)
+    elif "rounds" in work:
+        text = t("solver.rounds", lang).format(**work)
+    else:
+        return ""
+    return f"（{text}）" if lang == "zh" else f" ({text})"

@@ -112,6 +112,7 @@ def compute_kpis(
         "siting": {
             "status": siting.status,
             "solver": siting.solver,
+            "solver_work": dict(siting.solver_work),
             "objective_cny": siting.objective_cny,
             "bound_cny": siting.bound_cny,
             "gap": siting.gap,

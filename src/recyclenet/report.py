@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import t
+from recyclenet.i18n import solver_work_note, t
 from recyclenet.maps import day_label
 from recyclenet.routing.solve import sign_times
 
@@ -156,7 +156,8 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     gap = siting["gap"]
     status_text = (
         f'<p>{t("kpi.siting_status", lang)}: <b class="status-{status}">{t(status, lang)}</b>'
-        f" — {siting['solver']}, "
+        f" — {html.escape(siting['solver'])}"
+        f"{solver_work_note(siting.get('solver_work', {}), lang)}, "
         + (f"{t('kpi.siting_gap', lang)} {100 * gap:.3f} %, " if gap is not None else "")
         + f"{siting['runtime_s']:.1f} s</p>"
         f"<p>{t('report.routing', lang)}: {k['routing']['base_days']} "

@@ -184,9 +184,9 @@ def solve_by_enumeration(problem: SitingProblem, params) -> SitingResult:  # noq
         bound_cny=float(bound),
         gap=float(gap),
         runtime_s=runtime,
-        solver=f"enumeration+{params.backend} "
-        f"({examined} of {len(pairs)} station/centre sets solved)",
+        solver=f"enumeration+{params.backend}",
         point_of_settlement=best_net[0],
         station_of_point=best_net[1],
         centre_of_station=best_net[2],
+        solver_work={"sets_solved": examined, "sets_total": len(pairs)},
     )

@@ -332,8 +332,9 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
         bound_cny=float(bound),
         gap=float(gap),
         runtime_s=time.perf_counter() - start,
-        solver=f"{label} ({rounds} rounds)",
+        solver=label,
         point_of_settlement=net[0],
         station_of_point=net[1],
         centre_of_station=net[2],
+        solver_work={"rounds": rounds},
     )

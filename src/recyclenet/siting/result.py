@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from recyclenet.config import TIERS
+from recyclenet.i18n import solver_work_note
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
@@ -34,7 +36,7 @@ class SitingResult:
     runtime_s
         Wall-clock solve time.
     solver
-        Backend name, e.g. ``"HIGHS"``.
+        Method and backend, e.g. ``"HIGHS"`` or ``"enumeration+HIGHS"``.
     point_of_settlement
         Index into ``problem.points`` for every settlement (-1 without a solution).
     station_of_point
@@ -43,6 +45,10 @@ class SitingResult:
         Index into ``problem.centres`` for every candidate station, -1 if closed.
     explanation
         For an infeasible scenario: which settlements or constraints make it so.
+    solver_work
+        What the method did, as counts: ``{"sets_solved": n, "sets_total": m}`` for
+        the enumeration (station and centre sets solved of those there are),
+        ``{"rounds": n}`` for the large-instance heuristic; empty for one MIP.
     """
 
     problem: SitingProblem
@@ -56,6 +62,7 @@ class SitingResult:
     station_of_point: NDArray[np.int64]
     centre_of_station: NDArray[np.int64]
     explanation: str = ""
+    solver_work: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def is_feasible(self) -> bool:
         """Whether the result holds a network (optimal or feasible)."""
@@ -183,7 +190,7 @@ class SitingResult:
         return (
             f"siting {self.status}: objective {self.objective_cny:,.0f} CNY/yr, "
             f"bound {self.bound_cny:,.0f}, gap {self.gap:.4%}, "
-            f"{self.runtime_s:.1f} s ({self.solver})"
+            f"{self.runtime_s:.1f} s ({self.solver}{solver_work_note(self.solver_work, 'en')})"
         )
 
 
