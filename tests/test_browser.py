@@ -239,7 +239,7 @@ def test_offline_report(browser, runs, tmp_path):
     assert page.locator("table tr").count() == len(KPI_ROWS) + 1
     body = page.locator("body").inner_text()
     assert "选址求解状态" in body and "情景运行报告" in body
-    assert "路线: " in body and "个站·日求解" in body
+    assert "路线：" in body and "个站·日求解，纳入时刻表的回收点" in body
     work = json.loads((runs["a"] / "kpis.json").read_text(encoding="utf-8"))["siting"]
     work = work["solver_work"]  # the enumeration's counts, in Chinese words
     assert f"已求解 {work['sets_solved']}/{work['sets_total']} 个中转站与分拣中心组合" in body

@@ -154,17 +154,22 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     siting = k["siting"]
     status = siting["status"]
     gap = siting["gap"]
+    colon, comma = ("：", "，") if lang == "zh" else (": ", ", ")  # the language's punctuation
+    siting_parts = [
+        f"{html.escape(siting['solver'])}{solver_work_note(siting.get('solver_work', {}), lang)}",
+        *([f"{t('kpi.siting_gap', lang)} {100 * gap:.3f} %"] if gap is not None else []),
+        f"{siting['runtime_s']:.1f} s",
+    ]
+    routing = k["routing"]
+    routing_parts = [
+        f"{routing['base_days']} {t('report.base_days', lang)}",
+        f"{t('kpi.on_timetable', lang)} {routing['points_on_timetable']}/{routing['points_open']}",
+        f"{t('kpi.dropped', lang)} {len(routing['dropped_stops'])}",
+    ]
     status_text = (
-        f'<p>{t("kpi.siting_status", lang)}: <b class="status-{status}">{t(status, lang)}</b>'
-        f" — {html.escape(siting['solver'])}"
-        f"{solver_work_note(siting.get('solver_work', {}), lang)}, "
-        + (f"{t('kpi.siting_gap', lang)} {100 * gap:.3f} %, " if gap is not None else "")
-        + f"{siting['runtime_s']:.1f} s</p>"
-        f"<p>{t('report.routing', lang)}: {k['routing']['base_days']} "
-        f"{t('report.base_days', lang)}, "
-        f"{t('kpi.on_timetable', lang)} {k['routing']['points_on_timetable']}/"
-        f"{k['routing']['points_open']}, {t('kpi.dropped', lang)} "
-        f"{len(k['routing']['dropped_stops'])}</p>"
+        f'<p>{t("kpi.siting_status", lang)}{colon}<b class="status-{status}">{t(status, lang)}</b>'
+        f" — {comma.join(siting_parts)}</p>"
+        f"<p>{t('report.routing', lang)}{colon}{comma.join(routing_parts)}</p>"
     )
     body = (
         f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"
