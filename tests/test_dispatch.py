@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from recyclenet.bookings import read_bookings
+from recyclenet.bookings import BOOKING_COLUMNS, read_bookings
 from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min
 from recyclenet.dispatch import _published_window, load_planned, plan_dispatch
@@ -83,6 +85,83 @@ def test_bookings_table_without_a_required_column_is_an_input_error(tmp_path):
             max_kg=1000,
             max_m3=10,
         )
+
+
+def test_excel_times_weekday_names_and_empty_rows_are_read(tmp_path):
+    """What Excel and a Chinese dispatcher write: a time cell reads as HH:MM:SS, days as
+    周一 / 星期二 / Wednesday, a row left empty; all understood, a wrong name rejected."""
+    frame = pd.DataFrame(
+        {
+            "booking_id": ["B1", "", "B2", "B3", "B4", "B5"],
+            "point_id": ["P1", "", "P1", "P1", "P1", "P1"],
+            "day": ["周一", "", "星期一", "Wednesday", "周八", "mon"],
+            "window_start": [time(9, 0), None, "10:00", "10:00", "10:00", time(13, 29, 40)],
+            "window_end": [time(11, 30), None, "12:00", "12:00", "12:00", "15:00"],
+            "kg": [60, None, 40, 40, 40, 40],
+            "m3": [0.8, None, 0.5, 0.5, 0.5, 0.5],
+        }
+    )
+    path = tmp_path / "b.xlsx"
+    frame.to_excel(path, index=False)
+    table = read_bookings(
+        path,
+        day="mon",
+        point_ids={"P1"},
+        earliest_min=480,
+        shift_end_min=1050,
+        max_kg=1000,
+        max_m3=10,
+    )
+    ok = table.accepted.set_index("booking_id")
+    assert list(ok.index) == ["B1", "B2", "B5"]
+    assert ok.loc["B1", "window_open_min"] == 540 and ok.loc["B1", "window_close_min"] == 690
+    assert ok.loc["B5", "window_open_min"] == 13 * 60 + 30  # 13:29:40 to the minute
+    assert table.skipped == 1  # Wednesday
+    assert [(r.row, r.column, r.value) for r in table.rejected.itertuples()] == [(5, "day", "周八")]
+
+
+def test_bookings_template_round_trip(planned, tmp_path):
+    """`recyclenet run` writes bookings_template.xlsx: the columns route reads, the
+    network's points to pick from (an input check on point_id and day), an example on
+    the help sheet. Filled in Excel's way, it plans; left empty, it says it has no rows."""
+    template = planned / "bookings_template.xlsx"
+    wb = load_workbook(template)
+    bookings, points, help_sheet = wb.worksheets
+    assert [c.value for c in bookings[1]] == [c.name for c in BOOKING_COLUMNS]
+    assert all(c.comment is not None for c in bookings[1])
+    net = load_planned(planned)
+    listed = [row[0] for row in points.iter_rows(min_row=2, values_only=True)]
+    assert sorted(listed) == sorted(net.points["site_id"])
+    checks = {str(v.sqref).split(":")[0]: v for v in bookings.data_validations.dataValidation}
+    assert checks["B2"].type == "list" and f"$A${len(listed) + 1}" in checks["B2"].formula1
+    assert checks["C2"].formula1.count(",") == len(net.scenario.routing.working_days) - 1
+    assert bookings.column_dimensions["D"].number_format == "@"  # times stay as typed
+    with pytest.raises(InputError, match="no rows"):
+        read_bookings(
+            template,
+            day="mon",
+            point_ids=set(listed),
+            earliest_min=480,
+            shift_end_min=1050,
+            max_kg=1000,
+            max_m3=10,
+        )
+    example = {row[0]: row[4] for row in help_sheet.iter_rows(min_row=2, values_only=True)}
+    assert example["point_id"] == listed[0]
+    first_day = net.scenario.routing.working_days[0]
+    bookings.append(
+        [example[c.name] if c.name != "window_start" else time(9, 0) for c in BOOKING_COLUMNS]
+    )
+    bookings.append(["B0002", listed[-1], "", "13:00", "15:00", 30, 0.4])
+    wb.save(tmp_path / "filled.xlsx")
+    result = runner.invoke(
+        app,
+        ["route", str(planned), str(tmp_path / "filled.xlsx"), "--day", first_day]
+        + ["--out", str(tmp_path / "day")],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "day" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["bookings_rejected"] == 0 and summary["bookings_accepted"] == 2, summary
 
 
 @pytest.fixture(scope="module")

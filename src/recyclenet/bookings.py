@@ -12,10 +12,12 @@ Columns
 ``point_id``
     The collection point whose truck serves the household (an id in the planned network).
 ``day``
-    Optional: working day (``mon`` ... ``sun``); rows for other days are skipped. Empty or
-    absent: the day being planned.
+    Optional: working day (``mon`` ... ``sun``, ``Monday``, ``周一``, ``星期一``); rows for
+    other days are skipped. Empty or absent: the day being planned.
 ``window_start``, ``window_end``
-    Time window of the pickup, ``HH:MM``.
+    Time window of the pickup, ``HH:MM`` (an Excel time cell works too).
+
+A row with every cell empty is not a booking and is passed over.
 ``kg``, ``m3``
     Weight and loose volume of what is picked up.
 ``handling_min``
@@ -34,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from recyclenet.config import WEEKDAYS, parse_clock
+from recyclenet.config import parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.inputs import Column, require_columns
 from recyclenet.io import read_table
@@ -44,7 +46,7 @@ DEFAULT_HANDLING_MIN = 10.0
 BOOKING_COLUMNS: tuple[Column, ...] = (
     Column("booking_id", "str", meaning="booking id"),
     Column("point_id", "str", meaning="collection point id from the planned network"),
-    Column("day", "str", required=False, meaning="mon ... sun"),
+    Column("day", "str", required=False, meaning="mon ... sun or 周一 ... 周日"),
     Column("window_start", "str", meaning="HH:MM"),
     Column("window_end", "str", meaning="HH:MM"),
     Column("kg", "str", meaning="weight picked up"),
@@ -106,9 +108,12 @@ def _judge(
 ) -> dict | _Rejection:
     """One row of the day: its plannable values, or the first reason to set it aside."""
     bid = str(r["booking_id"]).strip()
-    if booked_day and booked_day not in WEEKDAYS:
+    if booked_day and parse_weekday(booked_day) is None:
         return _Rejection(
-            "day", booked_day, "not a weekday; write mon ... sun", "不是星期几，请写 mon…sun"
+            "day",
+            booked_day,
+            "not a weekday; write mon ... sun or 周一 ... 周日",
+            "不是星期几，请写 周一…周日 或 mon…sun",
         )
     if not bid:
         return _Rejection("booking_id", "", "the booking id is empty", "预约编号为空")
@@ -238,9 +243,12 @@ def read_bookings(
     skipped = 0
     for i, r in table.iterrows():
         row = int(i) + 1
+        if not "".join(r.to_numpy(str)).strip():
+            continue  # an empty row (a template's formatted lines, a gap) books nothing
         bid = str(r["booking_id"]).strip()
-        booked_day = str(r["day"]).strip().lower()
-        if booked_day in WEEKDAYS and booked_day != day:
+        booked_day = str(r["day"]).strip()
+        weekday = parse_weekday(booked_day)
+        if weekday is not None and weekday != day:
             skipped += 1
             continue
         verdict = _judge(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -58,7 +58,7 @@ def default_scenario() -> Path:
     )
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception) -> NoReturn:
     err.print(f"[bold red]错误 / error:[/] {error}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
@@ -209,7 +209,7 @@ def compare(
 def route(
     planned: Annotated[Path, typer.Argument(help="output folder of `recyclenet run`")],
     bookings: Annotated[Path, typer.Argument(help="bookings table (CSV or Excel)")],
-    day: Annotated[str, typer.Option("--day", help="day to plan: mon ... sun")],
+    day: Annotated[str, typer.Option("--day", help="day to plan: mon ... sun (or 周一 ... 周日)")],
     now: Annotated[
         str | None,
         typer.Option("--now", help="re-plan from this time (HH:MM): earlier windows are past"),
@@ -226,15 +226,20 @@ def route(
 ) -> None:
     """Plan one day: published stops keep their times, bookings fit in. 当日调度（预约上门）。"""
     from recyclenet.bookings import read_bookings
-    from recyclenet.config import WEEKDAYS, parse_clock
+    from recyclenet.config import WEEKDAYS, parse_clock, parse_weekday
     from recyclenet.dispatch import load_planned, plan_dispatch
     from recyclenet.outputs import dispatch_summary, write_dispatch
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
-    day = day.strip().lower()
-    if day not in WEEKDAYS:
-        _fail(RecycleNetError(f"--day must be one of {', '.join(WEEKDAYS)}, got '{day}'"))
+    code = parse_weekday(day)
+    if code is None:
+        _fail(
+            RecycleNetError(
+                f"--day must be one of {', '.join(WEEKDAYS)} (or 周一…周日), got '{day}'"
+            )
+        )
+    day = code
     try:
         net = load_planned(planned)
         rc = net.scenario.routing

@@ -228,9 +228,41 @@ def hhmm_to_min(text: str) -> int:
 
 
 def parse_clock(text: str) -> int | None:
-    """Minutes after midnight of a typed ``H:MM`` or ``HH:MM``; ``None`` if it is not one."""
-    text = text.strip()
-    return hhmm_to_min(text) if re.match(r"^\d{1,2}:[0-5]\d$", text) else None
+    """Minutes after midnight of a typed ``H:MM`` or ``HH:MM``, or of ``HH:MM:SS`` as an
+    Excel time cell reads (rounded to the minute); ``None`` if it is not one."""
+    found = _CLOCK.match(text.strip())
+    if found is None:
+        return None
+    hours, minutes, seconds = found.groups()
+    return int(hours) * 60 + int(minutes) + round(float(seconds or 0) / 60)
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d*)?))?$")
+
+# Weekday names a dispatcher may type: mon, Monday, 周一, 星期一, 礼拜一 (Sunday also 日/天).
+_WEEKDAY_NAMES: dict[str, str] = {
+    **{d: d for d in WEEKDAYS},
+    **{
+        full: d
+        for d, full in zip(
+            WEEKDAYS,
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+            strict=True,
+        )
+    },
+    **{
+        prefix + digit: d
+        for d, digits in zip(WEEKDAYS, ("一", "二", "三", "四", "五", "六", "日天"), strict=True)
+        for digit in digits
+        for prefix in ("周", "星期", "礼拜")
+    },
+}
+
+
+def parse_weekday(text: str) -> str | None:
+    """The weekday code (``"mon"`` ... ``"sun"``) of a typed name: ``mon``, ``Monday``,
+    ``周一``, ``星期一`` or ``礼拜一``; ``None`` if it is none of them."""
+    return _WEEKDAY_NAMES.get(text.strip().lower())
 
 
 def _check_clock(value: str) -> str:

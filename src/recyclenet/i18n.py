@@ -106,6 +106,47 @@ LABELS: dict[str, tuple[str, str]] = {
         "{sets_solved} of {sets_total} station/centre sets solved",
     ),
     "solver.rounds": ("{rounds} 轮", "{rounds} rounds"),
+    "sheet.bookings": ("预约", "bookings"),
+    "sheet.points": ("回收点", "points"),
+    "sheet.help": ("说明", "help"),
+    "help.column": ("列名", "Column"),
+    "help.required": ("必填", "Required"),
+    "help.example": ("示例", "Example"),
+    "help.yes": ("是", "yes"),
+    "help.no": ("否", "no"),
+    "help.intro": (
+        "在“预约”表中每行填写一个上门预约（第一行列名不要改动），保存后运行："
+        "recyclenet route <本文件夹> <本文件> --day <星期>。错误的行会连同原因列出，其余照常安排。",
+        "Fill one door pickup per row in the bookings sheet (keep the first row's column "
+        "names), save, and run: recyclenet route <this folder> <this file> --day <day>. "
+        "Bad rows are listed with the reason; the others are still planned.",
+    ),
+    "booking.booking_id": ("预约编号，不可重复", "Booking id, unique"),
+    "booking.point_id": (
+        "回收点编号（从下拉列表或“回收点”表中选择），由该点的车辆上门",
+        "Collection point id (pick from the list or the points sheet); its truck calls",
+    ),
+    "booking.day": (
+        "星期（周一…周日 或 mon…sun）；留空表示调度当天",
+        "Day (mon ... sun or 周一 ... 周日); empty: the day being planned",
+    ),
+    "booking.window_start": ("上门时间窗开始，HH:MM", "Pickup window opens, HH:MM"),
+    "booking.window_end": ("上门时间窗结束，HH:MM", "Pickup window closes, HH:MM"),
+    "booking.kg": ("重量（公斤）", "Weight (kg)"),
+    "booking.m3": ("体积（立方米，松散）", "Loose volume (m³)"),
+    "booking.handling_min": (
+        "上门作业分钟数（留空为 10）",
+        "Minutes at the door (empty: 10)",
+    ),
+    "booking.lon": (
+        "住户经度（WGS-84）；留空表示在回收点",
+        "Door longitude (WGS-84); empty: at the point",
+    ),
+    "booking.lat": (
+        "住户纬度（WGS-84）；留空表示在回收点",
+        "Door latitude (WGS-84); empty: at the point",
+    ),
+    "booking.invalid": ("输入无效", "Invalid entry"),
     "title.comparison": ("情景比较", "Scenario comparison"),
     "title.map": ("地图", "Map"),
     "title.status": ("求解状态", "Solver status"),

@@ -2,8 +2,8 @@
 
 Files: ``kpis.json``, ``network.gpkg`` (layers settlements, collection_points,
 transfer_stations, sorting_centre, assignments, routes), ``map.html``, ``report.html``,
-``route_sheets.html``, ``signs.html``, ``workbook.xlsx``, ``timetable.csv``,
-``routes.csv`` and ``scenario.resolved.yaml``.
+``route_sheets.html``, ``signs.html``, ``workbook.xlsx``, ``bookings_template.xlsx``,
+``timetable.csv``, ``routes.csv`` and ``scenario.resolved.yaml``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from recyclenet.io import write_csv, write_text, write_with
 from recyclenet.maps import build_map, day_label, dispatch_map, route_lines, save_map
 from recyclenet.network.coords import wgs84_to_gcj02
 from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
-from recyclenet.workbook import run_workbook
+from recyclenet.routing.solve import sign_times
+from recyclenet.workbook import bookings_template, run_workbook
 
 if TYPE_CHECKING:
     from recyclenet.dispatch import Dispatch
@@ -38,6 +39,7 @@ OUTPUT_FILES = (
     "route_sheets.html",
     "signs.html",
     "workbook.xlsx",
+    "bookings_template.xlsx",
     "timetable.csv",
     "routes.csv",
     "scenario.resolved.yaml",
@@ -166,6 +168,38 @@ def routes_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def template_points(result: ScenarioResult, *, lang: str) -> pd.DataFrame:
+    """The collection points a booking can name, for the bookings template: ``point_id``,
+    ``name``, ``township``, ``station`` (its name), ``visit_days``, ``sign`` (the times
+    on its sign), ``lon`` and ``lat``."""
+    sites = result.sites
+    names = dict(zip(sites["site_id"], sites["name"], strict=True))
+    cand = result.inputs.candidates.set_index("site_id")
+    town = result.inputs.settlements.set_index("settlement_id")["township"]
+    visits, days = result.week.visits, result.week.working_days
+    signs = sign_times(result.week.timetable())
+    pts = sites[sites["tier"] == "collection_point"]
+    return pd.DataFrame(
+        {
+            "point_id": pts["site_id"].astype(str).to_numpy(),
+            "name": pts["name"].to_numpy(),
+            "township": [town.get(cand.loc[s, "settlement_id"], "") for s in pts["site_id"]],
+            "station": [names.get(s, s) for s in pts["parent_site_id"]],
+            "visit_days": [
+                ("、" if lang == "zh" else ", ").join(
+                    day_label(days[d], lang) for d in visits[s].day_idx
+                )
+                if s in visits
+                else ""
+                for s in pts["site_id"]
+            ],
+            "sign": [" / ".join(signs.get(s, [])) for s in pts["site_id"]],
+            "lon": pts["lon"].round(6).to_numpy(),
+            "lat": pts["lat"].round(6).to_numpy(),
+        }
+    )
+
+
 def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
     """The GeoPackage layers, WGS-84."""
     crs = "EPSG:4326"
@@ -273,6 +307,15 @@ def write_outputs(
         write_text(out / "route_sheets.html", route_sheets_html(result, lang=lang)),
         write_text(out / "signs.html", signs_html(result, lang=lang)),
         write_with(out / "workbook.xlsx", lambda tmp: run_workbook(result, tmp, lang=lang)),
+        write_with(
+            out / "bookings_template.xlsx",
+            lambda tmp: bookings_template(
+                template_points(result, lang=lang),
+                tmp,
+                lang=lang,
+                working_days=result.week.working_days,
+            ),
+        ),
         write_csv(out / "timetable.csv", timetable_table(result)),
         write_csv(out / "routes.csv", routes_table(result)),
         write_text(out / "scenario.resolved.yaml", result.scenario.to_yaml()),

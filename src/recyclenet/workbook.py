@@ -1,14 +1,19 @@
-"""Excel workbooks (openpyxl): the run workbook and the comparison workbook."""
+"""Excel workbooks (openpyxl): the run workbook, the bookings template and the
+comparison workbook."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
+from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.maps import day_label
@@ -186,6 +191,119 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 for n, (_, e) in enumerate(route.iterrows())
             ],
         )
+    wb.save(path)
+
+
+# Rows of the bookings sheet that carry the input checks (a day's bookings fit easily).
+TEMPLATE_ROWS = 500
+TEMPLATE_POINT_COLUMNS = (
+    "point_id",
+    "name",
+    "township",
+    "station",
+    "visit_days",
+    "sign",
+    "lon",
+    "lat",
+)
+TEMPLATE_EXAMPLE = {
+    "booking_id": "B0001",
+    "window_start": "09:00",
+    "window_end": "11:30",
+    "kg": "60",
+    "m3": "0.8",
+    "handling_min": "15",
+}
+
+
+def bookings_template(
+    points: pd.DataFrame, path: str | Path, *, lang: str, working_days: tuple[str, ...]
+) -> None:
+    """``bookings_template.xlsx``: an empty bookings table for ``recyclenet route``.
+
+    The first sheet has the columns :func:`recyclenet.bookings.read_bookings` reads, a
+    note on each, text cells for ids and times (so that Excel keeps ``08:30`` as typed),
+    and input checks: ``point_id`` from the network's points, ``day`` from its working
+    days, non-negative numbers. A second sheet lists the points (``points``: columns
+    ``point_id``, ``name``, ``township``, ``station``, ``visit_days``, ``sign``, ``lon``,
+    ``lat``), a third explains the columns with an example row.
+    """
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = t("sheet.bookings", lang)
+    ws.append([c.name for c in BOOKING_COLUMNS])
+    for i, col in enumerate(BOOKING_COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.comment = Comment(
+            f"{t('booking.' + col.name, 'zh')}\n{t('booking.' + col.name, 'en')}", "RecycleNet"
+        )
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(12, len(col.name) + 4)
+        if col.name in ("booking_id", "point_id", "day", "window_start", "window_end"):
+            ws.column_dimensions[letter].number_format = "@"
+    ws.freeze_panes = "A2"
+    letters = {c.name: get_column_letter(i) for i, c in enumerate(BOOKING_COLUMNS, start=1)}
+    last = TEMPLATE_ROWS + 1
+    checks = [
+        (
+            DataValidation(
+                type="list",
+                formula1=f"'{t('sheet.points', lang)}'!$A$2:$A${len(points) + 1}",
+            ),
+            "point_id",
+        ),
+        (
+            DataValidation(
+                type="list",
+                formula1='"' + ",".join(day_label(d, lang) for d in working_days) + '"',
+            ),
+            "day",
+        ),
+        *[
+            (DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0"), name)
+            for name in ("kg", "m3", "handling_min")
+        ],
+    ]
+    for check, name in checks:
+        check.allow_blank = name != "point_id"
+        check.error = t("booking." + name, lang)
+        check.errorTitle = t("booking.invalid", lang)
+        check.showErrorMessage = True
+        check.add(f"{letters[name]}2:{letters[name]}{last}")
+        ws.add_data_validation(check)
+    _sheet(
+        wb,
+        t("sheet.points", lang),
+        list(TEMPLATE_POINT_COLUMNS),
+        points[list(TEMPLATE_POINT_COLUMNS)].astype(str).to_numpy().tolist(),
+    )
+    example = {
+        **TEMPLATE_EXAMPLE,
+        "point_id": str(points["point_id"].iloc[0]) if len(points) else "",
+    }
+    help_rows = [
+        [
+            c.name,
+            t("help.yes" if c.required else "help.no", lang),
+            t("booking." + c.name, "zh"),
+            t("booking." + c.name, "en"),
+            example.get(c.name, ""),
+        ]
+        for c in BOOKING_COLUMNS
+    ]
+    _sheet(
+        wb,
+        t("sheet.help", lang),
+        [t("help.column", lang), t("help.required", lang), "含义", "Meaning"]
+        + [t("help.example", lang)],
+        help_rows,
+    )
+    info = wb[t("sheet.help", lang)[:31]]
+    info.append([])
+    info.append([t("help.intro", "zh")])
+    info.append([t("help.intro", "en")])
     wb.save(path)
 
 
