@@ -27,6 +27,13 @@ runner = CliRunner()
 _bookings = write_bookings
 
 
+def _read_monday(path: Path, point_ids: set[str], **limits: float):
+    """``read_bookings`` for a Monday planned from 08:00 (shift to 17:30, trucks of
+    1,000 kg and 10 m3 unless ``limits`` say otherwise)."""
+    args = {"shift_end_min": 1050.0, "max_kg": 1000.0, "max_m3": 10.0, **limits}
+    return read_bookings(path, day="mon", point_ids=point_ids, earliest_min=480, **args)
+
+
 def test_bad_bookings_are_set_aside_with_row_and_reason(tmp_path):
     """Each bad row is rejected with its row and reason; the good ones are kept."""
     path = _bookings(
@@ -44,15 +51,7 @@ def test_bad_bookings_are_set_aside_with_row_and_reason(tmp_path):
             "B9,P2,,13:00,14:00,20,0.2,,104.6,28.8",  # good, at the door, default handling
         ],
     )
-    table = read_bookings(
-        path,
-        day="mon",
-        point_ids={"P1", "P2"},
-        earliest_min=480,
-        shift_end_min=1050,
-        max_kg=1620,
-        max_m3=14.4,
-    )
+    table = _read_monday(path, {"P1", "P2"}, max_kg=1620, max_m3=14.4)
     assert list(table.accepted["booking_id"]) == ["B1", "B9"]
     assert table.accepted.set_index("booking_id").loc["B9", "handling_min"] == 10
     assert table.skipped == 1
@@ -76,15 +75,7 @@ def test_bookings_table_without_a_required_column_is_an_input_error(tmp_path):
     path = tmp_path / "b.csv"
     path.write_text("booking_id,point,window_start,window_end,kg,m3\nB1,P1,09:00,10:00,1,1\n")
     with pytest.raises(InputError, match="point_id"):
-        read_bookings(
-            path,
-            day="mon",
-            point_ids={"P1"},
-            earliest_min=480,
-            shift_end_min=1000,
-            max_kg=1000,
-            max_m3=10,
-        )
+        _read_monday(path, {"P1"}, shift_end_min=1000)
 
 
 def test_excel_times_weekday_names_and_empty_rows_are_read(tmp_path):
@@ -103,15 +94,7 @@ def test_excel_times_weekday_names_and_empty_rows_are_read(tmp_path):
     )
     path = tmp_path / "b.xlsx"
     frame.to_excel(path, index=False)
-    table = read_bookings(
-        path,
-        day="mon",
-        point_ids={"P1"},
-        earliest_min=480,
-        shift_end_min=1050,
-        max_kg=1000,
-        max_m3=10,
-    )
+    table = _read_monday(path, {"P1"})
     ok = table.accepted.set_index("booking_id")
     assert list(ok.index) == ["B1", "B2", "B5"]
     assert ok.loc["B1", "window_open_min"] == 540 and ok.loc["B1", "window_close_min"] == 690
@@ -137,15 +120,7 @@ def test_bookings_template_round_trip(planned, tmp_path):
     assert checks["C2"].formula1.count(",") == len(net.scenario.routing.working_days) - 1
     assert bookings.column_dimensions["D"].number_format == "@"  # times stay as typed
     with pytest.raises(InputError, match="no rows"):
-        read_bookings(
-            template,
-            day="mon",
-            point_ids=set(listed),
-            earliest_min=480,
-            shift_end_min=1050,
-            max_kg=1000,
-            max_m3=10,
-        )
+        _read_monday(template, set(listed))
     example = {row[0]: row[4] for row in help_sheet.iter_rows(min_row=2, values_only=True)}
     assert example["point_id"] == listed[0]
     first_day = net.scenario.routing.working_days[0]
