@@ -200,6 +200,7 @@ def test_route_keeps_published_times_and_plans_bookings(planned, tmp_path):
     assert list(deferred["booking_id"]) == ["FAR"] and "reach" in deferred["reason"].iloc[0]
     rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig")
     assert list(rejected["row"]) == [3] and "unknown" in rejected["reason"].iloc[0]
+    assert list(rejected["line"]) == [4]  # what Excel shows beside the row
     assert "BAD" in result.output and "row 3" in result.output
 
 

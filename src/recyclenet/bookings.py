@@ -68,7 +68,8 @@ class BookingTable:
         ``window_open_min``, ``window_close_min``, ``kg``, ``m3``, ``handling_min``,
         ``lon``, ``lat`` (NaN: at the point).
     rejected
-        Columns ``row``, ``booking_id``, ``column``, ``value``, ``reason`` (English) and
+        Columns ``row``, ``line`` (the row's line in the file, its row number in Excel:
+        ``row + 1``), ``booking_id``, ``column``, ``value``, ``reason`` (English) and
         ``reason_zh``.
     skipped
         Rows booked for another day (count).
@@ -265,12 +266,12 @@ def read_bookings(
         if rejected_for not in ("day", "booking_id"):
             seen[bid] = row  # the id is taken, even when the row is set aside later
         if isinstance(verdict, _Rejection):
-            rejected.append({"row": row, "booking_id": bid, **verdict._asdict()})
+            rejected.append({"row": row, "line": row + 1, "booking_id": bid, **verdict._asdict()})
         else:
             accepted.append({"row": row, "booking_id": bid, **verdict})
     columns_ok = ["row", "booking_id", "point_id", "window_open_min", "window_close_min"]
     columns_ok += ["kg", "m3", "handling_min", "lon", "lat"]
-    columns_bad = ["row", "booking_id", "column", "value", "reason", "reason_zh"]
+    columns_bad = ["row", "line", "booking_id", "column", "value", "reason", "reason_zh"]
     return BookingTable(
         file=file,
         accepted=pd.DataFrame(accepted, columns=columns_ok),

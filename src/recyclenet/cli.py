@@ -277,7 +277,8 @@ def route(
         )
     for _, r in dispatch.deferred().iterrows():
         out.print(
-            f"[yellow]deferred 推迟:[/] booking '{r['booking_id']}' (row {r['row']}): "
+            f"[yellow]deferred 推迟:[/] booking '{r['booking_id']}' "
+            f"(row {r['row']}, line {r['line']}): "
             f"{r['reason']} / {r['reason_zh']}",
             highlight=False,
         )

@@ -223,7 +223,8 @@ class Dispatch:
     def deferred(self) -> pd.DataFrame:
         """Bookings not served today, with the reason.
 
-        Columns: ``booking_id``, ``row``, ``point_id``, ``reason``, ``reason_zh``.
+        Columns: ``booking_id``, ``row``, ``line`` (``row + 1``), ``point_id``,
+        ``reason``, ``reason_zh``.
         """
         rows = []
         accepted = self.bookings.accepted.set_index("booking_id")
@@ -259,12 +260,15 @@ class Dispatch:
                     {
                         "booking_id": bid,
                         "row": int(accepted.loc[bid, "row"]),
+                        "line": int(accepted.loc[bid, "row"]) + 1,
                         "point_id": stop["point_id"],
                         "reason": reason,
                         "reason_zh": reason_zh,
                     }
                 )
-        return pd.DataFrame(rows, columns=["booking_id", "row", "point_id", "reason", "reason_zh"])
+        return pd.DataFrame(
+            rows, columns=["booking_id", "row", "line", "point_id", "reason", "reason_zh"]
+        )
 
     def missed_published(self) -> list[tuple[str, str]]:
         """``(station_id, point_id)`` of published stops no truck could serve (should be none)."""
