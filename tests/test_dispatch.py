@@ -123,6 +123,7 @@ def test_bookings_template_round_trip(planned, tmp_path):
         _read_monday(template, set(listed))
     example = {row[0]: row[4] for row in help_sheet.iter_rows(min_row=2, values_only=True)}
     assert example["point_id"] == listed[0]
+    assert all(example[c.name] for c in BOOKING_COLUMNS)  # every column shown filled in
     first_day = net.scenario.routing.working_days[0]
     bookings.append(
         [example[c.name] if c.name != "window_start" else time(9, 0) for c in BOOKING_COLUMNS]

@@ -279,10 +279,12 @@ def bookings_template(
         list(TEMPLATE_POINT_COLUMNS),
         points[list(TEMPLATE_POINT_COLUMNS)].astype(str).to_numpy().tolist(),
     )
-    example = {
-        **TEMPLATE_EXAMPLE,
-        "point_id": str(points["point_id"].iloc[0]) if len(points) else "",
-    }
+    example = {**TEMPLATE_EXAMPLE, "day": day_label(working_days[0], lang) if working_days else ""}
+    if len(points):  # the first point, and a door about 150 m from it
+        first = points.iloc[0]
+        example["point_id"] = str(first["point_id"])
+        example["lon"] = f"{float(first['lon']) + 0.001:.6f}"
+        example["lat"] = f"{float(first['lat']) + 0.001:.6f}"
     help_rows = [
         [
             c.name,
