@@ -6,6 +6,7 @@ import base64
 import html
 import math
 import re
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -205,6 +206,11 @@ def day_label(day: str, lang: str) -> str:
     """Weekday label in the chosen language."""
     zh, en = DAY_LABELS[day]
     return zh if lang == "zh" else en
+
+
+def day_list(days: Iterable[str], lang: str) -> str:
+    """Weekday labels joined the language's way: ``周一、周四`` or ``Mon, Thu``."""
+    return ("、" if lang == "zh" else ", ").join(day_label(d, lang) for d in days)
 
 
 def _legend(lang: str) -> str:

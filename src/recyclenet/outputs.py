@@ -21,7 +21,7 @@ from shapely.geometry import LineString
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.io import write_csv, write_text, write_with
-from recyclenet.maps import build_map, day_label, dispatch_map, route_lines, save_map
+from recyclenet.maps import build_map, day_label, day_list, dispatch_map, route_lines, save_map
 from recyclenet.network.coords import wgs84_to_gcj02
 from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
 from recyclenet.routing.solve import sign_times
@@ -68,14 +68,7 @@ def timetable_table(result: ScenarioResult) -> pd.DataFrame:
     if tt.empty:
         return tt
     sites = result.sites.set_index("site_id")
-    cand = result.inputs.candidates.set_index("site_id")
-    st = result.inputs.settlements.set_index("settlement_id")
-    township = {
-        sid: st.loc[cand.loc[sid, "settlement_id"], "township"]
-        if cand.loc[sid, "settlement_id"] in st.index
-        else ""
-        for sid in tt["point_id"].unique()
-    }
+    township = result.point_townships()
     return pd.DataFrame(
         {
             "point_id": tt["point_id"],
@@ -174,8 +167,7 @@ def template_points(result: ScenarioResult, *, lang: str) -> pd.DataFrame:
     on its sign), ``lon`` and ``lat``."""
     sites = result.sites
     names = dict(zip(sites["site_id"], sites["name"], strict=True))
-    cand = result.inputs.candidates.set_index("site_id")
-    town = result.inputs.settlements.set_index("settlement_id")["township"]
+    town = result.point_townships()
     visits, days = result.week.visits, result.week.working_days
     signs = sign_times(result.week.timetable())
     pts = sites[sites["tier"] == "collection_point"]
@@ -183,14 +175,10 @@ def template_points(result: ScenarioResult, *, lang: str) -> pd.DataFrame:
         {
             "point_id": pts["site_id"].astype(str).to_numpy(),
             "name": pts["name"].to_numpy(),
-            "township": [town.get(cand.loc[s, "settlement_id"], "") for s in pts["site_id"]],
+            "township": [town.get(s, "") for s in pts["site_id"]],
             "station": [names.get(s, s) for s in pts["parent_site_id"]],
             "visit_days": [
-                ("、" if lang == "zh" else ", ").join(
-                    day_label(days[d], lang) for d in visits[s].day_idx
-                )
-                if s in visits
-                else ""
+                day_list((days[d] for d in visits[s].day_idx), lang) if s in visits else ""
                 for s in pts["site_id"]
             ],
             "sign": [" / ".join(signs.get(s, [])) for s in pts["site_id"]],

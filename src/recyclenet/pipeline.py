@@ -60,6 +60,16 @@ class ScenarioResult:
     kpis: dict
     timings_s: dict[str, float] = field(default_factory=dict)
 
+    def point_townships(self) -> dict[str, str]:
+        """Per candidate collection point id, the township of the settlement it stands
+        in (empty where that settlement is not in the table)."""
+        town = self.inputs.settlements.set_index("settlement_id")["township"]
+        cand = self.inputs.candidates
+        return {
+            str(site): str(town.get(settlement, ""))
+            for site, settlement in zip(cand["site_id"], cand["settlement_id"], strict=True)
+        }
+
 
 def open_sites(inputs: Inputs, siting: SitingResult, demand: pd.DataFrame) -> gpd.GeoDataFrame:
     """Open sites of every tier with their table attributes and flows.

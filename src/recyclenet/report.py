@@ -11,7 +11,7 @@ import pandas as pd
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import solver_work_note, t
-from recyclenet.maps import day_label
+from recyclenet.maps import day_label, day_list
 from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
@@ -255,7 +255,6 @@ def signs_page(
     ``point_id``, ``point``, ``township``, ``station``, ``day`` and ``slot``.
     """
     order = {d: i for i, d in enumerate(working_days)}
-    sep = "、" if lang == "zh" else ", "
     stay = t("sign.stay", lang).format(dwell=f"{dwell_min:g}", tol=f"{tolerance_min:g}")
     signs = sign_times(timetable)
     cards = []
@@ -271,7 +270,7 @@ def signs_page(
                 f"<h2>{html.escape(str(first['point']))}</h2>"
                 f'<div class="muted">{html.escape(str(first["township"]))}</div>'
                 f'<p>{t("sign.days", lang)}: <span class="days">'
-                f"{html.escape(sep.join(day_label(d, lang) for d in days))}</span></p>"
+                f"{html.escape(day_list(days, lang))}</span></p>"
                 f'<p>{t("sign.time", lang)}: <span class="time">{html.escape(times)}</span>'
                 f"<br>{html.escape(stay)}</p>"
                 f"<p>{t('sign.bring', lang)}</p>"

@@ -130,17 +130,15 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
             f"{row['arrival']}–{row['departure']}"
         )
     signs = sign_times(tt)
-    cand = result.inputs.candidates.set_index("site_id")
-    town = st.set_index("settlement_id")["township"]
+    town = result.point_townships()
     points = sites[sites["tier"] == "collection_point"]
     rows = []
     for _, p in points.iterrows():
-        sid = cand.loc[p["site_id"], "settlement_id"]
         cells = grid.get(p["site_id"], {})
         rows.append(
             [
                 p["name"],
-                town.get(sid, ""),
+                town.get(p["site_id"], ""),
                 names.get(p["parent_site_id"], ""),
                 sum(1 for d in days if d in cells),
                 "\n".join(signs.get(p["site_id"], [])),
