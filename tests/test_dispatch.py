@@ -16,7 +16,7 @@ from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min
 from recyclenet.dispatch import _published_window, load_planned, plan_dispatch
 from recyclenet.errors import InputError
-from recyclenet.outputs import DISPATCH_FILES
+from recyclenet.outputs import DISPATCH_FILES, write_dispatch
 from recyclenet.routing import check_day
 
 from .conftest import day_bookings, write_bookings, write_small_scenario
@@ -233,6 +233,50 @@ def test_dispatch_days_pass_the_checker(planned, tmp_path):
     for d in dispatch.days:
         assert check_day(d) == []
     assert dispatch.missed_published() == []
+
+
+def test_deliver_new_collect_old_bookings(planned, tmp_path):
+    """送新收旧 through the dispatcher's table: a booking that brings a new 65 kg
+    appliance and takes the old 60 kg one. The new one is on board from the start of
+    its trip and leaves at the door, the route sheet says so; a delivery larger than
+    every truck, or negative, is set aside with its column."""
+    net = load_planned(planned)
+    day = str(net.timetable["day"].iloc[0])
+    point = str(net.points["site_id"].iloc[0])
+    path = tmp_path / "b.csv"
+    header = "booking_id,point_id,day,window_start,window_end,kg,m3,deliver_kg,deliver_m3"
+    rows = [
+        f"SWAP,{point},{day},09:00,16:00,60,0.8,65,0.9",
+        f"PLAIN,{point},{day},09:00,16:00,30,0.4,,",
+        f"HUGE,{point},{day},09:00,16:00,60,0.8,99999,0.9",
+        f"NEG,{point},{day},09:00,16:00,60,0.8,65,-1",
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    table = day_bookings(net, path, day)
+    assert list(table.accepted["booking_id"]) == ["SWAP", "PLAIN"]
+    assert list(table.accepted["deliver_kg"]) == [65.0, 0.0]
+    bad = {r.booking_id: (r.column, r.reason) for r in table.rejected.itertuples()}
+    assert bad["HUGE"][0] == "deliver_kg" and "delivered item" in bad["HUGE"][1]
+    assert bad["NEG"][0] == "deliver_m3" and "non-negative" in bad["NEG"][1]
+    dispatch = plan_dispatch(net, table, day, time_limit_s=3)
+    for d in dispatch.days:
+        assert check_day(d) == []
+    write_dispatch(dispatch, tmp_path / "out", lang="zh")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["bookings_planned"] == 2
+    assert summary["deliveries_planned"] == 1 and summary["delivered_kg"] == 65.0
+    routes = pd.read_csv(tmp_path / "out" / "routes.csv", encoding="utf-8-sig")
+    routes = routes.fillna({"booking_id": ""})
+    at = routes.index[routes["booking_id"] == "SWAP"][0]
+    assert routes.loc[at, "delivered_kg"] == 65.0
+    truck = routes[routes["truck"] == routes.loc[at, "truck"]].sort_values("seq")
+    before = truck.loc[: at - 1]
+    loaded = before[before["kind"].isin(["start", "unload"])].iloc[-1]  # where the trip began
+    assert loaded["load_kg"] == pytest.approx(65.0, abs=0.1)  # only SWAP brings anything
+    assert routes.loc[at, "load_kg"] == pytest.approx(before["load_kg"].iloc[-1] - 65 + 60, abs=0.2)
+    assert routes.loc[routes["booking_id"] == "PLAIN", "delivered_kg"].tolist() == [0.0]
+    sheets = (tmp_path / "out" / "route_sheets.html").read_text(encoding="utf-8")
+    assert "送新（公斤）" in sheets and "预约 SWAP（送新收旧）" in sheets
 
 
 def test_route_on_a_folder_that_is_not_a_run(tmp_path):

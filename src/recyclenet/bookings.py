@@ -20,6 +20,10 @@ Columns
 A row with every cell empty is not a booking and is passed over.
 ``kg``, ``m3``
     Weight and loose volume of what is picked up.
+``deliver_kg``, ``deliver_m3``
+    Optional: weight and volume of a new appliance the truck brings to the door
+    (deliver new, collect old, 送新收旧), loaded at the station when the trip starts;
+    empty: nothing to deliver.
 ``handling_min``
     Optional: minutes at the door (default 10).
 ``lon``, ``lat``
@@ -51,6 +55,8 @@ BOOKING_COLUMNS: tuple[Column, ...] = (
     Column("window_end", "str", meaning="HH:MM"),
     Column("kg", "str", meaning="weight picked up"),
     Column("m3", "str", meaning="loose volume picked up"),
+    Column("deliver_kg", "str", required=False, meaning="weight delivered (送新收旧)"),
+    Column("deliver_m3", "str", required=False, meaning="volume delivered (送新收旧)"),
     Column("handling_min", "str", required=False, meaning="minutes at the door"),
     Column("lon", "str", required=False),
     Column("lat", "str", required=False),
@@ -65,8 +71,9 @@ class BookingTable:
     ----------
     accepted
         Columns ``row`` (1-based data row), ``booking_id``, ``point_id``,
-        ``window_open_min``, ``window_close_min``, ``kg``, ``m3``, ``handling_min``,
-        ``lon``, ``lat`` (NaN: at the point).
+        ``window_open_min``, ``window_close_min``, ``kg``, ``m3``, ``deliver_kg``,
+        ``deliver_m3`` (0: nothing delivered), ``handling_min``, ``lon``, ``lat`` (NaN: at
+        the point).
     rejected
         Columns ``row``, ``line`` (the row's line in the file, its row number in Excel:
         ``row + 1``), ``booking_id``, ``column``, ``value``, ``reason`` (English) and
@@ -161,19 +168,25 @@ def _judge(
             "时间窗开始晚于收运班次结束",
         )
     values: dict[str, float] = {}
-    for col, default in (("kg", None), ("m3", None), ("handling_min", DEFAULT_HANDLING_MIN)):
+    defaults = {"handling_min": DEFAULT_HANDLING_MIN, "deliver_kg": 0.0, "deliver_m3": 0.0}
+    for col in ("kg", "m3", "deliver_kg", "deliver_m3", "handling_min"):
         text = str(r[col]).strip()
+        default = defaults.get(col)
         number = default if text == "" and default is not None else _number(text)
         if number is None or number < 0:
             return _Rejection(col, text, "not a non-negative number", "应为非负数")
         values[col] = number
-    if values["kg"] > max_kg or values["m3"] > max_m3:
-        return _Rejection(
-            "kg" if values["kg"] > max_kg else "m3",
-            f"{values['kg']:g} kg, {values['m3']:g} m3",
-            f"larger than every truck ({max_kg:g} kg, {max_m3:g} m3 usable)",
-            f"超过所有车辆的可用载重/容积（{max_kg:g} kg，{max_m3:g} m³）",
-        )
+    for kg, m3, what, what_zh in (
+        ("kg", "m3", "", ""),
+        ("deliver_kg", "deliver_m3", "the delivered item is ", "送达的新品"),
+    ):
+        if values[kg] > max_kg or values[m3] > max_m3:
+            return _Rejection(
+                kg if values[kg] > max_kg else m3,
+                f"{values[kg]:g} kg, {values[m3]:g} m3",
+                f"{what}larger than every truck ({max_kg:g} kg, {max_m3:g} m3 usable)",
+                f"{what_zh}超过所有车辆的可用载重/容积（{max_kg:g} kg，{max_m3:g} m³）",
+            )
     lon, lat = _number(str(r["lon"]).strip()), _number(str(r["lat"]).strip())
     if (lon is None) != (lat is None) or (
         lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)
@@ -190,6 +203,8 @@ def _judge(
         "window_close_min": hi,
         "kg": values["kg"],
         "m3": values["m3"],
+        "deliver_kg": values["deliver_kg"],
+        "deliver_m3": values["deliver_m3"],
         "handling_min": values["handling_min"],
         "lon": np.nan if lon is None else lon,
         "lat": np.nan if lat is None else lat,
@@ -270,7 +285,7 @@ def read_bookings(
         else:
             accepted.append({"row": row, "booking_id": bid, **verdict})
     columns_ok = ["row", "booking_id", "point_id", "window_open_min", "window_close_min"]
-    columns_ok += ["kg", "m3", "handling_min", "lon", "lat"]
+    columns_ok += ["kg", "m3", "deliver_kg", "deliver_m3", "handling_min", "lon", "lat"]
     columns_bad = ["row", "line", "booking_id", "column", "value", "reason", "reason_zh"]
     return BookingTable(
         file=file,

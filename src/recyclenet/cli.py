@@ -291,7 +291,12 @@ def route(
         f"{day}: {summary['bookings_planned']}/{summary['bookings_accepted']} bookings planned "
         f"已安排, {summary['bookings_deferred']} deferred 推迟, {summary['bookings_rejected']} "
         f"rejected 未受理; {summary['published_stops']} published stops 公布站点; "
-        f"{summary['trucks_used']} trucks 车辆, {summary['distance_km']:,.1f} km"
+        + (
+            f"{summary['deliveries_planned']} deliveries 送新 ({summary['delivered_kg']:,.0f} kg); "
+            if summary["deliveries_planned"]
+            else ""
+        )
+        + f"{summary['trucks_used']} trucks 车辆, {summary['distance_km']:,.1f} km"
     )
     out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 

@@ -186,7 +186,9 @@ class Dispatch:
     stops
         One row per stop of every station's day, in problem order: ``station_id``,
         ``stop_idx``, ``stop_id``, ``kind`` (``published`` | ``booking``), ``point_id``,
-        ``booking_id``, ``name``, ``lon``, ``lat``, ``published_arrival``.
+        ``booking_id``, ``name``, ``lon``, ``lat``, ``deliver_kg``, ``deliver_m3`` (a new
+        appliance brought to a booking, 送新收旧; 0 elsewhere), ``published_arrival``,
+        ``sign``.
     """
 
     network: PlannedNetwork
@@ -337,6 +339,8 @@ def plan_dispatch(
                     "lat": float(pos["lat"]),
                     "kg": float(r["expected_kg"]),
                     "m3": float(r["expected_m3"]),
+                    "deliver_kg": 0.0,
+                    "deliver_m3": 0.0,
                     "dwell": float(rc.dwell_min),
                     **_published_window(r["arrival_min"], r["slot_min"], tol),
                     "penalty": np.inf,
@@ -347,17 +351,20 @@ def plan_dispatch(
         for _, b in booked.iterrows():
             pos = points.loc[b["point_id"]]
             at_door = np.isfinite(b["lon"])
+            swap = "（送新收旧）" if b["deliver_kg"] > 0 or b["deliver_m3"] > 0 else ""
             rows.append(
                 {
                     "kind": "booking",
                     "stop_id": b["booking_id"],
                     "point_id": b["point_id"],
                     "booking_id": b["booking_id"],
-                    "name": f"预约 {b['booking_id']} · {pos['name']}",
+                    "name": f"预约 {b['booking_id']}{swap} · {pos['name']}",
                     "lon": float(b["lon"] if at_door else pos["lon"]),
                     "lat": float(b["lat"] if at_door else pos["lat"]),
                     "kg": float(b["kg"]),
                     "m3": float(b["m3"]),
+                    "deliver_kg": float(b["deliver_kg"]),
+                    "deliver_m3": float(b["deliver_m3"]),
                     "dwell": float(b["handling_min"]),
                     "open": float(b["window_open_min"]),
                     "close": float(b["window_close_min"]),
@@ -428,6 +435,8 @@ def plan_dispatch(
         # Published stops must be served: a penalty far above any day's cost.
         penalty = frame["penalty"].to_numpy(float, copy=True)
         penalty[~np.isfinite(penalty)] = 1e7
+        # New appliances (送新收旧) are loaded at the station when a trip starts.
+        delivers = bool((frame[["deliver_kg", "deliver_m3"]].to_numpy() > 0).any())
         problems.append(
             DayProblem(
                 base_id=sid,
@@ -435,6 +444,8 @@ def plan_dispatch(
                 stop_ids=tuple(frame["stop_id"].astype(str)),
                 load_kg=frame["kg"].to_numpy(float),
                 load_m3=frame["m3"].to_numpy(float),
+                deliver_kg=frame["deliver_kg"].to_numpy(float) if delivers else None,
+                deliver_m3=frame["deliver_m3"].to_numpy(float) if delivers else None,
                 dwell_min=frame["dwell"].to_numpy(float),
                 distance_km=matrix.distance_km,
                 time_min=matrix.duration_min(network.vehicle.speed_kmh)
@@ -464,7 +475,7 @@ def plan_dispatch(
     )
     results = solve_week(problems, params)
     columns = ["station_id", "stop_idx", "stop_id", "kind", "point_id", "booking_id", "name"]
-    columns += ["lon", "lat", "published_arrival", "sign"]
+    columns += ["lon", "lat", "deliver_kg", "deliver_m3", "published_arrival", "sign"]
     stops = pd.DataFrame(stop_rows)
     stops = stops[columns] if len(stops) else pd.DataFrame(columns=columns)
     return Dispatch(network, day, bookings, tuple(results), stops)

@@ -65,6 +65,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.expected_kg": ("预计收运（公斤）", "Expected (kg)"),
     "col.expected_m3": ("预计体积（立方米）", "Expected (m3)"),
     "col.load_kg": ("车上载重（公斤）", "Load on board (kg)"),
+    "col.delivered_kg": ("送新（公斤）", "New delivered (kg)"),
     "col.distance_km": ("行驶距离（km）", "Distance driven (km)"),
     "col.indicator": ("指标", "Indicator"),
     "col.value": ("数值", "Value"),
@@ -132,8 +133,17 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "booking.window_start": ("上门时间窗开始，HH:MM", "Pickup window opens, HH:MM"),
     "booking.window_end": ("上门时间窗结束，HH:MM", "Pickup window closes, HH:MM"),
-    "booking.kg": ("重量（公斤）", "Weight (kg)"),
-    "booking.m3": ("体积（立方米，松散）", "Loose volume (m³)"),
+    "booking.kg": ("收取物品重量（公斤）", "Weight picked up (kg)"),
+    "booking.m3": ("收取物品体积（立方米，松散）", "Loose volume picked up (m³)"),
+    "booking.deliver_kg": (
+        "送新收旧：送达新品的重量（公斤），在中转站装车；留空表示不送",
+        "Deliver new, collect old: weight of the new item brought (kg), loaded at the "
+        "station; empty: none",
+    ),
+    "booking.deliver_m3": (
+        "送新收旧：送达新品的体积（立方米）；留空表示不送",
+        "Deliver new, collect old: volume of the new item brought (m³); empty: none",
+    ),
     "booking.handling_min": (
         "上门作业分钟数（留空为 10）",
         "Minutes at the door (empty: 10)",

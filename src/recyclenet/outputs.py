@@ -324,8 +324,9 @@ DISPATCH_FILES = (
 def dispatch_routes_table(dispatch: Dispatch) -> pd.DataFrame:
     """The day's events: ``station_id``, ``truck``, ``trip``, ``seq``, ``kind``,
     ``stop_kind`` (published | booking), ``booking_id``, ``site_id``, ``name``,
-    ``arrival``, ``departure``, ``published_arrival``, ``load_kg``, ``load_m3``,
-    ``distance_km``."""
+    ``arrival``, ``departure``, ``published_arrival``, ``delivered_kg``, ``delivered_m3``
+    (a new appliance handed over, 送新收旧), ``load_kg``, ``load_m3`` (on board after the
+    event; at a start, the new appliances of the trip), ``distance_km``."""
     ev = dispatch.events()
     if ev.empty:
         return pd.DataFrame()
@@ -347,6 +348,8 @@ def dispatch_routes_table(dispatch: Dispatch) -> pd.DataFrame:
                 published.get((b, i), "") if k == "stop" else ""
                 for b, i, k in zip(ev["base_id"], ev["stop_idx"], ev["kind"], strict=True)
             ],
+            "delivered_kg": ev["delivered_kg"].round(1),
+            "delivered_m3": ev["delivered_m3"].round(2),
             "load_kg": ev["load_kg"].round(1),
             "load_m3": ev["load_m3"].round(2),
             "distance_km": ev["distance_km"].round(2),
@@ -355,8 +358,11 @@ def dispatch_routes_table(dispatch: Dispatch) -> pd.DataFrame:
 
 
 def dispatch_summary(dispatch: Dispatch) -> dict[str, Any]:
-    """Counts a dispatcher checks first: bookings planned, deferred, rejected; trucks; km."""
+    """Counts a dispatcher checks first: bookings planned, deferred, rejected; new
+    appliances delivered (送新收旧); trucks; km."""
     deferred = dispatch.deferred()
+    ev = dispatch.events()
+    handed = ev[ev["delivered_kg"] + ev["delivered_m3"] > 0] if not ev.empty else ev
     return {
         "day": dispatch.day,
         "bookings_file": dispatch.bookings.file,
@@ -369,6 +375,8 @@ def dispatch_summary(dispatch: Dispatch) -> dict[str, Any]:
         if len(dispatch.stops)
         else 0,
         "published_stops_missed": [list(x) for x in dispatch.missed_published()],
+        "deliveries_planned": len(handed),
+        "delivered_kg": round(float(handed["delivered_kg"].sum()), 1) if len(handed) else 0.0,
         "trucks_used": int(sum(d.num_trucks for d in dispatch.days)),
         "distance_km": round(float(sum(d.distance_km() for d in dispatch.days)), 1),
         "cost_cny": round(float(sum(d.cost_cny for d in dispatch.days)), 1),

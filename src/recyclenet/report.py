@@ -196,12 +196,24 @@ def route_sheets_page(
 
     ``routes`` yields ``(station id, truck, day, events)``; the events carry the columns
     of :meth:`DayResult.events` plus ``name`` (what the driver reads at each event) and
-    ``sign`` (HH:MM on the stop's sign, or empty), shown after the arrival.
+    ``sign`` (HH:MM on the stop's sign, or empty), shown after the arrival. Where a stop
+    receives a new appliance (送新收旧, ``delivered_kg``), every sheet shows what each
+    stop receives before the load on board.
     """
+    routes = list(routes)
+    # Deliver new, collect old (送新收旧): what each stop receives, where any does.
+    delivers = any(
+        "delivered_kg" in r and float((r["delivered_kg"] + r["delivered_m3"]).sum()) > 0
+        for *_, r in routes
+    )
+    columns = list(ROUTE_SHEET_COLUMNS)
+    if delivers:
+        columns.insert(columns.index("col.load_kg"), "col.delivered_kg")
     sections = []
     for base, truck, day, route in routes:
         rows = []
         for n, (_, e) in enumerate(route.iterrows()):
+            handed = f"<td class='num'>{e['delivered_kg']:,.0f}</td>" if delivers else ""
             rows.append(
                 f"<tr><td class='num'>{n}</td><td>{html.escape(t('event.' + e['kind'], lang))}"
                 f"</td><td>{html.escape(str(e['name']))}</td>"
@@ -209,11 +221,11 @@ def route_sheets_page(
                 f"<td>{html.escape(str(e['sign']))}</td>"
                 f"<td>{min_to_hhmm(e['departure_min'])}</td>"
                 f"<td class='num'>{e['collected_kg']:,.0f}</td>"
-                f"<td class='num'>{e['collected_m3']:,.2f}</td>"
+                f"<td class='num'>{e['collected_m3']:,.2f}</td>{handed}"
                 f"<td class='num'>{e['load_kg']:,.0f}</td>"
                 f"<td class='num'>{e['distance_km']:.1f}</td></tr>"
             )
-        head = "".join(f"<th>{t(c, lang)}</th>" for c in ROUTE_SHEET_COLUMNS)
+        head = "".join(f"<th>{t(c, lang)}</th>" for c in columns)
         total_km = route["distance_km"].sum()
         sections.append(
             f'<section class="sheet"><h2>{html.escape(str(station_names.get(base, base)))} · '

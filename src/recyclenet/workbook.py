@@ -210,6 +210,8 @@ TEMPLATE_EXAMPLE = {
     "window_end": "11:30",
     "kg": "60",
     "m3": "0.8",
+    "deliver_kg": "65",
+    "deliver_m3": "0.9",
     "handling_min": "15",
 }
 
@@ -261,7 +263,7 @@ def bookings_template(
         ),
         *[
             (DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0"), name)
-            for name in ("kg", "m3", "handling_min")
+            for name in ("kg", "m3", "deliver_kg", "deliver_m3", "handling_min")
         ],
     ]
     for check, name in checks:

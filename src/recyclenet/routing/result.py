@@ -162,10 +162,12 @@ class DayResult:
         ``vehicle_type``, ``seq``, ``trip``, ``kind``, ``stop_idx``, ``site_id`` (the
         stop's point, or the site of a start, unload or end), ``arrival_min``,
         ``departure_min``, ``load_kg``, ``load_m3``, ``distance_km``, ``collected_kg``,
-        ``collected_m3``.
+        ``collected_m3``, ``delivered_kg``, ``delivered_m3`` (new goods handed over at a
+        stop, 送新收旧; ``load_kg`` counts them on board from the trip's start).
         """
         p = self.problem
         groups = p.groups()
+        deliver_kg, deliver_m3 = p.deliveries()
         rows = []
         for t, route in enumerate(self.routes, start=1):
             vehicle_type = groups[self.group_of(t - 1)].vehicle.vehicle_type
@@ -189,6 +191,8 @@ class DayResult:
                         "distance_km": e.distance_km,
                         "collected_kg": float(p.load_kg[e.stop_idx]) if is_stop else 0.0,
                         "collected_m3": float(p.load_m3[e.stop_idx]) if is_stop else 0.0,
+                        "delivered_kg": float(deliver_kg[e.stop_idx]) if is_stop else 0.0,
+                        "delivered_m3": float(deliver_m3[e.stop_idx]) if is_stop else 0.0,
                     }
                 )
         return pd.DataFrame(rows)
