@@ -277,6 +277,24 @@ def test_deliver_new_collect_old_bookings(planned, tmp_path):
     assert routes.loc[routes["booking_id"] == "PLAIN", "delivered_kg"].tolist() == [0.0]
     sheets = (tmp_path / "out" / "route_sheets.html").read_text(encoding="utf-8")
     assert "送新（公斤）" in sheets and "预约 SWAP（送新收旧）" in sheets
+    # The same day in Excel: counts, the rows set aside with their reasons, a sheet per truck.
+    wb = load_workbook(tmp_path / "out" / "routes.xlsx")
+    summary_sheet, deferred_sheet, rejected_sheet, *trucks = wb.worksheets
+    counts = dict(summary_sheet.iter_rows(min_row=2, values_only=True))
+    assert counts["送新收旧（次）"] == 1 and counts["已安排的预约"] == 2
+    assert deferred_sheet.max_row == 1  # the header only: nothing deferred
+    set_aside = list(rejected_sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2]) for r in set_aside] == [("HUGE", "deliver_kg"), ("NEG", "deliver_m3")]
+    assert "送达的新品" in set_aside[0][4]
+    assert len(trucks) == routes["truck"].nunique()
+    header = [c.value for c in trucks[0][1]]
+    handed = [
+        row[header.index("送新（公斤）")]
+        for ws in trucks
+        for row in ws.iter_rows(min_row=2, values_only=True)
+        if "SWAP" in str(row[header.index("名称")])
+    ]
+    assert handed == [65.0]
 
 
 def test_route_on_a_folder_that_is_not_a_run(tmp_path):

@@ -25,7 +25,7 @@ from recyclenet.maps import build_map, day_label, day_list, dispatch_map, route_
 from recyclenet.network.coords import wgs84_to_gcj02
 from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
 from recyclenet.routing.solve import sign_times
-from recyclenet.workbook import bookings_template, run_workbook
+from recyclenet.workbook import bookings_template, dispatch_workbook, run_workbook
 
 if TYPE_CHECKING:
     from recyclenet.dispatch import Dispatch
@@ -313,6 +313,7 @@ def write_outputs(
 
 DISPATCH_FILES = (
     "routes.csv",
+    "routes.xlsx",
     "route_sheets.html",
     "map.html",
     "deferred.csv",
@@ -414,6 +415,10 @@ def write_dispatch(
                 offline=offline,
                 lang=lang,
             ),
+        ),
+        write_with(
+            out / "routes.xlsx",
+            lambda tmp: dispatch_workbook(dispatch, dispatch_summary(dispatch), tmp, lang=lang),
         ),
         write_csv(out / "deferred.csv", dispatch.deferred()),
         write_csv(out / "rejected.csv", dispatch.bookings.rejected),

@@ -45,6 +45,20 @@ ROUTE_SHEET_COLUMNS = (
 )
 
 
+def route_sheet_columns(routes: Iterable[pd.DataFrame]) -> list[str]:
+    """The route sheets' column keys: :data:`ROUTE_SHEET_COLUMNS`, and what each stop
+    receives (``col.delivered_kg``, before the load on board) where any stop of
+    ``routes`` (events with ``delivered_kg``, ``delivered_m3``) receives a new appliance
+    (送新收旧)."""
+    columns = list(ROUTE_SHEET_COLUMNS)
+    if any(
+        "delivered_kg" in r and float((r["delivered_kg"] + r["delivered_m3"]).sum()) > 0
+        for r in routes
+    ):
+        columns.insert(columns.index("col.load_kg"), "col.delivered_kg")
+    return columns
+
+
 def truck_days(result: ScenarioResult) -> Iterator[tuple[str, int, str, pd.DataFrame]]:
     """``(station id, truck, day, events)`` of every truck and day, in weekday order; the
     events also carry ``sign``, the time on each stop's sign (HH:MM; empty elsewhere)."""
@@ -201,14 +215,8 @@ def route_sheets_page(
     stop receives before the load on board.
     """
     routes = list(routes)
-    # Deliver new, collect old (送新收旧): what each stop receives, where any does.
-    delivers = any(
-        "delivered_kg" in r and float((r["delivered_kg"] + r["delivered_m3"]).sum()) > 0
-        for *_, r in routes
-    )
-    columns = list(ROUTE_SHEET_COLUMNS)
-    if delivers:
-        columns.insert(columns.index("col.load_kg"), "col.delivered_kg")
+    columns = route_sheet_columns(r for *_, r in routes)
+    delivers = "col.delivered_kg" in columns
     sections = []
     for base, truck, day, route in routes:
         rows = []

@@ -1,8 +1,9 @@
-"""Excel workbooks (openpyxl): the run workbook, the bookings template and the
-comparison workbook."""
+"""Excel workbooks (openpyxl): the run workbook, the bookings template, the dispatcher's
+day and the comparison workbook."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,17 @@ from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.maps import day_label
-from recyclenet.report import KPI_ROWS, ROUTE_SHEET_COLUMNS, format_value, kpi_value, truck_days
+from recyclenet.report import (
+    KPI_ROWS,
+    format_value,
+    kpi_value,
+    route_sheet_columns,
+    truck_days,
+)
 from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
+    from recyclenet.dispatch import Dispatch
     from recyclenet.pipeline import ScenarioResult
 
 BOLD = Font(bold=True)
@@ -163,32 +171,112 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     # Route sheets, one per truck and day.
+    _route_sheets(
+        wb,
+        [
+            (
+                f"{day_label(day, 'en')}-{base[-6:]}-{truck}",
+                route.assign(name=route["site_id"].map(lambda s: names.get(s, s))),
+            )
+            for base, truck, day, route in truck_days(result)
+        ],
+        lang,
+    )
+    wb.save(path)
+
+
+def _route_sheets(wb: Workbook, routes: list[tuple[str, pd.DataFrame]], lang: str) -> None:
+    """One sheet per ``(title, events)``: the route sheet's columns
+    (:func:`recyclenet.report.route_sheet_columns`), the events carrying ``name`` and
+    ``sign`` besides the columns of :meth:`DayResult.events`."""
+    columns = route_sheet_columns(r for _, r in routes)
+    value = {
+        "col.expected_kg": lambda e: round(e["collected_kg"], 1),
+        "col.expected_m3": lambda e: round(e["collected_m3"], 2),
+        "col.delivered_kg": lambda e: round(e["delivered_kg"], 1),
+        "col.load_kg": lambda e: round(e["load_kg"], 1),
+        "col.distance_km": lambda e: round(e["distance_km"], 2),
+        "col.kind": lambda e: t("event." + e["kind"], lang),
+        "col.name": lambda e: e["name"],
+        "col.arrival": lambda e: min_to_hhmm(e["arrival_min"]),
+        "col.sign": lambda e: e["sign"],
+        "col.departure": lambda e: min_to_hhmm(e["departure_min"]),
+    }
     used: set[str] = set()
-    for base, truck, day, route in truck_days(result):
-        title = f"{day_label(day, 'en')}-{base[-6:]}-{truck}"
+    for title, route in routes:
+        title = title[:28]
         while title in used:
             title += "_"
         used.add(title)
-        _sheet(
-            wb,
-            title,
-            [t(c, lang) for c in ROUTE_SHEET_COLUMNS],
-            [
-                [
-                    n,
-                    t("event." + e["kind"], lang),
-                    names.get(e["site_id"], e["site_id"]),
-                    min_to_hhmm(e["arrival_min"]),
-                    e["sign"],
-                    min_to_hhmm(e["departure_min"]),
-                    round(e["collected_kg"], 1),
-                    round(e["collected_m3"], 2),
-                    round(e["load_kg"], 1),
-                    round(e["distance_km"], 2),
-                ]
-                for n, (_, e) in enumerate(route.iterrows())
-            ],
-        )
+        rows = [
+            [n if c == "col.seq" else value[c](e) for c in columns]
+            for n, (_, e) in enumerate(route.iterrows())
+        ]
+        _sheet(wb, title, [t(c, lang) for c in columns], rows)
+
+
+# What the dispatch workbook's first sheet lists, from ``dispatch_summary``.
+DISPATCH_SUMMARY_ROWS = (
+    "bookings_accepted",
+    "bookings_planned",
+    "bookings_deferred",
+    "bookings_rejected",
+    "bookings_other_days",
+    "deliveries_planned",
+    "delivered_kg",
+    "published_stops",
+    "trucks_used",
+    "distance_km",
+    "cost_cny",
+)
+
+
+def dispatch_workbook(
+    dispatch: Dispatch, summary: Mapping[str, Any], path: str | Path, *, lang: str
+) -> None:
+    """``routes.xlsx`` of ``recyclenet route``: the day's counts (``summary``, from
+    :func:`recyclenet.outputs.dispatch_summary`), the deferred and the rejected bookings
+    with their reasons in ``lang``, and one route sheet per truck, titled by its
+    station."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    _sheet(
+        wb,
+        t("sheet.summary", lang),
+        [t("col.indicator", lang), t("col.value", lang)],
+        [[t("dispatch." + key, lang), summary[key]] for key in DISPATCH_SUMMARY_ROWS],
+    )
+    why = "reason_zh" if lang == "zh" else "reason"
+    deferred = dispatch.deferred()
+    _sheet(
+        wb,
+        t("sheet.deferred", lang),
+        [t(c, lang) for c in ("col.booking_id", "col.line", "col.point", "col.reason")],
+        deferred[["booking_id", "line", "point_id", why]].to_numpy().tolist(),
+    )
+    rejected = dispatch.bookings.rejected
+    _sheet(
+        wb,
+        t("sheet.rejected", lang),
+        [
+            t(c, lang)
+            for c in ("col.line", "col.booking_id", "col.column", "col.given", "col.reason")
+        ],
+        rejected[["line", "booking_id", "column", "value", why]].to_numpy().tolist(),
+    )
+    names = dict(
+        zip(dispatch.network.stations["site_id"], dispatch.network.stations["name"], strict=True)
+    )
+    ev = dispatch.events()
+    routes = (
+        []
+        if ev.empty
+        else [
+            (f"{names.get(base, base)}-{truck}", route)
+            for (base, truck), route in ev.groupby(["base_id", "truck"])
+        ]
+    )
+    _route_sheets(wb, routes, lang)
     wb.save(path)
 
 
