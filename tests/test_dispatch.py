@@ -302,3 +302,41 @@ def test_route_on_a_folder_that_is_not_a_run(tmp_path):
     result = runner.invoke(app, ["route", str(tmp_path), str(path), "--day", "mon"])
     assert result.exit_code == 2
     assert "scenario.resolved.yaml" in result.output and "recyclenet run" in result.output
+
+
+def test_trucks_kept_at_the_sorting_centre(tmp_path):
+    """routing.truck_base: sorting_centre. Every truck of the week and of the dispatched
+    day leaves the centre, unloads at its station after each trip and drives back to the
+    centre empty; the weekly and the dispatched days pass the checker."""
+    from recyclenet.config import load_scenario
+    from recyclenet.outputs import write_outputs
+    from recyclenet.pipeline import run_scenario
+
+    path = write_small_scenario(tmp_path / "in", overrides={"routing.truck_base": "sorting_centre"})
+    result = run_scenario(load_scenario(path))
+    centre = result.sites.loc[result.sites["tier"] == "sorting_centre", "site_id"].item()
+    assert result.week.days
+    for d in result.week.days:
+        assert check_day(d) == []
+        for route in d.routes:
+            assert d.problem.site_id(route[0].site) == centre  # leaves the centre
+            assert d.problem.site_id(route[-1].site) == centre  # and is back there
+            assert route[-2].kind == "unload" and route[-2].site == 0  # after unloading
+            assert all(e.site == 0 for e in route if e.kind == "unload")  # at its station
+    write_outputs(result, tmp_path / "out")
+    net = load_planned(tmp_path / "out")
+    assert set(net.stations["keeper_id"]) == {centre}
+    day = str(net.timetable["day"].iloc[0])
+    point = str(net.timetable.loc[net.timetable["day"] == day, "point_id"].iloc[0])
+    bookings = _bookings(tmp_path / "b.csv", [f"K1,{point},{day},10:00,15:00,50,0.5,10,,"])
+    dispatch = plan_dispatch(net, day_bookings(net, bookings, day), day, time_limit_s=3)
+    assert dispatch.days and dispatch.missed_published() == []
+    for d in dispatch.days:
+        assert check_day(d) == []
+        assert all(d.problem.site_id(r[0].site) == centre for r in d.routes)
+    ev = dispatch.events()
+    starts = ev[ev["kind"] == "start"]
+    assert (starts["site_id"] == centre).all()
+    assert set(starts["name"]) == {net.site_names()[centre]}
+    write_dispatch(dispatch, tmp_path / "day")  # the map draws routes from the centre
+    assert (tmp_path / "day" / "map.html").is_file()

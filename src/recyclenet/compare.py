@@ -89,6 +89,7 @@ def assumptions(scenario: dict[str, Any]) -> dict[str, Any]:
         "routing.max_trucks_per_station": r["max_trucks_per_station"],
         "routing.shift": f"{r['shift_start']}–{r['shift_end']}",
         "routing.working_days": ", ".join(r["working_days"]),
+        "routing.truck_base": r.get("truck_base", "station"),
         "inputs.candidates": Path(scenario["inputs"]["candidates"]).name,
     }
 

@@ -369,6 +369,12 @@ class RoutingConfig(_Frozen):
     road_rules: dict[str, RoadRulesConfig] = Field(
         default_factory=dict, description="road rights by vehicle type"
     )
+    truck_base: Literal["station", "sorting_centre"] = Field(
+        "station",
+        description="where each station's collection trucks are kept overnight: at the "
+        "station, or at the sorting centre it sends to (they drive out in the morning, "
+        "unload at the station after every trip and drive back empty)",
+    )
 
     @field_validator("collection_fleet")
     @classmethod

@@ -54,7 +54,10 @@ class PlannedNetwork:
         The collection vehicle type (the scenario's ``collection_vehicle``).
     points, stations
         Open collection points (``site_id``, ``name``, ``station_id``, ``lon``, ``lat``)
-        and transfer stations (``site_id``, ``name``, ``lon``, ``lat``).
+        and transfer stations (``site_id``, ``name``, ``lon``, ``lat``, and where their
+        trucks are kept overnight: ``keeper_id``, ``keeper_name``, ``keeper_lon``,
+        ``keeper_lat``; the station itself unless ``routing.truck_base`` says the
+        sorting centre).
     timetable
         The published timetable (``timetable.csv``), with ``arrival_min`` and
         ``slot_min`` (the time on the sign) added.
@@ -75,6 +78,28 @@ class PlannedNetwork:
     trucks: dict[str, int]
     trucks_by_type: dict[str, dict[str, int]]
     vehicles: dict[str, Vehicle]
+
+    def site_names(self) -> dict[str, str]:
+        """Names of the stations and of the sites where trucks are kept, by id."""
+        st = self.stations
+        return {
+            **dict(zip(st["keeper_id"], st["keeper_name"], strict=True)),
+            **dict(zip(st["site_id"], st["name"], strict=True)),
+        }
+
+    def site_positions(self) -> dict[str, tuple[float, float]]:
+        """``(lat, lon)`` of the stations and of the sites where trucks are kept, by id."""
+        st = self.stations
+        return {
+            **{
+                k: (float(a), float(o))
+                for k, a, o in zip(st["keeper_id"], st["keeper_lat"], st["keeper_lon"], strict=True)
+            },
+            **{
+                k: (float(a), float(o))
+                for k, a, o in zip(st["site_id"], st["lat"], st["lon"], strict=True)
+            },
+        }
 
     def max_load(self) -> tuple[float, float]:
         """Largest usable payload (kg) and volume (m3) of any collection type."""
@@ -140,6 +165,25 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
             "lat": sts["lat"].astype(float),
         }
     )
+    # Where each station's trucks are kept overnight (routing.truck_base).
+    stations["keeper_id"] = stations["site_id"]
+    if rc.truck_base == "sorting_centre" and "sorting_centre" in layers:
+        centres = gpd.read_file(gpkg, layer="sorting_centre")
+        centres = centres.assign(site_id=centres["site_id"].astype(str)).set_index("site_id")
+        parent = sts["parent_site_id"].astype(str).to_numpy()
+        stations["keeper_id"] = np.where(
+            np.isin(parent, centres.index), parent, stations["site_id"]
+        )
+        known = pd.concat(
+            [stations.set_index("site_id")[["name", "lon", "lat"]], centres[["name", "lon", "lat"]]]
+        )
+        known = known[~known.index.duplicated()]
+    else:
+        known = stations.set_index("site_id")[["name", "lon", "lat"]]
+    keepers = known.loc[stations["keeper_id"]]
+    stations["keeper_name"] = keepers["name"].astype(str).to_numpy()
+    stations["keeper_lon"] = keepers["lon"].astype(float).to_numpy()
+    stations["keeper_lat"] = keepers["lat"].astype(float).to_numpy()
     tt = read_table(directory / "timetable.csv")
     tt["arrival_min"] = tt["arrival"].map(hhmm_to_min).astype(float)
     # The time on the sign (a run from before slots were published: the arrival).
@@ -204,11 +248,11 @@ class Dispatch:
             return pd.DataFrame()
         ev = pd.concat(frames, ignore_index=True)
         info = self.stops.set_index(["station_id", "stop_idx"])
-        names = dict(
-            zip(self.network.stations["site_id"], self.network.stations["name"], strict=True)
-        )
+        names = self.network.site_names()
         kind, name, booking, sign = [], [], [], []
-        for base, kind_, idx in zip(ev["base_id"], ev["kind"], ev["stop_idx"], strict=True):
+        for base, kind_, idx, site in zip(
+            ev["base_id"], ev["kind"], ev["stop_idx"], ev["site_id"], strict=True
+        ):
             if kind_ == "stop":
                 row = info.loc[(base, idx)]
                 kind.append(row["kind"])
@@ -217,7 +261,7 @@ class Dispatch:
                 sign.append(row["sign"])
             else:
                 kind.append("")
-                name.append(names.get(base, base))
+                name.append(names.get(site, site))
                 booking.append("")
                 sign.append("")
         return ev.assign(stop_kind=kind, name=name, booking_id=booking, sign=sign)
@@ -240,13 +284,15 @@ class Dispatch:
                 if stop["kind"] != "booking":
                     continue
                 bid = stop["booking_id"]
-                arrive = max(p.shift_start_min + dur[0, j + 1], lo[j])
-                back = arrive + p.dwell_min[j] + dur[j + 1, 0] + p.unload_min
+                home = p.site_node(p.groups()[0].depot)  # where the trucks are kept
+                out_min = p.shift_start_min + dur[home, j + 1]
+                arrive = max(out_min, lo[j])
+                back = arrive + p.dwell_min[j] + dur[j + 1, 0] + p.unload_min + dur[0, home]
                 if arrive > hi[j] + 1e-6 or back > p.shift_end_min + 1e-6:
                     reason = (
                         f"no truck from the station can reach it in its window "
                         f"{min_to_hhmm(lo[j])}-{min_to_hhmm(hi[j])} and be back by the shift end "
-                        f"(earliest arrival {min_to_hhmm(p.shift_start_min + dur[0, j + 1])})"
+                        f"(earliest arrival {min_to_hhmm(out_min)})"
                     )
                     reason_zh = (
                         f"中转站车辆无法在时间窗 {min_to_hhmm(lo[j])}-{min_to_hhmm(hi[j])} 内到达"
@@ -384,17 +430,23 @@ def plan_dispatch(
             rc.road_rules,
             pd.DataFrame({"point_id": frame["stop_id"], "lon": frame["lon"], "lat": frame["lat"]}),
         )
+        # Trucks kept away from the station: one more node, after the stops.
+        kept = st["keeper_id"] != sid
+        all_lon = np.r_[float(st["lon"]), frame["lon"].to_numpy(float)]
+        all_lat = np.r_[float(st["lat"]), frame["lat"].to_numpy(float)]
+        labels = [sid, *frame["stop_id"].astype(str)]
+        if kept:
+            all_lon = np.r_[all_lon, float(st["keeper_lon"])]
+            all_lat = np.r_[all_lat, float(st["keeper_lat"])]
+            labels.append(str(st["keeper_id"]))
         matrix = travel.matrix(
-            np.r_[float(st["lon"]), frame["lon"].to_numpy(float)],
-            np.r_[float(st["lat"]), frame["lat"].to_numpy(float)],
-            profile=network.vehicle.vehicle_type,
-            labels_a=[sid, *frame["stop_id"].astype(str)],
+            all_lon, all_lat, profile=network.vehicle.vehicle_type, labels_a=labels
         )
         own = own_matrices(
             travel,
-            np.r_[float(st["lon"]), frame["lon"].to_numpy(float)],
-            np.r_[float(st["lat"]), frame["lat"].to_numpy(float)],
-            [sid, *frame["stop_id"].astype(str)],
+            all_lon,
+            all_lat,
+            labels,
             [network.vehicles[vt] for vt in types],
             main=network.vehicle,
             road=matrix.time_min is not None,
@@ -407,6 +459,7 @@ def plan_dispatch(
                 TruckGroup(
                     network.vehicles[vt],
                     max(1, counts.get(vt, 0)),
+                    depot=1 if kept else 0,
                     earliest_min=r.earliest_min,
                     latest_min=r.latest_min,
                     can_serve=None if ok.all() else ok,
@@ -463,6 +516,7 @@ def plan_dispatch(
                 defer_penalty_cny=penalty,
                 lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
                 initial_routes=tuple(initial) if any(initial) else None,
+                sites=(str(st["keeper_id"]),) if kept else (),
             )
         )
         frame = frame.assign(station_id=sid, stop_idx=np.arange(len(frame)))

@@ -459,22 +459,27 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
     zh = lang == "zh"
     stops = dispatch.stops
     stations = dispatch.network.stations
-    lats = pd.concat([stops["lat"], stations["lat"]]).astype(float)
-    lons = pd.concat([stops["lon"], stations["lon"]]).astype(float)
+    lats = pd.concat([stops["lat"], stations["lat"], stations["keeper_lat"]]).astype(float)
+    lons = pd.concat([stops["lon"], stations["lon"], stations["keeper_lon"]]).astype(float)
     bounds = [[float(lats.min()), float(lons.min())], [float(lats.max()), float(lons.max())]]
     fmap = _base_map(bounds, lang=lang, offline=offline)
     g_sites = folium.FeatureGroup(name="站点" if zh else "Sites")
-    colour_st = TIER_STYLE["transfer_station"][0]
-    for _, st in stations.iterrows():
+    # The stations, and where trucks are kept away from theirs (the sorting centre).
+    away = stations[stations["keeper_id"] != stations["site_id"]].drop_duplicates("keeper_id")
+    marks = [
+        ("sorting_centre", k["keeper_lat"], k["keeper_lon"], k["keeper_name"])
+        for _, k in away.iterrows()
+    ] + [("transfer_station", st["lat"], st["lon"], st["name"]) for _, st in stations.iterrows()]
+    for tier, lat, lon, name in marks:
         folium.CircleMarker(
-            [st["lat"], st["lon"]],
-            radius=TIER_STYLE["transfer_station"][1],
+            [lat, lon],
+            radius=TIER_STYLE[tier][1],
             color="black",
             weight=1,
             fill=True,
-            fill_color=colour_st,
+            fill_color=TIER_STYLE[tier][0],
             fill_opacity=0.95,
-            tooltip=str(st["name"]),
+            tooltip=str(name),
         ).add_to(g_sites)
     deferred = dispatch.deferred().set_index("booking_id")
     for _, s in stops.iterrows():
@@ -508,12 +513,13 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
         where = {
             (r.station_id, r.stop_idx): (float(r.lat), float(r.lon)) for r in stops.itertuples()
         }
-        base_at = {r.site_id: (float(r.lat), float(r.lon)) for r in stations.itertuples()}
+        site_at = dispatch.network.site_positions()
+        names = dispatch.network.site_names()
         for n, ((base, truck), route) in enumerate(events.groupby(["base_id", "truck"])):
-            label = f"{route['name'].iloc[0]} {'车' if zh else 'truck'} {truck}"
+            label = f"{names.get(base, base)} {'车' if zh else 'truck'} {truck}"
             coords = [
-                where[(base, i)] if k == "stop" else base_at[base]
-                for k, i in zip(route["kind"], route["stop_idx"], strict=True)
+                where[(base, i)] if k == "stop" else site_at[s]
+                for k, i, s in zip(route["kind"], route["stop_idx"], route["site_id"], strict=True)
             ]
             group = folium.FeatureGroup(name=label)
             _draw_route(group, route, coords, list(route["name"]), label, n)

@@ -225,6 +225,14 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             "lat": sts["lat"].to_numpy(),
         }
     )
+    if rc.truck_base == "sorting_centre":  # trucks kept at the centre each station sends to
+        at = sites.set_index("site_id")
+        keeper = sts["parent_site_id"].to_numpy()
+        stations = stations.assign(
+            keeper_id=keeper,
+            keeper_lon=at.loc[keeper, "lon"].to_numpy(float),
+            keeper_lat=at.loc[keeper, "lat"].to_numpy(float),
+        )
     fleet = tuple(
         (Vehicle.from_fleet(inputs.fleet, vt), count) for vt, count in rc.fleet_counts().items()
     )

@@ -372,7 +372,10 @@ def plan_week(
         Open collection points: ``point_id``, ``station_id``, ``lon``, ``lat``,
         ``kg_per_day``, ``m3_per_day``.
     stations
-        Open stations: ``station_id``, ``lon``, ``lat``.
+        Open stations: ``station_id``, ``lon``, ``lat``; optional ``keeper_id``,
+        ``keeper_lon``, ``keeper_lat``: where the station's trucks are kept overnight
+        when not at the station (the sorting centre). Such trucks start there, unload at
+        the station after every trip and drive back empty at the end of the day.
     fleet
         Trucks kept at every station by type (a mixed fleet); ``None``:
         ``trucks_per_station`` of ``vehicle``. A point's loads are sized for the type
@@ -414,6 +417,14 @@ def plan_week(
                 key=lambda fl: (fl[0] * fl[1], fl[0]),
             )
         lon0, lat0 = float(st["lon"]), float(st["lat"])
+        # Where the trucks are kept (an extra node after the points), if not here.
+        keeper = str(st.get("keeper_id", "") or "")
+        kept = keeper not in ("", "nan", str(st["station_id"]))
+        extra_lon = [float(st["keeper_lon"])] if kept else []
+        extra_lat = [float(st["keeper_lat"])] if kept else []
+        all_lon = np.r_[lon0, mine["lon"].to_numpy(float), extra_lon]
+        all_lat = np.r_[lat0, mine["lat"].to_numpy(float), extra_lat]
+        labels = [str(st["station_id"]), *mine["point_id"].astype(str), *([keeper] if kept else [])]
         xy = np.column_stack(
             [
                 (mine["lon"].to_numpy(float) - lon0) * 111.32 * math.cos(math.radians(lat0)),
@@ -421,24 +432,19 @@ def plan_week(
             ]
         )
         # One matrix per station over the base and all its points; days take sub-matrices.
-        everything = travel.matrix(
-            np.r_[lon0, mine["lon"].to_numpy(float)],
-            np.r_[lat0, mine["lat"].to_numpy(float)],
-            profile=vehicle.vehicle_type,
-            labels_a=[str(st["station_id"]), *mine["point_id"].astype(str)],
-        )
+        everything = travel.matrix(all_lon, all_lat, profile=vehicle.vehicle_type, labels_a=labels)
         full_km = everything.distance_km
         full_min = everything.duration_min(vehicle.speed_kmh)
         own = own_matrices(
             travel,
-            np.r_[lon0, mine["lon"].to_numpy(float)],
-            np.r_[lat0, mine["lat"].to_numpy(float)],
-            [str(st["station_id"]), *mine["point_id"].astype(str)],
+            all_lon,
+            all_lat,
+            labels,
             [v for v, _ in fleet],
             main=vehicle,
             road=everything.time_min is not None,
         )
-        from_base = full_min[0, 1:]
+        from_base = full_min[0, 1 : len(mine) + 1]
         workload = loads * (dwell_min + unload_min) + from_base
         days = assign_days(workload, freq, xy, n_days)
         for j, row in mine.iterrows():
@@ -451,7 +457,8 @@ def plan_week(
             )
         for d, label in enumerate(working_days):
             idx = [j for j in range(len(mine)) for _ in range(loads[j]) if d in days[j]]
-            nodes = np.r_[0, np.asarray(idx, dtype=int) + 1]
+            nodes = np.r_[0, np.asarray(idx, dtype=int) + 1, [len(mine) + 1] if kept else []]
+            nodes = nodes.astype(int)
             ids = tuple(mine["point_id"].iloc[idx])
             groups = []
             for (v, count), ok, mats in zip(fleet, allowed, own, strict=True):
@@ -460,6 +467,7 @@ def plan_week(
                     TruckGroup(
                         v,
                         count,
+                        depot=1 if kept else 0,
                         earliest_min=r.earliest_min,
                         latest_min=r.latest_min,
                         can_serve=ok[np.asarray(idx, dtype=int)] if not ok.all() else None,
@@ -487,6 +495,7 @@ def plan_week(
                     unload_min=unload_min,
                     max_fill=max_fill,
                     lunch=lunch,
+                    sites=(keeper,) if kept else (),
                 )
             )
     return visits, problems
