@@ -304,3 +304,41 @@ def test_amap_base_layer_shifts_markers_to_gcj02(browser, runs):
     assert any("autonavi" in url for url in blocked)
     assert [e for e in errors if "Failed to load resource" not in e] == []
     page.context.close()
+
+
+def test_offline_dispatch_day(browser, runs, tmp_path):
+    """`recyclenet route --offline`: the day's map opens with no script error and no
+    network, one numbered marker per stop of routes.csv and one layer per truck; the
+    route sheets show what a deliver-new-collect-old stop receives."""
+    out = runs["a"]
+    timetable = pd.read_csv(out / "timetable.csv", encoding="utf-8-sig", dtype=str)
+    day = timetable["day"].iloc[0]
+    point = timetable.loc[timetable["day"] == day, "point_id"].iloc[0]
+    bookings = tmp_path / "b.csv"
+    bookings.write_text(
+        "booking_id,point_id,window_start,window_end,kg,m3,deliver_kg,deliver_m3\n"
+        f"SWAP,{point},09:00,16:00,60,0.8,65,0.9\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        ["route", str(out), str(bookings), "--day", day, "--out", str(tmp_path / "day")]
+        + ["--offline", "--time-limit-s", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    routes = pd.read_csv(tmp_path / "day" / "routes.csv", encoding="utf-8-sig")
+    page, errors, blocked = open_offline(browser, tmp_path / "day" / "map.html")
+    page.wait_for_selector(".stop-order")
+    page.screenshot(path=str(tmp_path / "dispatch.png"))
+    assert errors == [] and blocked == []
+    assert page.locator(".stop-order").count() == (routes["kind"] == "stop").sum()
+    overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert len(overlays) == 1 + routes["truck"].nunique()  # sites, then one per truck
+    page.context.close()
+    page, errors, blocked = open_offline(browser, tmp_path / "day" / "route_sheets.html")
+    assert errors == [] and blocked == []
+    headers = page.locator("section.sheet").first.locator("th").all_inner_texts()
+    assert "送新（公斤）" in headers
+    swap_row = page.locator("tr", has_text="预约 SWAP").first.locator("td").all_inner_texts()
+    assert swap_row[headers.index("送新（公斤）")] == "65"
+    page.context.close()
