@@ -216,24 +216,21 @@ def comparison_html(runs: list[dict[str, Any]], *, lang: str) -> str:
         return float(node or 0)
 
     cost_series = [
-        ("固定" if zh else "fixed", [k(r, "cost_cny_per_year", "fixed_cny") / 1e4 for r in runs]),
         (
-            "居民送交" if zh else "access",
-            [k(r, "cost_cny_per_year", "transport_access_cny") / 1e4 for r in runs],
-        ),
-        (
-            "收运" if zh else "collection",
-            [k(r, "cost_cny_per_year", "transport_collection_cny") / 1e4 for r in runs],
-        ),
-        (
-            "转运" if zh else "haul",
-            [k(r, "cost_cny_per_year", "transport_haul_cny") / 1e4 for r in runs],
-        ),
+            t(f"cmp.{part}", lang),
+            [k(r, "cost_cny_per_year", f"{key}_cny") / 1e4 for r in runs],
+        )
+        for part, key in (
+            ("fixed", "fixed"),
+            ("access", "transport_access"),
+            ("collection", "transport_collection"),
+            ("haul", "transport_haul"),
+        )
     ]
     charts = "".join(
         [
             bar_chart_svg(
-                ("年化成本构成（万元/年）" if zh else "Annual cost split (10k CNY/yr)"),
+                t("cmp.cost_split", lang),
                 names,
                 cost_series,
             ),
@@ -276,10 +273,10 @@ def comparison_html(runs: list[dict[str, Any]], *, lang: str) -> str:
     body = (
         f"<h1>{title}</h1><ul>{listing}</ul>"
         f"<h2>{t('sheet.kpis', lang)}</h2>"
-        f'<p class="muted">{"绿色为该行最优；Δ 为与第一个情景之差。" if zh else "Green: best in the row; Δ: difference to the first scenario."}</p>'  # noqa: E501
-        f"{kpi_table}<h2>{'图表' if zh else 'Charts'}</h2><div class='charts'>{charts}</div>"
+        f'<p class="muted">{t("cmp.best_note", lang)}</p>'
+        f"{kpi_table}<h2>{t('cmp.charts', lang)}</h2><div class='charts'>{charts}</div>"
         f"<h2>{t('title.map', lang)}</h2>{maps}"
-        f"<h2>{'主要假设' if zh else 'Main assumptions'}</h2>"
+        f"<h2>{t('cmp.assumptions', lang)}</h2>"
         f'<table id="assumptions"><tr><th></th>{head}</tr>{assumption_rows}</table>'
     )
     css = ".charts svg { margin: 8px 16px 8px 0; vertical-align: top; }"

@@ -290,13 +290,13 @@ class Dispatch:
                 back = arrive + p.dwell_min[j] + dur[j + 1, 0] + p.unload_min + dur[0, home]
                 if arrive > hi[j] + 1e-6 or back > p.shift_end_min + 1e-6:
                     reason = (
-                        f"no truck from the station can reach it in its window "
+                        f"none of the station's trucks can reach it in its window "
                         f"{min_to_hhmm(lo[j])}-{min_to_hhmm(hi[j])} and be back by the shift end "
                         f"(earliest arrival {min_to_hhmm(out_min)})"
                     )
                     reason_zh = (
-                        f"中转站车辆无法在时间窗 {min_to_hhmm(lo[j])}-{min_to_hhmm(hi[j])} 内到达"
-                        "并在下班前返回"
+                        f"本站车辆无法在时间窗 {min_to_hhmm(lo[j])}-{min_to_hhmm(hi[j])} 内到达"
+                        f"并在下班前返回（最早 {min_to_hhmm(out_min)} 到达）"
                     )
                 else:
                     reason = (

@@ -222,30 +222,29 @@ def _legend(lang: str) -> str:
             f'border-radius:50%;background:{colour};margin-right:6px;vertical-align:middle">'
             f"</span>{zh if lang == 'zh' else en}</div>"
         )
-    title = "图例" if lang == "zh" else "Legend"
+    title = t("map.legend", lang)
     return (
         '<div id="recyclenet-legend" style="position:fixed;bottom:24px;left:24px;z-index:9999;'
         "background:white;padding:8px 12px;border:1px solid #999;border-radius:4px;"
         f'font-size:13px;line-height:1.6"><b>{title}</b>{"".join(rows)}'
         f'<div><span style="display:inline-block;width:18px;border-top:3px solid #e6194b;'
         f'margin-right:6px;vertical-align:middle"></span>'
-        f"{'车辆路线' if lang == 'zh' else 'truck route'}"
+        f"{t('map.truck_route', lang)}"
         "</div></div>"
     )
 
 
 def _base_map(bounds: list[list[float]], *, lang: str, offline: bool) -> folium.Map:
     """An empty map fitted to ``bounds`` with OSM, Amap and blank base layers."""
-    zh = lang == "zh"
     fmap = folium.Map(tiles=None, control_scale=True)
     osm = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=not offline)
     blank = folium.TileLayer(
-        tiles=BLANK_TILE, attr="RecycleNet", name="无底图" if zh else "No basemap", show=offline
+        tiles=BLANK_TILE, attr="RecycleNet", name=t("map.no_basemap", lang), show=offline
     )
     amap = folium.TileLayer(
         tiles=AMAP_TILES,
         attr="© 高德地图 AutoNavi",
-        name="高德地图 (GCJ-02)" if zh else "Amap (GCJ-02)",
+        name=t("map.amap", lang),
         subdomains="1234",
         max_zoom=18,
         show=False,
@@ -316,17 +315,17 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
     assign = result.siting.assignments().set_index("settlement_id")
     pos = sites.set_index("site_id")
 
-    g_settle = folium.FeatureGroup(name="村/社区" if zh else "Settlements")
-    g_assign = folium.FeatureGroup(name="服务关系" if zh else "Assignments")
+    g_settle = folium.FeatureGroup(name=t("map.settlements", lang))
+    g_assign = folium.FeatureGroup(name=t("map.assignments", lang))
     for _, s in st.iterrows():
         sid = s["settlement_id"]
         kg = float(demand.loc[sid, "demand_kg_per_day"])
         pid = assign.loc[sid, "point_id"]
         popup = (
             f"<b>{html.escape(s['name'])}</b><br>{html.escape(s['township'])}<br>"
-            f"{'人口' if zh else 'population'}: {int(s['population']):,}<br>"
-            f"{'可回收物' if zh else 'recyclables'}: {kg:,.0f} kg/{'日' if zh else 'day'}<br>"
-            f"{'回收点' if zh else 'point'}: {html.escape(str(pos.loc[pid, 'name']))} "
+            f"{t('map.population', lang)}: {int(s['population']):,}<br>"
+            f"{t('map.recyclables', lang)}: {kg:,.0f} kg/{t('map.day', lang)}<br>"
+            f"{t('map.point', lang)}: {html.escape(str(pos.loc[pid, 'name']))} "
             f"({float(assign.loc[sid, 'access_km']):.1f} km)"
         )
         colour, radius, _, _ = TIER_STYLE["settlement"]
@@ -359,9 +358,8 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
     g_assign.add_to(fmap)
 
     tier_names = {
-        "collection_point": "回收点" if zh else "Collection points",
-        "transfer_station": "中转站" if zh else "Transfer stations",
-        "sorting_centre": "分拣中心" if zh else "Sorting centre",
+        tier: t(f"map.layer.{tier}", lang)
+        for tier in ("collection_point", "transfer_station", "sorting_centre")
     }
     served_pop = (
         st.assign(point_id=assign.loc[st["settlement_id"], "point_id"].to_numpy())
@@ -375,18 +373,15 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
             visit_text = "<br>".join(slots.get(f["site_id"], []))
             popup = (
                 f"<b>{html.escape(str(f['name']))}</b> ({tier_zh if zh else tier_en})<br>"
-                f"{'吞吐量' if zh else 'throughput'}: {f['kg_per_day'] / 1000:,.2f} t/"
-                f"{'日' if zh else 'day'}"
+                f"{t('map.throughput', lang)}: {f['kg_per_day'] / 1000:,.2f} t/"
+                f"{t('map.day', lang)}"
             )
             if tier == "collection_point":
-                popup += (
-                    f"<br>{'服务人口' if zh else 'population served'}: "
-                    f"{int(served_pop.get(f['site_id'], 0)):,}"
-                )
+                popup += f"<br>{t('map.served', lang)}: {int(served_pop.get(f['site_id'], 0)):,}"
             if visit_text:
                 sign = " / ".join(signs[f["site_id"]])
-                popup += f"<br><b>{'牌示时间' if zh else 'time on sign'}</b>: {sign}"
-                popup += f"<br><b>{'收运时间' if zh else 'visit times'}</b><br>{visit_text}"
+                popup += f"<br><b>{t('map.sign', lang)}</b>: {sign}"
+                popup += f"<br><b>{t('map.visits', lang)}</b><br>{visit_text}"
             folium.CircleMarker(
                 [f["lat"], f["lon"]],
                 radius=radius,
@@ -404,13 +399,13 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
     names = sites.set_index("site_id")["name"]
     for d, day in enumerate(result.week.working_days):
         group = folium.FeatureGroup(
-            name=("路线 " if zh else "Routes ") + day_label(day, lang), show=(d == 0)
+            name=f"{t('map.routes', lang)} {day_label(day, lang)}", show=(d == 0)
         )
         if not events.empty:
             today = events[events["day"] == day]
             for n, ((base, truck), route) in enumerate(today.groupby(["base_id", "truck"])):
                 coords = [(pos.loc[s, "lat"], pos.loc[s, "lon"]) for s in route["site_id"]]
-                label = f"{names.get(base, base)} {'车' if zh else 'truck'} {truck}"
+                label = f"{names.get(base, base)} {t('map.truck', lang)} {truck}"
                 stop_names = [names.get(s, "") for s in route["site_id"]]
                 _draw_route(group, route, coords, stop_names, label, n)
         group.add_to(fmap)
@@ -463,7 +458,7 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
     lons = pd.concat([stops["lon"], stations["lon"], stations["keeper_lon"]]).astype(float)
     bounds = [[float(lats.min()), float(lons.min())], [float(lats.max()), float(lons.max())]]
     fmap = _base_map(bounds, lang=lang, offline=offline)
-    g_sites = folium.FeatureGroup(name="站点" if zh else "Sites")
+    g_sites = folium.FeatureGroup(name=t("map.sites", lang))
     # The stations, and where trucks are kept away from theirs (the sorting centre).
     away = stations[stations["keeper_id"] != stations["site_id"]].drop_duplicates("keeper_id")
     marks = [
@@ -494,7 +489,7 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
                     icon_size=(12, 12),
                     icon_anchor=(6, 6),
                 ),
-                tooltip=f"{text}: {'推迟' if zh else 'deferred'} — {html.escape(str(reason))}",
+                tooltip=f"{text}: {t('map.deferred', lang)} — {html.escape(str(reason))}",
             ).add_to(g_sites)
             continue
         folium.CircleMarker(
@@ -516,7 +511,7 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
         site_at = dispatch.network.site_positions()
         names = dispatch.network.site_names()
         for n, ((base, truck), route) in enumerate(events.groupby(["base_id", "truck"])):
-            label = f"{names.get(base, base)} {'车' if zh else 'truck'} {truck}"
+            label = f"{names.get(base, base)} {t('map.truck', lang)} {truck}"
             coords = [
                 where[(base, i)] if k == "stop" else site_at[s]
                 for k, i, s in zip(route["kind"], route["stop_idx"], route["site_id"], strict=True)
