@@ -160,6 +160,54 @@ def test_workbook_and_comparison(tmp_path):
     cheaper = 1 if a < b else 2
     assert total[cheaper].fill.fgColor.rgb.endswith("C6EFCE")
     assert abs(total[3].value - (b - a)) < 1e-6
+    # The timetable changes against the first run: sheet and page agree with the function.
+    from recyclenet.compare import timetable_changes
+
+    changed = timetable_changes(
+        pd.read_csv(outs[0] / "timetable.csv", encoding="utf-8-sig", dtype=str),
+        pd.read_csv(outs[1] / "timetable.csv", encoding="utf-8-sig", dtype=str),
+    )
+    assert len(changed) > 0  # 8 points against 12: at least the 4 added
+    sheet = openpyxl.load_workbook(cmp_dir / "comparison.xlsx")["Timetable changes"]
+    assert sheet.max_row == 1 + len(changed)
+    page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
+    assert "Timetable changes (against small-a)" in page
+    assert page.count("point added") == int((changed["change"] == "added").sum()) >= 4
+
+
+def _timetable(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """timetable.csv rows ``(point_id, day, slot)`` with names and townships."""
+    return pd.DataFrame(
+        [
+            {"point_id": p, "point": f"name {p}", "township": "T", "day": d, "slot": s}
+            for p, d, s in rows
+        ]
+    )
+
+
+def test_timetable_changes_name_what_residents_would_see_change():
+    """Against the first plan: a point with the same days and sign is not listed; one
+    with other days, another time, both, one added and one removed each are."""
+    from recyclenet.compare import timetable_changes
+
+    before = _timetable(
+        [("SAME", "mon", "09:00"), ("SAME", "thu", "09:00"), ("DAYS", "mon", "10:00")]
+        + [("TIME", "tue", "11:00"), ("BOTH", "wed", "12:00"), ("GONE", "fri", "08:00")]
+    )
+    after = _timetable(
+        [("SAME", "thu", "09:00"), ("SAME", "mon", "09:00"), ("DAYS", "tue", "10:00")]
+        + [("TIME", "tue", "11:30"), ("BOTH", "thu", "12:30"), ("NEW", "sat", "08:00")]
+    )
+    got = timetable_changes(before, after).set_index("point_id")
+    assert got["change"].to_dict() == {
+        "BOTH": "days_time",
+        "DAYS": "days",
+        "GONE": "removed",
+        "NEW": "added",
+        "TIME": "time",
+    }
+    assert got.loc["DAYS", "days_before"] == ("mon",) and got.loc["DAYS", "days_after"] == ("tue",)
+    assert got.loc["TIME", "sign_after"] == "11:30" and got.loc["NEW", "sign_before"] == ""
 
 
 def test_compare_reports_missing_run_folder(tmp_path):

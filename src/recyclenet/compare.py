@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import yaml
 
+from recyclenet.config import WEEKDAYS
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.i18n import t
-from recyclenet.io import write_text, write_with
+from recyclenet.io import read_table, write_text, write_with
+from recyclenet.maps import day_list
 from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value
 from recyclenet.workbook import best_index, comparison_workbook
 
@@ -53,6 +56,11 @@ def read_run(folder: str | Path) -> dict[str, Any]:
             for name in ("settlements", "collection_points", "transfer_stations", "sorting_centre")
             if name in {n for n, _ in pyogrio.list_layers(folder / "network.gpkg")}
         }
+        timetable = (
+            read_table(folder / "timetable.csv").astype(str)
+            if (folder / "timetable.csv").is_file()
+            else None
+        )
     except (ValueError, OSError) as exc:
         raise InputError(
             InputProblem(
@@ -66,6 +74,7 @@ def read_run(folder: str | Path) -> dict[str, Any]:
         "kpis": kpis,
         "assumptions": assumptions(scenario),
         "layers": layers,
+        "timetable": timetable,
     }
 
 
@@ -92,6 +101,123 @@ def assumptions(scenario: dict[str, Any]) -> dict[str, Any]:
         "routing.truck_base": r.get("truck_base", "station"),
         "inputs.candidates": Path(scenario["inputs"]["candidates"]).name,
     }
+
+
+# How a point's published timetable changed (timetable_changes), in i18n keys.
+CHANGE_KINDS = ("added", "removed", "days", "time", "days_time")
+
+
+def _published(timetable: pd.DataFrame) -> pd.DataFrame:
+    """Per point: ``point``, ``township``, ``days`` (tuple in weekday order) and
+    ``sign`` (the times on its sign, joined by `` / ``)."""
+    order = {d: i for i, d in enumerate(WEEKDAYS)}
+    rows = {}
+    for pid, g in timetable.groupby("point_id"):
+        rows[str(pid)] = {
+            "point": str(g["point"].iloc[0]),
+            "township": str(g["township"].iloc[0]),
+            "days": tuple(sorted(set(g["day"]), key=lambda d: order.get(d, len(order)))),
+            "sign": " / ".join(sorted(set(g["slot"] if "slot" in g else g["arrival"]))),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def timetable_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """What residents would see change between two published timetables
+    (``timetable.csv`` of two runs): points added or removed, and points whose visit days
+    or time on the sign differ.
+
+    Returns one row per changed point: ``point_id``, ``point``, ``township``,
+    ``days_before``, ``days_after`` (tuples of weekdays, empty where the point is not on
+    that timetable), ``sign_before``, ``sign_after`` and ``change`` (one of
+    :data:`CHANGE_KINDS`).
+    """
+    a, b = _published(before), _published(after)
+    rows = []
+    for pid in sorted(set(a.index) | set(b.index)):
+        old = a.loc[pid] if pid in a.index else None
+        new = b.loc[pid] if pid in b.index else None
+        if old is None or new is None:
+            change = "added" if old is None else "removed"
+        else:
+            days, time = old["days"] != new["days"], old["sign"] != new["sign"]
+            if not (days or time):
+                continue
+            change = "days_time" if days and time else ("days" if days else "time")
+        either = new if new is not None else old
+        assert either is not None
+        rows.append(
+            {
+                "point_id": pid,
+                "point": either["point"],
+                "township": either["township"],
+                "days_before": () if old is None else old["days"],
+                "days_after": () if new is None else new["days"],
+                "sign_before": "" if old is None else old["sign"],
+                "sign_after": "" if new is None else new["sign"],
+                "change": change,
+            }
+        )
+    columns = ["point_id", "point", "township", "days_before", "days_after"]
+    return pd.DataFrame(rows, columns=[*columns, "sign_before", "sign_after", "change"])
+
+
+def changes_table(runs: list[dict[str, Any]], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """The timetable changes of every run against the first, as a table in ``lang``:
+    header and rows (scenario, point, township, days and sign before and after, change).
+    Runs without a ``timetable.csv`` are left out."""
+    header = [t(k, lang) for k in ("cmp.scenario", "col.point", "col.township")]
+    header += [t(f"cmp.{k}", lang) for k in ("days_before", "days_after")]
+    header += [t(f"cmp.{k}", lang) for k in ("sign_before", "sign_after", "change")]
+    rows: list[list[Any]] = []
+    first = runs[0]["timetable"]
+    for run in runs[1:]:
+        if first is None or run["timetable"] is None:
+            continue
+        for r in timetable_changes(first, run["timetable"]).itertuples():
+            rows.append(
+                [
+                    run["name"],
+                    r.point,
+                    r.township,
+                    day_list(r.days_before, lang),
+                    day_list(r.days_after, lang),
+                    r.sign_before,
+                    r.sign_after,
+                    t(f"cmp.change.{r.change}", lang),
+                ]
+            )
+    return header, rows
+
+
+def _changes_html(runs: list[dict[str, Any]], lang: str) -> str:
+    """The section on timetable changes against the first scenario: per run, how many
+    points keep their days and sign, then the changed points."""
+    first = runs[0]["timetable"]
+    if first is None:
+        return ""
+    notes = []
+    for run in runs[1:]:
+        if run["timetable"] is None:
+            continue
+        changed = timetable_changes(first, run["timetable"])
+        both = set(first["point_id"]) & set(run["timetable"]["point_id"])
+        kept = len(both) - int(changed["change"].isin(["days", "time", "days_time"]).sum())
+        notes.append(
+            f"<li><b>{html.escape(run['name'])}</b>: "
+            + t("cmp.kept", lang).format(kept=kept, total=len(both))
+            + "</li>"
+        )
+    header, rows = changes_table(runs, lang)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    title = t("cmp.changes", lang).format(first=runs[0]["name"])
+    return (
+        f"<h2>{html.escape(title)}</h2><ul>{''.join(notes)}</ul>"
+        f'<table id="timetable-changes"><tr>{head}</tr>{body}</table>'
+    )
 
 
 def bar_chart_svg(
@@ -276,6 +402,7 @@ def comparison_html(runs: list[dict[str, Any]], *, lang: str) -> str:
         f'<p class="muted">{t("cmp.best_note", lang)}</p>'
         f"{kpi_table}<h2>{t('cmp.charts', lang)}</h2><div class='charts'>{charts}</div>"
         f"<h2>{t('title.map', lang)}</h2>{maps}"
+        f"{_changes_html(runs, lang)}"
         f"<h2>{t('cmp.assumptions', lang)}</h2>"
         f'<table id="assumptions"><tr><th></th>{head}</tr>{assumption_rows}</table>'
     )
@@ -301,5 +428,10 @@ def compare_runs(folders: list[str | Path], out_dir: str | Path, *, lang: str) -
     out.mkdir(parents=True, exist_ok=True)
     return [
         write_text(out / "comparison.html", comparison_html(runs, lang=lang)),
-        write_with(out / "comparison.xlsx", lambda tmp: comparison_workbook(runs, tmp, lang=lang)),
+        write_with(
+            out / "comparison.xlsx",
+            lambda tmp: comparison_workbook(
+                runs, tmp, lang=lang, changes=changes_table(runs, lang)
+            ),
+        ),
     ]

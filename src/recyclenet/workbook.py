@@ -397,9 +397,16 @@ def bookings_template(
     wb.save(path)
 
 
-def comparison_workbook(runs: list[dict[str, Any]], path: str | Path, *, lang: str) -> None:
+def comparison_workbook(
+    runs: list[dict[str, Any]],
+    path: str | Path,
+    *,
+    lang: str,
+    changes: tuple[list[str], list[list[Any]]] | None = None,
+) -> None:
     """``comparison.xlsx``: KPIs side by side (best per row shaded), differences to the
-    first scenario, and each scenario's main assumptions."""
+    first scenario, the timetable changes against it (``changes``: header and rows, from
+    :func:`recyclenet.compare.changes_table`) and each scenario's main assumptions."""
     wb = Workbook()
     ws = wb.active
     ws.title = t("sheet.kpis", lang)
@@ -424,6 +431,8 @@ def comparison_workbook(runs: list[dict[str, Any]], path: str | Path, *, lang: s
     ws.column_dimensions["A"].width = 34
     for i in range(2, 2 + 2 * len(names)):
         ws.column_dimensions[get_column_letter(i)].width = 18
+    if changes is not None:
+        _sheet(wb, t("cmp.changes_sheet", lang), *changes)
     ws2 = wb.create_sheet("Assumptions" if lang == "en" else "主要假设")
     keys = sorted({k for r in runs for k in r["assumptions"]})
     ws2.append([t("col.indicator", lang), *names])
