@@ -239,3 +239,34 @@ def test_max_coverage_mode_reports_who_is_left_out(tmp_path):
     share = 1 - sum(x["population"] for x in left) / st["population"].sum()
     assert abs(share - kpis["population_share_within_access"]) < 1e-9
     assert "left out" in " ".join(result.output.split())
+
+
+def test_keep_timetable_keeps_the_signs_up(tmp_path):
+    """routing.keep_timetable: re-planned with a shorter dwell, the plan keeps every
+    point's days and the time on its sign where the plain re-plan moves some; a bad row
+    in the kept timetable stops `validate` with its row, column and value."""
+    from recyclenet.compare import timetable_changes
+
+    def timetable(name: str, **overrides) -> pd.DataFrame:
+        scenario = write_small_scenario(tmp_path / f"in_{name}", overrides=overrides)
+        out = tmp_path / f"out_{name}"
+        result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(out / "timetable.csv", encoding="utf-8-sig", dtype=str)
+
+    first = timetable("first")
+    published = str(tmp_path / "out_first" / "timetable.csv")
+    moved = timetable_changes(first, timetable("plain", **{"routing.dwell_min": 20}))
+    assert len(moved) > 0  # the shorter dwell moves some arrivals ...
+    kept = timetable("kept", **{"routing.dwell_min": 20, "routing.keep_timetable": published})
+    assert timetable_changes(first, kept).empty  # ... which the kept signs hold
+    bad = first.copy()
+    bad.loc[2, "slot"] = "9h30"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    scenario = write_small_scenario(
+        tmp_path / "in_bad", overrides={"routing.keep_timetable": str(tmp_path / "bad.csv")}
+    )
+    result = runner.invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "bad.csv" in message and "row 3" in message and "9h30" in message and "slot" in message

@@ -300,7 +300,7 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
         window_close_min=np.array([1020.0, 495.0]),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 100.0))
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 100.0, {}))
     arrival = {second.problem.stop_ids[e.stop_idx]: e.arrival_min for e in second.routes[0][1:-1]}
     assert first.routes[0][1].arrival_min == pytest.approx(500)
     assert arrival["p0"] == pytest.approx(480 + 10 + 10 + 2 * 125**0.5, abs=0.1)
@@ -332,6 +332,21 @@ def test_the_sign_keeps_the_most_visits_within_the_tolerance(arrivals, sign):
     assert sign_time_min(np.array(arrivals, float), 15.0) == pytest.approx(sign)
     with pytest.raises(ValueError, match="at least one arrival"):
         sign_time_min(np.array([]), 15.0)
+
+
+@pytest.mark.parametrize(
+    ("arrivals", "keep", "sign"),
+    [
+        ([600, 610, 620], 605, 605),  # holds all three: the sign stays (middle: 610)
+        ([600, 610, 620], 625, 610),  # holds two where 610 holds three: it moves
+        ([600, 620, 650], 608, 608),  # holds two, as many as any time (default 615)
+        ([600, 620, 650], 640, 615),  # holds one: it moves to the default
+    ],
+)
+def test_a_sign_already_up_stays_where_it_holds_as_many_visits(arrivals, keep, sign):
+    from recyclenet.routing.solve import sign_time_min
+
+    assert sign_time_min(np.array(arrivals, float), 15.0, keep) == pytest.approx(sign)
 
 
 def test_initial_routes_are_kept_when_they_are_the_only_plan():
@@ -489,7 +504,7 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
         window_close_min=np.array([1020.0, 510.0]),
     )
     params = RoutingParams(time_limit_s=2, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 2.0, 15.0, 5.0))
+    first, second = week._solve_chain(([monday, tuesday], params, 2.0, 15.0, 5.0, {}))
     assert first.num_trucks == 1 and first.routes[0][1].arrival_min == pytest.approx(500)
     assert second.num_trucks == trucks and second.dropped == ()
     assert check_day(second) == []
@@ -540,7 +555,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
         stop_ids=("p1", "x", "p0"),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0))
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}))
     assert len(calls) == 3 and first.num_trucks == 1
     own_trucks, start, own = calls[1]
     assert own_trucks == 1  # the truck Monday ran
@@ -553,7 +568,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
     calls.clear()  # with less time than two searches need: one, the whole fleet's
     short = RoutingParams(time_limit_s=0.5, engine="ortools")
-    week._solve_chain(([monday, tuesday], short, 0.5, 15.0, 5.0))
+    week._solve_chain(([monday, tuesday], short, 0.5, 15.0, 5.0, {}))
     assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (3, None)]
 
 

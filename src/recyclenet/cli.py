@@ -75,7 +75,7 @@ def validate(
 ) -> None:
     """Check a scenario and its tables without solving. 只校验，不求解。"""
     from recyclenet.demand import settlement_demand
-    from recyclenet.inputs import load_inputs
+    from recyclenet.inputs import load_inputs, read_kept_timetable
     from recyclenet.siting import SitingProblem
 
     try:
@@ -83,6 +83,8 @@ def validate(
         inputs = load_inputs(sc)
         demand = settlement_demand(inputs.settlements, sc.demand)
         SitingProblem.from_inputs(inputs, demand, sc)
+        if sc.routing.keep_timetable is not None:
+            read_kept_timetable(sc.routing.keep_timetable, sc.routing.working_days)
     except RecycleNetError as exc:
         _fail(exc)
     out.print(

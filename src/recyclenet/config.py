@@ -369,6 +369,12 @@ class RoutingConfig(_Frozen):
     road_rules: dict[str, RoadRulesConfig] = Field(
         default_factory=dict, description="road rights by vehicle type"
     )
+    keep_timetable: Path | None = Field(
+        None,
+        description="the published timetable to keep (timetable.csv of an earlier run, "
+        "relative to the scenario): a point visited as often as before keeps its days, "
+        "and every point keeps the time on its sign where the trucks can hold it",
+    )
     truck_base: Literal["station", "sorting_centre"] = Field(
         "station",
         description="where each station's collection trucks are kept overnight: at the "
@@ -531,7 +537,12 @@ def parse_scenario(data: Any, *, source: Path) -> Scenario:
         )
         for vt, r in rc.road_rules.items()
     }
-    routing = rc.model_copy(update={"road_rules": rules})
+    routing = rc.model_copy(
+        update={
+            "road_rules": rules,
+            "keep_timetable": (base / rc.keep_timetable).resolve() if rc.keep_timetable else None,
+        }
+    )
     return scenario.model_copy(update={"inputs": resolved, "network": network, "routing": routing})
 
 

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from recyclenet.config import TIERS, Scenario
+from recyclenet.config import TIERS, WEEKDAYS, Scenario, parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.io import read_table
 from recyclenet.network.coords import is_geographic, to_wgs84
@@ -367,3 +367,69 @@ def load_inputs(scenario: Scenario) -> Inputs:
             "fleet": str(paths.fleet),
         },
     )
+
+
+KEPT_TIMETABLE_COLUMNS: tuple[Column, ...] = (
+    Column("point_id", "str", meaning="collection point id"),
+    Column("day", "str", meaning="mon ... sun"),
+    Column("slot", "str", meaning="the time on the point's sign, HH:MM"),
+)
+
+
+def read_kept_timetable(
+    path: Path, working_days: tuple[str, ...]
+) -> tuple[dict[str, tuple[int, ...]], dict[tuple[str, int], float]]:
+    """A published timetable to keep (``timetable.csv`` of an earlier run).
+
+    Returns the visit days of each point (indices into ``working_days``; a point with a
+    day no longer worked keeps none) and the times on its signs by ``(point_id, load)``
+    (its distinct sign times in order, minutes after midnight).
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, lacks a column, or a row's day or time is not one,
+        naming the row, column and value.
+    """
+    file = str(path)
+    if not path.is_file():
+        raise InputError(
+            InputProblem(
+                file,
+                "the timetable to keep does not exist",
+                "give the timetable.csv of an earlier `recyclenet run`, or remove "
+                "routing.keep_timetable",
+            )
+        )
+    raw = read_table(path)
+    present = [str(c).strip() for c in raw.columns]
+    require_columns(present, KEPT_TIMETABLE_COLUMNS, file)
+    table = raw.set_axis(present, axis=1).fillna("").astype(str)
+    problems: list[InputProblem] = []
+    days: dict[str, set[str]] = {}
+    signs: dict[str, set[float]] = {}
+    for i, r in enumerate(table.itertuples(index=False), start=1):
+        pid, day, slot = str(r.point_id).strip(), str(r.day).strip(), str(r.slot).strip()
+        weekday = parse_weekday(day)
+        minutes = parse_clock(slot)
+        if weekday is None:
+            problems.append(
+                InputProblem(
+                    file, "not a weekday", f"write one of {', '.join(WEEKDAYS)}", i, "day", day
+                )
+            )
+        if minutes is None:
+            problems.append(InputProblem(file, "not a clock time", "write HH:MM", i, "slot", slot))
+        if weekday is None or minutes is None:
+            continue
+        days.setdefault(pid, set()).add(weekday)
+        signs.setdefault(pid, set()).add(float(minutes))
+    if problems:
+        raise InputError(problems)
+    kept_days = {
+        pid: tuple(sorted(working_days.index(d) for d in ds))
+        for pid, ds in days.items()
+        if ds <= set(working_days)
+    }
+    kept_signs = {(pid, k): m for pid, ms in signs.items() for k, m in enumerate(sorted(ms))}
+    return kept_days, kept_signs

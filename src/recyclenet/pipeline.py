@@ -16,7 +16,7 @@ import pandas as pd
 from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
-from recyclenet.inputs import Inputs, load_inputs
+from recyclenet.inputs import Inputs, load_inputs, read_kept_timetable
 from recyclenet.kpi import compute_kpis, network_kpis
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
@@ -165,6 +165,12 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     t0 = time.perf_counter()
     tick("inputs")
     inputs = load_inputs(scenario)
+    rc = scenario.routing
+    kept_days, kept_signs = (
+        read_kept_timetable(rc.keep_timetable, rc.working_days)
+        if rc.keep_timetable is not None
+        else ({}, {})
+    )
     demand = settlement_demand(inputs.settlements, scenario.demand)
     tick("network")
     travel = travel_model(scenario.network)
@@ -204,7 +210,6 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     sites = open_sites(inputs, siting, demand)
 
     t2 = time.perf_counter()
-    rc = scenario.routing
     vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
     pts = sites[sites["tier"] == "collection_point"]
     sts = sites[sites["tier"] == "transfer_station"]
@@ -267,6 +272,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
         fleet=fleet,
         rights=rights,
+        kept_days=kept_days,
     )
     tick("routing", 0, len(day_problems))
     days = solve_week(
@@ -275,6 +281,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         progress=lambda d, t: tick("routing", d, t),
         slot_tolerance_min=rc.slot_tolerance_min,
         slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
+        kept_signs=kept_signs,
     )
     haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
     centre_of = siting.centre_of_station
@@ -296,6 +303,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         working_days=rc.working_days,
         haul=haul,
         slot_tolerance_min=rc.slot_tolerance_min,
+        kept_signs=kept_signs,
     )
     timings["routing_s"] = time.perf_counter() - t2
     kpis = compute_kpis(

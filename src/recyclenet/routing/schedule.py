@@ -91,6 +91,7 @@ def assign_days(
     working_days: int,
     *,
     compactness_weight: float = 2.0,
+    fixed: list[tuple[int, ...] | None] | None = None,
 ) -> list[tuple[int, ...]]:
     """Choose a visit-day pattern per point, balancing workload and keeping days compact.
 
@@ -106,6 +107,9 @@ def assign_days(
         Number of working days.
     compactness_weight
         Minutes of workload one km of distance to a day's centroid is worth.
+    fixed
+        Per point, days it keeps (a published timetable), or ``None`` to choose; kept
+        days count in the balance before the others are chosen.
 
     Returns
     -------
@@ -117,11 +121,18 @@ def assign_days(
     sum_xy = np.zeros((working_days, 2))
     count = np.zeros(working_days)
     chosen: list[tuple[int, ...]] = [()] * n
-    # Largest frequency first (least flexible), then largest workload; ties by index.
-    order = sorted(range(n), key=lambda j: (-int(frequency[j]), -float(workload_min[j]), j))
+    fixed = fixed if fixed is not None else [None] * n
+    # Kept days first, then the largest frequency (least flexible), then the largest
+    # workload; ties by index.
+    order = sorted(
+        range(n),
+        key=lambda j: (fixed[j] is None, -int(frequency[j]), -float(workload_min[j]), j),
+    )
     for j in order:
         best, best_score = None, math.inf
-        for pattern in day_patterns(int(frequency[j]), working_days):
+        kept = fixed[j]
+        options = [kept] if kept is not None else day_patterns(int(frequency[j]), working_days)
+        for pattern in options:
             idx = list(pattern)
             new = load.copy()
             new[idx] += workload_min[j]

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -135,6 +135,10 @@ class WeekPlan:
     slot_tolerance_min
         How far a visit may lie from the time on the point's sign (see
         :func:`sign_time_min`).
+    kept_signs
+        Times already on the signs (a kept timetable), by ``(point_id, load)``: a sign
+        keeps its time wherever that holds as many of the week's visits within the
+        tolerance as any other.
     """
 
     visits: dict[str, PointVisits]
@@ -142,6 +146,7 @@ class WeekPlan:
     working_days: tuple[str, ...]
     haul: pd.DataFrame
     slot_tolerance_min: float = 15.0
+    kept_signs: dict[tuple[str, int], float] = field(default_factory=dict)
 
     def events(self) -> pd.DataFrame:
         """Every event of every truck, all days (see :meth:`DayResult.events`)."""
@@ -173,9 +178,10 @@ class WeekPlan:
         ]
         order = {d: i for i, d in enumerate(self.working_days)}
         stops["_d"] = stops["day"].map(order)
-        sign = stops.groupby(["site_id", "_load"])["arrival_min"].agg(
-            lambda a: sign_time_min(a.to_numpy(float), self.slot_tolerance_min)
-        )
+        sign = {
+            key: sign_time_min(a.to_numpy(float), self.slot_tolerance_min, self.kept_signs.get(key))
+            for key, a in stops.groupby(["site_id", "_load"])["arrival_min"]
+        }
         slot_min = [
             float(sign[(sid, k)]) for sid, k in zip(stops["site_id"], stops["_load"], strict=True)
         ]
@@ -235,7 +241,7 @@ class WeekPlan:
         return float(sum(d.duration_h() for d in self.days))
 
 
-def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
+def sign_time_min(arrivals_min: np.ndarray, tol_min: float, keep_min: float | None = None) -> float:
     """The time to paint on a point's sign, given its arrivals of the week.
 
     The time that puts the most arrivals within ``tol_min`` of it and, among those,
@@ -243,10 +249,16 @@ def sign_time_min(arrivals_min: np.ndarray, tol_min: float) -> float:
     they all fit). No other time keeps more visits within the tolerance, the first
     arrival of the week included; ties go to the earliest such time. A whole minute
     (what the sign shows) where one keeps the same arrivals within the tolerance.
+    ``keep_min``, the time already on the sign (a kept timetable), stays wherever it
+    keeps as many arrivals within the tolerance as any other time.
     """
     a = np.sort(np.asarray(arrivals_min, dtype=float))
     if a.size == 0:
         raise ValueError("a sign needs at least one arrival")
+    if keep_min is not None:
+        best_count = max(int(((a >= lo) & (a <= lo + 2 * tol_min)).sum()) for lo in a)
+        if int((np.abs(a - keep_min) <= tol_min + 1e-9).sum()) >= best_count:
+            return float(keep_min)
     middle = (float(a[0]) + float(a[-1])) / 2
     best: tuple[int, float, float] | None = None  # (-count, max deviation, time)
     for lo in a:  # the arrivals from ``lo`` to ``lo + 2 tol`` fit one time
@@ -363,6 +375,7 @@ def plan_week(
     progress: Callable[[int, int], None] | None = None,
     fleet: tuple[tuple[Vehicle, int], ...] | None = None,
     rights: dict[str, RoadRights] | None = None,
+    kept_days: dict[str, tuple[int, ...]] | None = None,
 ) -> tuple[dict[str, PointVisits], list[DayProblem]]:
     """Schedule every point and build the day problems (solved by :func:`solve_week`).
 
@@ -382,6 +395,9 @@ def plan_week(
         allowed to serve it that needs the fewest loads a week.
     rights
         Road rights by vehicle type (permitted hours, points it cannot serve).
+    kept_days
+        Visit days (indices into ``working_days``) of a published timetable, by point id:
+        a point visited as often as before keeps them.
     """
     travel = travel if travel is not None else StraightLine(detour_factor)
     fleet = fleet if fleet is not None else ((vehicle, trucks_per_station),)
@@ -446,7 +462,12 @@ def plan_week(
         )
         from_base = full_min[0, 1 : len(mine) + 1]
         workload = loads * (dwell_min + unload_min) + from_base
-        days = assign_days(workload, freq, xy, n_days)
+        published = kept_days or {}
+        fixed = [
+            published.get(str(pid)) if len(published.get(str(pid), ())) == freq[j] else None
+            for j, pid in enumerate(mine["point_id"])
+        ]
+        days = assign_days(workload, freq, xy, n_days, fixed=fixed)
         for j, row in mine.iterrows():
             visits[row["point_id"]] = PointVisits(
                 frequency_per_week=int(freq[j]),
@@ -631,19 +652,22 @@ def _solve_levelled(
 
 
 def _solve_chain(
-    args: tuple[list[DayProblem], RoutingParams, float, float | None, float],
+    args: tuple[
+        list[DayProblem], RoutingParams, float, float | None, float, dict[tuple[str, int], float]
+    ],
 ) -> list[DayResult]:
     """Solve one base's days in order, keeping each point's arrival near its first one.
 
-    The first day a point is visited fixes its slot (the time on its sign). On later days
+    The first day a point is visited fixes its slot (the time on its sign), unless its
+    sign is already up (a kept timetable: then every day aims at it). On later days
     arriving more than the tolerance away from it is penalised per minute, so a slot moves
     only where keeping it would cost a truck or long detours; the timetable reports every
     deviation. A truck beyond those the station already runs on an earlier day costs a
     week of its fixed cost (see :func:`_levelled`): the station needs the most trucks it
     uses on any day. A later day is routed by :func:`_solve_levelled`.
     """
-    problems, params, limit, tol, penalty = args
-    slots: dict[tuple[str, int], float] = {}
+    problems, params, limit, tol, penalty, kept = args
+    slots: dict[tuple[str, int], float] = dict(kept)  # the signs already up, if any
     in_use: list[int] = []  # per fleet group, the most trucks used on a day so far
     results: list[DayResult] = []
     for problem in problems:
@@ -675,12 +699,14 @@ def solve_week(
     *,
     slot_tolerance_min: float | None = None,
     slot_penalty_cny_per_min: float = SLOT_PENALTY_CNY_PER_MIN,
+    kept_signs: dict[tuple[str, int], float] | None = None,
 ) -> list[DayResult]:
     """Solve every base-day; bases run in parallel processes when ``params.workers > 1``.
 
     With ``slot_tolerance_min`` a point visited on several days is asked to arrive within
     that many minutes of its first arrival of the week (its published slot), day after
-    day; each minute beyond costs ``slot_penalty_cny_per_min``.
+    day; each minute beyond costs ``slot_penalty_cny_per_min``. ``kept_signs``, by
+    ``(point_id, load)``: times already on the signs, which every day aims at instead.
     """
     busy = [p for p in problems if p.num_stops > 0]
     per_day = params.time_limit_s * max(1, min(params.workers, len(busy))) / max(1, len(busy))
@@ -688,7 +714,14 @@ def solve_week(
     for i, p in enumerate(problems):
         chains.setdefault(p.base_id, []).append(i)
     jobs = [
-        ([problems[i] for i in idx], params, per_day, slot_tolerance_min, slot_penalty_cny_per_min)
+        (
+            [problems[i] for i in idx],
+            params,
+            per_day,
+            slot_tolerance_min,
+            slot_penalty_cny_per_min,
+            dict(kept_signs or {}) if slot_tolerance_min is not None else {},
+        )
         for idx in chains.values()
     ]
     workers = max(1, min(params.workers, len(jobs), os.cpu_count() or 1))
