@@ -99,6 +99,7 @@ def assumptions(scenario: dict[str, Any]) -> dict[str, Any]:
         "routing.shift": f"{r['shift_start']}–{r['shift_end']}",
         "routing.working_days": ", ".join(r["working_days"]),
         "routing.truck_base": r.get("truck_base", "station"),
+        "routing.keep_timetable": Path(r["keep_timetable"]).name if r.get("keep_timetable") else "",
         "inputs.candidates": Path(scenario["inputs"]["candidates"]).name,
     }
 
