@@ -22,6 +22,7 @@ from recyclenet.i18n import t
 from recyclenet.io import read_table, write_text, write_with
 from recyclenet.maps import day_list
 from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value
+from recyclenet.routing.solve import sign_times
 from recyclenet.workbook import best_index, comparison_workbook
 
 REQUIRED = ("kpis.json", "scenario.resolved.yaml", "network.gpkg")
@@ -112,13 +113,16 @@ def _published(timetable: pd.DataFrame) -> pd.DataFrame:
     """Per point: ``point``, ``township``, ``days`` (tuple in weekday order) and
     ``sign`` (the times on its sign, joined by `` / ``)."""
     order = {d: i for i, d in enumerate(WEEKDAYS)}
+    if "slot" not in timetable:  # a run from before signs were published: the arrivals
+        timetable = timetable.assign(slot=timetable["arrival"])
+    signs = sign_times(timetable)
     rows = {}
     for pid, g in timetable.groupby("point_id"):
         rows[str(pid)] = {
             "point": str(g["point"].iloc[0]),
             "township": str(g["township"].iloc[0]),
             "days": tuple(sorted(set(g["day"]), key=lambda d: order.get(d, len(order)))),
-            "sign": " / ".join(sorted(set(g["slot"] if "slot" in g else g["arrival"]))),
+            "sign": " / ".join(signs[str(pid)]),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -163,45 +167,54 @@ def timetable_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(rows, columns=[*columns, "sign_before", "sign_after", "change"])
 
 
-def changes_table(runs: list[dict[str, Any]], lang: str) -> tuple[list[str], list[list[Any]]]:
-    """The timetable changes of every run against the first, as a table in ``lang``:
-    header and rows (scenario, point, township, days and sign before and after, change).
-    Runs without a ``timetable.csv`` are left out."""
+def changed_points(runs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    """Every run after the first with its :func:`timetable_changes` against the first
+    (runs without a ``timetable.csv`` are left out)."""
+    first = runs[0]["timetable"]
+    if first is None:
+        return []
+    return [
+        (run, timetable_changes(first, run["timetable"]))
+        for run in runs[1:]
+        if run["timetable"] is not None
+    ]
+
+
+def changes_table(
+    changes: list[tuple[dict[str, Any], pd.DataFrame]], lang: str
+) -> tuple[list[str], list[list[Any]]]:
+    """The timetable changes (:func:`changed_points`) as a table in ``lang``: header and
+    rows (scenario, point, township, days and sign before and after, change)."""
     header = [t(k, lang) for k in ("cmp.scenario", "col.point", "col.township")]
     header += [t(f"cmp.{k}", lang) for k in ("days_before", "days_after")]
     header += [t(f"cmp.{k}", lang) for k in ("sign_before", "sign_after", "change")]
-    rows: list[list[Any]] = []
-    first = runs[0]["timetable"]
-    for run in runs[1:]:
-        if first is None or run["timetable"] is None:
-            continue
-        for r in timetable_changes(first, run["timetable"]).itertuples():
-            rows.append(
-                [
-                    run["name"],
-                    r.point,
-                    r.township,
-                    day_list(r.days_before, lang),
-                    day_list(r.days_after, lang),
-                    r.sign_before,
-                    r.sign_after,
-                    t(f"cmp.change.{r.change}", lang),
-                ]
-            )
+    rows: list[list[Any]] = [
+        [
+            run["name"],
+            r.point,
+            r.township,
+            day_list(r.days_before, lang),
+            day_list(r.days_after, lang),
+            r.sign_before,
+            r.sign_after,
+            t(f"cmp.change.{r.change}", lang),
+        ]
+        for run, changed in changes
+        for r in changed.itertuples()
+    ]
     return header, rows
 
 
-def _changes_html(runs: list[dict[str, Any]], lang: str) -> str:
+def _changes_html(
+    runs: list[dict[str, Any]], changes: list[tuple[dict[str, Any], pd.DataFrame]], lang: str
+) -> str:
     """The section on timetable changes against the first scenario: per run, how many
     points keep their days and sign, then the changed points."""
     first = runs[0]["timetable"]
     if first is None:
         return ""
     notes = []
-    for run in runs[1:]:
-        if run["timetable"] is None:
-            continue
-        changed = timetable_changes(first, run["timetable"])
+    for run, changed in changes:
         both = set(first["point_id"]) & set(run["timetable"]["point_id"])
         kept = len(both) - int(changed["change"].isin(["days", "time", "days_time"]).sum())
         notes.append(
@@ -209,7 +222,7 @@ def _changes_html(runs: list[dict[str, Any]], lang: str) -> str:
             + t("cmp.kept", lang).format(kept=kept, total=len(both))
             + "</li>"
         )
-    header, rows = changes_table(runs, lang)
+    header, rows = changes_table(changes, lang)
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
@@ -306,9 +319,17 @@ def map_svg(run: dict[str, Any], *, size: int = 300) -> str:
     return "".join(parts)
 
 
-def comparison_html(runs: list[dict[str, Any]], *, lang: str) -> str:
+def comparison_html(
+    runs: list[dict[str, Any]],
+    *,
+    lang: str,
+    changes: list[tuple[dict[str, Any], pd.DataFrame]] | None = None,
+) -> str:
     """The comparison page: KPIs side by side (best marked, differences to the first),
-    charts, a small map per scenario and the main assumptions."""
+    charts, a small map per scenario, the timetable changes against the first
+    (``changes``, from :func:`changed_points`; computed when not given) and the main
+    assumptions."""
+    changes = changed_points(runs) if changes is None else changes
     names = [r["name"] for r in runs]
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     delta_head = "".join(f"<th>Δ {html.escape(n)}</th>" for n in names[1:])
@@ -403,7 +424,7 @@ def comparison_html(runs: list[dict[str, Any]], *, lang: str) -> str:
         f'<p class="muted">{t("cmp.best_note", lang)}</p>'
         f"{kpi_table}<h2>{t('cmp.charts', lang)}</h2><div class='charts'>{charts}</div>"
         f"<h2>{t('title.map', lang)}</h2>{maps}"
-        f"{_changes_html(runs, lang)}"
+        f"{_changes_html(runs, changes, lang)}"
         f"<h2>{t('cmp.assumptions', lang)}</h2>"
         f'<table id="assumptions"><tr><th></th>{head}</tr>{assumption_rows}</table>'
     )
@@ -425,14 +446,15 @@ def compare_runs(folders: list[str | Path], out_dir: str | Path, *, lang: str) -
             )
         )
     runs = [read_run(f) for f in folders]
+    changes = changed_points(runs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return [
-        write_text(out / "comparison.html", comparison_html(runs, lang=lang)),
+        write_text(out / "comparison.html", comparison_html(runs, lang=lang, changes=changes)),
         write_with(
             out / "comparison.xlsx",
             lambda tmp: comparison_workbook(
-                runs, tmp, lang=lang, changes=changes_table(runs, lang)
+                runs, tmp, lang=lang, changes=changes_table(changes, lang)
             ),
         ),
     ]

@@ -398,9 +398,8 @@ def write_dispatch(
     if not ev.empty:
         for (base, truck), route in ev.groupby(["base_id", "truck"]):
             routes.append((base, int(truck), dispatch.day, route))
-    names = dict(
-        zip(dispatch.network.stations["site_id"], dispatch.network.stations["name"], strict=True)
-    )
+    names = dispatch.network.site_names()
+    summary = dispatch_summary(dispatch)
     title = (
         f"{sc.title or sc.name} — {t('title.route_sheets', lang)} · {day_label(dispatch.day, lang)}"
     )
@@ -418,12 +417,12 @@ def write_dispatch(
         ),
         write_with(
             out / "routes.xlsx",
-            lambda tmp: dispatch_workbook(dispatch, dispatch_summary(dispatch), tmp, lang=lang),
+            lambda tmp: dispatch_workbook(dispatch, summary, tmp, lang=lang),
         ),
         write_csv(out / "deferred.csv", dispatch.deferred()),
         write_csv(out / "rejected.csv", dispatch.bookings.rejected),
         write_text(
             out / "summary.json",
-            json.dumps(dispatch_summary(dispatch), ensure_ascii=False, indent=2) + "\n",
+            json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
         ),
     ]

@@ -264,9 +264,7 @@ def dispatch_workbook(
         ],
         rejected[["line", "booking_id", "column", "value", why]].to_numpy().tolist(),
     )
-    names = dict(
-        zip(dispatch.network.stations["site_id"], dispatch.network.stations["name"], strict=True)
-    )
+    names = dispatch.network.site_names()
     ev = dispatch.events()
     routes = (
         []
