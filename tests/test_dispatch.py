@@ -103,6 +103,44 @@ def test_excel_times_weekday_names_and_empty_rows_are_read(tmp_path):
     assert [(r.row, r.column, r.value) for r in table.rejected.itertuples()] == [(5, "day", "周八")]
 
 
+def test_chinese_headers_are_read_and_named_in_rejections(tmp_path):
+    """A dispatcher's own table with Chinese headers (full-width brackets, a stray space)
+    plans like the template's; a bad value is reported under the header as typed; two
+    headers for one column are an input error naming both."""
+    path = tmp_path / "b.xlsx"
+    pd.DataFrame(
+        {
+            "预约编号": ["B1", "B2", "B3"],
+            "回收点编号": ["P1", "P1", "P1"],
+            "星期": ["周一", "周一", "周一"],
+            "开始时间": ["09:00", "10:00", "10:00"],
+            "结束时间": ["11:00", "12:00", "12:00"],
+            "重量（公斤）": [60, "六十", 40],
+            "体积 (立方米)": [0.8, 0.5, 0.5],
+            "送新重量": ["", "", 65],
+            "经度": ["", "", ""],
+            "纬度": ["", "", ""],
+            "备注": ["冰箱", "", "洗衣机"],  # a column of its own: kept out of the way
+        }
+    ).to_excel(path, index=False)
+    table = _read_monday(path, {"P1"})
+    ok = table.accepted.set_index("booking_id")
+    assert list(ok.index) == ["B1", "B3"]
+    assert ok.loc["B1", "kg"] == 60 and ok.loc["B1", "m3"] == 0.8
+    assert ok.loc["B3", "deliver_kg"] == 65 and ok.loc["B1", "window_close_min"] == 660
+    assert [(r.row, r.column, r.value) for r in table.rejected.itertuples()] == [
+        (2, "重量（公斤）", "六十")
+    ]
+    both = tmp_path / "both.csv"
+    both.write_text("booking_id,预约编号,point_id,window_start,window_end,kg,m3\n")
+    with pytest.raises(InputError, match="'booking_id' and '预约编号'"):
+        _read_monday(both, {"P1"})
+    missing = tmp_path / "missing.csv"
+    missing.write_text("预约编号,point_id,window_start,window_end,m3\nB1,P1,09:00,10:00,1\n")
+    with pytest.raises(InputError, match=r"'kg' \(or '重量（公斤）'\)"):
+        _read_monday(missing, {"P1"})
+
+
 def test_bookings_template_round_trip(planned, tmp_path):
     """`recyclenet run` writes bookings_template.xlsx: the columns route reads, the
     network's points to pick from (an input check on point_id and day), an example on
@@ -122,6 +160,8 @@ def test_bookings_template_round_trip(planned, tmp_path):
     with pytest.raises(InputError, match="no rows"):
         _read_monday(template, set(listed))
     example = {row[0]: row[4] for row in help_sheet.iter_rows(min_row=2, values_only=True)}
+    aliases = {row[0]: row[5] for row in help_sheet.iter_rows(min_row=2, values_only=True)}
+    assert "重量（公斤）" in aliases["kg"] and "预约编号" in aliases["booking_id"]
     assert example["point_id"] == listed[0]
     assert all(example[c.name] for c in BOOKING_COLUMNS)  # every column shown filled in
     first_day = net.scenario.routing.working_days[0]

@@ -7,6 +7,10 @@ reason, and every other row is still planned. Only a table that cannot be read a
 
 Columns
 -------
+Headers may also be the Chinese names a dispatcher types (``预约编号``, ``回收点编号``,
+``开始时间``, ``重量（公斤）`` ...: :data:`BOOKING_COLUMNS` lists them), in any case, spacing
+or width of brackets; a row set aside names its column as the table writes it.
+
 ``booking_id``
     Unique id of the booking.
 ``point_id``
@@ -42,24 +46,52 @@ import pandas as pd
 
 from recyclenet.config import parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
-from recyclenet.inputs import Column, require_columns
+from recyclenet.inputs import Column, canonical_headers, require_columns
 from recyclenet.io import read_table
 
 DEFAULT_HANDLING_MIN = 10.0
 
 BOOKING_COLUMNS: tuple[Column, ...] = (
-    Column("booking_id", "str", meaning="booking id"),
-    Column("point_id", "str", meaning="collection point id from the planned network"),
-    Column("day", "str", required=False, meaning="mon ... sun or 周一 ... 周日"),
-    Column("window_start", "str", meaning="HH:MM"),
-    Column("window_end", "str", meaning="HH:MM"),
-    Column("kg", "str", meaning="weight picked up"),
-    Column("m3", "str", meaning="loose volume picked up"),
-    Column("deliver_kg", "str", required=False, meaning="weight delivered (送新收旧)"),
-    Column("deliver_m3", "str", required=False, meaning="volume delivered (送新收旧)"),
-    Column("handling_min", "str", required=False, meaning="minutes at the door"),
-    Column("lon", "str", required=False),
-    Column("lat", "str", required=False),
+    Column("booking_id", "str", meaning="booking id", aliases=("预约编号", "预约号", "订单号")),
+    Column(
+        "point_id",
+        "str",
+        meaning="collection point id from the planned network",
+        aliases=("回收点编号", "回收点", "网点编号"),
+    ),
+    Column("day", "str", required=False, meaning="mon ... sun or 周一 ... 周日", aliases=("星期",)),
+    Column("window_start", "str", meaning="HH:MM", aliases=("开始时间", "时间窗开始")),
+    Column("window_end", "str", meaning="HH:MM", aliases=("结束时间", "时间窗结束")),
+    Column("kg", "str", meaning="weight picked up", aliases=("重量（公斤）", "重量", "重量(kg)")),
+    Column(
+        "m3",
+        "str",
+        meaning="loose volume picked up",
+        aliases=("体积（立方米）", "体积", "体积(m3)"),
+    ),
+    Column(
+        "deliver_kg",
+        "str",
+        required=False,
+        meaning="weight delivered (送新收旧)",
+        aliases=("送新重量（公斤）", "送新重量"),
+    ),
+    Column(
+        "deliver_m3",
+        "str",
+        required=False,
+        meaning="volume delivered (送新收旧)",
+        aliases=("送新体积（立方米）", "送新体积"),
+    ),
+    Column(
+        "handling_min",
+        "str",
+        required=False,
+        meaning="minutes at the door",
+        aliases=("上门时长（分钟）", "上门时长"),
+    ),
+    Column("lon", "str", required=False, aliases=("经度",)),
+    Column("lat", "str", required=False, aliases=("纬度",)),
 )
 
 
@@ -245,7 +277,9 @@ def read_bookings(
     """
     file = str(path)
     raw = read_table(path)
-    present = [str(c).strip() for c in raw.columns]
+    typed = [str(c).strip() for c in raw.columns]
+    present = canonical_headers(typed, BOOKING_COLUMNS, file)
+    header = dict(zip(present, typed, strict=True))  # a column's header as typed
     require_columns(present, BOOKING_COLUMNS, file)
     if len(raw) == 0:
         raise InputError(InputProblem(file, "the table has no rows", "add at least one booking"))
@@ -281,6 +315,8 @@ def read_bookings(
         if rejected_for not in ("day", "booking_id"):
             seen[bid] = row  # the id is taken, even when the row is set aside later
         if isinstance(verdict, _Rejection):
+            typed_column = "/".join(header.get(c, c) for c in verdict.column.split("/"))
+            verdict = verdict._replace(column=typed_column)
             rejected.append({"row": row, "line": row + 1, "booking_id": bid, **verdict._asdict()})
         else:
             accepted.append({"row": row, "booking_id": bid, **verdict})

@@ -132,14 +132,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "help.column": ("列名", "Column"),
     "help.required": ("必填", "Required"),
     "help.example": ("示例", "Example"),
+    "help.aliases": ("也可用的中文列名", "Chinese headers also read"),
     "help.yes": ("是", "yes"),
     "help.no": ("否", "no"),
     "help.intro": (
         "在“预约”表中每行填写一个上门预约（第一行列名不要改动），保存后运行："
-        "recyclenet route <本文件夹> <本文件> --day <星期>。错误的行会连同原因列出，其余照常安排。",
+        "recyclenet route <本文件夹> <本文件> --day <星期>。错误的行会连同原因列出，其余照常安排。"
+        "自己整理的预约表（CSV 或 Excel）也可用上表最后一列的中文列名。",
         "Fill one door pickup per row in the bookings sheet (keep the first row's column "
         "names), save, and run: recyclenet route <this folder> <this file> --day <day>. "
-        "Bad rows are listed with the reason; the others are still planned.",
+        "Bad rows are listed with the reason; the others are still planned. A bookings "
+        "table of your own (CSV or Excel) may use the Chinese headers of the last column.",
     ),
     "booking.booking_id": ("预约编号，不可重复", "Booking id, unique"),
     "booking.point_id": (

@@ -8,6 +8,7 @@ naming file, row, column and value for each, before anything is solved.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,8 @@ class Column:
 
     ``kind`` is ``"str"``, ``"float"``, ``"int"``, ``"bool"`` or ``"choice"``; numeric
     columns are checked against ``[low, high]``; ``choices`` lists the allowed values of a
-    choice column.
+    choice column; ``aliases`` are other headers read as this column (Chinese ones a
+    user may type; see :func:`canonical_headers`).
     """
 
     name: str
@@ -38,6 +40,48 @@ class Column:
     choices: tuple[str, ...] = ()
     unique: bool = False
     meaning: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+def _header_key(text: str) -> str:
+    """A header as compared: full-width forms folded (（公斤） = (公斤)), case and
+    spaces ignored."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).lower().split())
+
+
+def canonical_headers(present: list[str], columns: tuple[Column, ...], file: str) -> list[str]:
+    """The headers ``present`` with each one that names a column of ``columns`` in
+    another way (an alias, other case or spacing, full-width brackets) replaced by the
+    column's name; other headers are kept as they are.
+
+    Raises
+    ------
+    InputError
+        When two headers name the same column.
+    """
+    key_of = {}
+    for col in columns:
+        for name in (col.name, *col.aliases):
+            key_of[_header_key(name)] = col.name
+    out: list[str] = []
+    first: dict[str, str] = {}
+    problems: list[InputProblem] = []
+    for header in present:
+        name = key_of.get(_header_key(header), header)
+        if name in first:
+            problems.append(
+                InputProblem(
+                    file,
+                    f"columns '{first[name]}' and '{header}' both give '{name}'",
+                    "keep one of them",
+                    column=header,
+                )
+            )
+        first.setdefault(name, header)
+        out.append(name)
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 SETTLEMENT_COLUMNS: tuple[Column, ...] = (
@@ -154,7 +198,9 @@ def require_columns(present: list[str], columns: tuple[Column, ...], file: str) 
     for col in columns:
         if col.name not in present and col.required:
             close = difflib.get_close_matches(col.name, present, n=1, cutoff=0.6)
-            hint = f"add a column named '{col.name}'"
+            hint = f"add a column named '{col.name}'" + (
+                f" (or '{col.aliases[0]}')" if col.aliases else ""
+            )
             if close:
                 hint = f"rename column '{close[0]}' to '{col.name}'"
             problems.append(

@@ -312,7 +312,8 @@ def bookings_template(
     and input checks: ``point_id`` from the network's points, ``day`` from its working
     days, non-negative numbers. A second sheet lists the points (``points``: columns
     ``point_id``, ``name``, ``township``, ``station``, ``visit_days``, ``sign``, ``lon``,
-    ``lat``), a third explains the columns with an example row.
+    ``lat``), a third explains the columns with an example row and the Chinese headers
+    also read in their place.
     """
     wb = Workbook()
     ws = wb.active
@@ -378,6 +379,7 @@ def bookings_template(
             t("booking." + c.name, "zh"),
             t("booking." + c.name, "en"),
             example.get(c.name, ""),
+            "、".join(c.aliases),
         ]
         for c in BOOKING_COLUMNS
     ]
@@ -385,7 +387,7 @@ def bookings_template(
         wb,
         t("sheet.help", lang),
         [t("help.column", lang), t("help.required", lang), "含义", "Meaning"]
-        + [t("help.example", lang)],
+        + [t("help.example", lang), t("help.aliases", lang)],
         help_rows,
     )
     info = wb[t("sheet.help", lang)[:31]]
