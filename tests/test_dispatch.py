@@ -335,6 +335,19 @@ def test_deliver_new_collect_old_bookings(planned, tmp_path):
         if "SWAP" in str(row[header.index("名称")])
     ]
     assert handed == [65.0]
+    # In English the booking's stop reads in English too, in every output.
+    write_dispatch(dispatch, tmp_path / "en", lang="en")
+    routes_en = pd.read_csv(tmp_path / "en" / "routes.csv", encoding="utf-8-sig")
+    names = set(routes_en["name"].dropna())
+    assert any(n.startswith("Booking SWAP (deliver new, collect old) · ") for n in names)
+    assert any(n.startswith("Booking PLAIN · ") for n in names)
+    assert not any("预约" in n for n in names)
+    en_pages = [
+        (tmp_path / "en" / f).read_text(encoding="utf-8") for f in ("route_sheets.html", "map.html")
+    ]
+    assert all(
+        "Booking SWAP (deliver new, collect old)" in p and "预约 SWAP" not in p for p in en_pages
+    )
 
 
 def test_route_on_a_folder_that_is_not_a_run(tmp_path):

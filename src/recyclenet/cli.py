@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -32,6 +34,7 @@ LangOption = Annotated[str | None, typer.Option("--lang", help="zh or en (defaul
 OfflineOption = Annotated[
     bool, typer.Option("--offline", help="HTML that works without internet (intranets)")
 ]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="no progress display")]
 err = Console(stderr=True)
 out = Console()
 
@@ -41,7 +44,35 @@ STEP_LABELS = {
     "siting": "三级选址 / siting three tiers",
     "routing": "每周收运路线 / weekly routes",
     "writing": "写出结果 / writing outputs",
+    "dispatch": "当日调度路线 / the day's routes",
 }
+
+
+@contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Callable[[str, float, float], None]]:
+    """A progress display on stderr (none when ``quiet``); yields ``progress(step, done,
+    total)``, which also completes the steps before ``step``."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(step: str, done: float, total: float) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(STEP_LABELS.get(step, step), total=max(total, 1))
+            bar.update(tasks[step], completed=done, total=max(total, 1))
+            for other, task_id in tasks.items():
+                if other != step:
+                    bar.update(task_id, completed=bar.tasks[task_id].total)
+
+        yield progress
 
 
 def default_scenario() -> Path:
@@ -110,7 +141,7 @@ def run(
     ] = None,
     lang: LangOption = None,
     offline: OfflineOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="no progress display")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
     from recyclenet.outputs import write_outputs
@@ -123,26 +154,7 @@ def run(
         if time_limit_s is not None:
             sc = sc.with_time_limit(time_limit_s)
         target = out_dir if out_dir is not None else Path("out") / sc.name
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f}"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet,
-            transient=False,
-        ) as bar:
-            tasks: dict[str, TaskID] = {}
-
-            def progress(step: str, done: float, total: float) -> None:
-                if step not in tasks:
-                    tasks[step] = bar.add_task(STEP_LABELS.get(step, step), total=max(total, 1))
-                bar.update(tasks[step], completed=done, total=max(total, 1))
-                for other, task_id in tasks.items():
-                    if other != step:
-                        bar.update(task_id, completed=bar.tasks[task_id].total)
-
+        with _progress_bar(quiet) as progress:
             result = run_scenario(sc, progress=progress)
             progress("writing", 0, 1)
             paths = write_outputs(result, target, lang=lang, offline=offline)
@@ -225,6 +237,7 @@ def route(
     ] = 30.0,
     lang: LangOption = None,
     offline: OfflineOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Plan one day: published stops keep their times, bookings fit in. 当日调度（预约上门）。"""
     from recyclenet.bookings import read_bookings
@@ -264,7 +277,15 @@ def route(
             max_kg=net.max_load()[0],
             max_m3=net.max_load()[1],
         )
-        dispatch = plan_dispatch(net, table, day, time_limit_s=time_limit_s, earliest_min=now_min)
+        with _progress_bar(quiet) as progress:
+            dispatch = plan_dispatch(
+                net,
+                table,
+                day,
+                time_limit_s=time_limit_s,
+                earliest_min=now_min,
+                progress=lambda done, total: progress("dispatch", done, total),
+            )
         target = out_dir if out_dir is not None else planned / f"dispatch-{day}"
         paths = write_dispatch(dispatch, target, lang=lang, offline=offline)
     except RecycleNetError as exc:

@@ -12,6 +12,7 @@ reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pyogrio
 from recyclenet.bookings import BookingTable
 from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm
 from recyclenet.errors import RecycleNetError
+from recyclenet.i18n import t
 from recyclenet.inputs import FLEET_COLUMNS, validate_table
 from recyclenet.io import read_table
 from recyclenet.network.build import travel_model
@@ -230,9 +232,9 @@ class Dispatch:
     stops
         One row per stop of every station's day, in problem order: ``station_id``,
         ``stop_idx``, ``stop_id``, ``kind`` (``published`` | ``booking``), ``point_id``,
-        ``booking_id``, ``name``, ``lon``, ``lat``, ``deliver_kg``, ``deliver_m3`` (a new
-        appliance brought to a booking, 送新收旧; 0 elsewhere), ``published_arrival``,
-        ``sign``.
+        ``booking_id``, ``name`` (the point's), ``lon``, ``lat``, ``deliver_kg``,
+        ``deliver_m3`` (a new appliance brought to a booking, 送新收旧; 0 elsewhere),
+        ``published_arrival``, ``sign``.
     """
 
     network: PlannedNetwork
@@ -241,13 +243,28 @@ class Dispatch:
     days: tuple[DayResult, ...]
     stops: pd.DataFrame
 
-    def events(self) -> pd.DataFrame:
-        """Every event of every truck with names (see :meth:`DayResult.events`)."""
+    def stop_labels(self, lang: str = "zh") -> pd.Series:
+        """Each stop's label, aligned with :attr:`stops`: a published stop's point name; a
+        booking's id, whether it brings a new appliance, and its point, e.g.
+        ``预约 B1（送新收旧）· 村委会`` (``Booking B1 (deliver new, collect old) · ...``)."""
+        s = self.stops
+        swap = (s["deliver_kg"] > 0) | (s["deliver_m3"] > 0)
+        booking = [
+            t("dispatch.booking_stop", lang).format(
+                id=b, swap=t("dispatch.swap", lang) if sw else "", point=name
+            )
+            for b, sw, name in zip(s["booking_id"], swap, s["name"], strict=True)
+        ]
+        return s["name"].where(s["kind"] != "booking", pd.Series(booking, index=s.index))
+
+    def events(self, lang: str = "zh") -> pd.DataFrame:
+        """Every event of every truck with names in ``lang`` (see
+        :meth:`DayResult.events`)."""
         frames = [d.events() for d in self.days if d.routes]
         if not frames:
             return pd.DataFrame()
         ev = pd.concat(frames, ignore_index=True)
-        info = self.stops.set_index(["station_id", "stop_idx"])
+        info = self.stops.assign(name=self.stop_labels(lang)).set_index(["station_id", "stop_idx"])
         names = self.network.site_names()
         kind, name, booking, sign = [], [], [], []
         for base, kind_, idx, site in zip(
@@ -336,6 +353,7 @@ def plan_dispatch(
     *,
     time_limit_s: float,
     earliest_min: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Dispatch:
     """Route the day: published stops near their times, bookings in their windows.
 
@@ -352,6 +370,8 @@ def plan_dispatch(
     earliest_min
         Now, when re-planning during the day: no window opens earlier (published stops
         that are already past are left out). ``None``: the whole shift.
+    progress
+        Called with (stations routed, stations) as their days are solved.
     """
     sc = network.scenario
     rc = sc.routing
@@ -397,14 +417,13 @@ def plan_dispatch(
         for _, b in booked.iterrows():
             pos = points.loc[b["point_id"]]
             at_door = np.isfinite(b["lon"])
-            swap = "（送新收旧）" if b["deliver_kg"] > 0 or b["deliver_m3"] > 0 else ""
             rows.append(
                 {
                     "kind": "booking",
                     "stop_id": b["booking_id"],
                     "point_id": b["point_id"],
                     "booking_id": b["booking_id"],
-                    "name": f"预约 {b['booking_id']}{swap} · {pos['name']}",
+                    "name": pos["name"],
                     "lon": float(b["lon"] if at_door else pos["lon"]),
                     "lat": float(b["lat"] if at_door else pos["lat"]),
                     "kg": float(b["kg"]),
@@ -527,7 +546,7 @@ def plan_dispatch(
         engine=sc.solver.routing_engine,
         seed=sc.solver.seed,
     )
-    results = solve_week(problems, params)
+    results = solve_week(problems, params, progress=progress)
     columns = ["station_id", "stop_idx", "stop_id", "kind", "point_id", "booking_id", "name"]
     columns += ["lon", "lat", "deliver_kg", "deliver_m3", "published_arrival", "sign"]
     stops = pd.DataFrame(stop_rows)

@@ -129,6 +129,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet.bookings": ("预约", "bookings"),
     "sheet.points": ("回收点", "points"),
     "sheet.help": ("说明", "help"),
+    "dispatch.booking_stop": ("预约 {id}{swap} · {point}", "Booking {id}{swap} · {point}"),
+    "dispatch.swap": ("（送新收旧）", " (deliver new, collect old)"),
     "help.column": ("列名", "Column"),
     "help.required": ("必填", "Required"),
     "help.example": ("示例", "Example"),

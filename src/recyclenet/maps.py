@@ -477,9 +477,10 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
             tooltip=str(name),
         ).add_to(g_sites)
     deferred = dispatch.deferred().set_index("booking_id")
-    for _, s in stops.iterrows():
+    labels = dispatch.stop_labels(lang)
+    for i, s in stops.iterrows():
         booked = s["kind"] == "booking"
-        text = html.escape(str(s["name"]))
+        text = html.escape(str(labels[i]))
         if booked and s["booking_id"] in deferred.index:
             reason = deferred.loc[s["booking_id"], "reason_zh" if zh else "reason"]
             folium.Marker(
@@ -503,7 +504,7 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
             tooltip=text,
         ).add_to(g_sites)
     g_sites.add_to(fmap)
-    events = dispatch.events()
+    events = dispatch.events(lang)
     if not events.empty:
         where = {
             (r.station_id, r.stop_idx): (float(r.lat), float(r.lon)) for r in stops.itertuples()

@@ -322,13 +322,14 @@ DISPATCH_FILES = (
 )
 
 
-def dispatch_routes_table(dispatch: Dispatch) -> pd.DataFrame:
+def dispatch_routes_table(dispatch: Dispatch, lang: str = "zh") -> pd.DataFrame:
     """The day's events: ``station_id``, ``truck``, ``trip``, ``seq``, ``kind``,
     ``stop_kind`` (published | booking), ``booking_id``, ``site_id``, ``name``,
     ``arrival``, ``departure``, ``published_arrival``, ``delivered_kg``, ``delivered_m3``
     (a new appliance handed over, 送新收旧), ``load_kg``, ``load_m3`` (on board after the
-    event; at a start, the new appliances of the trip), ``distance_km``."""
-    ev = dispatch.events()
+    event; at a start, the new appliances of the trip), ``distance_km``; names in
+    ``lang``."""
+    ev = dispatch.events(lang)
     if ev.empty:
         return pd.DataFrame()
     published = dispatch.stops.set_index(["station_id", "stop_idx"])["published_arrival"]
@@ -393,7 +394,7 @@ def write_dispatch(
     out.mkdir(parents=True, exist_ok=True)
     sc = dispatch.network.scenario
     lang = lang or sc.language
-    ev = dispatch.events()
+    ev = dispatch.events(lang)
     routes = []
     if not ev.empty:
         for (base, truck), route in ev.groupby(["base_id", "truck"]):
@@ -404,7 +405,7 @@ def write_dispatch(
         f"{sc.title or sc.name} — {t('title.route_sheets', lang)} · {day_label(dispatch.day, lang)}"
     )
     return [
-        write_csv(out / "routes.csv", dispatch_routes_table(dispatch)),
+        write_csv(out / "routes.csv", dispatch_routes_table(dispatch, lang)),
         write_text(out / "route_sheets.html", route_sheets_page(routes, names, title, lang)),
         write_with(
             out / "map.html",

@@ -265,7 +265,7 @@ def dispatch_workbook(
         rejected[["line", "booking_id", "column", "value", why]].to_numpy().tolist(),
     )
     names = dispatch.network.site_names()
-    ev = dispatch.events()
+    ev = dispatch.events(lang)
     routes = (
         []
         if ev.empty
