@@ -230,13 +230,21 @@ def test_offline_map_has_no_notice(browser, runs):
 
 
 def test_offline_report(browser, runs, tmp_path):
-    """report.html: KPI table complete, status shown, embedded map renders offline."""
+    """report.html: KPI table complete, status shown, a row per transfer station as in
+    kpis.json, embedded map renders offline."""
     page, errors, blocked = open_offline(browser, runs["a"] / "report.html")
     frame = page.frame_locator("#run-map")
     frame.locator(".leaflet-interactive").first.wait_for()
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert errors == [] and blocked == []
-    assert page.locator("table tr").count() == len(KPI_ROWS) + 1
+    assert page.locator("table:not(#stations) tr").count() == len(KPI_ROWS) + 1
+    stations = json.loads((runs["a"] / "kpis.json").read_text(encoding="utf-8"))["stations"]
+    rows = page.locator("#stations tr")
+    assert rows.count() == len(stations) + 1
+    for i, st in enumerate(stations, start=1):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        assert cells[0] == st["name"] and cells[1] == str(st["points"])
+        assert cells[4] == f"{100 * st['utilisation']:.1f} %"
     body = page.locator("body").inner_text()
     assert "选址求解状态" in body and "情景运行报告" in body
     assert "路线：" in body and "个站·日求解，纳入时刻表的回收点" in body
@@ -244,6 +252,7 @@ def test_offline_report(browser, runs, tmp_path):
     work = work["solver_work"]  # the enumeration's counts, in Chinese words
     assert f"已求解 {work['sets_solved']}/{work['sets_total']} 个中转站与分拣中心组合" in body
     assert "sets solved" not in body
+    assert "限时启发式搜索" in body and "不证明最优" in body
 
 
 def test_offline_route_sheets_print(browser, runs, tmp_path):

@@ -7,12 +7,14 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from recyclenet.cli import app
 from recyclenet.config import load_scenario
 from recyclenet.i18n import t
+from recyclenet.kpi import station_table
 from recyclenet.outputs import OUTPUT_FILES
 from recyclenet.routing import check_day
 
@@ -40,6 +42,12 @@ def test_run_writes_every_output(tmp_path):
     assert kpis["population_share_within_access"] == 1.0
     assert kpis["access_km"]["max"] <= 5.0 + 1e-9
     assert kpis["routing"]["points_on_timetable"] == 8 and not kpis["routing"]["dropped_stops"]
+    stations = kpis["stations"]
+    assert len(stations) == 2 and sum(s["points"] for s in stations) == 8
+    assert sum(s["trucks"] for s in stations) == kpis["trucks"]["collection_total"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="stations"' in report and "Busiest day" in report
+    assert "heuristic search" in report and "not proven optimal" in report
 
     layers = {name for name, _ in pyogrio.list_layers(out / "network.gpkg")}
     assert layers == {
@@ -85,6 +93,27 @@ def test_pipeline_routes_pass_the_checker(tmp_path):
     assert result.week.days
     for d in result.week.days:
         assert check_day(d) == []
+    # The per-station table adds up to the week's own totals.
+    week = result.week
+    table = station_table(week, result.sites).set_index("station_id")
+    routed = week.trucks_per_station()  # stations with points to serve
+    assert table.loc[list(routed), "trucks"].to_dict() == routed
+    assert (table.drop(index=list(routed))[["trucks", "points", "stops_per_week"]] == 0).all().all()
+    assert table["collection_km_per_week"].sum() == pytest.approx(week.collection_km_per_week())
+    assert table["collection_hours_per_week"].sum() == pytest.approx(
+        week.collection_hours_per_week()
+    )
+    assert table["stops_per_week"].sum() == len(week.timetable())
+    assert table["truck_days_per_week"].sum() == sum(d.num_trucks for d in week.days)
+    assert table["haul_trips_per_week"].sum() == week.haul["trips_per_week"].sum()
+    for sid, row in table.iterrows():
+        days = [d for d in week.days if d.problem.base_id == sid]
+        if any(d.duration_h() > 0 for d in days):
+            busiest = max(days, key=lambda d: d.duration_h())
+            assert row["busiest_day"] == busiest.problem.day
+        else:
+            assert row["busiest_day"] == ""
+        assert row["utilisation"] == pytest.approx(row["t_per_day"] / row["capacity_t_per_day"])
 
 
 def test_validate_ok_and_bad_input_is_one_paragraph(tmp_path):
@@ -127,7 +156,11 @@ def test_workbook_and_comparison(tmp_path):
         assert result.exit_code == 0, result.output
         outs.append(out)
     wb = openpyxl.load_workbook(outs[0] / "workbook.xlsx")
-    assert wb.sheetnames[:4] == ["KPIs", "Facilities", "Assignments", "Timetable"]
+    assert wb.sheetnames[:5] == ["KPIs", "Stations", "Facilities", "Assignments", "Timetable"]
+    stations = list(wb["Stations"].iter_rows(values_only=True))
+    assert stations[0][:3] == ("Station", "Points", "Throughput (t/day)")
+    assert len(stations) == 3 and sum(r[1] for r in stations[1:]) == 8
+    assert wb["Stations"]["E2"].number_format == "0.0%" and 0 < stations[1][4] <= 1
     grid = wb["Timetable"]
     header = [c.value for c in grid[1]]
     assert header[:5] == [
@@ -144,8 +177,8 @@ def test_workbook_and_comparison(tmp_path):
     for point, slots in timetable.groupby("point")["slot"]:
         assert sign[point] == "\n".join(sorted(set(slots)))
     truck_days = timetable.groupby(["truck", "day"]).ngroups
-    assert len(wb.sheetnames) - 4 == truck_days
-    route = [[c.value for c in r] for r in wb[wb.sheetnames[4]].iter_rows()]
+    assert len(wb.sheetnames) - 5 == truck_days
+    route = [[c.value for c in r] for r in wb[wb.sheetnames[5]].iter_rows()]
     assert route[0][3:5] == ["Arrival", "Time on sign"]
     stops = [r for r in route[1:] if r[1] == t("event.stop", "en")]
     assert stops and all(r[4] in set(timetable["slot"]) for r in stops)

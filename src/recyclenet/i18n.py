@@ -32,6 +32,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi.siting_status": ("选址求解状态", "Siting status"),
     "report.routing": ("路线", "Routing"),
     "report.base_days": ("个站·日求解", "station-days solved"),
+    "report.routing_search": (
+        "限时启发式搜索（{limit_s:g} 秒），不证明最优；同一情景重算，结果可能略有不同",
+        "time-limited heuristic search ({limit_s:g} s), not proven optimal; the same scenario "
+        "run again may differ slightly",
+    ),
     "kpi.siting_gap": ("选址最优性差距", "Siting optimality gap"),
     "kpi.siting_time": ("选址求解时间（秒）", "Siting run time (s)"),
     "kpi.routing_time": ("路线求解时间（秒）", "Routing run time (s)"),
@@ -75,6 +80,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.column": ("列", "Column"),
     "col.given": ("填写的值", "Value given"),
     "col.reason": ("原因", "Reason"),
+    "col.station": ("中转站", "Station"),
+    "col.points": ("回收点数", "Points"),
+    "col.utilisation": ("能力利用率", "Capacity used"),
+    "col.trucks": ("收运车辆", "Collection trucks"),
+    "col.truck_days": ("车·日/周", "Truck-days/week"),
+    "col.stops_week": ("停靠次数/周", "Stops/week"),
+    "col.km_week": ("收运车公里/周", "Collection km/week"),
+    "col.hours_week": ("收运工时/周", "Collection truck-hours/week"),
+    "col.busiest_day": ("最忙的一天", "Busiest day"),
+    "col.haul_trips": ("转运趟数/周", "Haul trips/week"),
+    "col.haul_km": ("转运车公里/周", "Haul km/week"),
+    "sheet.stations": ("中转站", "Stations"),
     "event.start": ("出车", "depart"),
     "event.stop": ("停靠收运", "collection stop"),
     "event.unload": ("回站卸货", "unload at station"),
@@ -234,6 +251,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "cmp.change.time": ("牌示时间改变", "time changed"),
     "cmp.change.days_time": ("收运日和时间都改变", "days and time changed"),
     "title.map": ("地图", "Map"),
+    "title.stations": ("各中转站", "Transfer stations"),
+    "report.stations_note": (
+        "收运车辆：该站一天内同时出车的最多车辆数；最忙的一天：收运工时最多的一天；"
+        "能力利用率达到 100 % 的中转站以底色标出，已无余量接收更多回收点。",
+        "Collection trucks: the most the station sends out on one day; busiest day: the day "
+        "of the most truck-hours. A station at 100 % of its capacity is shaded: it has no "
+        "room for more points.",
+    ),
     "title.status": ("求解状态", "Solver status"),
     "truck": ("车辆", "Truck"),
     "day": ("日期", "Day"),

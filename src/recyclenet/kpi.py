@@ -138,6 +138,96 @@ def compute_kpis(
     }
 
 
+def station_table(week: WeekPlan, sites: pd.DataFrame) -> pd.DataFrame:
+    """One row per open transfer station: how much it takes in and what serving its
+    points takes.
+
+    Parameters
+    ----------
+    week
+        The weekly plan.
+    sites
+        Open sites (``tier``, ``site_id``, ``name``, ``throughput_t_per_day``,
+        ``capacity_t_per_day``), as in :attr:`recyclenet.pipeline.ScenarioResult.sites`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``station_id``, ``name``, ``points`` (collection points on its
+        timetable), ``t_per_day`` (material it takes in), ``capacity_t_per_day``,
+        ``utilisation`` (``t_per_day`` over the capacity; NaN without one), ``trucks`` (the
+        most its collection trucks out on one day), ``truck_days_per_week``,
+        ``stops_per_week``, ``collection_km_per_week``, ``collection_hours_per_week``,
+        ``busiest_day`` (the day of the most truck-hours; empty for a station with no
+        work), ``haul_trips_per_week`` and ``haul_km_per_week`` (to the sorting centre).
+    """
+    stations = sites[sites["tier"] == "transfer_station"]
+    timetable = week.timetable()
+    haul = week.haul.set_index("station_id") if len(week.haul) else pd.DataFrame()
+    rows = []
+    for _, st in stations.iterrows():
+        sid = str(st["site_id"])
+        days = [d for d in week.days if d.problem.base_id == sid]
+        hours = [d.duration_h() for d in days]
+        mine = timetable[timetable["station_id"] == sid] if len(timetable) else timetable
+        capacity = float(st["capacity_t_per_day"])
+        t_day = float(st["throughput_t_per_day"])
+        rows.append(
+            {
+                "station_id": sid,
+                "name": str(st["name"]),
+                "points": int(mine["point_id"].nunique()) if len(mine) else 0,
+                "t_per_day": t_day,
+                "capacity_t_per_day": capacity,
+                "utilisation": t_day / capacity if capacity > 0 else float("nan"),
+                "trucks": max((d.num_trucks for d in days), default=0),
+                "truck_days_per_week": sum(d.num_trucks for d in days),
+                "stops_per_week": int(len(mine)),
+                "collection_km_per_week": float(sum(d.distance_km() for d in days)),
+                "collection_hours_per_week": float(sum(hours)),
+                "busiest_day": days[int(np.argmax(hours))].problem.day if any(hours) else "",
+                "haul_trips_per_week": int(haul.loc[sid, "trips_per_week"])
+                if sid in haul.index
+                else 0,
+                "haul_km_per_week": float(haul.loc[sid, "km_per_week"])
+                if sid in haul.index
+                else 0.0,
+            }
+        )
+    return pd.DataFrame(rows, columns=STATION_COLUMNS)
+
+
+STATION_COLUMNS = (
+    "station_id",
+    "name",
+    "points",
+    "t_per_day",
+    "capacity_t_per_day",
+    "utilisation",
+    "trucks",
+    "truck_days_per_week",
+    "stops_per_week",
+    "collection_km_per_week",
+    "collection_hours_per_week",
+    "busiest_day",
+    "haul_trips_per_week",
+    "haul_km_per_week",
+)
+
+
+def station_kpis(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """:func:`station_table` as JSON-ready records (rounded; no utilisation: ``None``)."""
+    out = []
+    for rec in table.to_dict("records"):
+        for key, value in rec.items():
+            if isinstance(value, float):
+                rec[key] = (
+                    None if np.isnan(value) else round(value, 3 if key == "utilisation" else 2)
+                )
+        out.append(rec)
+    return out
+
+
 def network_kpis(travel: Any, settlements: pd.DataFrame, *, seed: int, sample: int = 150) -> dict:
     """How distances were measured; with a road graph, the calibrated detour factor.
 

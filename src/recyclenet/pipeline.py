@@ -17,7 +17,7 @@ from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
 from recyclenet.inputs import Inputs, load_inputs, read_kept_timetable
-from recyclenet.kpi import compute_kpis, network_kpis
+from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
 from recyclenet.routing.rights import RoadRights, road_rights
@@ -46,7 +46,8 @@ class ScenarioResult:
     week
         The weekly schedule, daily routes and hauls.
     kpis
-        Indicators (see :func:`recyclenet.kpi.compute_kpis`).
+        Indicators (see :func:`recyclenet.kpi.compute_kpis`; ``stations``: per station,
+        :func:`recyclenet.kpi.station_kpis`).
     timings_s
         Wall time of each step.
     """
@@ -314,6 +315,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         vehicles={"collection": vehicle, "haul": haul_vehicle},
     )
     kpis["routing"]["runtime_s"] = round(timings["routing_s"], 2)  # wall clock
+    kpis["stations"] = station_kpis(station_table(week, sites))
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0
     kpis["timings_s"] = {k: round(v, 2) for k, v in timings.items()}

@@ -11,6 +11,7 @@ import pandas as pd
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import solver_work_note, t
+from recyclenet.kpi import station_table
 from recyclenet.maps import day_label, day_list
 from recyclenet.routing.solve import sign_times
 
@@ -26,6 +27,7 @@ th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; }
 th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { background: #d9f2d9; font-weight: bold; }
+td.full { background: #fde2c8; font-weight: bold; }
 .muted { color: #666; font-size: 12px; }
 .status-optimal { color: #1a7f1a; } .status-feasible { color: #b36b00; }
 """
@@ -117,6 +119,68 @@ KPI_ROWS: tuple[KpiRow, ...] = (
 )
 
 
+# The per-station table (:func:`recyclenet.kpi.station_table`) in reports and workbooks:
+# its column, the label key, and how it is shown.
+STATION_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("name", "col.station", "text"),
+    ("points", "col.points", "int"),
+    ("t_per_day", "col.throughput", "num"),
+    ("capacity_t_per_day", "col.capacity", "num"),
+    ("utilisation", "col.utilisation", "pct"),
+    ("trucks", "col.trucks", "int"),
+    ("truck_days_per_week", "col.truck_days", "int"),
+    ("stops_per_week", "col.stops_week", "int"),
+    ("collection_km_per_week", "col.km_week", "num"),
+    ("collection_hours_per_week", "col.hours_week", "num"),
+    ("busiest_day", "col.busiest_day", "day"),
+    ("haul_trips_per_week", "col.haul_trips", "int"),
+    ("haul_km_per_week", "col.haul_km", "num"),
+)
+
+
+def station_cells(table: pd.DataFrame, lang: str) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the per-station table in ``lang``: numbers rounded (a share as
+    a fraction), days named."""
+    header = [t(key, lang) for _, key, _ in STATION_ROWS]
+    rows = []
+    for rec in table.to_dict("records"):
+        row: list[Any] = []
+        for col, _, kind in STATION_ROWS:
+            value = rec[col]
+            if kind == "day":
+                value = day_label(str(value), lang) if value else ""
+            elif kind == "num":
+                value = round(float(value), 1)
+            elif kind == "pct":
+                value = None if pd.isna(value) else round(float(value), 3)
+            row.append(value)
+        rows.append(row)
+    return header, rows
+
+
+def station_table_html(table: pd.DataFrame, lang: str) -> str:
+    """The per-station table as HTML; a station at or above its capacity is marked."""
+    header, rows = station_cells(table, lang)
+    kinds = [kind for _, _, kind in STATION_ROWS]
+    body = []
+    for row in rows:
+        cells = []
+        for value, kind in zip(row, kinds, strict=True):
+            if kind in ("text", "day"):
+                cells.append(f"<td>{html.escape(str(value))}</td>")
+            elif kind == "pct":
+                full = value is not None and value >= 0.999
+                text = "–" if value is None else f"{100 * value:.1f} %"
+                cells.append(f'<td class="num{" full" if full else ""}">{text}</td>')
+            elif kind == "int":
+                cells.append(f'<td class="num">{int(value):,}</td>')
+            else:
+                cells.append(f'<td class="num">{value:,.1f}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    return f'<table id="stations"><tr>{head}</tr>{"".join(body)}</table>'
+
+
 def kpi_value(kpis: dict[str, Any], row: KpiRow) -> Any:
     """The raw value of a KPI row (``None`` when absent)."""
     node: Any = kpis
@@ -179,6 +243,7 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         f"{routing['base_days']} {t('report.base_days', lang)}",
         f"{t('kpi.on_timetable', lang)} {routing['points_on_timetable']}/{routing['points_open']}",
         f"{t('kpi.dropped', lang)} {len(routing['dropped_stops'])}",
+        t("report.routing_search", lang).format(limit_s=sc.solver.routing_time_limit_s),
     ]
     status_text = (
         f'<p>{t("kpi.siting_status", lang)}{colon}<b class="status-{status}">{t(status, lang)}</b>'
@@ -190,6 +255,9 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         f'<p class="muted">{html.escape(sc.name)}</p>'
         f"<h2>{t('title.status', lang)}</h2>{status_text}"
         f"<h2>{t('sheet.kpis', lang)}</h2>{kpi_table_html(k, lang)}"
+        f"<h2>{t('title.stations', lang)}</h2>"
+        f"{station_table_html(station_table(result.week, result.sites), lang)}"
+        f'<p class="muted">{t("report.stations_note", lang)}</p>'
         f"<h2>{t('title.map', lang)}</h2>"
         '<iframe id="run-map" src="map.html" style="width:100%;height:640px;border:1px solid #bbb">'
         "</iframe>"

@@ -17,12 +17,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
+from recyclenet.kpi import station_table
 from recyclenet.maps import day_label
 from recyclenet.report import (
     KPI_ROWS,
+    STATION_ROWS,
     format_value,
     kpi_value,
     route_sheet_columns,
+    station_cells,
     truck_days,
 )
 from recyclenet.routing.solve import sign_times
@@ -51,8 +54,9 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
 
 
 def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None:
-    """``workbook.xlsx``: KPIs, facilities, assignments, the weekly timetable grid
-    (village x weekday) and one route sheet per truck and day; headers in ``lang``."""
+    """``workbook.xlsx``: KPIs, the transfer stations (:func:`recyclenet.kpi.station_table`),
+    facilities, assignments, the weekly timetable grid (village x weekday) and one route
+    sheet per truck and day; headers in ``lang``."""
     wb = Workbook()
     wb.remove(wb.active)
     k = result.kpis
@@ -62,6 +66,11 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         [t("col.indicator", lang), t("col.value", lang)],
         [[t(r.key, lang), format_value(kpi_value(k, r), r, lang)] for r in KPI_ROWS],
     )
+    header, rows = station_cells(station_table(result.week, result.sites), lang)
+    _sheet(wb, t("sheet.stations", lang), header, rows)
+    share = [kind for _, _, kind in STATION_ROWS].index("pct") + 1
+    for (cell,) in wb[t("sheet.stations", lang)].iter_rows(min_row=2, min_col=share, max_col=share):
+        cell.number_format = "0.0%"
     sites = result.sites
     names = sites.set_index("site_id")["name"]
     _sheet(
