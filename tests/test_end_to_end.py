@@ -45,6 +45,9 @@ def test_run_writes_every_output(tmp_path):
     stations = kpis["stations"]
     assert len(stations) == 2 and sum(s["points"] for s in stations) == 8
     assert sum(s["trucks"] for s in stations) == kpis["trucks"]["collection_total"]
+    idle = [s["station_id"] for s in stations if s["points"] == 0]  # opened by the count
+    assert ("open with no collection point" in result.output) == bool(idle)
+    assert all(sid in result.output for sid in idle)
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="stations"' in report and "Busiest day" in report
     assert "heuristic search" in report and "not proven optimal" in report

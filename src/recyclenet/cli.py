@@ -184,6 +184,18 @@ def run(
             f"road graph 路网: {net['graph_nodes']:,} nodes, {net['graph_edges']:,} edges; "
             f"calibrated detour factor 实测绕行系数 {net['calibrated_detour_factor']:.2f}"
         )
+    idle = [
+        f"{st['name']} ({st['station_id']})" for st in k.get("stations", []) if not st["points"]
+    ]
+    if idle:
+        out.print(
+            f"[yellow]warning:[/] {len(idle)} transfer station(s) open with no collection point "
+            f"to serve: {', '.join(idle)}; the count in siting.counts.transfer_station (or an "
+            "existing site kept open) asks for them: give a range "
+            "({min: .., max: ..}) or free to let the model leave them closed. "
+            "开放的中转站没有回收点可服务。",
+            highlight=False,
+        )
     if k["routing"]["dropped_stops"]:
         out.print(
             f"[yellow]warning:[/] {len(k['routing']['dropped_stops'])} stops could not be served "
