@@ -209,6 +209,30 @@ def test_workbook_and_comparison(tmp_path):
     page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
     assert "Timetable changes (against small-a)" in page
     assert page.count("point added") == int((changed["change"] == "added").sum()) >= 4
+    # Each scenario's stations, as in its kpis.json.
+    for i, out in enumerate(outs):
+        stations = json.loads((out / "kpis.json").read_text(encoding="utf-8"))["stations"]
+        table = page.split(f'<table id="stations-{i}">')[1].split("</table>")[0]
+        assert table.count("<tr>") == 1 + len(stations)
+        assert all(st["name"] in table for st in stations)
+    stations_sheet = list(
+        openpyxl.load_workbook(cmp_dir / "comparison.xlsx")["Stations"].iter_rows(values_only=True)
+    )
+    assert stations_sheet[0][:2] == ("Scenario", "Station")
+    per_run = [
+        len(json.loads((o / "kpis.json").read_text(encoding="utf-8"))["stations"]) for o in outs
+    ]
+    assert [r[0] for r in stations_sheet[1:]] == ["small-a"] * per_run[0] + ["small-b"] * per_run[1]
+    # A run written before stations were reported still compares, and says so.
+    kpis_file = outs[1] / "kpis.json"
+    old = json.loads(kpis_file.read_text(encoding="utf-8"))
+    del old["stations"]
+    kpis_file.write_text(json.dumps(old), encoding="utf-8")
+    result = runner.invoke(app, ["compare", *map(str, outs), "--out", str(cmp_dir), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
+    assert 'id="stations-0"' in page and 'id="stations-1"' not in page
+    assert "no station table: run it again" in page
 
 
 def _timetable(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

@@ -20,8 +20,9 @@ from recyclenet.config import WEEKDAYS
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.i18n import t
 from recyclenet.io import read_table, write_text, write_with
+from recyclenet.kpi import STATION_COLUMNS
 from recyclenet.maps import day_list
-from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value
+from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value, station_table_html
 from recyclenet.routing.solve import sign_times
 from recyclenet.workbook import best_index, comparison_workbook
 
@@ -234,6 +235,22 @@ def _changes_html(
     )
 
 
+def _stations_html(runs: list[dict[str, Any]], lang: str) -> str:
+    """Each scenario's transfer stations (``kpis.json`` ``stations``), a table each; a run
+    written before they were reported says so."""
+    parts = [f"<h2>{t('title.stations', lang)}</h2>"]
+    for i, run in enumerate(runs):
+        parts.append(f"<h3>{html.escape(run['name'])}</h3>")
+        stations = run["kpis"].get("stations")
+        if stations is None:
+            parts.append(f'<p class="muted">{t("cmp.no_stations", lang)}</p>')
+        else:
+            table = pd.DataFrame(stations, columns=list(STATION_COLUMNS))
+            parts.append(station_table_html(table, lang, table_id=f"stations-{i}"))
+    parts.append(f'<p class="muted">{t("report.stations_note", lang)}</p>')
+    return "".join(parts)
+
+
 def bar_chart_svg(
     title: str,
     labels: list[str],
@@ -424,6 +441,7 @@ def comparison_html(
         f'<p class="muted">{t("cmp.best_note", lang)}</p>'
         f"{kpi_table}<h2>{t('cmp.charts', lang)}</h2><div class='charts'>{charts}</div>"
         f"<h2>{t('title.map', lang)}</h2>{maps}"
+        f"{_stations_html(runs, lang)}"
         f"{_changes_html(runs, changes, lang)}"
         f"<h2>{t('cmp.assumptions', lang)}</h2>"
         f'<table id="assumptions"><tr><th></th>{head}</tr>{assumption_rows}</table>'

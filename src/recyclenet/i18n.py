@@ -252,6 +252,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "cmp.change.days_time": ("收运日和时间都改变", "days and time changed"),
     "title.map": ("地图", "Map"),
     "title.stations": ("各中转站", "Transfer stations"),
+    "cmp.no_stations": (
+        "该次运行的结果未包含中转站明细，请用当前版本重新运行。",
+        "This run's outputs have no station table: run it again with this version.",
+    ),
     "report.stations_note": (
         "收运车辆：该站一天内同时出车的最多车辆数；最忙的一天：收运工时最多的一天；"
         "能力利用率达到 100 % 的中转站以底色标出，已无余量接收更多回收点。",

@@ -158,8 +158,9 @@ def station_cells(table: pd.DataFrame, lang: str) -> tuple[list[str], list[list[
     return header, rows
 
 
-def station_table_html(table: pd.DataFrame, lang: str) -> str:
-    """The per-station table as HTML; a station at or above its capacity is marked."""
+def station_table_html(table: pd.DataFrame, lang: str, table_id: str = "stations") -> str:
+    """The per-station table as HTML (element id ``table_id``); a station at or above its
+    capacity is marked."""
     header, rows = station_cells(table, lang)
     kinds = [kind for _, _, kind in STATION_ROWS]
     body = []
@@ -178,7 +179,7 @@ def station_table_html(table: pd.DataFrame, lang: str) -> str:
                 cells.append(f'<td class="num">{value:,.1f}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    return f'<table id="stations"><tr>{head}</tr>{"".join(body)}</table>'
+    return f'<table id="{table_id}"><tr>{head}</tr>{"".join(body)}</table>'
 
 
 def kpi_value(kpis: dict[str, Any], row: KpiRow) -> Any:

@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
-from recyclenet.kpi import station_table
+from recyclenet.kpi import STATION_COLUMNS, station_table
 from recyclenet.maps import day_label
 from recyclenet.report import (
     KPI_ROWS,
@@ -414,8 +414,10 @@ def comparison_workbook(
     changes: tuple[list[str], list[list[Any]]] | None = None,
 ) -> None:
     """``comparison.xlsx``: KPIs side by side (best per row shaded), differences to the
-    first scenario, the timetable changes against it (``changes``: header and rows, from
-    :func:`recyclenet.compare.changes_table`) and each scenario's main assumptions."""
+    first scenario, every scenario's transfer stations (``kpis.json`` ``stations``, a
+    row each after the scenario's name), the timetable changes against the first
+    (``changes``: header and rows, from :func:`recyclenet.compare.changes_table`) and
+    each scenario's main assumptions."""
     wb = Workbook()
     ws = wb.active
     ws.title = t("sheet.kpis", lang)
@@ -440,6 +442,16 @@ def comparison_workbook(
     ws.column_dimensions["A"].width = 34
     for i in range(2, 2 + 2 * len(names)):
         ws.column_dimensions[get_column_letter(i)].width = 18
+    station_rows: list[list[Any]] = []
+    header: list[str] = []
+    for run in runs:
+        if run["kpis"].get("stations") is None:
+            continue  # written before stations were reported
+        table = pd.DataFrame(run["kpis"]["stations"], columns=list(STATION_COLUMNS))
+        header, rows = station_cells(table, lang)
+        station_rows.extend([run["name"], *row] for row in rows)
+    if station_rows:
+        _sheet(wb, t("sheet.stations", lang), [t("cmp.scenario", lang), *header], station_rows)
     if changes is not None:
         _sheet(wb, t("cmp.changes_sheet", lang), *changes)
     ws2 = wb.create_sheet("Assumptions" if lang == "en" else "主要假设")
