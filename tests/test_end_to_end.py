@@ -63,6 +63,12 @@ def test_run_writes_every_output(tmp_path):
     }
     points = gpd.read_file(out / "network.gpkg", layer="collection_points")
     assert len(points) == 8 and points.crs.to_epsg() == 4326
+    layer = gpd.read_file(out / "network.gpkg", layer="transfer_stations").set_index("site_id")
+    for st in stations:  # what each station's work takes, for styling in QGIS
+        assert layer.loc[st["station_id"], "trucks"] == st["trucks"]
+        assert layer.loc[st["station_id"], "utilisation"] == pytest.approx(
+            st["utilisation"], abs=1e-3
+        )
     routes = gpd.read_file(out / "network.gpkg", layer="routes")
     assert (routes.geometry.geom_type == "LineString").all()
 

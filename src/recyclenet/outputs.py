@@ -21,6 +21,7 @@ from shapely.geometry import LineString
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.io import write_csv, write_text, write_with
+from recyclenet.kpi import STATION_COLUMNS, station_table
 from recyclenet.maps import build_map, day_label, day_list, dispatch_map, route_lines, save_map
 from recyclenet.network.coords import wgs84_to_gcj02
 from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
@@ -243,7 +244,9 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
         "settlements": gpd.GeoDataFrame(st, geometry="geometry", crs=crs),
         "collection_points": gpd.GeoDataFrame(pts, geometry="geometry", crs=crs),
         "transfer_stations": gpd.GeoDataFrame(
-            sites[sites["tier"] == "transfer_station"], geometry="geometry", crs=crs
+            _with_station_work(sites[sites["tier"] == "transfer_station"], result),
+            geometry="geometry",
+            crs=crs,
         ),
         "sorting_centre": gpd.GeoDataFrame(
             sites[sites["tier"] == "sorting_centre"], geometry="geometry", crs=crs
@@ -257,6 +260,18 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
             lon, lat = wgs84_to_gcj02(layer.geometry.x.to_numpy(), layer.geometry.y.to_numpy())
             layers[name] = layer.assign(lon_gcj02=np.round(lon, 7), lat_gcj02=np.round(lat, 7))
     return layers
+
+
+def _with_station_work(stations: pd.DataFrame, result: ScenarioResult) -> pd.DataFrame:
+    """The station layer's rows with what serving their points takes (the columns of
+    :func:`recyclenet.kpi.station_table` from ``points`` on), for styling in QGIS."""
+    work = station_table(result.week, result.sites).set_index("station_id")
+    extra = [
+        c
+        for c in STATION_COLUMNS
+        if c not in ("station_id", "name", "t_per_day") and c not in stations
+    ]
+    return stations.join(work[extra], on="site_id")
 
 
 def _write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
