@@ -319,7 +319,16 @@ def test_deliver_new_collect_old_bookings(planned, tmp_path):
     assert "送新（公斤）" in sheets and "预约 SWAP（送新收旧）" in sheets
     # The same day in Excel: counts, the rows set aside with their reasons, a sheet per truck.
     wb = load_workbook(tmp_path / "out" / "routes.xlsx")
-    summary_sheet, deferred_sheet, rejected_sheet, *trucks = wb.worksheets
+    summary_sheet, station_sheet, deferred_sheet, rejected_sheet, *trucks = wb.worksheets
+    per_station = summary["stations"]  # they add up to the day's counts
+    assert sum(st["trucks"] for st in per_station) == summary["trucks_used"]
+    assert sum(st["bookings_planned"] for st in per_station) == summary["bookings_planned"]
+    assert sum(st["published_stops"] for st in per_station) == summary["published_stops"]
+    assert sum(st["distance_km"] for st in per_station) == pytest.approx(
+        summary["distance_km"], abs=0.1 * len(per_station)
+    )
+    assert all(st["first_out"] <= st["last_back"] for st in per_station if st["trucks"])
+    assert station_sheet.max_row == 1 + len(per_station)
     counts = dict(summary_sheet.iter_rows(min_row=2, values_only=True))
     assert counts["送新收旧（次）"] == 1 and counts["已安排的预约"] == 2
     assert deferred_sheet.max_row == 1  # the header only: nothing deferred

@@ -333,6 +333,13 @@ def route(
         )
         + f"{summary['trucks_used']} trucks 车辆, {summary['distance_km']:,.1f} km"
     )
+    for st in summary["stations"]:
+        out.print(
+            f"  {st['name']} ({st['station_id']}): {st['trucks']} trucks 车辆, "
+            f"{st['bookings_planned']} bookings 预约 (+{st['bookings_deferred']} deferred 推迟), "
+            f"{st['distance_km']:,.1f} km, {st['first_out'] or '–'}–{st['last_back'] or '–'}",
+            highlight=False,
+        )
     out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 
 

@@ -376,7 +376,8 @@ def dispatch_routes_table(dispatch: Dispatch, lang: str = "zh") -> pd.DataFrame:
 
 def dispatch_summary(dispatch: Dispatch) -> dict[str, Any]:
     """Counts a dispatcher checks first: bookings planned, deferred, rejected; new
-    appliances delivered (送新收旧); trucks; km."""
+    appliances delivered (送新收旧); trucks; km; and per station
+    (:func:`dispatch_stations`)."""
     deferred = dispatch.deferred()
     ev = dispatch.events()
     handed = ev[ev["delivered_kg"] + ev["delivered_m3"] > 0] if not ev.empty else ev
@@ -398,7 +399,37 @@ def dispatch_summary(dispatch: Dispatch) -> dict[str, Any]:
         "distance_km": round(float(sum(d.distance_km() for d in dispatch.days)), 1),
         "cost_cny": round(float(sum(d.cost_cny for d in dispatch.days)), 1),
         "solver_time_s": round(float(sum(d.runtime_s for d in dispatch.days)), 2),
+        "stations": dispatch_stations(dispatch),
     }
+
+
+def dispatch_stations(dispatch: Dispatch) -> list[dict[str, Any]]:
+    """Per station routed: ``station_id``, ``name``, ``trucks``, ``published_stops``,
+    ``bookings_planned``, ``bookings_deferred``, ``distance_km``, ``first_out`` (the
+    first truck leaves, HH:MM) and ``last_back`` (the last one is back)."""
+    names = dispatch.network.site_names()
+    stops = dispatch.stops
+    out = []
+    for d in dispatch.days:
+        sid = d.problem.base_id
+        kind = stops.loc[stops["station_id"] == sid].set_index("stop_idx")["kind"]
+        left_out = kind.reindex(list(d.dropped))
+        starts = [route[0].departure_min for route in d.routes]
+        ends = [route[-1].arrival_min for route in d.routes]
+        out.append(
+            {
+                "station_id": sid,
+                "name": names.get(sid, sid),
+                "trucks": d.num_trucks,
+                "published_stops": int((kind == "published").sum()),
+                "bookings_planned": int((kind == "booking").sum() - (left_out == "booking").sum()),
+                "bookings_deferred": int((left_out == "booking").sum()),
+                "distance_km": round(d.distance_km(), 1),
+                "first_out": min_to_hhmm(min(starts)) if starts else "",
+                "last_back": min_to_hhmm(max(ends)) if ends else "",
+            }
+        )
+    return out
 
 
 def write_dispatch(

@@ -240,13 +240,26 @@ DISPATCH_SUMMARY_ROWS = (
 )
 
 
+# Per-station columns of the dispatcher's day (outputs.dispatch_stations), in order.
+DISPATCH_STATION_COLUMNS = (
+    "name",
+    "trucks",
+    "published_stops",
+    "bookings_planned",
+    "bookings_deferred",
+    "distance_km",
+    "first_out",
+    "last_back",
+)
+
+
 def dispatch_workbook(
     dispatch: Dispatch, summary: Mapping[str, Any], path: str | Path, *, lang: str
 ) -> None:
     """``routes.xlsx`` of ``recyclenet route``: the day's counts (``summary``, from
-    :func:`recyclenet.outputs.dispatch_summary`), the deferred and the rejected bookings
-    with their reasons in ``lang``, and one route sheet per truck, titled by its
-    station."""
+    :func:`recyclenet.outputs.dispatch_summary`) and its stations, the deferred and the
+    rejected bookings with their reasons in ``lang``, and one route sheet per truck,
+    titled by its station."""
     wb = Workbook()
     wb.remove(wb.active)
     _sheet(
@@ -254,6 +267,12 @@ def dispatch_workbook(
         t("sheet.summary", lang),
         [t("col.indicator", lang), t("col.value", lang)],
         [[t("dispatch." + key, lang), summary[key]] for key in DISPATCH_SUMMARY_ROWS],
+    )
+    _sheet(
+        wb,
+        t("sheet.stations", lang),
+        [t("col." + key, lang) for key in DISPATCH_STATION_COLUMNS],
+        [[st[key] for key in DISPATCH_STATION_COLUMNS] for st in summary["stations"]],
     )
     why = "reason_zh" if lang == "zh" else "reason"
     deferred = dispatch.deferred()
