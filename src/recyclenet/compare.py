@@ -20,7 +20,7 @@ from recyclenet.config import WEEKDAYS
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.i18n import t
 from recyclenet.io import read_table, write_text, write_with
-from recyclenet.kpi import STATION_COLUMNS
+from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_list
 from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value, station_table_html
 from recyclenet.routing.solve import sign_times
@@ -241,11 +241,10 @@ def _stations_html(runs: list[dict[str, Any]], lang: str) -> str:
     parts = [f"<h2>{t('title.stations', lang)}</h2>"]
     for i, run in enumerate(runs):
         parts.append(f"<h3>{html.escape(run['name'])}</h3>")
-        stations = run["kpis"].get("stations")
-        if stations is None:
+        table = stations_frame(run["kpis"])
+        if table is None:
             parts.append(f'<p class="muted">{t("cmp.no_stations", lang)}</p>')
         else:
-            table = pd.DataFrame(stations, columns=list(STATION_COLUMNS))
             parts.append(station_table_html(table, lang, table_id=f"stations-{i}"))
     parts.append(f'<p class="muted">{t("report.stations_note", lang)}</p>')
     return "".join(parts)

@@ -138,6 +138,25 @@ def compute_kpis(
     }
 
 
+# Columns of :func:`station_table`, in order.
+STATION_COLUMNS = (
+    "station_id",
+    "name",
+    "points",
+    "t_per_day",
+    "capacity_t_per_day",
+    "utilisation",
+    "trucks",
+    "truck_days_per_week",
+    "stops_per_week",
+    "collection_km_per_week",
+    "collection_hours_per_week",
+    "busiest_day",
+    "haul_trips_per_week",
+    "haul_km_per_week",
+)
+
+
 def station_table(week: WeekPlan, sites: pd.DataFrame) -> pd.DataFrame:
     """One row per open transfer station: how much it takes in and what serving its
     points takes.
@@ -197,24 +216,6 @@ def station_table(week: WeekPlan, sites: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STATION_COLUMNS)
 
 
-STATION_COLUMNS = (
-    "station_id",
-    "name",
-    "points",
-    "t_per_day",
-    "capacity_t_per_day",
-    "utilisation",
-    "trucks",
-    "truck_days_per_week",
-    "stops_per_week",
-    "collection_km_per_week",
-    "collection_hours_per_week",
-    "busiest_day",
-    "haul_trips_per_week",
-    "haul_km_per_week",
-)
-
-
 def station_kpis(table: pd.DataFrame) -> list[dict[str, Any]]:
     """:func:`station_table` as JSON-ready records (rounded; no utilisation: ``None``)."""
     out = []
@@ -226,6 +227,13 @@ def station_kpis(table: pd.DataFrame) -> list[dict[str, Any]]:
                 )
         out.append(rec)
     return out
+
+
+def stations_frame(kpis: dict[str, Any]) -> pd.DataFrame | None:
+    """The ``stations`` of a run's KPIs (:func:`station_kpis`) as a table of
+    :data:`STATION_COLUMNS`; ``None`` for a run written before they were reported."""
+    records = kpis.get("stations")
+    return None if records is None else pd.DataFrame(records, columns=list(STATION_COLUMNS))
 
 
 def network_kpis(travel: Any, settlements: pd.DataFrame, *, seed: int, sample: int = 150) -> dict:

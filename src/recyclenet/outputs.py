@@ -21,7 +21,7 @@ from shapely.geometry import LineString
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.io import write_csv, write_text, write_with
-from recyclenet.kpi import STATION_COLUMNS, station_table
+from recyclenet.kpi import STATION_COLUMNS, stations_frame
 from recyclenet.maps import build_map, day_label, day_list, dispatch_map, route_lines, save_map
 from recyclenet.network.coords import wgs84_to_gcj02
 from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
@@ -263,9 +263,12 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _with_station_work(stations: pd.DataFrame, result: ScenarioResult) -> pd.DataFrame:
-    """The station layer's rows with what serving their points takes (the columns of
-    :func:`recyclenet.kpi.station_table` from ``points`` on), for styling in QGIS."""
-    work = station_table(result.week, result.sites).set_index("station_id")
+    """The station layer's rows with what serving their points takes (``kpis.json``
+    ``stations`` from ``points`` on), for styling in QGIS."""
+    work = stations_frame(result.kpis)
+    if work is None:
+        return stations
+    work = work.set_index("station_id")
     extra = [
         c
         for c in STATION_COLUMNS

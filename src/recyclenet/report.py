@@ -11,7 +11,7 @@ import pandas as pd
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import solver_work_note, t
-from recyclenet.kpi import station_table
+from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_label, day_list
 from recyclenet.routing.solve import sign_times
 
@@ -119,7 +119,8 @@ KPI_ROWS: tuple[KpiRow, ...] = (
 )
 
 
-# The per-station table (:func:`recyclenet.kpi.station_table`) in reports and workbooks:
+# The per-station table (:func:`recyclenet.kpi.station_table`, as kpis.json ``stations``
+# gives it) in reports and workbooks:
 # its column, the label key, and how it is shown.
 STATION_ROWS: tuple[tuple[str, str, str], ...] = (
     ("name", "col.station", "text"),
@@ -251,13 +252,15 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         f" — {comma.join(siting_parts)}</p>"
         f"<p>{t('report.routing', lang)}{colon}{comma.join(routing_parts)}</p>"
     )
+    stations = stations_frame(k)
+    station_html = "" if stations is None else station_table_html(stations, lang)
     body = (
         f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"
         f'<p class="muted">{html.escape(sc.name)}</p>'
         f"<h2>{t('title.status', lang)}</h2>{status_text}"
         f"<h2>{t('sheet.kpis', lang)}</h2>{kpi_table_html(k, lang)}"
         f"<h2>{t('title.stations', lang)}</h2>"
-        f"{station_table_html(station_table(result.week, result.sites), lang)}"
+        f"{station_html}"
         f'<p class="muted">{t("report.stations_note", lang)}</p>'
         f"<h2>{t('title.map', lang)}</h2>"
         '<iframe id="run-map" src="map.html" style="width:100%;height:640px;border:1px solid #bbb">'

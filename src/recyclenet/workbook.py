@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
-from recyclenet.kpi import STATION_COLUMNS, station_table
+from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_label
 from recyclenet.report import (
     KPI_ROWS,
@@ -54,7 +54,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
 
 
 def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None:
-    """``workbook.xlsx``: KPIs, the transfer stations (:func:`recyclenet.kpi.station_table`),
+    """``workbook.xlsx``: KPIs, the transfer stations (``kpis.json`` ``stations``),
     facilities, assignments, the weekly timetable grid (village x weekday) and one route
     sheet per truck and day; headers in ``lang``."""
     wb = Workbook()
@@ -66,11 +66,14 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         [t("col.indicator", lang), t("col.value", lang)],
         [[t(r.key, lang), format_value(kpi_value(k, r), r, lang)] for r in KPI_ROWS],
     )
-    header, rows = station_cells(station_table(result.week, result.sites), lang)
-    _sheet(wb, t("sheet.stations", lang), header, rows)
-    share = [kind for _, _, kind in STATION_ROWS].index("pct") + 1
-    for (cell,) in wb[t("sheet.stations", lang)].iter_rows(min_row=2, min_col=share, max_col=share):
-        cell.number_format = "0.0%"
+    stations = stations_frame(k)
+    if stations is not None:
+        header, rows = station_cells(stations, lang)
+        _sheet(wb, t("sheet.stations", lang), header, rows)
+        share = [kind for _, _, kind in STATION_ROWS].index("pct") + 1
+        sheet = wb[t("sheet.stations", lang)]
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=share, max_col=share):
+            cell.number_format = "0.0%"
     sites = result.sites
     names = sites.set_index("site_id")["name"]
     _sheet(
@@ -464,9 +467,9 @@ def comparison_workbook(
     station_rows: list[list[Any]] = []
     header: list[str] = []
     for run in runs:
-        if run["kpis"].get("stations") is None:
+        table = stations_frame(run["kpis"])
+        if table is None:
             continue  # written before stations were reported
-        table = pd.DataFrame(run["kpis"]["stations"], columns=list(STATION_COLUMNS))
         header, rows = station_cells(table, lang)
         station_rows.extend([run["name"], *row] for row in rows)
     if station_rows:
