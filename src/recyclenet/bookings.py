@@ -57,7 +57,7 @@ BOOKING_COLUMNS: tuple[Column, ...] = (
         "point_id",
         "str",
         meaning="collection point id from the planned network",
-        aliases=("回收点编号", "回收点", "网点编号"),
+        aliases=("回收点编号", "网点编号"),
     ),
     Column("day", "str", required=False, meaning="mon ... sun or 周一 ... 周日", aliases=("星期",)),
     Column("window_start", "str", meaning="HH:MM", aliases=("开始时间", "时间窗开始")),
