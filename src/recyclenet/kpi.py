@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -229,7 +230,7 @@ def station_kpis(table: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def stations_frame(kpis: dict[str, Any]) -> pd.DataFrame | None:
+def stations_frame(kpis: Mapping[str, Any]) -> pd.DataFrame | None:
     """The ``stations`` of a run's KPIs (:func:`station_kpis`) as a table of
     :data:`STATION_COLUMNS`; ``None`` for a run written before they were reported."""
     records = kpis.get("stations")

@@ -53,6 +53,30 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
         ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, width))
 
 
+def _stations_sheet(
+    wb: Workbook, runs: list[tuple[str | None, Mapping[str, Any]]], lang: str
+) -> None:
+    """The transfer stations sheet: the ``stations`` of each ``(scenario, kpis)``, the
+    scenario's name first in each row where one is given, capacity used as a percentage;
+    no sheet where no run has them (runs written before they were reported)."""
+    rows: list[list[Any]] = []
+    header: list[str] = []
+    named = any(name is not None for name, _ in runs)
+    for name, kpis in runs:
+        table = stations_frame(kpis)
+        if table is None:
+            continue
+        header, cells = station_cells(table, lang)
+        rows.extend([name, *row] if named else row for row in cells)
+    if not rows:
+        return
+    _sheet(wb, t("sheet.stations", lang), [t("cmp.scenario", lang)] * named + header, rows)
+    share = [kind for _, _, kind in STATION_ROWS].index("pct") + 1 + named
+    sheet = wb[t("sheet.stations", lang)]
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=share, max_col=share):
+        cell.number_format = "0.0%"
+
+
 def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None:
     """``workbook.xlsx``: KPIs, the transfer stations (``kpis.json`` ``stations``),
     facilities, assignments, the weekly timetable grid (village x weekday) and one route
@@ -66,14 +90,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         [t("col.indicator", lang), t("col.value", lang)],
         [[t(r.key, lang), format_value(kpi_value(k, r), r, lang)] for r in KPI_ROWS],
     )
-    stations = stations_frame(k)
-    if stations is not None:
-        header, rows = station_cells(stations, lang)
-        _sheet(wb, t("sheet.stations", lang), header, rows)
-        share = [kind for _, _, kind in STATION_ROWS].index("pct") + 1
-        sheet = wb[t("sheet.stations", lang)]
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=share, max_col=share):
-            cell.number_format = "0.0%"
+    _stations_sheet(wb, [(None, k)], lang)
     sites = result.sites
     names = sites.set_index("site_id")["name"]
     _sheet(
@@ -464,16 +481,7 @@ def comparison_workbook(
     ws.column_dimensions["A"].width = 34
     for i in range(2, 2 + 2 * len(names)):
         ws.column_dimensions[get_column_letter(i)].width = 18
-    station_rows: list[list[Any]] = []
-    header: list[str] = []
-    for run in runs:
-        table = stations_frame(run["kpis"])
-        if table is None:
-            continue  # written before stations were reported
-        header, rows = station_cells(table, lang)
-        station_rows.extend([run["name"], *row] for row in rows)
-    if station_rows:
-        _sheet(wb, t("sheet.stations", lang), [t("cmp.scenario", lang), *header], station_rows)
+    _stations_sheet(wb, [(r["name"], r["kpis"]) for r in runs], lang)
     if changes is not None:
         _sheet(wb, t("cmp.changes_sheet", lang), *changes)
     ws2 = wb.create_sheet("Assumptions" if lang == "en" else "主要假设")
