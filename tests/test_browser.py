@@ -287,7 +287,17 @@ def test_offline_comparison(browser, runs, tmp_path):
     assert errors == [] and blocked == []
     assert page.locator("#kpi-table tr").count() == len(KPI_ROWS) + 1
     assert page.locator("#kpi-table td.best").count() >= 1
-    assert page.locator("svg.chart").count() == 4
+    assert page.locator("svg.chart").count() == 5  # one of them the fleet as routed
+    # Every label and legend entry lies inside its chart (the legend wraps).
+    outside = page.evaluate(
+        """() => Array.from(document.querySelectorAll('svg.chart')).flatMap(svg =>
+               Array.from(svg.querySelectorAll('text')).filter(el => {
+                 const b = el.getBBox();
+                 return b.x < 0 || b.x + b.width > svg.width.baseVal.value + 0.5
+                   || b.y + b.height > svg.height.baseVal.value + 0.5;
+               }).map(el => el.textContent))"""
+    )
+    assert outside == []
     assert page.locator("svg.mini-map").count() == 2
     assert page.locator("svg.mini-map circle.collection_points").count() == 8 + 10
     assert "情景比较" in page.locator("h1").inner_text()

@@ -48,8 +48,22 @@ def test_run_writes_every_output(tmp_path):
     idle = [s["station_id"] for s in stations if s["points"] == 0]  # opened by the count
     assert ("open with no collection point" in result.output) == bool(idle)
     assert all(sid in result.output for sid in idle)
+    # What the trucks cost as routed: the stations' fleets add up to the collection
+    # part; with the sites' fixed cost, the network's year and its cost per tonne.
+    fleet = kpis["fleet_cost_cny_per_year"]
+    assert sum(s["collection_cost_cny_per_year"] for s in stations) == pytest.approx(
+        fleet["collection_trucks_cny"] + fleet["collection_km_cny"], abs=0.05
+    )
+    network = kpis["network_cost_cny_per_year"]
+    assert network["total_cny"] == pytest.approx(
+        kpis["cost_cny_per_year"]["fixed_cny"] + fleet["total_cny"], abs=0.05
+    )
+    assert network["cny_per_t"] == pytest.approx(
+        network["total_cny"] / (365 * kpis["t_per_day"]["total"]), abs=0.01
+    )
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="stations"' in report and "Busiest day" in report
+    assert 'id="cost-note"' in report and f"{round(network['total_cny']):,}" in report
     assert "heuristic search" in report and "not proven optimal" in report
 
     layers = {name for name, _ in pyogrio.list_layers(out / "network.gpkg")}
@@ -197,7 +211,7 @@ def test_workbook_and_comparison(tmp_path):
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(cmp_dir / "comparison.xlsx")["KPIs"]
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
-    total = rows["Annualised total cost (CNY/yr)"]
+    total = rows["Annualised total cost, siting model (CNY/yr)"]
     a, b = total[1].value, total[2].value
     cheaper = 1 if a < b else 2
     assert total[cheaper].fill.fgColor.rgb.endswith("C6EFCE")
@@ -229,16 +243,27 @@ def test_workbook_and_comparison(tmp_path):
         len(json.loads((o / "kpis.json").read_text(encoding="utf-8"))["stations"]) for o in outs
     ]
     assert [r[0] for r in stations_sheet[1:]] == ["small-a"] * per_run[0] + ["small-b"] * per_run[1]
-    # A run written before stations were reported still compares, and says so.
+    # The fleet as routed, in the KPI rows and a cost chart of its own.
+    fleet = rows["Sites and fleet per year, from the routes (CNY/yr)"]
+    routed = [
+        json.loads((o / "kpis.json").read_text(encoding="utf-8"))["network_cost_cny_per_year"]
+        for o in outs
+    ]
+    assert [fleet[1].value, fleet[2].value] == pytest.approx([r["total_cny"] for r in routed])
+    assert t("cmp.cost_split_routed", "en") in page
+    # A run written before stations and the fleet's cost were reported still compares,
+    # and says so.
     kpis_file = outs[1] / "kpis.json"
     old = json.loads(kpis_file.read_text(encoding="utf-8"))
-    del old["stations"]
+    for key in ("stations", "fleet_cost_cny_per_year", "network_cost_cny_per_year"):
+        del old[key]
     kpis_file.write_text(json.dumps(old), encoding="utf-8")
     result = runner.invoke(app, ["compare", *map(str, outs), "--out", str(cmp_dir), "--lang", "en"])
     assert result.exit_code == 0, result.output
     page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
     assert 'id="stations-0"' in page and 'id="stations-1"' not in page
     assert "no station table: run it again" in page
+    assert t("cmp.cost_split_routed", "en") not in page  # no chart of zeros
 
 
 def _timetable(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

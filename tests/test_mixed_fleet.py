@@ -80,6 +80,39 @@ def test_zone_points_are_served_by_tricycles_only(planned):
     assert kpis["trucks"]["collection_total"] <= per_station * len(net.stations)
 
 
+def test_fleet_cost_is_each_types_rate(planned):
+    """The yearly fleet cost, recomputed from the fleet table and the written routes: each
+    truck kept costs its type's day rate on every working day, each km its type's rate."""
+    kpis = json.loads((planned / "kpis.json").read_text(encoding="utf-8"))
+    fleet = pd.read_csv(planned.parent / "in" / "fleet.csv").set_index("vehicle_type")
+    weeks = 365 / 7
+    days = 6 * weeks  # the scenario's working days, mon-sat
+    by_type = kpis["trucks"]["collection_by_type"]
+    cost = kpis["fleet_cost_cny_per_year"]
+    assert cost["working_days_per_year"] == pytest.approx(days, abs=0.01)
+    assert cost["collection_trucks_cny"] == pytest.approx(
+        sum(k * fleet.loc[vt, "fixed_cost_cny_per_day"] * days for vt, k in by_type.items()),
+        abs=0.01,
+    )
+    routes = pd.read_csv(planned / "routes.csv", encoding="utf-8-sig")
+    timetable = pd.read_csv(planned / "timetable.csv", encoding="utf-8-sig")
+    vehicle = timetable.drop_duplicates(["day", "truck"]).set_index(["day", "truck"])
+    collection = routes[routes["route_type"] == "collection"]
+    km_cny = sum(
+        row.distance_km
+        * fleet.loc[vehicle.loc[(row.day, row.truck), "vehicle_type"], "cost_cny_per_km"]
+        for row in collection.itertuples()
+    )
+    assert cost["collection_km_cny"] == pytest.approx(km_cny * weeks, rel=1e-3)
+    haul = fleet.loc[kpis["trucks"]["haul_vehicle"]]
+    assert cost["haul_trucks_cny"] == pytest.approx(
+        kpis["trucks"]["haul_total"] * haul["fixed_cost_cny_per_day"] * days, abs=0.01
+    )
+    assert cost["haul_km_cny"] == pytest.approx(
+        kpis["vehicle_km_per_week"]["haul"] * haul["cost_cny_per_km"] * weeks, rel=1e-3
+    )
+
+
 def test_every_day_passes_the_checker_with_the_mixed_fleet(tmp_path):
     scenario = write_small_scenario(tmp_path / "in", overrides=MIXED)
     _zone_file(tmp_path / "in")

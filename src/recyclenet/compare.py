@@ -260,7 +260,16 @@ def bar_chart_svg(
 ) -> str:
     """A horizontal (stacked when several series) bar chart as inline SVG."""
     row_h, left, top = 28, 150, 30
-    height = top + row_h * len(labels) + 40
+    # The legend's entries, placed left to right and wrapped to the chart's width.
+    legend: list[tuple[int, int, int]] = []  # (series, x, line)
+    lx, line = 4, 0
+    for n, (name, _) in enumerate(series if len(series) > 1 else []):
+        span = 16 + 8 * len(name) + 24
+        if lx > 4 and lx + span > width:
+            lx, line = 4, line + 1
+        legend.append((n, lx, line))
+        lx += span
+    height = top + row_h * len(labels) + 40 + 18 * line
     totals = [sum(s[1][i] for s in series) for i in range(len(labels))]
     vmax = max(totals + [1e-9])
     scale = (width - left - 80) / vmax
@@ -286,16 +295,13 @@ def bar_chart_svg(
         parts.append(
             f'<text x="{x + 4:.1f}" y="{y + 17}" font-size="11">{totals[i]:,.4g}{unit}</text>'
         )
-    if len(series) > 1:
-        x = 4
-        y = top + row_h * len(labels) + 20
-        for n, (name, _) in enumerate(series):
-            parts.append(
-                f'<rect x="{x}" y="{y - 10}" width="12" height="12" '
-                f'fill="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}"/>'
-                f'<text x="{x + 16}" y="{y}" font-size="11">{html.escape(name)}</text>'
-            )
-            x += 16 + 8 * len(name) + 24
+    for n, lx, line in legend:
+        y = top + row_h * len(labels) + 20 + 18 * line
+        parts.append(
+            f'<rect x="{lx}" y="{y - 10}" width="12" height="12" '
+            f'fill="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}"/>'
+            f'<text x="{lx + 16}" y="{y}" font-size="11">{html.escape(series[n][0])}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -391,6 +397,19 @@ def comparison_html(
             ("haul", "transport_haul"),
         )
     ]
+    routed_series = [
+        (t(f"cmp.{key}", lang), [k(r, "fleet_cost_cny_per_year", f"{key}_cny") / 1e4 for r in runs])
+        for key in ("collection_trucks", "collection_km", "haul_trucks", "haul_km")
+    ]
+    routed_chart = (  # runs written before the fleet was costed have no such split
+        bar_chart_svg(
+            t("cmp.cost_split_routed", lang),
+            names,
+            [(t("cmp.fixed", lang), cost_series[0][1]), *routed_series],
+        )
+        if all("fleet_cost_cny_per_year" in r["kpis"] for r in runs)
+        else ""
+    )
     charts = "".join(
         [
             bar_chart_svg(
@@ -398,6 +417,7 @@ def comparison_html(
                 names,
                 cost_series,
             ),
+            routed_chart,
             bar_chart_svg(
                 t("kpi.coverage", lang),
                 names,

@@ -13,9 +13,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi.points": ("回收点数量", "Collection points"),
     "kpi.stations": ("中转站数量", "Transfer stations"),
     "kpi.centres": ("分拣中心数量", "Sorting centres"),
-    "kpi.total_cost": ("年化总成本（元/年）", "Annualised total cost (CNY/yr)"),
+    "kpi.total_cost": (
+        "年化总成本（选址模型，元/年）",
+        "Annualised total cost, siting model (CNY/yr)",
+    ),
     "kpi.fixed_cost": ("设施固定成本（元/年）", "Fixed cost (CNY/yr)"),
-    "kpi.transport_cost": ("运输成本（元/年）", "Transport cost (CNY/yr)"),
+    "kpi.transport_cost": (
+        "运输成本（选址模型按吨公里估算，元/年）",
+        "Transport cost, siting model per tonne-km (CNY/yr)",
+    ),
+    "kpi.network_cost": (
+        "设施与车队年成本（按路线，元/年）",
+        "Sites and fleet per year, from the routes (CNY/yr)",
+    ),
+    "kpi.fleet_cost": (
+        "车队年成本（按路线，元/年）",
+        "Fleet cost per year, from the routes (CNY/yr)",
+    ),
+    "kpi.cost_per_t": (
+        "每吨回收成本（设施与车队，元/吨）",
+        "Cost per tonne (sites and fleet, CNY/t)",
+    ),
     "kpi.coverage": ("服务半径内人口比例", "Population within access distance"),
     "kpi.access_limit": ("最大服务距离（km）", "Access distance limit (km)"),
     "kpi.access_mean": ("平均服务距离（km）", "Mean access distance (km)"),
@@ -93,6 +111,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.stops_week": ("停靠次数/周", "Stops/week"),
     "col.km_week": ("收运车公里/周", "Collection km/week"),
     "col.hours_week": ("收运工时/周", "Collection truck-hours/week"),
+    "col.cost_year": ("收运车队年成本（元）", "Collection fleet cost (CNY/yr)"),
     "col.busiest_day": ("最忙的一天", "Busiest day"),
     "col.haul_trips": ("转运趟数/周", "Haul trips/week"),
     "col.haul_km": ("转运车公里/周", "Haul km/week"),
@@ -231,7 +250,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "cmp.access": ("居民送交", "access"),
     "cmp.collection": ("收运", "collection"),
     "cmp.haul": ("转运", "haul"),
-    "cmp.cost_split": ("年化成本构成（万元/年）", "Annual cost split (10k CNY/yr)"),
+    "cmp.cost_split": (
+        "选址模型年化成本构成（万元/年）",
+        "Siting model's annual cost split (10k CNY/yr)",
+    ),
+    "cmp.cost_split_routed": (
+        "设施与车队年成本构成（按路线，万元/年）",
+        "Sites and fleet per year, from the routes (10k CNY/yr)",
+    ),
+    "cmp.collection_trucks": ("收运车辆", "collection trucks"),
+    "cmp.collection_km": ("收运里程", "collection km"),
+    "cmp.haul_trucks": ("转运车辆", "haul trucks"),
+    "cmp.haul_km": ("转运里程", "haul km"),
     "cmp.best_note": (
         "绿色为该行最优；Δ 为与第一个情景之差。",
         "Green: best in the row; Δ: difference to the first scenario.",
@@ -266,7 +296,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "能力利用率达到 100 % 的中转站以底色标出，已无余量接收更多回收点。",
         "Collection trucks: the most the station sends out on one day; busiest day: the day "
         "of the most truck-hours. A station at 100 % of its capacity is shaded: it has no "
-        "room for more points.",
+        "room for more points. Collection fleet cost: the station's trucks, each paid its day "
+        "rate on every working day, and their kilometres, over a year.",
+    ),
+    "report.cost_note": (
+        "按路线的成本：各站保有的收运车（一天内最多出车数）每个工作日计一天固定成本，路线里程按每公里"
+        "成本计，转运车同理，按每年 {weeks:.1f} 周（{days:.0f} 个工作日）折算；加上设施固定成本即"
+        "“设施与车队年成本”。选址模型的运输成本按吨公里估算，用于比较选址方案，不是车队的实际开支。",
+        "From the routes: each station's collection trucks (the most out on one day) cost "
+        "their day rate on every working day and their kilometres at their rate per km; haul "
+        "trucks the same; a year is {weeks:.1f} weeks ({days:.0f} working days). With the "
+        "sites' fixed cost this is \"sites and fleet per year\". The siting model's transport "
+        "cost is a per tonne-km estimate for comparing sites, not what the fleet spends.",
     ),
     "title.status": ("求解状态", "Solver status"),
     "truck": ("车辆", "Truck"),

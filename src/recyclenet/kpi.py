@@ -2,15 +2,95 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from recyclenet.config import TIERS, Scenario
-from recyclenet.routing import Vehicle, WeekPlan
+from recyclenet.routing import DayResult, Vehicle, WeekPlan
 from recyclenet.siting import SitingResult
+from recyclenet.siting.problem import DAYS_PER_YEAR
+
+# Weeks in a year: the routed week's costs are annualised with it, as the siting
+# model annualises a day's flows over 365 days.
+WEEKS_PER_YEAR = DAYS_PER_YEAR / 7.0
+
+
+def collection_cost_cny_per_year(
+    days: Iterable[DayResult], working_days_per_week: int
+) -> dict[str, float]:
+    """What the collection trucks cost a year, as routed.
+
+    Each station keeps the trucks it needs (the most of each vehicle type it uses on one
+    day) and pays their ``fixed_cost_cny_per_day`` on every working day, used or not; the
+    routes' kilometres cost each truck's ``cost_cny_per_km``. A week is
+    :data:`WEEKS_PER_YEAR` of a year.
+
+    Parameters
+    ----------
+    days
+        Routed days (of one station or of several).
+    working_days_per_week
+        Days a week the trucks work.
+
+    Returns
+    -------
+    dict
+        ``trucks_cny`` (the fixed cost of the trucks kept) and ``km_cny`` (running cost).
+    """
+    peak: dict[tuple[str, str], int] = {}  # (station, vehicle type) -> most on a day
+    rate: dict[tuple[str, str], float] = {}
+    km_cny_per_week = 0.0
+    for day in days:
+        groups = day.problem.groups()
+        used: dict[tuple[str, str], int] = {}
+        for r, route in enumerate(day.routes):
+            vehicle = groups[day.group_of(r)].vehicle
+            key = (day.problem.base_id, vehicle.vehicle_type)
+            used[key] = used.get(key, 0) + 1
+            rate[key] = vehicle.fixed_cost_cny_per_day
+            km_cny_per_week += vehicle.cost_cny_per_km * sum(e.distance_km for e in route)
+        for key, k in used.items():
+            peak[key] = max(peak.get(key, 0), k)
+    fixed_per_day = sum(k * rate[key] for key, k in peak.items())
+    return {
+        "trucks_cny": fixed_per_day * working_days_per_week * WEEKS_PER_YEAR,
+        "km_cny": km_cny_per_week * WEEKS_PER_YEAR,
+    }
+
+
+def fleet_cost_cny_per_year(
+    week: WeekPlan, haul_vehicle: Vehicle, haul_trucks: int
+) -> dict[str, float]:
+    """What running the week's trucks costs a year: collection trucks as routed
+    (:func:`collection_cost_cny_per_year`) and haul trucks, each kept every working day,
+    over their round trips' kilometres.
+
+    Returns
+    -------
+    dict
+        ``collection_trucks_cny``, ``collection_km_cny``, ``haul_trucks_cny``,
+        ``haul_km_cny``, ``total_cny`` and ``working_days_per_year``.
+    """
+    days_per_week = len(week.working_days)
+    collection = collection_cost_cny_per_year(week.days, days_per_week)
+    haul_km = float(week.haul["km_per_week"].sum()) if len(week.haul) else 0.0
+    parts = {
+        "collection_trucks_cny": collection["trucks_cny"],
+        "collection_km_cny": collection["km_cny"],
+        "haul_trucks_cny": haul_trucks
+        * haul_vehicle.fixed_cost_cny_per_day
+        * days_per_week
+        * WEEKS_PER_YEAR,
+        "haul_km_cny": haul_km * haul_vehicle.cost_cny_per_km * WEEKS_PER_YEAR,
+    }
+    return {
+        **parts,
+        "total_cny": sum(parts.values()),
+        "working_days_per_year": days_per_week * WEEKS_PER_YEAR,
+    }
 
 
 def compute_kpis(
@@ -23,8 +103,11 @@ def compute_kpis(
 ) -> dict[str, Any]:
     """The run's indicators, as plain JSON-ready values.
 
-    Keys: ``facilities`` (open sites per tier), ``cost_cny_per_year`` (fixed, transport
-    per tier, total), ``population``, ``population_share_within_access``,
+    Keys: ``facilities`` (open sites per tier), ``cost_cny_per_year`` (the siting
+    model's: fixed, transport per tier estimated per tonne-km, total),
+    ``fleet_cost_cny_per_year`` (the trucks as routed: :func:`fleet_cost_cny_per_year`),
+    ``network_cost_cny_per_year`` (the sites' fixed cost plus the fleet's, in all and
+    per tonne collected), ``population``, ``population_share_within_access``,
     ``access_km`` (mean, population-weighted mean, max), ``t_per_day`` per tier (total,
     and per site for stations and centres), ``trucks`` (collection trucks per station and
     haul trucks), ``vehicle_km_per_week``, ``truck_hours_per_week``, ``siting`` (status,
@@ -59,10 +142,20 @@ def compute_kpis(
     haul_km = float(haul["km_per_week"].sum()) if len(haul) else 0.0
     coll_h = week.collection_hours_per_week()
     haul_h = float(haul["hours_per_week"].sum()) if len(haul) else 0.0
+    fleet = fleet_cost_cny_per_year(week, vehicles["haul"], haul_trucks)
+    t_per_year = float(siting.problem.demand_t_per_day.sum()) * DAYS_PER_YEAR
+    network_cny = cost["fixed_cny"] + fleet["total_cny"]
     return {
         "scenario": scenario.name,
         "facilities": {t: int(len(siting.open_idx(t))) for t in TIERS},
         "cost_cny_per_year": {k: round(v, 2) for k, v in cost.items()},
+        "fleet_cost_cny_per_year": {k: round(v, 2) for k, v in fleet.items()},
+        "network_cost_cny_per_year": {
+            "facilities_fixed_cny": round(cost["fixed_cny"], 2),
+            "fleet_cny": round(fleet["total_cny"], 2),
+            "total_cny": round(network_cny, 2),
+            "cny_per_t": round(network_cny / t_per_year, 2) if t_per_year > 0 else None,
+        },
         "population": int(pop.sum()),
         "population_share_within_access": float(pop[within].sum() / pop.sum()),
         "left_out": [
@@ -152,6 +245,7 @@ STATION_COLUMNS = (
     "stops_per_week",
     "collection_km_per_week",
     "collection_hours_per_week",
+    "collection_cost_cny_per_year",
     "busiest_day",
     "haul_trips_per_week",
     "haul_km_per_week",
@@ -178,8 +272,10 @@ def station_table(week: WeekPlan, sites: pd.DataFrame) -> pd.DataFrame:
         ``utilisation`` (``t_per_day`` over the capacity; NaN without one), ``trucks`` (the
         most its collection trucks out on one day), ``truck_days_per_week``,
         ``stops_per_week``, ``collection_km_per_week``, ``collection_hours_per_week``,
-        ``busiest_day`` (the day of the most truck-hours; empty for a station with no
-        work), ``haul_trips_per_week`` and ``haul_km_per_week`` (to the sorting centre).
+        ``collection_cost_cny_per_year`` (its trucks kept and their kilometres, see
+        :func:`collection_cost_cny_per_year`), ``busiest_day`` (the day of the most
+        truck-hours; empty for a station with no work), ``haul_trips_per_week`` and
+        ``haul_km_per_week`` (to the sorting centre).
     """
     stations = sites[sites["tier"] == "transfer_station"]
     timetable = week.timetable()
@@ -205,6 +301,9 @@ def station_table(week: WeekPlan, sites: pd.DataFrame) -> pd.DataFrame:
                 "stops_per_week": int(len(mine)),
                 "collection_km_per_week": float(sum(d.distance_km() for d in days)),
                 "collection_hours_per_week": float(sum(hours)),
+                "collection_cost_cny_per_year": sum(
+                    collection_cost_cny_per_year(days, len(week.working_days)).values()
+                ),
                 "busiest_day": days[int(np.argmax(hours))].problem.day if any(hours) else "",
                 "haul_trips_per_week": int(haul.loc[sid, "trips_per_week"])
                 if sid in haul.index

@@ -11,7 +11,7 @@ import pandas as pd
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import solver_work_note, t
-from recyclenet.kpi import stations_frame
+from recyclenet.kpi import WEEKS_PER_YEAR, stations_frame
 from recyclenet.maps import day_label, day_list
 from recyclenet.routing.solve import sign_times
 
@@ -100,6 +100,9 @@ KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("kpi.total_cost", ("cost_cny_per_year", "total_cny"), "min", "int"),
     KpiRow("kpi.fixed_cost", ("cost_cny_per_year", "fixed_cny"), "min", "int"),
     KpiRow("kpi.transport_cost", ("cost_cny_per_year", "transport_cny"), "min", "int"),
+    KpiRow("kpi.network_cost", ("network_cost_cny_per_year", "total_cny"), "min", "int"),
+    KpiRow("kpi.fleet_cost", ("fleet_cost_cny_per_year", "total_cny"), "min", "int"),
+    KpiRow("kpi.cost_per_t", ("network_cost_cny_per_year", "cny_per_t"), "min"),
     KpiRow("kpi.coverage", ("population_share_within_access",), "max", "pct"),
     KpiRow("kpi.access_limit", ("access_km", "limit"), None),
     KpiRow("kpi.access_mean", ("access_km", "mean"), "min"),
@@ -133,6 +136,7 @@ STATION_ROWS: tuple[tuple[str, str, str], ...] = (
     ("stops_per_week", "col.stops_week", "int"),
     ("collection_km_per_week", "col.km_week", "num"),
     ("collection_hours_per_week", "col.hours_week", "num"),
+    ("collection_cost_cny_per_year", "col.cost_year", "int"),
     ("busiest_day", "col.busiest_day", "day"),
     ("haul_trips_per_week", "col.haul_trips", "int"),
     ("haul_km_per_week", "col.haul_km", "num"),
@@ -141,7 +145,8 @@ STATION_ROWS: tuple[tuple[str, str, str], ...] = (
 
 def station_cells(table: pd.DataFrame, lang: str) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the per-station table in ``lang``: numbers rounded (a share as
-    a fraction), days named."""
+    a fraction), days named; ``None`` where a run written before a column was reported
+    lacks it."""
     header = [t(key, lang) for _, key, _ in STATION_ROWS]
     rows = []
     for rec in table.to_dict("records"):
@@ -150,10 +155,14 @@ def station_cells(table: pd.DataFrame, lang: str) -> tuple[list[str], list[list[
             value = rec[col]
             if kind == "day":
                 value = day_label(str(value), lang) if value else ""
+            elif kind != "text" and pd.isna(value):
+                value = None
             elif kind == "num":
                 value = round(float(value), 1)
+            elif kind == "int":
+                value = round(float(value))
             elif kind == "pct":
-                value = None if pd.isna(value) else round(float(value), 3)
+                value = round(float(value), 3)
             row.append(value)
         rows.append(row)
     return header, rows
@@ -170,9 +179,11 @@ def station_table_html(table: pd.DataFrame, lang: str, table_id: str = "stations
         for value, kind in zip(row, kinds, strict=True):
             if kind in ("text", "day"):
                 cells.append(f"<td>{html.escape(str(value))}</td>")
+            elif value is None:
+                cells.append('<td class="num">–</td>')
             elif kind == "pct":
-                full = value is not None and value >= 0.999
-                text = "–" if value is None else f"{100 * value:.1f} %"
+                full = value >= 0.999
+                text = f"{100 * value:.1f} %"
                 cells.append(f'<td class="num{" full" if full else ""}">{text}</td>')
             elif kind == "int":
                 cells.append(f'<td class="num">{int(value):,}</td>')
@@ -254,11 +265,24 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     )
     stations = stations_frame(k)
     station_html = "" if stations is None else station_table_html(stations, lang)
+    fleet = k.get("fleet_cost_cny_per_year")
+    cost_note = (
+        ""
+        if fleet is None
+        else '<p class="muted" id="cost-note">'
+        + html.escape(
+            t("report.cost_note", lang).format(
+                weeks=WEEKS_PER_YEAR, days=fleet["working_days_per_year"]
+            )
+        )
+        + "</p>"
+    )
     body = (
         f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"
         f'<p class="muted">{html.escape(sc.name)}</p>'
         f"<h2>{t('title.status', lang)}</h2>{status_text}"
         f"<h2>{t('sheet.kpis', lang)}</h2>{kpi_table_html(k, lang)}"
+        f"{cost_note}"
         f"<h2>{t('title.stations', lang)}</h2>"
         f"{station_html}"
         f'<p class="muted">{t("report.stations_note", lang)}</p>'
