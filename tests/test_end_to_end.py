@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from recyclenet.cli import app
 from recyclenet.config import load_scenario
 from recyclenet.i18n import t
-from recyclenet.kpi import station_table
+from recyclenet.kpi import rate_mismatches, station_table
 from recyclenet.outputs import OUTPUT_FILES
 from recyclenet.routing import check_day
 
@@ -61,9 +61,24 @@ def test_run_writes_every_output(tmp_path):
     assert network["cny_per_t"] == pytest.approx(
         network["total_cny"] / (365 * kpis["t_per_day"]["total"]), abs=0.01
     )
+    # Per tonne-km of the flows the siting prices, the routed trucks against the rates set.
+    siting_cost = kpis["cost_cny_per_year"]
+    rates = kpis["transport_rates_cny_per_tkm"]
+    for flow in ("collection", "haul"):
+        tkm_per_year = siting_cost[f"transport_{flow}_cny"] / rates[flow]["set"]
+        spent = fleet[f"{flow}_trucks_cny"] + fleet[f"{flow}_km_cny"]
+        assert rates[flow]["routed"] == pytest.approx(spent / tkm_per_year, abs=1e-3)
+    # The defaults' 3 CNY/t-km for collection is far below what the box trucks cost as
+    # routed (about 14 on Cuiping): the run says so, with the setting to change.
+    flagged = {flow for flow, _, _ in rate_mismatches(kpis)}
+    assert "collection" in flagged
+    assert rates["collection"]["routed"] > 2 * rates["collection"]["set"]
+    assert result.output.count("siting.transport_cost_cny_per_tkm.") == len(flagged)
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="stations"' in report and "Busiest day" in report
     assert 'id="cost-note"' in report and f"{round(network['total_cny']):,}" in report
+    assert report.count('class="warn rate-note"') == len(flagged)
+    assert "siting.transport_cost_cny_per_tkm.collection" in report
     assert "heuristic search" in report and "not proven optimal" in report
 
     layers = {name for name, _ in pyogrio.list_layers(out / "network.gpkg")}
@@ -137,6 +152,21 @@ def test_pipeline_routes_pass_the_checker(tmp_path):
         else:
             assert row["busiest_day"] == ""
         assert row["utilisation"] == pytest.approx(row["t_per_day"] / row["capacity_t_per_day"])
+
+
+def test_rate_mismatch_is_a_factor_of_two_either_way():
+    """A rate per tonne-km is flagged when the routed trucks cost more than twice or less
+    than half of it; a run without the figures, or a flow without a routed rate, is not."""
+
+    def kpis(set_: float, routed: float | None) -> dict:
+        return {"transport_rates_cny_per_tkm": {"collection": {"set": set_, "routed": routed}}}
+
+    assert rate_mismatches(kpis(3.0, 13.9)) == [("collection", 3.0, 13.9)]
+    assert rate_mismatches(kpis(3.0, 1.4)) == [("collection", 3.0, 1.4)]
+    assert rate_mismatches(kpis(3.0, 5.9)) == []
+    assert rate_mismatches(kpis(3.0, 1.6)) == []
+    assert rate_mismatches(kpis(3.0, None)) == []
+    assert rate_mismatches({}) == []
 
 
 def test_validate_ok_and_bad_input_is_one_paragraph(tmp_path):

@@ -146,6 +146,7 @@ def run(
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
     from recyclenet.outputs import write_outputs
     from recyclenet.pipeline import run_scenario
+    from recyclenet.report import rate_notes
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
@@ -196,6 +197,8 @@ def run(
             "开放的中转站没有回收点可服务。",
             highlight=False,
         )
+    for note in rate_notes(k, lang or sc.language):
+        out.print(f"[yellow]note:[/] {note}", highlight=False)
     if k["routing"]["dropped_stops"]:
         out.print(
             f"[yellow]warning:[/] {len(k['routing']['dropped_stops'])} stops could not be served "

@@ -30,6 +30,22 @@ LABELS: dict[str, tuple[str, str]] = {
         "车队年成本（按路线，元/年）",
         "Fleet cost per year, from the routes (CNY/yr)",
     ),
+    "kpi.rate_collection": (
+        "收运成本（按路线，元/吨公里）",
+        "Collection cost as routed (CNY/t-km)",
+    ),
+    "kpi.rate_haul": ("转运成本（按路线，元/吨公里）", "Haul cost as routed (CNY/t-km)"),
+    "flow.collection": ("收运（回收点→中转站）", "collection (point to station)"),
+    "flow.haul": ("转运（中转站→分拣中心）", "haul (station to centre)"),
+    "report.rate_note": (
+        "按路线测算，{flow}车辆每吨公里成本约 {routed:.1f} 元，而选址模型使用的是 {set_:g} 元"
+        "（{key}）。两者相差这么大时，选址对站点与车辆的权衡会失真：可将该值改为约 {routed:.1f}"
+        " 后重新运行，再用 recyclenet compare 比较两次结果。",
+        "As routed, the {flow} trucks cost about {routed:.1f} CNY per tonne-km; the siting "
+        "model used {set_:g} ({key}). Where the two differ this much, the siting weighs sites "
+        "against trucks at the wrong price: set it to about {routed:.1f}, run again, and "
+        "compare the two runs with recyclenet compare.",
+    ),
     "kpi.cost_per_t": (
         "每吨回收成本（设施与车队，元/吨）",
         "Cost per tonne (sites and fleet, CNY/t)",

@@ -93,6 +93,44 @@ def fleet_cost_cny_per_year(
     }
 
 
+# A rate per tonne-km the siting model uses is reported as far from what the routed
+# trucks cost when the two differ by more than this factor either way.
+RATE_MISMATCH_FACTOR = 2.0
+
+
+def routed_cny_per_tkm(
+    fleet: Mapping[str, float], tonne_km_per_day: Mapping[str, float]
+) -> dict[str, float | None]:
+    """What the trucks as routed cost per tonne-km of the flow the siting model prices:
+    the collection fleet's yearly cost (:func:`fleet_cost_cny_per_year`) over the
+    network's point -> station tonne-km a year, the haul fleet's over station -> centre
+    (``None`` where there is no such flow). Compare with
+    ``siting.transport_cost_cny_per_tkm``: the siting weighs stations against trucks
+    only as well as these rates agree."""
+    parts = {
+        "collection": fleet["collection_trucks_cny"] + fleet["collection_km_cny"],
+        "haul": fleet["haul_trucks_cny"] + fleet["haul_km_cny"],
+    }
+    return {
+        flow: cny / (DAYS_PER_YEAR * tonne_km_per_day[flow]) if tonne_km_per_day[flow] > 0 else None
+        for flow, cny in parts.items()
+    }
+
+
+def rate_mismatches(kpis: Mapping[str, Any]) -> list[tuple[str, float, float]]:
+    """``(flow, rate set, rate routed)`` for each flow whose rate per tonne-km in the
+    scenario differs from the routed trucks' (kpis ``transport_rates_cny_per_tkm``) by
+    more than :data:`RATE_MISMATCH_FACTOR` either way; empty for a run without them."""
+    out = []
+    for flow, rates in (kpis.get("transport_rates_cny_per_tkm") or {}).items():
+        set_, routed = rates.get("set"), rates.get("routed")
+        if not set_ or not routed:
+            continue
+        if max(set_ / routed, routed / set_) > RATE_MISMATCH_FACTOR:
+            out.append((flow, float(set_), float(routed)))
+    return out
+
+
 def compute_kpis(
     *,
     scenario: Scenario,
@@ -107,7 +145,10 @@ def compute_kpis(
     model's: fixed, transport per tier estimated per tonne-km, total),
     ``fleet_cost_cny_per_year`` (the trucks as routed: :func:`fleet_cost_cny_per_year`),
     ``network_cost_cny_per_year`` (the sites' fixed cost plus the fleet's, in all and
-    per tonne collected), ``population``, ``population_share_within_access``,
+    per tonne collected), ``transport_rates_cny_per_tkm`` (per flow, ``collection`` and
+    ``haul``: the rate the siting used, ``set``, and what the routed trucks cost per
+    tonne-km, ``routed``: :func:`routed_cny_per_tkm`), ``population``,
+    ``population_share_within_access``,
     ``access_km`` (mean, population-weighted mean, max), ``t_per_day`` per tier (total,
     and per site for stations and centres), ``trucks`` (collection trucks per station and
     haul trucks), ``vehicle_km_per_week``, ``truck_hours_per_week``, ``siting`` (status,
@@ -145,6 +186,7 @@ def compute_kpis(
     fleet = fleet_cost_cny_per_year(week, vehicles["haul"], haul_trucks)
     t_per_year = float(siting.problem.demand_t_per_day.sum()) * DAYS_PER_YEAR
     network_cny = cost["fixed_cny"] + fleet["total_cny"]
+    routed_rates = routed_cny_per_tkm(fleet, siting.tonne_km_per_day())
     return {
         "scenario": scenario.name,
         "facilities": {t: int(len(siting.open_idx(t))) for t in TIERS},
@@ -155,6 +197,13 @@ def compute_kpis(
             "fleet_cny": round(fleet["total_cny"], 2),
             "total_cny": round(network_cny, 2),
             "cny_per_t": round(network_cny / t_per_year, 2) if t_per_year > 0 else None,
+        },
+        "transport_rates_cny_per_tkm": {
+            flow: {
+                "set": float(siting.problem.cost_cny_per_tkm[flow]),
+                "routed": None if rate is None else round(rate, 3),
+            }
+            for flow, rate in routed_rates.items()
         },
         "population": int(pop.sum()),
         "population_share_within_access": float(pop[within].sum() / pop.sum()),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import solver_work_note, t
-from recyclenet.kpi import WEEKS_PER_YEAR, stations_frame
+from recyclenet.kpi import WEEKS_PER_YEAR, rate_mismatches, stations_frame
 from recyclenet.maps import day_label, day_list
 from recyclenet.routing.solve import sign_times
 
@@ -28,6 +28,7 @@ th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { background: #d9f2d9; font-weight: bold; }
 td.full { background: #fde2c8; font-weight: bold; }
+p.warn { background: #fff4d6; border-left: 4px solid #e0a000; padding: 6px 10px; }
 .muted { color: #666; font-size: 12px; }
 .status-optimal { color: #1a7f1a; } .status-feasible { color: #b36b00; }
 """
@@ -103,6 +104,8 @@ KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("kpi.network_cost", ("network_cost_cny_per_year", "total_cny"), "min", "int"),
     KpiRow("kpi.fleet_cost", ("fleet_cost_cny_per_year", "total_cny"), "min", "int"),
     KpiRow("kpi.cost_per_t", ("network_cost_cny_per_year", "cny_per_t"), "min"),
+    KpiRow("kpi.rate_collection", ("transport_rates_cny_per_tkm", "collection", "routed"), None),
+    KpiRow("kpi.rate_haul", ("transport_rates_cny_per_tkm", "haul", "routed"), None),
     KpiRow("kpi.coverage", ("population_share_within_access",), "max", "pct"),
     KpiRow("kpi.access_limit", ("access_km", "limit"), None),
     KpiRow("kpi.access_mean", ("access_km", "mean"), "min"),
@@ -238,6 +241,21 @@ def _page(title: str, body: str, lang: str, extra_css: str = "") -> str:
     )
 
 
+def rate_notes(kpis: dict[str, Any], lang: str) -> list[str]:
+    """One note per flow whose rate per tonne-km in the scenario is far from what its
+    trucks cost as routed (:func:`recyclenet.kpi.rate_mismatches`), saying which setting
+    to change and to what."""
+    return [
+        t("report.rate_note", lang).format(
+            flow=t(f"flow.{flow}", lang),
+            routed=routed,
+            set_=set_,
+            key=f"siting.transport_cost_cny_per_tkm.{flow}",
+        )
+        for flow, set_, routed in rate_mismatches(kpis)
+    ]
+
+
 def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     """``report.html``: KPIs, the map (``map.html`` beside it) and solver status."""
     k = result.kpis
@@ -276,6 +294,9 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
             )
         )
         + "</p>"
+    )
+    cost_note += "".join(
+        f'<p class="warn rate-note">{html.escape(note)}</p>' for note in rate_notes(k, lang)
     )
     body = (
         f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"

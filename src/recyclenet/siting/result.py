@@ -98,27 +98,39 @@ class SitingResult:
             "sorting_centre": at_centre.astype(np.float64),
         }
 
+    def tonne_km_per_day(self) -> dict[str, float]:
+        """The network's daily flows times their distances: ``access`` (settlement ->
+        point), ``collection`` (point -> station) and ``haul`` (station -> centre), in
+        tonne-km per day."""
+        p = self.problem
+        flows = self.throughput_t_per_day()
+        n = np.arange(p.num_settlements)
+        op = self.open_idx("collection_point")
+        os_ = self.open_idx("transfer_station")
+        return {
+            "access": float((p.demand_t_per_day * p.access_km[n, self.point_of_settlement]).sum()),
+            "collection": float(
+                (
+                    flows["collection_point"][op] * p.collection_km[op, self.station_of_point[op]]
+                ).sum()
+            ),
+            "haul": float(
+                (flows["transfer_station"][os_] * p.haul_km[os_, self.centre_of_station[os_]]).sum()
+            ),
+        }
+
     def cost_split_cny(self) -> dict[str, float]:
         """Annualised cost recomputed from the network: fixed and transport per tier."""
         p = self.problem
-        flows = self.throughput_t_per_day()
         fixed = sum(float(p.tier(t).fixed_cost_cny_per_year[self.open_idx(t)].sum()) for t in TIERS)
-        n = np.arange(p.num_settlements)
-        access = float((p.demand_t_per_day * p.access_km[n, self.point_of_settlement]).sum())
-        op = self.open_idx("collection_point")
-        collection = float(
-            (flows["collection_point"][op] * p.collection_km[op, self.station_of_point[op]]).sum()
-        )
-        os_ = self.open_idx("transfer_station")
-        haul = float(
-            (flows["transfer_station"][os_] * p.haul_km[os_, self.centre_of_station[os_]]).sum()
-        )
+        tkm = self.tonne_km_per_day()
         c = p.cost_cny_per_tkm
         out = {
             "fixed_cny": fixed,
-            "transport_access_cny": DAYS_PER_YEAR * c["access"] * access,
-            "transport_collection_cny": DAYS_PER_YEAR * c["collection"] * collection,
-            "transport_haul_cny": DAYS_PER_YEAR * c["haul"] * haul,
+            **{
+                f"transport_{flow}_cny": DAYS_PER_YEAR * c[flow] * tkm[flow]
+                for flow in ("access", "collection", "haul")
+            },
         }
         out["transport_cny"] = (
             out["transport_access_cny"]
