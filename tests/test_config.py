@@ -30,6 +30,19 @@ def test_embedded_scenario_loads_with_absolute_paths():
     assert sc.inputs.settlements.is_absolute() and sc.inputs.settlements.is_file()
 
 
+@pytest.mark.parametrize("path", sorted(CUIPING.parent.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_validates(path):
+    """Each scenario in scenarios/ passes `recyclenet validate` (its tables included) and
+    is named as its file, so its default output folder is out/<file name>."""
+    from typer.testing import CliRunner
+
+    from recyclenet.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert load_scenario(path).name == path.stem
+
+
 def test_unknown_key_is_rejected_with_its_path(tmp_path):
     """A misspelt nested key names its full path and says it is unknown."""
     path = _write(tmp_path, lambda d: d["siting"].update({"max_acess_km": 3}))
