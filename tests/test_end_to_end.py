@@ -68,11 +68,13 @@ def test_run_writes_every_output(tmp_path):
         tkm_per_year = siting_cost[f"transport_{flow}_cny"] / rates[flow]["set"]
         spent = fleet[f"{flow}_trucks_cny"] + fleet[f"{flow}_km_cny"]
         assert rates[flow]["routed"] == pytest.approx(spent / tkm_per_year, abs=1e-3)
-    # The defaults' 3 CNY/t-km for collection is far below what the box trucks cost as
-    # routed (about 14 on Cuiping): the run says so, with the setting to change.
-    flagged = {flow for flow, _, _ in rate_mismatches(kpis)}
+        km = fleet[f"{flow}_km_cny"] / tkm_per_year
+        assert rates[flow]["routed_km"] == pytest.approx(km, abs=1e-3)
+    # The defaults' 3 CNY/t-km for collection is below what the box trucks' kilometres
+    # alone cost as routed: the run says so, with the setting to try.
+    flagged = {flow for flow, *_ in rate_mismatches(kpis)}
     assert "collection" in flagged
-    assert rates["collection"]["routed"] > 2 * rates["collection"]["set"]
+    assert rates["collection"]["set"] < 0.8 * rates["collection"]["routed_km"]
     assert result.output.count("siting.transport_cost_cny_per_tkm.") == len(flagged)
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="stations"' in report and "Busiest day" in report
@@ -154,18 +156,21 @@ def test_pipeline_routes_pass_the_checker(tmp_path):
         assert row["utilisation"] == pytest.approx(row["t_per_day"] / row["capacity_t_per_day"])
 
 
-def test_rate_mismatch_is_a_factor_of_two_either_way():
-    """A rate per tonne-km is flagged when the routed trucks cost more than twice or less
-    than half of it; a run without the figures, or a flow without a routed rate, is not."""
+def test_rate_mismatch_lies_outside_the_routed_range():
+    """A rate per tonne-km is flagged below 0.8 of what the routed trucks' kilometres cost
+    per tonne-km or above 1.25 times what they cost in all; a run without the figures, or
+    a flow without routed rates, is not."""
 
-    def kpis(set_: float, routed: float | None) -> dict:
-        return {"transport_rates_cny_per_tkm": {"collection": {"set": set_, "routed": routed}}}
+    def kpis(set_: float, km: float | None, all_: float | None) -> dict:
+        rates = {"set": set_, "routed_km": km, "routed": all_}
+        return {"transport_rates_cny_per_tkm": {"collection": rates}}
 
-    assert rate_mismatches(kpis(3.0, 13.9)) == [("collection", 3.0, 13.9)]
-    assert rate_mismatches(kpis(3.0, 1.4)) == [("collection", 3.0, 1.4)]
-    assert rate_mismatches(kpis(3.0, 5.9)) == []
-    assert rate_mismatches(kpis(3.0, 1.6)) == []
-    assert rate_mismatches(kpis(3.0, None)) == []
+    assert rate_mismatches(kpis(3.0, 4.0, 13.9)) == [("collection", 3.0, 4.0, 13.9)]
+    assert rate_mismatches(kpis(3.3, 4.0, 13.9)) == []  # within 0.8 of the km rate
+    assert rate_mismatches(kpis(14.0, 4.6, 17.2)) == []
+    assert rate_mismatches(kpis(21.0, 4.6, 17.2)) == []  # within 1.25 of the whole
+    assert rate_mismatches(kpis(22.0, 4.6, 17.2)) == [("collection", 22.0, 4.6, 17.2)]
+    assert rate_mismatches(kpis(3.0, None, None)) == []
     assert rate_mismatches({}) == []
 
 

@@ -38,13 +38,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "flow.collection": ("收运（回收点→中转站）", "collection (point to station)"),
     "flow.haul": ("转运（中转站→分拣中心）", "haul (station to centre)"),
     "report.rate_note": (
-        "按路线测算，{flow}车辆每吨公里成本约 {routed:.1f} 元，而选址模型使用的是 {set_:g} 元"
-        "（{key}）。两者相差这么大时，选址对站点与车辆的权衡会失真：可将该值改为约 {routed:.1f}"
-        " 后重新运行，再用 recyclenet compare 比较两次结果。",
-        "As routed, the {flow} trucks cost about {routed:.1f} CNY per tonne-km; the siting "
-        "model used {set_:g} ({key}). Where the two differ this much, the siting weighs sites "
-        "against trucks at the wrong price: set it to about {routed:.1f}, run again, and "
-        "compare the two runs with recyclenet compare.",
+        "按路线测算，{flow}车辆每吨公里成本合计约 {all_:.1f} 元（其中里程 {km:.1f} 元，其余为车辆的"
+        "日固定成本），而选址模型使用的是 {set_:g} 元（{key}）。选址按这一单价权衡站点与车辆：可在"
+        "情景副本中取 {km:.1f} 至 {all_:.1f} 之间的值（车辆数随运量增减时取近 {all_:.1f}）"
+        "重新运行，再用 recyclenet compare 比较两次结果。",
+        "As routed, the {flow} trucks cost about {all_:.1f} CNY per tonne-km in all ({km:.1f} "
+        "for their kilometres, the rest their day rates); the siting model used {set_:g} "
+        "({key}). The siting weighs sites against trucks at that price: in a copy of the "
+        "scenario, try a value between {km:.1f} and {all_:.1f} (nearer {all_:.1f} where the "
+        "number of trucks follows the flows), run it, and compare the two runs with "
+        "recyclenet compare.",
     ),
     "kpi.cost_per_t": (
         "每吨回收成本（设施与车队，元/吨）",

@@ -93,41 +93,52 @@ def fleet_cost_cny_per_year(
     }
 
 
-# A rate per tonne-km the siting model uses is reported as far from what the routed
-# trucks cost when the two differ by more than this factor either way.
-RATE_MISMATCH_FACTOR = 2.0
+# A rate per tonne-km the siting model uses is reported as off where it lies below this
+# share of what the trucks' kilometres alone cost per tonne-km as routed, or above this
+# multiple of what the trucks cost in all (:func:`rate_mismatches`).
+RATE_BELOW_KM_SHARE = 0.8
+RATE_ABOVE_ALL_FACTOR = 1.25
 
 
 def routed_cny_per_tkm(
     fleet: Mapping[str, float], tonne_km_per_day: Mapping[str, float]
-) -> dict[str, float | None]:
-    """What the trucks as routed cost per tonne-km of the flow the siting model prices:
-    the collection fleet's yearly cost (:func:`fleet_cost_cny_per_year`) over the
-    network's point -> station tonne-km a year, the haul fleet's over station -> centre
-    (``None`` where there is no such flow). Compare with
-    ``siting.transport_cost_cny_per_tkm``: the siting weighs stations against trucks
-    only as well as these rates agree."""
-    parts = {
-        "collection": fleet["collection_trucks_cny"] + fleet["collection_km_cny"],
-        "haul": fleet["haul_trucks_cny"] + fleet["haul_km_cny"],
-    }
-    return {
-        flow: cny / (DAYS_PER_YEAR * tonne_km_per_day[flow]) if tonne_km_per_day[flow] > 0 else None
-        for flow, cny in parts.items()
-    }
+) -> dict[str, dict[str, float] | None]:
+    """What the trucks as routed cost per tonne-km of the flow the siting model prices.
+
+    For ``collection`` the collection fleet's yearly cost (:func:`fleet_cost_cny_per_year`)
+    over the network's point -> station tonne-km a year; for ``haul`` the haul fleet's
+    over station -> centre. Each flow gives ``all`` (day rates and kilometres) and ``km``
+    (kilometres alone), or ``None`` where there is no such flow. A change of the network
+    that moves tonne-km changes the fleet's cost by about ``km`` per tonne-km where the
+    trucks stay as they are, and up to ``all`` where their number follows the work: the
+    siting's ``transport_cost_cny_per_tkm`` weighs sites against trucks well only between
+    the two.
+    """
+    out: dict[str, dict[str, float] | None] = {}
+    for flow in ("collection", "haul"):
+        tkm_per_year = DAYS_PER_YEAR * tonne_km_per_day[flow]
+        km = fleet[f"{flow}_km_cny"]
+        out[flow] = (
+            {"all": (fleet[f"{flow}_trucks_cny"] + km) / tkm_per_year, "km": km / tkm_per_year}
+            if tkm_per_year > 0
+            else None
+        )
+    return out
 
 
-def rate_mismatches(kpis: Mapping[str, Any]) -> list[tuple[str, float, float]]:
-    """``(flow, rate set, rate routed)`` for each flow whose rate per tonne-km in the
-    scenario differs from the routed trucks' (kpis ``transport_rates_cny_per_tkm``) by
-    more than :data:`RATE_MISMATCH_FACTOR` either way; empty for a run without them."""
+def rate_mismatches(kpis: Mapping[str, Any]) -> list[tuple[str, float, float, float]]:
+    """``(flow, rate set, routed km rate, routed rate in all)`` for each flow whose rate
+    per tonne-km in the scenario lies below :data:`RATE_BELOW_KM_SHARE` of what the routed
+    trucks' kilometres cost per tonne-km, or above :data:`RATE_ABOVE_ALL_FACTOR` times
+    what they cost in all (kpis ``transport_rates_cny_per_tkm``); empty for a run without
+    them."""
     out = []
     for flow, rates in (kpis.get("transport_rates_cny_per_tkm") or {}).items():
-        set_, routed = rates.get("set"), rates.get("routed")
-        if not set_ or not routed:
+        set_, km, all_ = rates.get("set"), rates.get("routed_km"), rates.get("routed")
+        if set_ is None or not km or not all_:
             continue
-        if max(set_ / routed, routed / set_) > RATE_MISMATCH_FACTOR:
-            out.append((flow, float(set_), float(routed)))
+        if set_ < RATE_BELOW_KM_SHARE * km or set_ > RATE_ABOVE_ALL_FACTOR * all_:
+            out.append((flow, float(set_), float(km), float(all_)))
     return out
 
 
@@ -147,7 +158,8 @@ def compute_kpis(
     ``network_cost_cny_per_year`` (the sites' fixed cost plus the fleet's, in all and
     per tonne collected), ``transport_rates_cny_per_tkm`` (per flow, ``collection`` and
     ``haul``: the rate the siting used, ``set``, and what the routed trucks cost per
-    tonne-km, ``routed``: :func:`routed_cny_per_tkm`), ``population``,
+    tonne-km, in all, ``routed``, and for their kilometres, ``routed_km``:
+    :func:`routed_cny_per_tkm`), ``population``,
     ``population_share_within_access``,
     ``access_km`` (mean, population-weighted mean, max), ``t_per_day`` per tier (total,
     and per site for stations and centres), ``trucks`` (collection trucks per station and
@@ -201,7 +213,8 @@ def compute_kpis(
         "transport_rates_cny_per_tkm": {
             flow: {
                 "set": float(siting.problem.cost_cny_per_tkm[flow]),
-                "routed": None if rate is None else round(rate, 3),
+                "routed": None if rate is None else round(rate["all"], 3),
+                "routed_km": None if rate is None else round(rate["km"], 3),
             }
             for flow, rate in routed_rates.items()
         },

@@ -242,17 +242,18 @@ def _page(title: str, body: str, lang: str, extra_css: str = "") -> str:
 
 
 def rate_notes(kpis: dict[str, Any], lang: str) -> list[str]:
-    """One note per flow whose rate per tonne-km in the scenario is far from what its
+    """One note per flow whose rate per tonne-km in the scenario lies outside what its
     trucks cost as routed (:func:`recyclenet.kpi.rate_mismatches`), saying which setting
-    to change and to what."""
+    to try and in which range."""
     return [
         t("report.rate_note", lang).format(
             flow=t(f"flow.{flow}", lang),
-            routed=routed,
+            all_=all_,
+            km=km,
             set_=set_,
             key=f"siting.transport_cost_cny_per_tkm.{flow}",
         )
-        for flow, set_, routed in rate_mismatches(kpis)
+        for flow, set_, km, all_ in rate_mismatches(kpis)
     ]
 
 
