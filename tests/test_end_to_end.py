@@ -286,6 +286,7 @@ def test_workbook_and_comparison(tmp_path):
     ]
     assert [fleet[1].value, fleet[2].value] == pytest.approx([r["total_cny"] for r in routed])
     assert t("cmp.cost_split_routed", "en") in page
+    assert "solver-note" not in page and "warning" not in result.output  # same settings
     # A run written before stations and the fleet's cost were reported still compares,
     # and says so.
     kpis_file = outs[1] / "kpis.json"
@@ -299,6 +300,17 @@ def test_workbook_and_comparison(tmp_path):
     assert 'id="stations-0"' in page and 'id="stations-1"' not in page
     assert "no station table: run it again" in page
     assert t("cmp.cost_split_routed", "en") not in page  # no chart of zeros
+    # Runs routed with different time limits: the page and the console say so.
+    resolved = outs[1] / "scenario.resolved.yaml"
+    config = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    config["solver"]["routing_time_limit_s"] = 60.0
+    resolved.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["compare", *map(str, outs), "--out", str(cmp_dir), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
+    assert page.count('class="warn solver-note"') == 1
+    assert "solver.routing_time_limit_s (small-a 6.0, small-b 60.0)" in page
+    assert "warning:" in result.output and "routing_time_limit_s" in result.output
 
 
 def _timetable(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pytest
 
 from recyclenet.routing import (
     DayProblem,
+    DayResult,
     RoutingParams,
     Vehicle,
     assign_days,
@@ -283,6 +284,56 @@ def test_stable_slot_keeps_a_points_time_across_days():
     assert arrivals[1]["c"] > arrivals[1]["p1"]
     for r in results:
         assert check_day(r) == []
+
+
+@pytest.mark.parametrize(
+    ("bases", "per_day_s"),
+    [
+        ({"A": 6}, 1.0),  # one base: its 6 days in turn, though 2 workers are offered
+        ({"A": 3, "B": 3}, 2.0),  # two bases side by side
+        ({"A": 1, "B": 1, "C": 6}, 1.0),  # the long chain first; the short ones beside it
+        ({"A": 3, "B": 3, "C": 3}, 1.0),  # three bases on two workers: two in turn
+    ],
+)
+def test_a_week_shares_its_time_limit_so_that_it_ends_within_it(monkeypatch, bases, per_day_s):
+    """Each base's days run in turn (slots carry over), bases side by side on the
+    workers: a day's time is the limit over the most days one worker routes in turn."""
+    from recyclenet.routing import solve as solve_module
+
+    seen: dict[str, float] = {}
+
+    def fake_chain(args):  # noqa: ANN001, ANN202
+        problems, _, limit, *_ = args
+        seen[problems[0].base_id] = limit
+        return [DayResult(p, "feasible", (), (), 0.0, 0.0) for p in problems]
+
+    monkeypatch.setattr(solve_module, "_solve_chain", fake_chain)
+    monkeypatch.setattr(solve_module, "ProcessPoolExecutor", _InProcessPool)
+    problems = [
+        dataclasses.replace(day([[1, 0]], [10]), base_id=b, day=f"d{k}")
+        for b, n in bases.items()
+        for k in range(n)
+    ]
+    out = solve_module.solve_week(problems, RoutingParams(time_limit_s=6, workers=2))
+    assert [r.problem for r in out] == problems  # back in the order given
+    assert seen == pytest.approx({b: per_day_s for b in bases})
+
+
+class _InProcessPool:
+    """A stand-in for the process pool that maps in this process (so the test's fake
+    chain solver is the one called)."""
+
+    def __init__(self, max_workers: int) -> None:
+        self.max_workers = max_workers
+
+    def __enter__(self) -> _InProcessPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, fn, jobs):  # noqa: ANN001, ANN201
+        return map(fn, jobs)
 
 
 def test_the_sign_shows_the_middle_of_a_points_arrivals():

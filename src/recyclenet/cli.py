@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from rich.progress import (
 )
 
 from recyclenet.config import Scenario, load_scenario
-from recyclenet.errors import RecycleNetError
+from recyclenet.errors import RecycleNetError, RecycleNetWarning
 
 DEFAULT_SCENARIO = Path("scenarios") / "cuiping-2027.yaml"
 
@@ -228,9 +229,14 @@ def compare(
     if lang not in ("zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
     try:
-        paths = compare_runs(list(runs), out_dir, lang=lang)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RecycleNetWarning)
+            paths = compare_runs(list(runs), out_dir, lang=lang)
     except RecycleNetError as exc:
         _fail(exc)
+    for w in caught:
+        if issubclass(w.category, RecycleNetWarning):
+            out.print(f"[yellow]warning:[/] {w.message}", highlight=False)
     out.print(f"outputs 输出: {', '.join(str(p) for p in paths)}")
 
 

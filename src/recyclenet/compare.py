@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pyogrio
 import yaml
 
 from recyclenet.config import WEEKDAYS
-from recyclenet.errors import InputError, InputProblem
+from recyclenet.errors import InputError, InputProblem, RecycleNetWarning
 from recyclenet.i18n import t
 from recyclenet.io import read_table, write_text, write_with
 from recyclenet.kpi import stations_frame
@@ -103,7 +104,26 @@ def assumptions(scenario: dict[str, Any]) -> dict[str, Any]:
         "routing.truck_base": r.get("truck_base", "station"),
         "routing.keep_timetable": Path(r["keep_timetable"]).name if r.get("keep_timetable") else "",
         "inputs.candidates": Path(scenario["inputs"]["candidates"]).name,
+        **{f"solver.{key}": scenario.get("solver", {}).get(key, "") for key in SOLVER_KEYS},
     }
+
+
+# Solver settings that change the routes found: runs that differ in one of them do not
+# compare trucks and kilometres on equal terms (:func:`solver_notes`).
+SOLVER_KEYS = ("routing_time_limit_s", "routing_engine")
+
+
+def solver_notes(runs: list[dict[str, Any]], lang: str) -> list[str]:
+    """One note per solver setting (:data:`SOLVER_KEYS`) the runs differ in, giving each
+    run's value: the routing is a time-limited search, so such runs differ in trucks and
+    kilometres for that reason too."""
+    notes = []
+    for key in SOLVER_KEYS:
+        values = [r["assumptions"].get(f"solver.{key}", "") for r in runs]
+        if len(set(map(str, values))) > 1:
+            listing = ", ".join(f"{r['name']} {v}" for r, v in zip(runs, values, strict=True))
+            notes.append(t("cmp.solver_differs", lang).format(key=f"solver.{key}", runs=listing))
+    return notes
 
 
 # How a point's published timetable changed (timetable_changes), in i18n keys.
@@ -458,7 +478,12 @@ def comparison_html(
         f"<h1>{title}</h1><ul>{listing}</ul>"
         f"<h2>{t('sheet.kpis', lang)}</h2>"
         f'<p class="muted">{t("cmp.best_note", lang)}</p>'
-        f"{kpi_table}<h2>{t('cmp.charts', lang)}</h2><div class='charts'>{charts}</div>"
+        f"{kpi_table}"
+        + "".join(
+            f'<p class="warn solver-note">{html.escape(note)}</p>'
+            for note in solver_notes(runs, lang)
+        )
+        + f"<h2>{t('cmp.charts', lang)}</h2><div class='charts'>{charts}</div>"
         f"<h2>{t('title.map', lang)}</h2>{maps}"
         f"{_stations_html(runs, lang)}"
         f"{_changes_html(runs, changes, lang)}"
@@ -483,6 +508,8 @@ def compare_runs(folders: list[str | Path], out_dir: str | Path, *, lang: str) -
             )
         )
     runs = [read_run(f) for f in folders]
+    for note in solver_notes(runs, lang):
+        warnings.warn(note, RecycleNetWarning, stacklevel=2)
     changes = changed_points(runs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

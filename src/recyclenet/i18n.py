@@ -273,6 +273,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "选址模型年化成本构成（万元/年）",
         "Siting model's annual cost split (10k CNY/yr)",
     ),
+    "cmp.solver_differs": (
+        "这些运行的 {key} 不同（{runs}）：路线是限时搜索，车辆数与车公里的差异也可能来自这里；"
+        "请用相同的设置重新运行后再比较。",
+        "These runs differ in {key} ({runs}): the routing is a time-limited search, so their "
+        "trucks and kilometres differ for that reason too; run them with the same setting to "
+        "compare.",
+    ),
     "cmp.cost_split_routed": (
         "设施与车队年成本构成（按路线，万元/年）",
         "Sites and fleet per year, from the routes (10k CNY/yr)",

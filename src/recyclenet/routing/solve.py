@@ -692,6 +692,17 @@ def _solve_chain(
     return results
 
 
+def _busy_days_in_turn(busy_days: list[int], workers: int) -> int:
+    """The most days with stops one worker routes in turn when the bases' chains (their
+    busy days, given in order) go, in that order, each to the worker free first: the
+    share of the time limit a day gets divides by it, so that the week ends within the
+    limit (a base with every day busy, alone, gets a sixth of it a day, not a third)."""
+    loads = [0] * workers
+    for n in busy_days:
+        loads[loads.index(min(loads))] += n
+    return max(loads)
+
+
 def solve_week(
     problems: list[DayProblem],
     params: RoutingParams,
@@ -708,11 +719,18 @@ def solve_week(
     day; each minute beyond costs ``slot_penalty_cny_per_min``. ``kept_signs``, by
     ``(point_id, load)``: times already on the signs, which every day aims at instead.
     """
-    busy = [p for p in problems if p.num_stops > 0]
-    per_day = params.time_limit_s * max(1, min(params.workers, len(busy))) / max(1, len(busy))
-    chains: dict[str, list[int]] = {}
+    by_base: dict[str, list[int]] = {}
     for i, p in enumerate(problems):
-        chains.setdefault(p.base_id, []).append(i)
+        by_base.setdefault(p.base_id, []).append(i)
+
+    def busy_days(idx: list[int]) -> int:
+        return sum(problems[i].num_stops > 0 for i in idx)
+
+    # The longest chains first, so that the workers finish together.
+    chains = {b: by_base[b] for b in sorted(by_base, key=lambda b: -busy_days(by_base[b]))}
+    workers = max(1, min(params.workers, len(chains), os.cpu_count() or 1))
+    in_turn = _busy_days_in_turn([busy_days(idx) for idx in chains.values()], workers)
+    per_day = params.time_limit_s / max(1, in_turn)
     jobs = [
         (
             [problems[i] for i in idx],
@@ -724,7 +742,6 @@ def solve_week(
         )
         for idx in chains.values()
     ]
-    workers = max(1, min(params.workers, len(jobs), os.cpu_count() or 1))
     results: list[DayResult | None] = [None] * len(problems)
     done = 0
 
