@@ -586,8 +586,9 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     monkeypatch,
 ):
     """A later day with slots and time enough is searched twice: the trucks the station
-    runs alone, starting from the day before, then every truck from scratch; the plan
-    with the lower weekly cost is kept."""
+    runs alone, starting from the day before, then from scratch with one truck more
+    (not the whole fleet: the day needs no more); the plan with the lower weekly cost is
+    kept."""
     from recyclenet.routing import solve as week
 
     calls = []
@@ -612,15 +613,45 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     assert own_trucks == 1  # the truck Monday ran
     assert start == ((2, 0),)  # Monday's order p0 p1, x left out
     whole_trucks, whole_start, whole = calls[2]
-    assert whole_trucks == 3 and whole_start is None
+    assert whole_trucks == 2 and whole_start is None  # Monday's truck and one more
     kept = min(own.objective_cny(), whole.objective_cny())
     levelled, *_ = week._levelled(second.problem, [1], 2)
     assert week.regrouped(second, levelled, [0, 0]).objective_cny() == pytest.approx(kept)
     assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
-    calls.clear()  # with less time than two searches need: one, the whole fleet's
+    calls.clear()  # with less time than two searches need: one, the capped fleet's
     short = RoutingParams(time_limit_s=0.5, engine="ortools")
     week._solve_chain(([monday, tuesday], short, 0.5, 15.0, 5.0, {}))
-    assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (3, None)]
+    assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (2, None)]
+
+
+def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(monkeypatch):
+    """Monday needs one truck. Tuesday's three stops, 10 km east, west and north, must
+    be reached by 8:30 (20 min from the base at 8:00): three trucks, one each. The
+    search with the running truck and one more leaves a stop out, so the whole fleet
+    searches again and serves all three."""
+    from recyclenet.routing import solve as week
+
+    calls = []
+    real = week.solve_day
+
+    def spy(problem, params=None, *, time_limit_s=None):
+        found = real(problem, params, time_limit_s=time_limit_s)
+        calls.append((problem.num_trucks, found.dropped))
+        return found
+
+    monkeypatch.setattr(week, "solve_day", spy)
+    monday = day([(10, 0)], [100], vehicles=4, dwell=10)
+    tuesday = dataclasses.replace(
+        day([(10, 0), (-10, 0), (0, 10)], [100, 100, 100], vehicles=4, dwell=10),
+        stop_ids=("p0", "w", "n"),
+        window_close_min=np.full(3, 510.0),
+    )
+    params = RoutingParams(time_limit_s=1, engine="ortools")
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}))
+    assert first.num_trucks == 1
+    assert [trucks for trucks, _ in calls[1:]] == [2, 4]  # capped, then the whole fleet
+    assert calls[1][1]  # two trucks cannot reach three stops by 8:30: stops left out
+    assert second.num_trucks == 3 and second.dropped == () and check_day(second) == []
 
 
 def test_pyvrp_opens_an_unload_trip_for_a_stop_within_a_few_iterations():
