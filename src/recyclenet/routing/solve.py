@@ -25,8 +25,8 @@ from recyclenet.routing.timing import regrouped
 
 ENGINES = ("auto", "ortools", "pyvrp")
 # Share of a later day's time for the trucks the station already runs alone (the rest
-# searches with the whole fleet; see _solve_levelled), and the least time a day needs
-# for two searches to beat one.
+# searches with every truck the day is offered; see _solve_levelled_fleet), and the
+# least time a day needs for two searches to beat one.
 RUNNING_SHARE = 0.5
 TWO_SEARCHES_MIN_S = 8.0
 
@@ -661,8 +661,9 @@ def _solve_levelled_fleet(
     """Route a later day of a base (see :func:`_levelled`) by two searches, the better
     plan kept: the trucks the station already runs alone (:data:`RUNNING_SHARE` of the
     time), starting, where the day has published slots, from ``previous`` (the day
-    before, see :func:`_carried_plan`); then the whole fleet from scratch. A day with
-    less than :data:`TWO_SEARCHES_MIN_S` gets one search, the whole fleet's.
+    before, see :func:`_carried_plan`); then every truck of ``levelled`` (as
+    :func:`_solve_levelled` caps it, or the whole fleet) from scratch. A day with less
+    than :data:`TWO_SEARCHES_MIN_S` gets one search, with every truck.
 
     OR-Tools' first plans spread a day's stops over every truck it may use, and with
     slots to keep its search closes a truck only slowly: on the Cuiping default (10 s
