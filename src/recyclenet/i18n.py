@@ -319,7 +319,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "report.stations_note": (
         "收运车辆：该站一天内同时出车的最多车辆数；最忙的一天：收运工时最多的一天；"
-        "能力利用率达到 100 % 的中转站以底色标出，已无余量接收更多回收点。",
+        "能力利用率达到 100 % 的中转站以底色标出，已无余量接收更多回收点。"
+        "收运车队年成本：该站保有的车辆每个工作日计一天固定成本，加路线里程成本，按年折算。",
         "Collection trucks: the most the station sends out on one day; busiest day: the day "
         "of the most truck-hours. A station at 100 % of its capacity is shaded: it has no "
         "room for more points. Collection fleet cost: the station's trucks, each paid its day "
