@@ -61,6 +61,7 @@ def test_run_writes_every_output(tmp_path):
     assert network["cny_per_t"] == pytest.approx(
         network["total_cny"] / (365 * kpis["t_per_day"]["total"]), abs=0.01
     )
+    assert f"{network['total_cny']:,.0f} CNY/yr" in " ".join(result.output.split())
     # Per tonne-km of the flows the siting prices, the routed trucks against the rates set.
     siting_cost = kpis["cost_cny_per_year"]
     rates = kpis["transport_rates_cny_per_tkm"]

@@ -173,6 +173,13 @@ def run(
         f"points on timetable 时刻表覆盖: {k['routing']['points_on_timetable']}/"
         f"{k['routing']['points_open']}"
     )
+    network_cost = k["network_cost_cny_per_year"]
+    per_t = network_cost["cny_per_t"]
+    out.print(
+        "sites and fleet as routed 设施与车队（按路线）: "
+        f"{network_cost['total_cny']:,.0f} CNY/yr 元/年"
+        + (f" ({per_t:,.0f} CNY/t 元/吨)" if per_t is not None else "")
+    )
     if k.get("left_out"):
         out.print(
             f"coverage 覆盖: {100 * k['population_share_within_access']:.1f} % of residents within "
