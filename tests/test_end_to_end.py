@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from recyclenet.cli import app
-from recyclenet.config import load_scenario
+from recyclenet.config import hhmm_to_min, load_scenario
 from recyclenet.i18n import t
 from recyclenet.kpi import rate_mismatches, station_table
 from recyclenet.outputs import OUTPUT_FILES
@@ -134,8 +134,19 @@ def test_pipeline_routes_pass_the_checker(tmp_path):
     assert result.week.days
     for d in result.week.days:
         assert check_day(d) == []
-    # The per-station table adds up to the week's own totals.
+    # The visits off their point's sign by more than the tolerance, counted from the
+    # arrivals and the signs the timetable publishes (painted to the minute).
     week = result.week
+    tt = week.timetable()
+    tol = sc.routing.slot_tolerance_min
+    off = [
+        abs(a - hhmm_to_min(sign)) for sign, a in zip(tt["slot"], tt["arrival_min"], strict=True)
+    ]
+    routing = result.kpis["routing"]
+    assert sum(d > tol + 0.5 for d in off) <= routing["visits_beyond_tolerance"]
+    assert routing["visits_beyond_tolerance"] <= sum(d > tol - 0.5 for d in off)
+    assert routing["max_slot_deviation_min"] == pytest.approx(max(off), abs=0.5)
+    # The per-station table adds up to the week's own totals.
     table = station_table(week, result.sites).set_index("station_id")
     routed = week.trucks_per_station()  # stations with points to serve
     assert table.loc[list(routed), "trucks"].to_dict() == routed

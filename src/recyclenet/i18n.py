@@ -65,6 +65,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi.hours": ("车辆工时/周", "Truck-hours per week"),
     "kpi.stops": ("每周停靠次数", "Stops per week"),
     "kpi.on_timetable": ("纳入时刻表的回收点", "Points on the timetable"),
+    "kpi.beyond_tolerance": (
+        "偏离牌示时间超出容差的停靠次数/周",
+        "Visits a week off the sign by more than the tolerance",
+    ),
+    "kpi.max_sign_deviation": ("最大牌示时间偏差（分钟）", "Largest deviation from a sign (min)"),
     "kpi.dropped": ("未能安排的停靠", "Stops not served"),
     "kpi.siting_status": ("选址求解状态", "Siting status"),
     "report.routing": ("路线", "Routing"),

@@ -13,6 +13,10 @@ from recyclenet.routing import DayResult, Vehicle, WeekPlan
 from recyclenet.siting import SitingResult
 from recyclenet.siting.problem import DAYS_PER_YEAR
 
+# A visit counts as off its sign only beyond the tolerance by more than this (the
+# routing's times are rounded to the solver's integer seconds).
+SLOT_SLACK_MIN = 0.05
+
 # Weeks in a year: the routed week's costs are annualised with it, as the siting
 # model annualises a day's flows over 365 days.
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7.0
@@ -165,7 +169,8 @@ def compute_kpis(
     and per site for stations and centres), ``trucks`` (collection trucks per station and
     haul trucks), ``vehicle_km_per_week``, ``truck_hours_per_week``, ``siting`` (status,
     objective, bound, gap, run time), ``routing`` (stops, dropped stops, points on the
-    timetable).
+    timetable, the largest deviation of a visit from its point's sign and the visits
+    more than the tolerance off it).
     """
     pop = settlements["population"].to_numpy(float)
     access = siting.access_distance_km()
@@ -288,6 +293,16 @@ def compute_kpis(
                 round(float(timetable["slot_deviation_min"].abs().max()), 1)
                 if len(timetable)
                 else 0.0
+            ),
+            "visits_beyond_tolerance": (
+                int(
+                    (
+                        timetable["slot_deviation_min"].abs()
+                        > scenario.routing.slot_tolerance_min + SLOT_SLACK_MIN
+                    ).sum()
+                )
+                if len(timetable)
+                else 0
             ),
             "solver_time_s": round(sum(d.runtime_s for d in week.days), 2),
         },

@@ -118,6 +118,8 @@ KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("kpi.hours", ("truck_hours_per_week", "total"), "min"),
     KpiRow("kpi.stops", ("routing", "stops_per_week"), None, "int"),
     KpiRow("kpi.on_timetable", ("routing", "points_on_timetable"), None, "int"),
+    KpiRow("kpi.beyond_tolerance", ("routing", "visits_beyond_tolerance"), "min", "int"),
+    KpiRow("kpi.max_sign_deviation", ("routing", "max_slot_deviation_min"), "min"),
     KpiRow("kpi.siting_status", ("siting", "status"), None, "text"),
     KpiRow("kpi.siting_gap", ("siting", "gap"), "min", "pct"),
     KpiRow("kpi.siting_time", ("siting", "runtime_s"), None),
