@@ -298,13 +298,30 @@ def test_workbook_and_comparison(tmp_path):
     ]
     assert [fleet[1].value, fleet[2].value] == pytest.approx([r["total_cny"] for r in routed])
     assert t("cmp.cost_split_routed", "en") in page
-    assert "solver-note" not in page and "warning" not in result.output  # same settings
-    # A run written before stations and the fleet's cost were reported still compares,
-    # and says so.
+    # Each station-day's search time: the limit over the most days one worker routes in
+    # turn (6 s; small-a's busy station alone has 6 days, so 1 s a day).
+    per_day = [
+        json.loads((o / "kpis.json").read_text(encoding="utf-8"))["routing"]["day_time_limit_s"]
+        for o in outs
+    ]
+    assert all(6.0 / 12 <= v <= 6.0 / 3 for v in per_day)
+    assert ("solver-note" in page) == (per_day[0] != per_day[1])
+    assert ("warning:" in result.output) == (per_day[0] != per_day[1])
+    kpis_b = json.loads((outs[1] / "kpis.json").read_text(encoding="utf-8"))
+    kpis_b["routing"]["day_time_limit_s"] = per_day[0] + 1.5
+    (outs[1] / "kpis.json").write_text(json.dumps(kpis_b), encoding="utf-8")
+    result = runner.invoke(app, ["compare", *map(str, outs), "--out", str(cmp_dir), "--lang", "en"])
+    page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
+    listing = f"small-a {per_day[0]}, small-b {per_day[0] + 1.5}"
+    assert f"routing.day_time_limit_s ({listing})" in page
+    assert "warning:" in result.output and "day_time_limit_s" in result.output
+    # A run written before stations, the fleet's cost and the time a day were reported
+    # still compares, and says so.
     kpis_file = outs[1] / "kpis.json"
     old = json.loads(kpis_file.read_text(encoding="utf-8"))
     for key in ("stations", "fleet_cost_cny_per_year", "network_cost_cny_per_year"):
         del old[key]
+    del old["routing"]["day_time_limit_s"]
     kpis_file.write_text(json.dumps(old), encoding="utf-8")
     result = runner.invoke(app, ["compare", *map(str, outs), "--out", str(cmp_dir), "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -312,6 +329,7 @@ def test_workbook_and_comparison(tmp_path):
     assert 'id="stations-0"' in page and 'id="stations-1"' not in page
     assert "no station table: run it again" in page
     assert t("cmp.cost_split_routed", "en") not in page  # no chart of zeros
+    assert "solver-note" not in page  # the same total limit, the only thing both report
     # Runs routed with different time limits: the page and the console say so.
     resolved = outs[1] / "scenario.resolved.yaml"
     config = yaml.safe_load(resolved.read_text(encoding="utf-8"))

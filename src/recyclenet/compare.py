@@ -114,16 +114,30 @@ SOLVER_KEYS = ("routing_time_limit_s", "routing_engine")
 
 
 def solver_notes(runs: list[dict[str, Any]], lang: str) -> list[str]:
-    """One note per solver setting (:data:`SOLVER_KEYS`) the runs differ in, giving each
-    run's value: the routing is a time-limited search, so such runs differ in trucks and
-    kilometres for that reason too."""
+    """One note per way the runs' routing searched differently, giving each run's value:
+    the search time each station-day got (kpis ``routing.day_time_limit_s``; where a run
+    lacks it, the scenario's ``solver.routing_time_limit_s``) and the engine. The
+    routing is a time-limited search, so such runs differ in trucks and kilometres for
+    that reason too; the same total limit gives a network of more stations less time a
+    day."""
+    per_day = [r["kpis"].get("routing", {}).get("day_time_limit_s") for r in runs]
+    checks = (
+        [("routing.day_time_limit_s", per_day)]
+        if all(v is not None for v in per_day)
+        else [("solver.routing_time_limit_s", _assumed(runs, "routing_time_limit_s"))]
+    )
+    checks.append(("solver.routing_engine", _assumed(runs, "routing_engine")))
     notes = []
-    for key in SOLVER_KEYS:
-        values = [r["assumptions"].get(f"solver.{key}", "") for r in runs]
+    for key, values in checks:
         if len(set(map(str, values))) > 1:
             listing = ", ".join(f"{r['name']} {v}" for r, v in zip(runs, values, strict=True))
-            notes.append(t("cmp.solver_differs", lang).format(key=f"solver.{key}", runs=listing))
+            notes.append(t("cmp.solver_differs", lang).format(key=key, runs=listing))
     return notes
+
+
+def _assumed(runs: list[dict[str, Any]], key: str) -> list[Any]:
+    """Each run's ``solver.<key>`` from its assumptions."""
+    return [r["assumptions"].get(f"solver.{key}", "") for r in runs]
 
 
 # How a point's published timetable changed (timetable_changes), in i18n keys.

@@ -279,11 +279,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "Siting model's annual cost split (10k CNY/yr)",
     ),
     "cmp.solver_differs": (
-        "这些运行的 {key} 不同（{runs}）：路线是限时搜索，车辆数与车公里的差异也可能来自这里；"
-        "请用相同的设置重新运行后再比较。",
+        "这些运行的 {key} 不同（{runs}）：路线是限时搜索，车辆数与车公里的差异也可能来自这里"
+        "（总时限相同时，中转站较多的方案每个站·日的搜索时间较少）；请调整 "
+        "solver.routing_time_limit_s 使其相同后重新运行再比较。",
         "These runs differ in {key} ({runs}): the routing is a time-limited search, so their "
-        "trucks and kilometres differ for that reason too; run them with the same setting to "
-        "compare.",
+        "trucks and kilometres differ for that reason too (the same total limit gives a "
+        "network of more stations less time a station-day); set solver.routing_time_limit_s "
+        "so that they match, run again, and compare.",
     ),
     "cmp.cost_split_routed": (
         "设施与车队年成本构成（按路线，万元/年）",

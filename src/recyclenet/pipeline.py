@@ -21,6 +21,7 @@ from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_tab
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
 from recyclenet.routing.rights import RoadRights, road_rights
+from recyclenet.routing.solve import day_time_limit_s
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
 
 Progress = Callable[[str, float, float], None]
@@ -315,6 +316,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         vehicles={"collection": vehicle, "haul": haul_vehicle},
     )
     kpis["routing"]["runtime_s"] = round(timings["routing_s"], 2)  # wall clock
+    kpis["routing"]["day_time_limit_s"] = round(day_time_limit_s(day_problems, params), 2)
     kpis["stations"] = station_kpis(station_table(week, sites))
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0

@@ -748,6 +748,32 @@ def _busy_days_in_turn(busy_days: list[int], workers: int) -> int:
     return max(loads)
 
 
+def _week_plan(
+    problems: list[DayProblem], params: RoutingParams
+) -> tuple[dict[str, list[int]], int, float]:
+    """How :func:`solve_week` runs: each base's days (indices, in order), longest chains
+    first so that the workers finish together; the worker processes; and each day's
+    time limit (see :func:`_busy_days_in_turn`)."""
+    by_base: dict[str, list[int]] = {}
+    for i, p in enumerate(problems):
+        by_base.setdefault(p.base_id, []).append(i)
+
+    def busy_days(idx: list[int]) -> int:
+        return sum(problems[i].num_stops > 0 for i in idx)
+
+    chains = {b: by_base[b] for b in sorted(by_base, key=lambda b: -busy_days(by_base[b]))}
+    workers = max(1, min(params.workers, len(chains), os.cpu_count() or 1))
+    in_turn = _busy_days_in_turn([busy_days(idx) for idx in chains.values()], workers)
+    return chains, workers, params.time_limit_s / max(1, in_turn)
+
+
+def day_time_limit_s(problems: list[DayProblem], params: RoutingParams) -> float:
+    """The search time :func:`solve_week` gives each day with stops: what decides how
+    good a day's routes get, so runs compare on equal terms only where it is equal (the
+    same total limit gives a network of more stations less time a day)."""
+    return _week_plan(problems, params)[2]
+
+
 def solve_week(
     problems: list[DayProblem],
     params: RoutingParams,
@@ -764,18 +790,7 @@ def solve_week(
     day; each minute beyond costs ``slot_penalty_cny_per_min``. ``kept_signs``, by
     ``(point_id, load)``: times already on the signs, which every day aims at instead.
     """
-    by_base: dict[str, list[int]] = {}
-    for i, p in enumerate(problems):
-        by_base.setdefault(p.base_id, []).append(i)
-
-    def busy_days(idx: list[int]) -> int:
-        return sum(problems[i].num_stops > 0 for i in idx)
-
-    # The longest chains first, so that the workers finish together.
-    chains = {b: by_base[b] for b in sorted(by_base, key=lambda b: -busy_days(by_base[b]))}
-    workers = max(1, min(params.workers, len(chains), os.cpu_count() or 1))
-    in_turn = _busy_days_in_turn([busy_days(idx) for idx in chains.values()], workers)
-    per_day = params.time_limit_s / max(1, in_turn)
+    chains, workers, per_day = _week_plan(problems, params)
     jobs = [
         (
             [problems[i] for i in idx],
