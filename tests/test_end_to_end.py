@@ -340,6 +340,7 @@ def test_workbook_and_comparison(tmp_path):
     page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
     assert page.count('class="warn solver-note"') == 1
     assert "solver.routing_time_limit_s (small-a 6.0, small-b 60.0)" in page
+    assert "run them again with this version" in page  # small-b has no time a day
     assert "warning:" in result.output and "routing_time_limit_s" in result.output
 
 

@@ -116,22 +116,27 @@ SOLVER_KEYS = ("routing_time_limit_s", "routing_engine")
 def solver_notes(runs: list[dict[str, Any]], lang: str) -> list[str]:
     """One note per way the runs' routing searched differently, giving each run's value:
     the search time each station-day got (kpis ``routing.day_time_limit_s``; where a run
-    lacks it, the scenario's ``solver.routing_time_limit_s``) and the engine. The
+    lacks it, the scenario's ``solver.routing_time_limit_s``, with the advice to run it
+    again) and the engine. The
     routing is a time-limited search, so such runs differ in trucks and kilometres for
     that reason too; the same total limit gives a network of more stations less time a
     day."""
     per_day = [r["kpis"].get("routing", {}).get("day_time_limit_s") for r in runs]
-    checks = (
-        [("routing.day_time_limit_s", per_day)]
+    checks = [
+        ("routing.day_time_limit_s", per_day, "cmp.solver_differs")
         if all(v is not None for v in per_day)
-        else [("solver.routing_time_limit_s", _assumed(runs, "routing_time_limit_s"))]
-    )
-    checks.append(("solver.routing_engine", _assumed(runs, "routing_engine")))
+        else (
+            "solver.routing_time_limit_s",
+            _assumed(runs, "routing_time_limit_s"),
+            "cmp.solver_limit_differs",
+        ),
+        ("solver.routing_engine", _assumed(runs, "routing_engine"), "cmp.solver_differs"),
+    ]
     notes = []
-    for key, values in checks:
+    for key, values, label in checks:
         if len(set(map(str, values))) > 1:
             listing = ", ".join(f"{r['name']} {v}" for r, v in zip(runs, values, strict=True))
-            notes.append(t("cmp.solver_differs", lang).format(key=key, runs=listing))
+            notes.append(t(label, lang).format(key=key, runs=listing))
     return notes
 
 

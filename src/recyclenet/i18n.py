@@ -281,11 +281,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "cmp.solver_differs": (
         "这些运行的 {key} 不同（{runs}）：路线是限时搜索，车辆数与车公里的差异也可能来自这里"
         "（总时限相同时，中转站较多的方案每个站·日的搜索时间较少）；请调整 "
-        "solver.routing_time_limit_s 使其相同后重新运行再比较。",
+        "solver.routing_time_limit_s，使每个站·日的搜索时间相同，重新运行后再比较。",
         "These runs differ in {key} ({runs}): the routing is a time-limited search, so their "
         "trucks and kilometres differ for that reason too (the same total limit gives a "
         "network of more stations less time a station-day); set solver.routing_time_limit_s "
-        "so that they match, run again, and compare.",
+        "so that each station-day gets the same time, run again, and compare.",
+    ),
+    "cmp.solver_limit_differs": (
+        "这些运行的 solver.routing_time_limit_s 不同（{runs}），其中有的运行由旧版本生成，未记录"
+        "每个站·日的搜索时间：请用当前版本重新运行，比较时才能判断搜索时间是否相同。",
+        "These runs differ in solver.routing_time_limit_s ({runs}) and some were written "
+        "before the search time per station-day was recorded: run them again with this "
+        "version, so that the comparison can tell whether their station-days got the same "
+        "time.",
     ),
     "cmp.cost_split_routed": (
         "设施与车队年成本构成（按路线，万元/年）",
