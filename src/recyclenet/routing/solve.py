@@ -25,8 +25,8 @@ from recyclenet.routing.timing import regrouped
 
 ENGINES = ("auto", "ortools", "pyvrp")
 # Share of a later day's time for the trucks the station already runs alone (the rest
-# searches with every truck the day is offered; see _solve_levelled_fleet), and the
-# least time a day needs for two searches to beat one.
+# searches with every truck the day is offered; see _solve_levelled), and the least
+# time a day needs for two searches to beat one.
 RUNNING_SHARE = 0.5
 TWO_SEARCHES_MIN_S = 8.0
 
@@ -633,37 +633,13 @@ def _solve_levelled(
     params: RoutingParams,
     limit_s: float,
 ) -> DayResult:
-    """Route a later day of a base, its new trucks capped (:func:`_capped`): searched
-    with the whole fleet, OR-Tools spreads a day with slots over trucks it then closes
-    only slowly, so with slots to keep a station's trucks grew day after day (the
-    5-station Cuiping scenario at 6.7 s a day, its busiest station: 6, 7 and 6 trucks
-    at the peak in three runs; capped 5, 5 and 5; the plan's stations at 10 s a day:
-    4 either way). Where the capped fleet leaves stops unserved, the whole fleet
-    searches again for the time left, at least a fifth of the limit."""
-    start = time.perf_counter()
-    found = _solve_levelled_fleet(
-        _capped(levelled, running), group_of, running, previous, params, limit_s
-    )
-    if found.unserved() == 0:
-        return found
-    left = max(0.2 * limit_s, limit_s - (time.perf_counter() - start))
-    return _solve_levelled_fleet(levelled, group_of, running, previous, params, left)
-
-
-def _solve_levelled_fleet(
-    levelled: DayProblem,
-    group_of: list[int],
-    running: list[bool],
-    previous: DayResult,
-    params: RoutingParams,
-    limit_s: float,
-) -> DayResult:
     """Route a later day of a base (see :func:`_levelled`) by two searches, the better
     plan kept: the trucks the station already runs alone (:data:`RUNNING_SHARE` of the
     time), starting, where the day has published slots, from ``previous`` (the day
-    before, see :func:`_carried_plan`); then every truck of ``levelled`` (as
-    :func:`_solve_levelled` caps it, or the whole fleet) from scratch. A day with less
-    than :data:`TWO_SEARCHES_MIN_S` gets one search, with every truck.
+    before, see :func:`_carried_plan`); then, from scratch, those trucks and as many new
+    ones as :func:`_capped` allows. A day with less than :data:`TWO_SEARCHES_MIN_S`
+    gets one search, the capped fleet's. Where the capped fleet leaves stops unserved,
+    the whole fleet searches again for the time left, at least a fifth of the limit.
 
     OR-Tools' first plans spread a day's stops over every truck it may use, and with
     slots to keep its search closes a truck only slowly: on the Cuiping default (10 s
@@ -673,11 +649,22 @@ def _solve_levelled_fleet(
     reverse. Measured 2026-11-24 on the Cuiping default's four stations, most trucks a
     day summed: at 10 s a day 12-13 trucks in five runs against 14 in three with one
     search; at 5 s a day, where each search gets 2.5 s, 18-19 in three runs against
-    16-17 in two, hence the floor.
+    16-17 in two, hence the floor. Searched with the whole fleet rather than the capped
+    one, a station's trucks grew day after day (the 5-station Cuiping scenario at 6.7 s
+    a day, its busiest station: 6, 7 and 6 trucks at the peak in three runs; capped 5,
+    5 and 5; the plan's stations at 10 s a day: 4 either way).
     """
     start = time.perf_counter()
+    capped = _capped(levelled, running)
+
+    def or_whole_fleet(found: DayResult) -> DayResult:
+        if found.unserved() == 0 or capped is levelled:
+            return found
+        left = max(0.2 * limit_s, limit_s - (time.perf_counter() - start))
+        return solve_day(levelled, params, time_limit_s=left)
+
     if not any(running) or limit_s < TWO_SEARCHES_MIN_S:
-        return solve_day(levelled, params, time_limit_s=limit_s)
+        return or_whole_fleet(solve_day(capped, params, time_limit_s=limit_s))
     groups = levelled.groups()
     own_index = [g for g, run in enumerate(running) if run]
     own = replace(levelled, fleet=tuple(groups[g] for g in own_index), initial_routes=None)
@@ -689,11 +676,11 @@ def _solve_levelled_fleet(
         return solve_day(own, params, time_limit_s=limit_s)
     first = solve_day(own, params, time_limit_s=RUNNING_SHARE * limit_s)
     left = max(0.05 * limit_s, limit_s - (time.perf_counter() - start))
-    whole = solve_day(levelled, params, time_limit_s=left)
+    second = solve_day(capped, params, time_limit_s=left)
     if first.status == "no_solution":
-        return whole
-    mapped = regrouped(first, levelled, own_index)
-    return min(mapped, whole, key=lambda r: (r.unserved(), r.objective_cny()))
+        return or_whole_fleet(second)
+    mapped = regrouped(first, capped, own_index)
+    return or_whole_fleet(min(mapped, second, key=lambda r: (r.unserved(), r.objective_cny())))
 
 
 def _solve_chain(
