@@ -80,7 +80,6 @@ def fleet_cost_cny_per_year(
     """
     days_per_week = len(week.working_days)
     collection = collection_cost_cny_per_year(week.days, days_per_week)
-    haul_km = float(week.haul["km_per_week"].sum()) if len(week.haul) else 0.0
     parts = {
         "collection_trucks_cny": collection["trucks_cny"],
         "collection_km_cny": collection["km_cny"],
@@ -88,7 +87,7 @@ def fleet_cost_cny_per_year(
         * haul_vehicle.fixed_cost_cny_per_day
         * days_per_week
         * WEEKS_PER_YEAR,
-        "haul_km_cny": haul_km * haul_vehicle.cost_cny_per_km * WEEKS_PER_YEAR,
+        "haul_km_cny": week.haul_km_per_week() * haul_vehicle.cost_cny_per_km * WEEKS_PER_YEAR,
     }
     return {
         **parts,
@@ -197,7 +196,7 @@ def compute_kpis(
     open_points = {siting.problem.points.ids[j] for j in siting.open_idx("collection_point")}
     on_timetable = set(timetable["point_id"]) if len(timetable) else set()
     coll_km = week.collection_km_per_week()
-    haul_km = float(haul["km_per_week"].sum()) if len(haul) else 0.0
+    haul_km = week.haul_km_per_week()
     coll_h = week.collection_hours_per_week()
     haul_h = float(haul["hours_per_week"].sum()) if len(haul) else 0.0
     fleet = fleet_cost_cny_per_year(week, vehicles["haul"], haul_trucks)

@@ -236,6 +236,10 @@ class WeekPlan:
         """Distance driven by collection trucks in a week."""
         return float(sum(d.distance_km() for d in self.days))
 
+    def haul_km_per_week(self) -> float:
+        """Distance driven by haul trucks (station -> centre round trips) in a week."""
+        return float(self.haul["km_per_week"].sum()) if len(self.haul) else 0.0
+
     def collection_hours_per_week(self) -> float:
         """Collection truck-hours in a week."""
         return float(sum(d.duration_h() for d in self.days))
