@@ -24,8 +24,20 @@ runner = CliRunner()
 
 
 def test_run_writes_every_output(tmp_path):
-    """`recyclenet run` on two townships writes all outputs, consistent with each other."""
+    """`recyclenet run` on two townships writes all outputs, consistent with each other.
+
+    Every candidate point stores 3 m3 between visits, and the planner fixes one visit a
+    week at those of one township: the points' visits follow the truck, the storage or
+    the planner, and a storage full before the truck comes again is reported."""
     scenario = write_small_scenario(tmp_path / "in")
+    cand_file = scenario.parent / "candidates.csv"
+    cand = pd.read_csv(cand_file, dtype=str, keep_default_na=False)
+    is_point = cand["tier"] == "collection_point"
+    cand["storage_m3"] = cand["visits_per_week"] = ""
+    cand.loc[is_point, "storage_m3"] = "3"
+    fixed = is_point & cand["settlement_id"].str.startswith("511502101")
+    cand.loc[fixed, "visits_per_week"] = "1"
+    cand.to_csv(cand_file, index=False)
     out = tmp_path / "out"
     result = runner.invoke(
         app, ["run", str(scenario), "--out", str(out), "--quiet", "--lang", "en"]
@@ -81,6 +93,7 @@ def test_run_writes_every_output(tmp_path):
     assert 'id="stations"' in report and "Busiest day" in report
     assert 'id="cost-note"' in report and f"{round(network['total_cny']):,}" in report
     assert report.count('class="warn rate-note"') == len(flagged)
+    assert report.count('class="warn storage-note"') == 1
     assert "siting.transport_cost_cny_per_tkm.collection" in report
     assert "heuristic search" in report and "not proven optimal" in report
 
@@ -118,6 +131,23 @@ def test_run_writes_every_output(tmp_path):
     weekly = points.set_index("site_id")["visits_per_week"]
     visits = timetable.groupby("point_id")["day"].nunique()
     assert (visits == weekly.loc[visits.index]).all()
+    # Why each point is visited so often, and whose storage is full too soon.
+    by_point = points.set_index("site_id")
+    basis = by_point["visits_basis"]
+    assert kpis["routing"]["visits_basis"] == {
+        b: int((basis == b).sum()) for b in ("truck", "storage", "planner")
+    }
+    planner = set(cand.loc[fixed, "site_id"])
+    assert set(basis[basis == "planner"].index) == planner & set(by_point.index)
+    assert (weekly[basis == "planner"] == 1).all()
+    assert (basis == "storage").any() and (basis == "planner").any()
+    late = by_point["longest_gap_days"] > by_point["storage_full_days"]
+    # Where the storage set the visits, it is emptied in time unless even a visit every
+    # working day leaves it full (Saturday to Monday).
+    assert (weekly[late & (basis == "storage")] == 6).all()
+    overflow = [p["point_id"] for p in kpis["routing"]["storage_overflow"]]
+    assert overflow == sorted(late[late].index) and overflow
+    assert "storage of" in result.output and all(pid in result.output for pid in overflow)
 
     resolved = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     assert resolved["siting"]["counts"]["collection_point"] == 8
@@ -233,17 +263,20 @@ def test_workbook_and_comparison(tmp_path):
     assert wb["Stations"]["E2"].number_format == "0.0%" and 0 < stations[1][4] <= 1
     grid = wb["Timetable"]
     header = [c.value for c in grid[1]]
-    assert header[:5] == [
+    assert header[:6] == [
         "Collection point",
         "Township",
         "Station",
         "Visits per week",
+        "Visits set by",
         "Time on sign",
     ]
-    assert header[5:] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    assert header[6:] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     assert grid.max_row == 1 + 8
+    # Plain truck stops: one truckload a visit sets every point's visits.
+    assert {r[4].value for r in grid.iter_rows(min_row=2)} == {t("basis.truck", "en")}
     timetable = pd.read_csv(outs[0] / "timetable.csv", encoding="utf-8-sig")
-    sign = {r[0].value: r[4].value for r in grid.iter_rows(min_row=2)}
+    sign = {r[0].value: r[5].value for r in grid.iter_rows(min_row=2)}
     for point, slots in timetable.groupby("point")["slot"]:
         assert sign[point] == "\n".join(sorted(set(slots)))
     truck_days = timetable.groupby(["truck", "day"]).ngroups

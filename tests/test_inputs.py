@@ -134,3 +134,50 @@ def test_unknown_vehicle_type(tmp_path):
     with pytest.raises(InputError) as exc:
         _problem(path)
     assert "fleet.csv" in str(exc.value) and "'van'" in str(exc.value)
+
+
+def test_storage_and_visits_columns_are_checked(small_scenario):
+    """Storage and visits a week belong to collection points, as numbers within the
+    working days; empty cells mean "none" and "work it out"."""
+
+    def bad(f):
+        points = f.index[f["tier"] == "collection_point"]
+        station = f.index[f["tier"] == "transfer_station"][0]
+        f["storage_m3"] = ""
+        f["visits_per_week"] = ""
+        f.loc[points[0], "storage_m3"] = "12"  # fine
+        f.loc[points[1], "storage_m3"] = "a lot"
+        f.loc[points[2], "visits_per_week"] = "2.5"
+        f.loc[points[3], "visits_per_week"] = "7"  # the scenario works Monday to Saturday
+        f.loc[station, "storage_m3"] = "40"
+        return f
+
+    def problems_after(edit):
+        _edit(small_scenario, "candidates.csv", edit)
+        with pytest.raises(InputError) as exc:
+            _problem(small_scenario)
+        return {(p.column, p.value): p for p in exc.value.problems}
+
+    found = problems_after(bad)
+    assert "not a number" in found["storage_m3", "a lot"].message
+    assert "whole number" in found["visits_per_week", "2.5"].message
+    # Range problems of a table come before the checks across tables: fix and see those.
+    assert ("visits_per_week", "7") not in found
+
+    def fixed(f):
+        f.loc[f["storage_m3"] == "a lot", "storage_m3"] = "3"
+        f.loc[f["visits_per_week"] == "2.5", "visits_per_week"] = "2"
+        return f
+
+    found = problems_after(fixed)
+    assert "6 working days" in found["visits_per_week", "7"].message
+    assert "at most 6" in found["visits_per_week", "7"].hint
+    station = found["storage_m3", "40"]
+    assert "collection points only" in station.message and "transfer_station" in station.message
+    assert len(found) == 2
+
+
+def test_storage_and_visits_columns_may_be_left_out(small_scenario):
+    """Without the columns every point is a plain stop whose visits are worked out."""
+    cand = load_inputs(load_scenario(small_scenario)).candidates
+    assert cand[["storage_m3", "storage_kg", "visits_per_week"]].isna().all().all()

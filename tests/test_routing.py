@@ -17,8 +17,15 @@ from recyclenet.routing import (
     assign_days,
     check_day,
     day_patterns,
+    plan_week,
     solve_day,
     visit_frequency,
+)
+from recyclenet.routing.schedule import (
+    longest_gap_days,
+    storage_days,
+    storage_frequency,
+    storage_patterns,
 )
 
 ENGINES = ("ortools", "pyvrp")
@@ -153,6 +160,124 @@ def test_day_patterns_are_evenly_spaced():
     assert day_patterns(2, 6) == [(0, 3), (1, 4), (2, 5)]
     assert day_patterns(6, 6) == [(0, 1, 2, 3, 4, 5)]
     assert all(len(p) == 3 for p in day_patterns(3, 6))
+
+
+def test_longest_gap_counts_the_rest_days():
+    """Monday and Thursday of a Monday-to-Saturday week are 3 and 4 days apart (Thursday
+    to Monday over Sunday); every day of it still leaves Saturday to Monday."""
+    mon_sat = (0, 1, 2, 3, 4, 5)
+    assert longest_gap_days((0, 3), mon_sat) == 4
+    assert longest_gap_days((0, 1, 2, 3, 4, 5), mon_sat) == 2
+    assert longest_gap_days((2,), mon_sat) == 7
+    # Monday to Friday: Friday to Monday is 3 days.
+    assert longest_gap_days((0, 2, 4), (0, 1, 2, 3, 4)) == 3
+
+
+@pytest.mark.parametrize(
+    ("kg_day", "m3_day", "storage_kg", "storage_m3", "expected"),
+    [
+        (100, 1, float("nan"), 4, 4.0),  # volume only
+        (100, 1, 200, 4, 2.0),  # weight is full first
+        (100, 1, float("nan"), float("nan"), float("inf")),  # a plain truck stop
+        (100, 1, 0, 0, float("inf")),  # 0 is no storage
+        (0, 0, 50, 5, float("inf")),  # nothing to fill it
+    ],
+)
+def test_storage_days(kg_day, m3_day, storage_kg, storage_m3, expected):
+    assert storage_days(kg_day, m3_day, storage_kg, storage_m3) == expected
+
+
+def test_storage_sets_the_visits_and_their_spacing():
+    """A storage full after 4 days: twice a week over Monday to Saturday (every pair is 3
+    and 4 days apart). Over Monday to Friday only Monday-Thursday and Tuesday-Friday (3
+    and 4 days) of the five pairs; Monday-Wednesday leaves 5 days to Monday. Full after
+    3 days, three times, and only Monday, Wednesday, Friday (gaps 2, 2, 3) of the five
+    evenly spaced triples: Monday, Wednesday, Thursday leaves 4 days to Monday. One full
+    after 1.5 days cannot be met even daily (2 days over Sunday): every working day."""
+    mon_sat, mon_fri = (0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4)
+    assert storage_frequency(4.0, mon_sat) == 2
+    assert storage_frequency(3.9, mon_sat) == 3
+    assert storage_frequency(4.0, mon_fri) == 2
+    assert storage_patterns(2, 4.0, mon_fri) == [(0, 3), (1, 4)]
+    assert storage_frequency(3.0, mon_fri) == 3
+    assert storage_patterns(3, 3.0, mon_fri) == [(0, 2, 4)]
+    assert storage_frequency(1.5, mon_sat) == 6
+    assert storage_patterns(6, 1.5, mon_sat) == []
+    assert storage_frequency(float("inf"), mon_sat) == 1
+
+
+def _week_points(**columns):
+    """Three points 2-4 km east of one station, 100 kg and 1 m3 a day each."""
+    return pd.DataFrame(
+        {
+            "point_id": ["a", "b", "c"],
+            "station_id": ["S"] * 3,
+            "lon": [104.02, 104.03, 104.04],
+            "lat": [28.8] * 3,
+            "kg_per_day": [100.0] * 3,
+            "m3_per_day": [1.0] * 3,
+            **columns,
+        }
+    )
+
+
+def _plan(points, working_days=("mon", "tue", "wed", "thu", "fri"), **options):
+    stations = pd.DataFrame({"station_id": ["S"], "lon": [104.0], "lat": [28.8]})
+    return plan_week(
+        points,
+        stations,
+        vehicle=TRUCK,
+        working_days=working_days,
+        trucks_per_station=2,
+        shift_start_min=480,
+        shift_end_min=1020,
+        dwell_min=30,
+        unload_min=20,
+        max_fill=0.9,
+        detour_factor=1.3,
+        params=RoutingParams(time_limit_s=1),
+        **options,
+    )
+
+
+def test_plan_week_visits_from_truck_storage_or_planner():
+    """The truck (1000 kg, 10 m3 at 90 %) takes 700 kg / 7 m3 a week in one load: weekly.
+    Point b stores 3 m3 (full in 3 days): Monday, Wednesday, Friday. Point c is fixed by
+    the planner at 1 visit although its 2 m3 storage is full in 2 days: kept, flagged,
+    and its loads still fit one truck. The day problems carry every visit."""
+    nan = float("nan")
+    points = _week_points(
+        storage_m3=[nan, 3.0, 2.0], storage_kg=[nan] * 3, visits_per_week=[nan, nan, 1.0]
+    )
+    visits, problems = _plan(points)
+    a, b, c = visits["a"], visits["b"], visits["c"]
+    assert (a.frequency_per_week, a.basis, a.storage_overflows) == (1, "truck", False)
+    assert (b.frequency_per_week, b.basis, b.day_idx) == (3, "storage", (0, 2, 4))
+    assert b.longest_gap_days == 3 and not b.storage_overflows
+    assert (c.frequency_per_week, c.basis, c.loads_per_visit) == (1, "planner", 1)
+    assert c.storage_overflows and c.longest_gap_days == 7
+    assert sum(p.stop_ids.count("b") for p in problems) == 3
+    assert b.kg_per_load == pytest.approx(700 / 3)
+
+
+def test_published_days_kept_only_where_they_empty_the_storage():
+    """Re-planning from a published timetable: a plain point keeps its Tuesday; point b
+    (full in 3 days) published Monday, Tuesday, Wednesday (5 days to Monday) is given
+    Monday, Wednesday, Friday instead."""
+    nan = float("nan")
+    points = _week_points(storage_m3=[nan, 3.0, nan], visits_per_week=[nan, nan, nan])
+    visits, _ = _plan(points, kept_days={"a": (1,), "b": (0, 1, 2)})
+    assert visits["a"].day_idx == (1,)
+    assert visits["b"].day_idx == (0, 2, 4)
+
+
+def test_plan_week_planner_visits_split_loads():
+    """Fixed at one visit a week, 300 kg a day (2,100 kg) takes three 900 kg loads."""
+    points = _week_points(visits_per_week=[1.0, float("nan"), float("nan")])
+    points.loc[0, "kg_per_day"] = 300.0
+    visits, _ = _plan(points)
+    assert (visits["a"].frequency_per_week, visits["a"].loads_per_visit) == (1, 3)
+    assert visits["b"].basis == "truck"
 
 
 def test_assign_days_balances_workload():

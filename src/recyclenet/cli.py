@@ -147,7 +147,7 @@ def run(
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
     from recyclenet.outputs import write_outputs
     from recyclenet.pipeline import run_scenario
-    from recyclenet.report import rate_notes
+    from recyclenet.report import rate_notes, storage_notes
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
@@ -207,6 +207,9 @@ def run(
         )
     for note in rate_notes(k, lang or sc.language):
         out.print(f"[yellow]note:[/] {note}", highlight=False)
+    names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
+    for note in storage_notes(k, names, lang or sc.language):
+        out.print(f"[yellow]warning:[/] {note}", highlight=False)
     if k["routing"]["dropped_stops"]:
         out.print(
             f"[yellow]warning:[/] {len(k['routing']['dropped_stops'])} stops could not be served "

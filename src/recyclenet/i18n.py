@@ -117,6 +117,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.indicator": ("指标", "Indicator"),
     "col.value": ("数值", "Value"),
     "col.visits": ("每周次数", "Visits per week"),
+    "col.visits_basis": ("次数依据", "Visits set by"),
+    "kpi.storage_overflow": (
+        "存放空间在下次收运前装满的回收点",
+        "Points whose storage is full before the next visit",
+    ),
+    "basis.truck": ("每次一车可装下", "one truckload a visit"),
+    "basis.storage": ("存放空间装满前清运", "emptied before its storage is full"),
+    "basis.planner": ("规划指定", "fixed by the planner"),
+    "basis.overflow": (
+        "存放空间 {full:.1f} 天装满，收运间隔最长 {gap} 天",
+        "storage full in {full:.1f} days, up to {gap} days between visits",
+    ),
+    "report.storage_note": (
+        "{n} 个回收点的存放空间在下次收运前就会装满：{points}。可扩大存放空间（候选点表的 "
+        "storage_m3、storage_kg 列），增加每周收运次数（visits_per_week 列，或留空由程序计算），"
+        "或增加工作日（routing.working_days）。",
+        "The storage of {n} collection point(s) is full before the truck comes again: "
+        "{points}. Give them more storage (columns storage_m3, storage_kg of the candidates "
+        "table), more visits a week (column visits_per_week, or leave it empty to have it "
+        "worked out), or more working days (routing.working_days).",
+    ),
     "col.booking_id": ("预约编号", "Booking id"),
     "col.line": ("表格行号", "Line in the table"),
     "col.column": ("列", "Column"),

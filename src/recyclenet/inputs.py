@@ -29,7 +29,8 @@ class Column:
     ``kind`` is ``"str"``, ``"float"``, ``"int"``, ``"bool"`` or ``"choice"``; numeric
     columns are checked against ``[low, high]``; ``choices`` lists the allowed values of a
     choice column; ``aliases`` are other headers read as this column (Chinese ones a
-    user may type; see :func:`canonical_headers`).
+    user may type; see :func:`canonical_headers`). A numeric column with ``blank_ok``
+    reads an empty cell (or a missing column) as NaN: "not given".
     """
 
     name: str
@@ -41,6 +42,7 @@ class Column:
     unique: bool = False
     meaning: str = ""
     aliases: tuple[str, ...] = ()
+    blank_ok: bool = False
 
 
 def _header_key(text: str) -> str:
@@ -111,7 +113,16 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
     Column("existing", "bool"),
     Column("status", "choice", required=False, choices=("existing", "candidate", "forbidden", "")),
     Column("county", "str", required=False),
+    # Collection points only: what the point stores between visits (empty: a plain truck
+    # stop, where residents bring everything to the truck), and visits a week fixed by
+    # the planner (empty: from the amounts, the storage and the truck).
+    Column("storage_m3", "float", required=False, low=0, blank_ok=True),
+    Column("storage_kg", "float", required=False, low=0, blank_ok=True),
+    Column("visits_per_week", "int", required=False, low=1, high=7, blank_ok=True),
 )
+
+# Columns only a collection point may fill.
+POINT_ONLY_COLUMNS = ("storage_m3", "storage_kg", "visits_per_week")
 
 FLEET_COLUMNS: tuple[Column, ...] = (
     Column("vehicle_type", "str", unique=True),
@@ -159,6 +170,8 @@ def _parse_column(
     else:  # float or int
         out = pd.to_numeric(text, errors="coerce")
         for i, (v, num) in enumerate(zip(text, out, strict=True)):
+            if col.blank_ok and v == "":
+                continue
             if np.isnan(num):
                 where_bad.append(
                     (i, v, "the value is not a number", f"write a plain number for {col.name}")
@@ -250,16 +263,16 @@ def validate_table(
                 frame[col.name].reset_index(drop=True), col, file, problems
             ).to_numpy()
         else:
-            out[col.name] = ""
+            out[col.name] = np.nan if col.blank_ok else ""
     for extra in present:
         if extra not in known:
             out[extra] = frame[extra].to_numpy()
     if problems:
         raise InputError(problems)
     for col in columns:
-        if col.kind == "int":
+        if col.kind == "int" and not col.blank_ok:
             out[col.name] = out[col.name].astype("int64")
-        elif col.kind == "float":
+        elif col.kind in ("int", "float"):  # (an int that may be blank: float, NaN blank)
             out[col.name] = out[col.name].astype("float64")
     return out
 
@@ -295,6 +308,13 @@ def _to_wgs84(frame: pd.DataFrame, crs: str, file: str) -> pd.DataFrame:
     out = frame.copy()
     out["lon"], out["lat"] = lon, lat
     return out
+
+
+def _text(value: object) -> str:
+    """A parsed number as the user typed it (``3`` rather than ``3.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -360,6 +380,33 @@ def load_inputs(scenario: Scenario) -> Inputs:
                     value=sid,
                 )
             )
+    is_point = (candidates["tier"] == "collection_point").to_numpy()
+    n_days = len(scenario.routing.working_days)
+    for col in POINT_ONLY_COLUMNS:
+        given = candidates[col].notna().to_numpy()
+        for i in np.flatnonzero(given & ~is_point).tolist():
+            problems.append(
+                InputProblem(
+                    str(paths.candidates),
+                    f"{col} applies to collection points only; this row is a "
+                    f"{candidates['tier'].iloc[i]}",
+                    f"leave {col} empty on this row",
+                    row=i + 1,
+                    column=col,
+                    value=_text(candidates[col].iloc[i]),
+                )
+            )
+    for i in np.flatnonzero((candidates["visits_per_week"] > n_days).to_numpy()).tolist():
+        problems.append(
+            InputProblem(
+                str(paths.candidates),
+                f"more visits a week than the {n_days} working days of routing.working_days",
+                f"write at most {n_days}, or add working days to the scenario",
+                row=i + 1,
+                column="visits_per_week",
+                value=_text(candidates["visits_per_week"].iloc[i]),
+            )
+        )
     types = set(fleet["vehicle_type"])
     for key in ("collection_vehicle", "haul_vehicle"):
         value = getattr(scenario.routing, key)

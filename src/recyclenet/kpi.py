@@ -169,7 +169,9 @@ def compute_kpis(
     haul trucks), ``vehicle_km_per_week``, ``truck_hours_per_week``, ``siting`` (status,
     objective, bound, gap, run time), ``routing`` (stops, dropped stops, points on the
     timetable, the largest deviation of a visit from its point's sign and the visits
-    more than the tolerance off it).
+    more than the tolerance off it, ``visits_basis``: how many points' visits a week the
+    truck, their storage or the planner set, ``storage_overflow``:
+    :func:`storage_overflow`, and their number).
     """
     pop = settlements["population"].to_numpy(float)
     access = siting.access_distance_km()
@@ -304,8 +306,32 @@ def compute_kpis(
                 else 0
             ),
             "solver_time_s": round(sum(d.runtime_s for d in week.days), 2),
+            "visits_basis": {
+                basis: sum(1 for v in week.visits.values() if v.basis == basis)
+                for basis in VISIT_BASES
+            },
+            "storage_overflow": storage_overflow(week),
+            "storage_overflow_points": len(storage_overflow(week)),
         },
     }
+
+
+# What can set a point's visits a week (:class:`recyclenet.routing.PointVisits`).
+VISIT_BASES = ("truck", "storage", "planner")
+
+
+def storage_overflow(week: WeekPlan) -> list[dict[str, Any]]:
+    """Points whose storage is full before the truck comes again: ``point_id``,
+    ``storage_full_days`` and ``longest_gap_days`` (in calendar days)."""
+    return [
+        {
+            "point_id": pid,
+            "storage_full_days": round(v.storage_full_days, 2),
+            "longest_gap_days": v.longest_gap_days,
+        }
+        for pid, v in sorted(week.visits.items())
+        if v.storage_overflows
+    ]
 
 
 # Columns of :func:`station_table`, in order.

@@ -208,6 +208,14 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
     pts["visit_days"] = [
         ",".join(days[d] for d in visits[s].day_idx) if s in visits else "" for s in pts["site_id"]
     ]
+    # Why so often (truck, storage, planner) and, for a point with storage, how long it
+    # lasts against the longest gap between visits (NaN: a plain truck stop).
+    pts["visits_basis"] = [visits[s].basis if s in visits else "" for s in pts["site_id"]]
+    full = [visits[s].storage_full_days if s in visits else math.inf for s in pts["site_id"]]
+    pts["storage_full_days"] = [round(f, 2) if math.isfinite(f) else math.nan for f in full]
+    pts["longest_gap_days"] = [
+        visits[s].longest_gap_days if s in visits else 0 for s in pts["site_id"]
+    ]
     pos = result.sites.set_index("site_id")
     lines = []
     for _, row in st.iterrows():

@@ -16,7 +16,7 @@ import pandas as pd
 from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
-from recyclenet.inputs import Inputs, load_inputs, read_kept_timetable
+from recyclenet.inputs import POINT_ONLY_COLUMNS, Inputs, load_inputs, read_kept_timetable
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
@@ -225,6 +225,9 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             "m3_per_day": pts["m3_per_day"].to_numpy(),
         }
     )
+    by_site = inputs.candidates.set_index("site_id")
+    for col in POINT_ONLY_COLUMNS:  # storage and visits a week, where the table gives them
+        points[col] = points["point_id"].map(by_site[col]).astype(float).to_numpy()
     stations = pd.DataFrame(
         {
             "station_id": sts["site_id"].to_numpy(),

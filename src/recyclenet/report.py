@@ -17,6 +17,7 @@ from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
+    from recyclenet.routing import PointVisits
 
 PAGE_CSS = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
@@ -120,6 +121,7 @@ KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("kpi.on_timetable", ("routing", "points_on_timetable"), None, "int"),
     KpiRow("kpi.beyond_tolerance", ("routing", "visits_beyond_tolerance"), "min", "int"),
     KpiRow("kpi.max_sign_deviation", ("routing", "max_slot_deviation_min"), "min"),
+    KpiRow("kpi.storage_overflow", ("routing", "storage_overflow_points"), "min", "int"),
     KpiRow("kpi.siting_status", ("siting", "status"), None, "text"),
     KpiRow("kpi.siting_gap", ("siting", "gap"), "min", "pct"),
     KpiRow("kpi.siting_time", ("siting", "runtime_s"), None),
@@ -259,6 +261,37 @@ def rate_notes(kpis: dict[str, Any], lang: str) -> list[str]:
     ]
 
 
+def visits_basis_text(visits: PointVisits | None, lang: str) -> str:
+    """What set a point's visits a week, in words (and, where its storage is full before
+    the truck comes again, by how much); empty for a point not on the timetable."""
+    if visits is None:
+        return ""
+    text = t(f"basis.{visits.basis}", lang)
+    if visits.storage_overflows:
+        sep = "；" if lang == "zh" else "; "
+        text += sep + t("basis.overflow", lang).format(
+            full=visits.storage_full_days, gap=visits.longest_gap_days
+        )
+    return text
+
+
+def storage_notes(kpis: dict[str, Any], names: Mapping[str, str], lang: str) -> list[str]:
+    """A note naming the points whose storage is full before the truck comes again
+    (``kpis.json`` ``routing.storage_overflow``), and what would fix it; none where
+    every storage is emptied in time."""
+    late = kpis["routing"].get("storage_overflow", [])
+    if not late:
+        return []
+    sep = "；" if lang == "zh" else "; "
+    points = sep.join(
+        f"{names.get(p['point_id'], p['point_id'])} ({p['point_id']}, "
+        + t("basis.overflow", lang).format(full=p["storage_full_days"], gap=p["longest_gap_days"])
+        + ")"
+        for p in late
+    )
+    return [t("report.storage_note", lang).format(n=len(late), points=points)]
+
+
 def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     """``report.html``: KPIs, the map (``map.html`` beside it) and solver status."""
     k = result.kpis
@@ -300,6 +333,11 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     )
     cost_note += "".join(
         f'<p class="warn rate-note">{html.escape(note)}</p>' for note in rate_notes(k, lang)
+    )
+    names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
+    cost_note += "".join(
+        f'<p class="warn storage-note">{html.escape(note)}</p>'
+        for note in storage_notes(k, names, lang)
     )
     body = (
         f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"

@@ -27,6 +27,7 @@ from recyclenet.report import (
     route_sheet_columns,
     station_cells,
     truck_days,
+    visits_basis_text,
 )
 from recyclenet.routing.solve import sign_times
 
@@ -178,6 +179,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 town.get(p["site_id"], ""),
                 names.get(p["parent_site_id"], ""),
                 sum(1 for d in days if d in cells),
+                visits_basis_text(result.week.visits.get(p["site_id"]), lang),
                 "\n".join(signs.get(p["site_id"], [])),
             ]
             + ["\n".join(cells.get(d, [])) for d in days]
@@ -190,6 +192,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
             t("col.township", lang),
             t("station", lang),
             t("col.visits", lang),
+            t("col.visits_basis", lang),
             t("col.sign", lang),
         ]
         + [day_label(d, lang) for d in days],

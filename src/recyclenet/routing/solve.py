@@ -13,14 +13,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recyclenet.config import min_to_hhmm
+from recyclenet.config import WEEKDAYS, min_to_hhmm
 from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools, _pyvrp
 from recyclenet.routing.elimination import min_trucks, solve_with_elimination
 from recyclenet.routing.problem import SLOT_PENALTY_CNY_PER_MIN, DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult, truck_plan
 from recyclenet.routing.rights import RoadRights
-from recyclenet.routing.schedule import PointVisits, assign_days, visit_frequency
+from recyclenet.routing.schedule import (
+    PointVisits,
+    assign_days,
+    longest_gap_days,
+    storage_days,
+    storage_frequency,
+    storage_patterns,
+    visit_frequency,
+)
 from recyclenet.routing.timing import regrouped
 
 ENGINES = ("auto", "ortools", "pyvrp")
@@ -360,6 +368,57 @@ def own_matrices(
     return out
 
 
+@dataclass(frozen=True)
+class _VisitRule:
+    """How often one point is visited and why (see :func:`_visit_rule`)."""
+
+    frequency: int
+    loads: int
+    basis: str
+    storage_full_days: float
+    patterns: list[tuple[int, ...]] | None  # those that empty the storage in time
+
+    def keeps(self, published: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        """The published days, where the point is visited as often as before and they
+        empty its storage in time; else ``None`` (choose again)."""
+        if published is None or len(published) != self.frequency:
+            return None
+        return published if self.patterns is None or published in self.patterns else None
+
+
+def _visit_rule(
+    row: pd.Series, able: list[Vehicle], *, max_fill: float, weekdays: tuple[int, ...]
+) -> _VisitRule:
+    """Visits a week of a point: the truck's rule (one load a visit, for the allowed type
+    needing the fewest loads a week), raised where its storage is full sooner, or as the
+    planner fixed it; and the loads a visit that then takes."""
+    amounts = (float(row["kg_per_day"]), float(row["m3_per_day"]))
+    n_days = len(weekdays)
+
+    def size(v: Vehicle, frequency: int | None = None) -> tuple[int, int]:
+        return visit_frequency(
+            *amounts,
+            payload_kg=v.payload_kg,
+            volume_m3=v.volume_m3,
+            max_fill=max_fill,
+            working_days=n_days,
+            frequency=frequency,
+        )
+
+    truck = min(able, key=lambda v: (math.prod(size(v)), size(v)[0]))
+    freq, basis = size(truck)[0], "truck"
+    full = storage_days(
+        *amounts, float(row.get("storage_kg", np.nan)), float(row.get("storage_m3", np.nan))
+    )
+    if (needed := storage_frequency(full, weekdays)) > freq:
+        freq, basis = needed, "storage"
+    fixed = float(row.get("visits_per_week", np.nan))
+    if not math.isnan(fixed):
+        freq, basis = int(fixed), "planner"
+    patterns = storage_patterns(freq, full, weekdays) if math.isfinite(full) else []
+    return _VisitRule(freq, size(truck, freq)[1], basis, full, patterns or None)
+
+
 def plan_week(
     points: pd.DataFrame,
     stations: pd.DataFrame,
@@ -387,7 +446,11 @@ def plan_week(
     ----------
     points
         Open collection points: ``point_id``, ``station_id``, ``lon``, ``lat``,
-        ``kg_per_day``, ``m3_per_day``.
+        ``kg_per_day``, ``m3_per_day``; optional ``storage_kg``, ``storage_m3`` (what the
+        point stores between visits; NaN or 0: a plain truck stop) and
+        ``visits_per_week`` (fixed by the planner; NaN: worked out). A point with
+        storage is visited often enough, on days spaced so, that it is emptied before it
+        is full (see :mod:`recyclenet.routing.schedule`).
     stations
         Open stations: ``station_id``, ``lon``, ``lat``; optional ``keeper_id``,
         ``keeper_lon``, ``keeper_lat``: where the station's trucks are kept overnight
@@ -408,6 +471,7 @@ def plan_week(
     rights = rights or {}
     no_rights = RoadRights()
     n_days = len(working_days)
+    weekdays = tuple(WEEKDAYS.index(d) for d in working_days)
     visits: dict[str, PointVisits] = {}
     problems: list[DayProblem] = []
     for _, st in stations.iterrows():
@@ -417,25 +481,17 @@ def plan_week(
         allowed = [
             rights.get(v.vehicle_type, no_rights).can_serve(mine["point_id"]) for v, _ in fleet
         ]
-        freq = np.zeros(len(mine), dtype=np.int64)
-        loads = np.zeros(len(mine), dtype=np.int64)
-        for j, row in mine.iterrows():
-            able = [v for (v, _), ok in zip(fleet, allowed, strict=True) if ok[j]] or [vehicle]
-            # Sized for the allowed type that needs the fewest loads a week.
-            freq[j], loads[j] = min(
-                (
-                    visit_frequency(
-                        float(row["kg_per_day"]),
-                        float(row["m3_per_day"]),
-                        payload_kg=v.payload_kg,
-                        volume_m3=v.volume_m3,
-                        max_fill=max_fill,
-                        working_days=n_days,
-                    )
-                    for v in able
-                ),
-                key=lambda fl: (fl[0] * fl[1], fl[0]),
+        rules = [
+            _visit_rule(
+                row,
+                [v for (v, _), ok in zip(fleet, allowed, strict=True) if ok[j]] or [vehicle],
+                max_fill=max_fill,
+                weekdays=weekdays,
             )
+            for j, row in mine.iterrows()
+        ]
+        freq = np.array([r.frequency for r in rules], dtype=np.int64)
+        loads = np.array([r.loads for r in rules], dtype=np.int64)
         lon0, lat0 = float(st["lon"]), float(st["lat"])
         # Where the trucks are kept (an extra node after the points), if not here.
         keeper = str(st.get("keeper_id", "") or "")
@@ -467,11 +523,11 @@ def plan_week(
         from_base = full_min[0, 1 : len(mine) + 1]
         workload = loads * (dwell_min + unload_min) + from_base
         published = kept_days or {}
-        fixed = [
-            published.get(str(pid)) if len(published.get(str(pid), ())) == freq[j] else None
-            for j, pid in enumerate(mine["point_id"])
-        ]
-        days = assign_days(workload, freq, xy, n_days, fixed=fixed)
+        # A point keeps its published days where it is visited as often as before and
+        # they empty its storage in time.
+        fixed = [rules[j].keeps(published.get(str(pid))) for j, pid in enumerate(mine["point_id"])]
+        options = [r.patterns for r in rules]
+        days = assign_days(workload, freq, xy, n_days, fixed=fixed, options=options)
         for j, row in mine.iterrows():
             visits[row["point_id"]] = PointVisits(
                 frequency_per_week=int(freq[j]),
@@ -479,6 +535,9 @@ def plan_week(
                 loads_per_visit=int(loads[j]),
                 kg_per_load=7 * float(row["kg_per_day"]) / freq[j] / loads[j],
                 m3_per_load=7 * float(row["m3_per_day"]) / freq[j] / loads[j],
+                basis=rules[j].basis,
+                storage_full_days=rules[j].storage_full_days,
+                longest_gap_days=longest_gap_days(days[j], weekdays),
             )
         for d, label in enumerate(working_days):
             idx = [j for j in range(len(mine)) for _ in range(loads[j]) if d in days[j]]
