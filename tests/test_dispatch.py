@@ -261,6 +261,21 @@ def test_a_published_stop_keeps_to_its_planned_time_and_its_sign(arrival, slot, 
     assert (got["open"], got["close"]) == window
 
 
+@pytest.mark.parametrize(
+    ("arrival", "hours", "window"),
+    [
+        (600, (595.0, 660.0), (595, 615)),  # opens at 09:55: not before
+        (600, (540.0, 640.0), (585, 610)),  # closes 10:40: leave by then after 30 min
+        (600, (600.0, 630.0), (600, 600)),  # exactly the stay
+        (600, (float("nan"), 625.0), (585, 600)),  # never closed to the planned arrival
+    ],
+)
+def test_a_published_stop_keeps_to_its_points_hours(arrival, hours, window):
+    """Within the point's hours too (the truck stays 30 min and leaves by the closing)."""
+    got = _published_window(arrival, arrival, 15.0, hours=hours, dwell_min=30.0)
+    assert (got["open"], got["close"]) == window
+
+
 def test_dispatch_days_pass_the_checker(planned, tmp_path):
     net = load_planned(planned)
     day = str(net.timetable["day"].iloc[0])

@@ -28,7 +28,9 @@ def test_run_writes_every_output(tmp_path):
 
     Every candidate point stores 3 m3 between visits, and the planner fixes one visit a
     week at those of one township: the points' visits follow the truck, the storage or
-    the planner, and a storage full before the truck comes again is reported."""
+    the planner, and a storage full before the truck comes again is reported. The other
+    township's points meet the truck 13:00-16:30 only: every visit there arrives by
+    16:00 (30 min stay)."""
     scenario = write_small_scenario(tmp_path / "in")
     cand_file = scenario.parent / "candidates.csv"
     cand = pd.read_csv(cand_file, dtype=str, keep_default_na=False)
@@ -37,6 +39,9 @@ def test_run_writes_every_output(tmp_path):
     cand.loc[is_point, "storage_m3"] = "3"
     fixed = is_point & cand["settlement_id"].str.startswith("511502101")
     cand.loc[fixed, "visits_per_week"] = "1"
+    cand["window_start"] = cand["window_end"] = ""
+    afternoon = is_point & ~fixed
+    cand.loc[afternoon, ["window_start", "window_end"]] = ["13:00", "16:30"]
     cand.to_csv(cand_file, index=False)
     out = tmp_path / "out"
     result = runner.invoke(
@@ -148,6 +153,9 @@ def test_run_writes_every_output(tmp_path):
     overflow = [p["point_id"] for p in kpis["routing"]["storage_overflow"]]
     assert overflow == sorted(late[late].index) and overflow
     assert "storage of" in result.output and all(pid in result.output for pid in overflow)
+    hours = timetable[timetable["point_id"].isin(set(cand.loc[afternoon, "site_id"]))]
+    assert len(hours) and hours["arrival"].between("13:00", "16:00").all()
+    assert (by_point.loc[hours["point_id"], "window_start"] == "13:00").all()
 
     resolved = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     assert resolved["siting"]["counts"]["collection_point"] == 8

@@ -181,3 +181,33 @@ def test_storage_and_visits_columns_may_be_left_out(small_scenario):
     """Without the columns every point is a plain stop whose visits are worked out."""
     cand = load_inputs(load_scenario(small_scenario)).candidates
     assert cand[["storage_m3", "storage_kg", "visits_per_week"]].isna().all().all()
+
+
+def test_point_hours_are_checked(small_scenario):
+    """A point's hours must be times, in order, within the shift (08:00-17:30 in the
+    small scenario) and long enough for the truck's 30 min stay; only points have
+    hours. One time alone is read against the shift."""
+
+    def bad(f):
+        points = f.index[f["tier"] == "collection_point"]
+        f["window_start"] = f["window_end"] = ""
+        f.loc[points[0], ["window_start", "window_end"]] = ["16:00", "19:00"]  # fine
+        f.loc[points[1], "window_start"] = "9.30"
+        f.loc[points[2], ["window_start", "window_end"]] = ["15:00", "14:00"]
+        f.loc[points[3], ["window_start", "window_end"]] = ["10:00", "10:20"]
+        f.loc[points[4], ["window_start", "window_end"]] = ["18:00", "20:00"]
+        f.loc[points[5], "window_end"] = "08:15"
+        f.loc[f.index[f["tier"] == "sorting_centre"][0], "window_start"] = "09:00"
+        return f
+
+    _edit(small_scenario, "candidates.csv", bad)
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    found = {(p.column, p.value): p.message for p in exc.value.problems}
+    assert found["window_start", "9.30"] == "the value is not a time"
+    assert "ends (14:00) before it starts (15:00)" in found["window_end", "14:00"]
+    assert "shorter than the truck's stay" in found["window_end", "10:20"]
+    assert "no stay within the shift 08:00-17:30" in found["window_end", "20:00"]
+    assert "shorter than the truck's stay" in found["window_end", "08:15"]
+    assert "collection points only" in found["window_start", "09:00"]
+    assert len(found) == 6

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recyclenet.errors import InfeasibleError
 from recyclenet.routing import (
     DayProblem,
     DayResult,
@@ -269,6 +270,43 @@ def test_published_days_kept_only_where_they_empty_the_storage():
     visits, _ = _plan(points, kept_days={"a": (1,), "b": (0, 1, 2)})
     assert visits["a"].day_idx == (1,)
     assert visits["b"].day_idx == (0, 2, 4)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_point_hours_hold_the_truck_within_them(engine):
+    """Point c meets the truck only 13:00-15:00 (after its 30 min stay: arrival 13:00 to
+    14:30); the others all shift. Every day that visits c arrives within its hours, and
+    the checker finds nothing."""
+    nan = float("nan")
+    points = _week_points(window_open_min=[nan, nan, 780.0], window_close_min=[nan, nan, 900.0])
+    _, problems = _plan(points)
+    days = [p for p in problems if "c" in p.stop_ids]
+    assert days
+    for problem in days:
+        k = problem.stop_ids.index("c")
+        lo, hi = problem.windows_min()
+        assert (lo[k], hi[k]) == (780.0, 870.0)
+        for other in {"a", "b"} & set(problem.stop_ids):
+            j = problem.stop_ids.index(other)
+            assert (lo[j], hi[j]) == (480.0, 1020.0)  # the shift
+        result = solve_day(problem, RoutingParams(time_limit_s=1, engine=engine))
+        assert check_day(result) == [] and not result.dropped
+        arrival = [e.arrival_min for r in result.routes for e in r if e.stop_idx == k]
+        assert len(arrival) == 1 and 780.0 - 1e-6 <= arrival[0] <= 870.0 + 1e-6
+
+
+def test_point_hours_out_of_reach_are_named_before_routing():
+    """A point 29 km out (76 min at 30 km/h with the 1.3 detour) whose hours are
+    08:00-09:00 cannot be reached before 09:00 - 30 min from an 08:00 start: the error
+    names it, its hours and the earliest arrival, before any routing."""
+    points = _week_points(window_open_min=[480.0, float("nan"), float("nan")])
+    points["window_close_min"] = [540.0, float("nan"), float("nan")]
+    points.loc[0, "lon"] = 104.3
+    with pytest.raises(InfeasibleError) as exc:
+        _plan(points)
+    text = str(exc.value)
+    assert "a (hours 08:00-09:00, earliest arrival 09:" in text
+    assert "b (" not in text and "window_start" in text
 
 
 def test_plan_week_planner_visits_split_loads():

@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+from numpy.typing import NDArray
 
 from recyclenet.bookings import BookingTable
 from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm
@@ -55,8 +56,9 @@ class PlannedNetwork:
     vehicle
         The collection vehicle type (the scenario's ``collection_vehicle``).
     points, stations
-        Open collection points (``site_id``, ``name``, ``station_id``, ``lon``, ``lat``)
-        and transfer stations (``site_id``, ``name``, ``lon``, ``lat``, and where their
+        Open collection points (``site_id``, ``name``, ``station_id``, ``lon``, ``lat``,
+        and the hours the truck may stand there, ``open_min`` and ``close_min``: NaN where
+        the shift's) and transfer stations (``site_id``, ``name``, ``lon``, ``lat``, and where their
         trucks are kept overnight: ``keeper_id``, ``keeper_name``, ``keeper_lon``,
         ``keeper_lat``; the station itself unless ``routing.truck_base`` says the
         sorting centre).
@@ -157,6 +159,9 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
             "station_id": pts["parent_site_id"].astype(str),
             "lon": pts["lon"].astype(float),
             "lat": pts["lat"].astype(float),
+            # (a run from before points had hours has no such columns)
+            "open_min": _clock_column(pts, "window_start"),
+            "close_min": _clock_column(pts, "window_end"),
         }
     )
     stations = pd.DataFrame(
@@ -206,13 +211,33 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
     )
 
 
-def _published_window(arrival_min: float, slot_min: float, tol: float) -> dict[str, float]:
+def _clock_column(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
+    """Minutes after midnight of an ``HH:MM`` column (NaN where empty or absent)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    text = frame[column].fillna("").astype(str)
+    return np.array([np.nan if v == "" else float(hhmm_to_min(v)) for v in text])
+
+
+def _published_window(
+    arrival_min: float,
+    slot_min: float,
+    tol: float,
+    *,
+    hours: tuple[float, float] = (np.nan, np.nan),
+    dwell_min: float = 0.0,
+) -> dict[str, float]:
     """A published stop's hard window for the day: within ``tol`` of its planned arrival
-    and of its sign's time, and never closed to the planned arrival itself."""
-    return {
-        "open": min(arrival_min, max(arrival_min, slot_min) - tol),
-        "close": max(arrival_min, min(arrival_min, slot_min) + tol),
-    }
+    and of its sign's time, within the point's ``hours`` (opening, closing; the truck
+    leaves by the closing; NaN: the shift's), and never closed to the planned arrival
+    itself."""
+    opens = max(arrival_min, slot_min) - tol
+    closes = min(arrival_min, slot_min) + tol
+    if np.isfinite(hours[0]):
+        opens = max(opens, hours[0])
+    if np.isfinite(hours[1]):
+        closes = min(closes, hours[1] - dwell_min)
+    return {"open": min(arrival_min, opens), "close": max(arrival_min, closes)}
 
 
 @dataclass(frozen=True)
@@ -408,7 +433,13 @@ def plan_dispatch(
                     "deliver_kg": 0.0,
                     "deliver_m3": 0.0,
                     "dwell": float(rc.dwell_min),
-                    **_published_window(r["arrival_min"], r["slot_min"], tol),
+                    **_published_window(
+                        r["arrival_min"],
+                        r["slot_min"],
+                        tol,
+                        hours=(float(pos["open_min"]), float(pos["close_min"])),
+                        dwell_min=float(rc.dwell_min),
+                    ),
                     "penalty": np.inf,
                     "published_arrival": r["arrival"],
                     "sign": min_to_hhmm(r["slot_min"]),

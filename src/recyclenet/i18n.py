@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recyclenet.routing import PointVisits
 
 LABELS: dict[str, tuple[str, str]] = {
     # tiers
@@ -397,3 +401,17 @@ def solver_work_note(work: Mapping[str, int], lang: str) -> str:
     else:
         return ""
     return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def visits_basis_text(visits: PointVisits | None, lang: str) -> str:
+    """What set a point's visits a week, in words (and, where its storage is full before
+    the truck comes again, by how much); empty for a point not on the timetable."""
+    if visits is None:
+        return ""
+    text = t(f"basis.{visits.basis}", lang)
+    if visits.storage_overflows:
+        sep = "；" if lang == "zh" else "; "
+        text += sep + t("basis.overflow", lang).format(
+            full=visits.storage_full_days, gap=visits.longest_gap_days
+        )
+    return text

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from recyclenet.config import TIERS, WEEKDAYS, Scenario, parse_clock, parse_weekday
+from recyclenet.config import TIERS, WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.io import read_table
 from recyclenet.network.coords import is_geographic, to_wgs84
@@ -119,10 +119,29 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
     Column("storage_m3", "float", required=False, low=0, blank_ok=True),
     Column("storage_kg", "float", required=False, low=0, blank_ok=True),
     Column("visits_per_week", "int", required=False, low=1, high=7, blank_ok=True),
+    # Collection points only: the hours the truck may stand there (HH:MM; residents meet
+    # it then), e.g. a community point served after work; empty: the whole shift.
+    Column("window_start", "str", required=False, meaning="HH:MM"),
+    Column("window_end", "str", required=False, meaning="HH:MM"),
 )
 
 # Columns only a collection point may fill.
-POINT_ONLY_COLUMNS = ("storage_m3", "storage_kg", "visits_per_week")
+POINT_ONLY_COLUMNS = (
+    "storage_m3",
+    "storage_kg",
+    "visits_per_week",
+    "window_start",
+    "window_end",
+)
+# What the weekly plan reads of a collection point beyond its place and amounts, in
+# numbers (the window in minutes after midnight; NaN: not given).
+POINT_PLAN_COLUMNS = (
+    "storage_m3",
+    "storage_kg",
+    "visits_per_week",
+    "window_open_min",
+    "window_close_min",
+)
 
 FLEET_COLUMNS: tuple[Column, ...] = (
     Column("vehicle_type", "str", unique=True),
@@ -310,6 +329,77 @@ def _to_wgs84(frame: pd.DataFrame, crs: str, file: str) -> pd.DataFrame:
     return out
 
 
+def _point_windows(
+    candidates: pd.DataFrame, scenario: Scenario, file: str, problems: list[InputProblem]
+) -> pd.DataFrame:
+    """The candidates with ``window_open_min`` and ``window_close_min`` (minutes after
+    midnight; NaN: the shift's) from a collection point's ``window_start`` and
+    ``window_end``; a time that is not one, a window that ends before it starts, lies
+    outside the shift or is shorter than the truck's stay adds a problem."""
+    rc = scenario.routing
+    shift = (rc.shift_start_min, rc.shift_end_min)
+    opens = np.full(len(candidates), np.nan)
+    closes = np.full(len(candidates), np.nan)
+    for i, (start, end) in enumerate(
+        zip(candidates["window_start"], candidates["window_end"], strict=True)
+    ):
+        if candidates["tier"].iloc[i] != "collection_point" or (start == "" and end == ""):
+            continue
+        bounds: list[float | None] = []
+        for col, text, default in (
+            ("window_start", start, shift[0]),
+            ("window_end", end, shift[1]),
+        ):
+            minutes = parse_clock(text) if text else default
+            if minutes is None:
+                problems.append(
+                    InputProblem(
+                        file,
+                        "the value is not a time",
+                        "write HH:MM, e.g. 16:30, or leave it empty for the shift's",
+                        row=i + 1,
+                        column=col,
+                        value=text,
+                    )
+                )
+            bounds.append(minutes)
+        lo, hi = bounds
+        if lo is None or hi is None:
+            continue
+        where = {"row": i + 1, "column": "window_end", "value": end or start}
+        if hi <= lo:
+            problems.append(
+                InputProblem(
+                    file,
+                    f"the window ends ({min_to_hhmm(hi)}) before it starts ({min_to_hhmm(lo)})",
+                    "swap the two times",
+                    **where,
+                )
+            )
+        elif hi - lo < rc.dwell_min:
+            problems.append(
+                InputProblem(
+                    file,
+                    f"the window {min_to_hhmm(lo)}-{min_to_hhmm(hi)} is shorter than the "
+                    f"truck's stay (routing.dwell_min: {rc.dwell_min:g} min)",
+                    "widen the window, or leave both times empty",
+                    **where,
+                )
+            )
+        elif max(lo, shift[0]) + rc.dwell_min > min(hi, shift[1]):
+            problems.append(
+                InputProblem(
+                    file,
+                    f"the window {min_to_hhmm(lo)}-{min_to_hhmm(hi)} leaves no stay within "
+                    f"the shift {min_to_hhmm(shift[0])}-{min_to_hhmm(shift[1])}",
+                    "move the window into the shift (routing.shift_start, shift_end)",
+                    **where,
+                )
+            )
+        opens[i], closes[i] = lo, hi
+    return candidates.assign(window_open_min=opens, window_close_min=closes)
+
+
 def _text(value: object) -> str:
     """A parsed number as the user typed it (``3`` rather than ``3.0``)."""
     if isinstance(value, float) and value.is_integer():
@@ -383,7 +473,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     is_point = (candidates["tier"] == "collection_point").to_numpy()
     n_days = len(scenario.routing.working_days)
     for col in POINT_ONLY_COLUMNS:
-        given = candidates[col].notna().to_numpy()
+        given = (candidates[col].notna() & (candidates[col].astype(str) != "")).to_numpy()
         for i in np.flatnonzero(given & ~is_point).tolist():
             problems.append(
                 InputProblem(
@@ -407,6 +497,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
                 value=_text(candidates["visits_per_week"].iloc[i]),
             )
         )
+    candidates = _point_windows(candidates, scenario, str(paths.candidates), problems)
     types = set(fleet["vehicle_type"])
     for key in ("collection_vehicle", "haul_vehicle"):
         value = getattr(scenario.routing, key)

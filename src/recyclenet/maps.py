@@ -16,7 +16,7 @@ import pandas as pd
 from branca.element import Element, Figure
 
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import t
+from recyclenet.i18n import t, visits_basis_text
 from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
@@ -378,6 +378,9 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
             )
             if tier == "collection_point":
                 popup += f"<br>{t('map.served', lang)}: {int(served_pop.get(f['site_id'], 0)):,}"
+                why = visits_basis_text(result.week.visits.get(f["site_id"]), lang)
+                if why:
+                    popup += f"<br>{t('col.visits_basis', lang)}: {html.escape(why)}"
             if visit_text:
                 sign = " / ".join(signs[f["site_id"]])
                 popup += f"<br><b>{t('map.sign', lang)}</b>: {sign}"

@@ -216,6 +216,10 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
     pts["longest_gap_days"] = [
         visits[s].longest_gap_days if s in visits else 0 for s in pts["site_id"]
     ]
+    # The hours the truck may stand there (HH:MM; empty: the shift), which `route` keeps.
+    cand = result.inputs.candidates.set_index("site_id")
+    for col in ("window_start", "window_end"):
+        pts[col] = pts["site_id"].map(cand[col]).fillna("").astype(str).to_numpy()
     pos = result.sites.set_index("site_id")
     lines = []
     for _, row in st.iterrows():

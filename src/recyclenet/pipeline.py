@@ -16,7 +16,7 @@ import pandas as pd
 from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
-from recyclenet.inputs import POINT_ONLY_COLUMNS, Inputs, load_inputs, read_kept_timetable
+from recyclenet.inputs import POINT_PLAN_COLUMNS, Inputs, load_inputs, read_kept_timetable
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
@@ -226,7 +226,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         }
     )
     by_site = inputs.candidates.set_index("site_id")
-    for col in POINT_ONLY_COLUMNS:  # storage and visits a week, where the table gives them
+    for col in POINT_PLAN_COLUMNS:  # storage, visits a week, hours, where the table has them
         points[col] = points["point_id"].map(by_site[col]).astype(float).to_numpy()
     stations = pd.DataFrame(
         {

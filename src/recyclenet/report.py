@@ -17,7 +17,6 @@ from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
-    from recyclenet.routing import PointVisits
 
 PAGE_CSS = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
@@ -259,20 +258,6 @@ def rate_notes(kpis: dict[str, Any], lang: str) -> list[str]:
         )
         for flow, set_, km, all_ in rate_mismatches(kpis)
     ]
-
-
-def visits_basis_text(visits: PointVisits | None, lang: str) -> str:
-    """What set a point's visits a week, in words (and, where its storage is full before
-    the truck comes again, by how much); empty for a point not on the timetable."""
-    if visits is None:
-        return ""
-    text = t(f"basis.{visits.basis}", lang)
-    if visits.storage_overflows:
-        sep = "；" if lang == "zh" else "; "
-        text += sep + t("basis.overflow", lang).format(
-            full=visits.storage_full_days, gap=visits.longest_gap_days
-        )
-    return text
 
 
 def storage_notes(kpis: dict[str, Any], names: Mapping[str, str], lang: str) -> list[str]:

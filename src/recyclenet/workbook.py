@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import t
+from recyclenet.i18n import t, visits_basis_text
 from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_label
 from recyclenet.report import (
@@ -27,7 +27,6 @@ from recyclenet.report import (
     route_sheet_columns,
     station_cells,
     truck_days,
-    visits_basis_text,
 )
 from recyclenet.routing.solve import sign_times
 

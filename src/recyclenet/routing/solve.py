@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from recyclenet.config import WEEKDAYS, min_to_hhmm
+from recyclenet.errors import InfeasibleError
 from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools, _pyvrp
 from recyclenet.routing.elimination import min_trucks, solve_with_elimination
@@ -522,6 +524,14 @@ def plan_week(
         )
         from_base = full_min[0, 1 : len(mine) + 1]
         workload = loads * (dwell_min + unload_min) + from_base
+        arrive = _point_windows(
+            mine,
+            full_min,
+            kept=kept,
+            shift=(shift_start_min, shift_end_min),
+            dwell_min=dwell_min,
+            unload_min=unload_min,
+        )
         published = kept_days or {}
         # A point keeps its published days where it is visited as often as before and
         # they empty its storage in time.
@@ -580,9 +590,56 @@ def plan_week(
                     max_fill=max_fill,
                     lunch=lunch,
                     sites=(keeper,) if kept else (),
+                    window_open_min=None if arrive is None else arrive[0][idx],
+                    window_close_min=None if arrive is None else arrive[1][idx],
                 )
             )
     return visits, problems
+
+
+def _point_windows(
+    points: pd.DataFrame,
+    full_min: NDArray[np.float64],
+    *,
+    kept: bool,
+    shift: tuple[float, float],
+    dwell_min: float,
+    unload_min: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """Earliest and latest arrival at each point from its hours (``window_open_min``,
+    ``window_close_min``: the truck stands there within them; NaN: the shift's), or
+    ``None`` where no point has hours.
+
+    ``full_min`` is the station's matrix (station, points, then where its trucks are
+    kept when ``kept``). Raises :class:`~recyclenet.errors.InfeasibleError` naming every
+    point a truck cannot reach within its hours from where it starts, or leave in time
+    to unload and be back by the end of the shift.
+    """
+    if "window_open_min" not in points or (
+        points[["window_open_min", "window_close_min"]].isna().all().all()
+    ):
+        return None
+    n = len(points)
+    lo = points["window_open_min"].fillna(shift[0]).to_numpy(float)
+    hi = points["window_close_min"].fillna(shift[1]).to_numpy(float) - dwell_min
+    home = n + 1 if kept else 0
+    earliest = np.maximum(lo, shift[0] + full_min[home, 1 : n + 1])
+    back = full_min[1 : n + 1, 0] + unload_min + full_min[0, home]
+    late = (earliest > hi + 1e-9) | (earliest + dwell_min + back > shift[1] + 1e-9)
+    if late.any():
+        named = "; ".join(
+            f"{points['point_id'].iloc[j]} (hours {min_to_hhmm(lo[j])}-"
+            f"{min_to_hhmm(hi[j] + dwell_min)}, earliest arrival {min_to_hhmm(earliest[j])}, "
+            f"{back[j]:.0f} min to unload and return)"
+            for j in np.flatnonzero(late)
+        )
+        raise InfeasibleError(
+            f"no truck can serve these collection points within their hours "
+            f"(window_start, window_end of the candidates table) and the shift "
+            f"{min_to_hhmm(shift[0])}-{min_to_hhmm(shift[1])}: {named}. Widen their hours, "
+            "lengthen the shift, or move them to a nearer station."
+        )
+    return lo, hi
 
 
 def _occurrences(stop_ids: tuple[str, ...]) -> list[tuple[str, int]]:
