@@ -229,6 +229,16 @@ def test_validate_ok_and_bad_input_is_one_paragraph(tmp_path):
     scenario = write_small_scenario(tmp_path / "in")
     ok = runner.invoke(app, ["validate", str(scenario)])
     assert ok.exit_code == 0 and "OK" in ok.output
+    assert "with storage" not in ok.output  # plain truck stops: nothing to say
+    cand = pd.read_csv(scenario.parent / "candidates.csv", dtype=str, keep_default_na=False)
+    points = cand.index[cand["tier"] == "collection_point"]
+    cand["storage_m3"] = cand["window_start"] = ""
+    cand.loc[points[:3], "storage_m3"] = "5"
+    cand.loc[points[:2], "window_start"] = "14:00"
+    cand.to_csv(scenario.parent / "candidates.csv", index=False)
+    ok = runner.invoke(app, ["validate", str(scenario)])
+    assert ok.exit_code == 0
+    assert "with storage: 3, with hours: 2" in " ".join(ok.output.split())
     st = pd.read_csv(scenario.parent / "settlements.csv", dtype=str)
     st.loc[0, "lat"] = "north"
     st.to_csv(scenario.parent / "settlements.csv", index=False)

@@ -124,6 +124,18 @@ def validate(
         f"{len(inputs.candidates)} candidate sites, {len(inputs.fleet)} vehicle types, "
         f"{demand['demand_kg_per_day'].sum() / 1000:.1f} t/day expected."
     )
+    cand = inputs.candidates
+    given = {
+        "with storage": int(((cand["storage_m3"] > 0) | (cand["storage_kg"] > 0)).sum()),
+        "with visits a week fixed": int(cand["visits_per_week"].notna().sum()),
+        "with hours": int(cand["window_open_min"].notna().sum()),
+    }
+    if any(given.values()):
+        out.print(
+            "candidate collection points "
+            + ", ".join(f"{what}: {n}" for what, n in given.items() if n)
+            + " (columns storage_m3 / storage_kg, visits_per_week, window_start / window_end)"
+        )
 
 
 @app.command()
