@@ -211,3 +211,18 @@ def test_point_hours_are_checked(small_scenario):
     assert "shorter than the truck's stay" in found["window_end", "08:15"]
     assert "collection points only" in found["window_start", "09:00"]
     assert len(found) == 6
+
+
+def test_point_hours_read_from_excel_time_cells(small_scenario):
+    """An Excel time cell reads 16:30:00: the hours are kept as 16:30, in minutes too."""
+
+    def hours(f):
+        f["window_start"] = f["window_end"] = ""
+        f.loc[f.index[f["tier"] == "collection_point"][0], "window_start"] = "16:30:00"
+        return f
+
+    _edit(small_scenario, "candidates.csv", hours)
+    cand = load_inputs(load_scenario(small_scenario)).candidates
+    row = cand[cand["window_start"] != ""].iloc[0]
+    assert (row["window_start"], row["window_open_min"]) == ("16:30", 990.0)
+    assert row["window_end"] == "" and row["window_close_min"] == 17.5 * 60  # the shift's

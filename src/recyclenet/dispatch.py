@@ -23,7 +23,7 @@ import pyogrio
 from numpy.typing import NDArray
 
 from recyclenet.bookings import BookingTable
-from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm
+from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm, parse_clock
 from recyclenet.errors import RecycleNetError
 from recyclenet.i18n import t
 from recyclenet.inputs import FLEET_COLUMNS, validate_table
@@ -212,11 +212,12 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
 
 
 def _clock_column(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
-    """Minutes after midnight of an ``HH:MM`` column (NaN where empty or absent)."""
+    """Minutes after midnight of an ``HH:MM`` column (NaN where empty, not a time, or
+    absent)."""
     if column not in frame:
         return np.full(len(frame), np.nan)
-    text = frame[column].fillna("").astype(str)
-    return np.array([np.nan if v == "" else float(hhmm_to_min(v)) for v in text])
+    minutes = [parse_clock(v) for v in frame[column].fillna("").astype(str)]
+    return np.array([np.nan if m is None else float(m) for m in minutes])
 
 
 def _published_window(

@@ -397,7 +397,15 @@ def _point_windows(
                 )
             )
         opens[i], closes[i] = lo, hi
-    return candidates.assign(window_open_min=opens, window_close_min=closes)
+    # As HH:MM (an Excel time cell reads 16:30:00), for the outputs.
+    shown = {
+        col: [
+            min_to_hhmm(m) if text and np.isfinite(m) else text
+            for text, m in zip(candidates[col], minutes, strict=True)
+        ]
+        for col, minutes in (("window_start", opens), ("window_end", closes))
+    }
+    return candidates.assign(window_open_min=opens, window_close_min=closes, **shown)
 
 
 def _text(value: object) -> str:
