@@ -490,3 +490,32 @@ def test_keep_timetable_keeps_the_signs_up(tmp_path):
     assert result.exit_code == 2
     message = " ".join(result.output.split())
     assert "bad.csv" in message and "row 3" in message and "9h30" in message and "slot" in message
+
+
+def test_stops_left_out_name_their_points_and_hours(tmp_path):
+    """Every point's hours are 09:00-09:40, room for one 30 min stay, and a station has
+    one truck: it cannot serve two points at once, so stops are left out. The run
+    says at which points (by name) and, since they have hours, to widen them."""
+    scenario = write_small_scenario(
+        tmp_path / "in", overrides={"routing.max_trucks_per_station": 1}
+    )
+    cand = pd.read_csv(scenario.parent / "candidates.csv", dtype=str, keep_default_na=False)
+    cand["window_start"] = cand["window_end"] = ""
+    cand.loc[cand["tier"] == "collection_point", ["window_start", "window_end"]] = [
+        "09:00",
+        "09:40",
+    ]
+    cand.to_csv(scenario.parent / "candidates.csv", index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    dropped = {p for *_, p in kpis["routing"]["dropped_stops"]}
+    assert dropped
+    text = " ".join(result.output.split())
+    assert f"{len(kpis['routing']['dropped_stops'])} stops at {len(dropped)} collection" in text
+    assert all(p in text for p in sorted(dropped)[:8])
+    assert f"widen the hours (window_start, window_end) of the {len(dropped)} of them" in text
+    # Every stop served keeps to the hours.
+    timetable = pd.read_csv(out / "timetable.csv", encoding="utf-8-sig")
+    assert timetable["arrival"].between("09:00", "09:10").all()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,6 +23,9 @@ from rich.progress import (
 
 from recyclenet.config import Scenario, load_scenario
 from recyclenet.errors import RecycleNetError, RecycleNetWarning
+
+if TYPE_CHECKING:
+    from recyclenet.pipeline import ScenarioResult
 
 DEFAULT_SCENARIO = Path("scenarios") / "cuiping-2027.yaml"
 
@@ -138,6 +142,31 @@ def validate(
         )
 
 
+def _dropped_note(result: ScenarioResult) -> str:
+    """What to say of the stops the trucks could not serve: how many, at which points
+    (the first 8 by name), and what would help (more trucks, a longer shift, and where
+    those points have hours, wider hours)."""
+    dropped = result.kpis["routing"]["dropped_stops"]
+    points = sorted({str(p) for *_, p in dropped})
+    names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
+    listed = ", ".join(f"{names.get(p, p)} ({p})" for p in points[:8])
+    if len(points) > 8:
+        listed += f" and {len(points) - 8} more"
+    cand = result.inputs.candidates.set_index("site_id")
+    timed = [p for p in points if p in cand.index and math.isfinite(cand.at[p, "window_open_min"])]
+    hint = "raise routing.max_trucks_per_station or lengthen the shift"
+    if timed:
+        hint += (
+            f", or widen the hours (window_start, window_end) of the {len(timed)} of them "
+            "that have hours"
+        )
+    return (
+        f"{len(dropped)} stops at {len(points)} collection points could not be served by the "
+        f"trucks available ({listed}, see kpis.json routing.dropped_stops); {hint}. "
+        "有停靠点未能安排。"
+    )
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -223,10 +252,7 @@ def run(
     for note in storage_notes(k, names, lang or sc.language):
         out.print(f"[yellow]warning:[/] {note}", highlight=False)
     if k["routing"]["dropped_stops"]:
-        out.print(
-            f"[yellow]warning:[/] {len(k['routing']['dropped_stops'])} stops could not be served "
-            "by the trucks available; raise routing.max_trucks_per_station or lengthen the shift."
-        )
+        out.print(f"[yellow]warning:[/] {_dropped_note(result)}", highlight=False)
     out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 
 
