@@ -397,9 +397,9 @@ class _VisitRule:
 def _visit_rule(
     row: pd.Series, able: list[Vehicle], *, max_fill: float, weekdays: tuple[int, ...]
 ) -> _VisitRule:
-    """Visits a week of a point: the truck's rule (as in :func:`visit_frequency`, for
-    the allowed type a truckload of which lasts longest), raised where its storage is
-    full sooner, or as the planner fixed it; and the patterns to choose from."""
+    """Visits a week of a point: the truck's rule (every visit one truckload, for the
+    allowed type a truckload of which lasts longest), raised where its storage is full
+    sooner, or as the planner fixed it; and the patterns that keep to both."""
     amounts = (float(row["kg_per_day"]), float(row["m3_per_day"]))
     truck = max(
         truckload_days(*amounts, payload_kg=v.payload_kg, volume_m3=v.volume_m3, max_fill=max_fill)
