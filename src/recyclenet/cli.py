@@ -148,7 +148,7 @@ def _dropped_note(result: ScenarioResult) -> str:
     those points have hours, wider hours)."""
     dropped = result.kpis["routing"]["dropped_stops"]
     points = sorted({str(p) for *_, p in dropped})
-    names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
+    names = result.site_names()
     listed = ", ".join(f"{names.get(p, p)} ({p})" for p in points[:8])
     if len(points) > 8:
         listed += f" and {len(points) - 8} more"
@@ -248,8 +248,7 @@ def run(
         )
     for note in rate_notes(k, lang or sc.language):
         out.print(f"[yellow]note:[/] {note}", highlight=False)
-    names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
-    for note in storage_notes(k, names, lang or sc.language):
+    for note in storage_notes(k, result.site_names(), lang or sc.language):
         out.print(f"[yellow]warning:[/] {note}", highlight=False)
     if k["routing"]["dropped_stops"]:
         out.print(f"[yellow]warning:[/] {_dropped_note(result)}", highlight=False)

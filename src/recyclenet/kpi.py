@@ -195,6 +195,7 @@ def compute_kpis(
         else 0
     )
     timetable = week.timetable()
+    overflow = storage_overflow(week)
     open_points = {siting.problem.points.ids[j] for j in siting.open_idx("collection_point")}
     on_timetable = set(timetable["point_id"]) if len(timetable) else set()
     coll_km = week.collection_km_per_week()
@@ -310,8 +311,8 @@ def compute_kpis(
                 basis: sum(1 for v in week.visits.values() if v.basis == basis)
                 for basis in VISIT_BASES
             },
-            "storage_overflow": storage_overflow(week),
-            "storage_overflow_points": len(storage_overflow(week)),
+            "storage_overflow": overflow,
+            "storage_overflow_points": len(overflow),
         },
     }
 

@@ -167,7 +167,7 @@ def template_points(result: ScenarioResult, *, lang: str) -> pd.DataFrame:
     ``name``, ``township``, ``station`` (its name), ``visit_days``, ``sign`` (the times
     on its sign), ``lon`` and ``lat``."""
     sites = result.sites
-    names = dict(zip(sites["site_id"], sites["name"], strict=True))
+    names = result.site_names()
     town = result.point_townships()
     visits, days = result.week.visits, result.week.working_days
     signs = sign_times(result.week.timetable())

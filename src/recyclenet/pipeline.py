@@ -62,6 +62,10 @@ class ScenarioResult:
     kpis: dict
     timings_s: dict[str, float] = field(default_factory=dict)
 
+    def site_names(self) -> dict[str, str]:
+        """Name of every open site, by id."""
+        return dict(zip(self.sites["site_id"], self.sites["name"], strict=True))
+
     def point_townships(self) -> dict[str, str]:
         """Per candidate collection point id, the township of the settlement it stands
         in (empty where that settlement is not in the table)."""

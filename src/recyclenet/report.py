@@ -319,10 +319,9 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     cost_note += "".join(
         f'<p class="warn rate-note">{html.escape(note)}</p>' for note in rate_notes(k, lang)
     )
-    names = dict(zip(result.sites["site_id"], result.sites["name"], strict=True))
     cost_note += "".join(
         f'<p class="warn storage-note">{html.escape(note)}</p>'
-        for note in storage_notes(k, names, lang)
+        for note in storage_notes(k, result.site_names(), lang)
     )
     body = (
         f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"

@@ -407,8 +407,10 @@ def _visit_rule(
             frequency=frequency,
         )
 
-    truck = min(able, key=lambda v: (math.prod(size(v)), size(v)[0]))
-    freq, basis = size(truck)[0], "truck"
+    # Sized for the allowed type that needs the fewest loads a week.
+    sizes = [(size(v), v) for v in able]
+    (freq, _), truck = min(sizes, key=lambda sv: (math.prod(sv[0]), sv[0][0]))
+    basis = "truck"
     full = storage_days(
         *amounts, float(row.get("storage_kg", np.nan)), float(row.get("storage_m3", np.nan))
     )
@@ -524,7 +526,7 @@ def plan_week(
         )
         from_base = full_min[0, 1 : len(mine) + 1]
         workload = loads * (dwell_min + unload_min) + from_base
-        arrive = _point_windows(
+        arrive = _arrival_windows(
             mine,
             full_min,
             kept=kept,
@@ -597,7 +599,7 @@ def plan_week(
     return visits, problems
 
 
-def _point_windows(
+def _arrival_windows(
     points: pd.DataFrame,
     full_min: NDArray[np.float64],
     *,
