@@ -353,3 +353,41 @@ def test_checker_catches_a_trip_leaving_before_its_release():
     good = dataclasses.replace(bad, routes=(timed_route(p, [1, 0]),))
     assert good.routes[0][0].departure_min == pytest.approx(600.0)
     assert check_day(good) == []
+
+
+def test_a_booking_that_does_not_fit_is_deferred_not_the_published_day_lost():
+    """One trip a truck (no unloading between), a box truck closed to every stop and two
+    tricycles, each with a published 330 kg stop; a 200 kg booking fits neither: it is
+    deferred and the published stops keep their trucks. With one load callback per truck
+    type, OR-Tools 9.15 found no plan at all once a loaded stop had to be left out
+    (google/or-tools#5283): the whole day came back unrouted."""
+    closed = np.zeros(3, dtype=bool)
+    p = plan(
+        [(2, 0), (0, 2), (-2, 0)],
+        [330, 330, 200],
+        fleet=[TruckGroup(BOX, 1, can_serve=closed), TruckGroup(TRICYCLE, 2)],
+        reload=False,
+        defer_penalty_cny=np.array([1e7, 1e7, 300.0]),
+        initial_routes=((), (0,), (1,)),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine="ortools"))
+    assert result.status != "no_solution"
+    assert result.dropped == (2,) and check_day(result) == []
+    assert served_by(result) == {0: "e_tricycle", 1: "e_tricycle"}
+
+
+def test_unload_trips_are_counted_on_the_trucks_that_serve_the_stops():
+    """Twelve 330 kg stops closed to the box truck, two 500 kg tricycles: one stop a
+    trip, twelve trips, which the day has time for. Counted on the box truck's capacity
+    the model offered too few unload visits and four stops were left out."""
+    xy = [(2, 0), (0, 2), (-2, 0)] * 4
+    p = plan(
+        xy,
+        [330] * 12,
+        fleet=[TruckGroup(BOX, 1, can_serve=np.zeros(12, dtype=bool)), TruckGroup(TRICYCLE, 2)],
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2, engine="ortools"))
+    assert result.dropped == () and check_day(result) == []
+    unloads = sum(e.kind == "unload" for route in result.routes for e in route)
+    # one between any two stops (a route's last unload is part of its end at the base)
+    assert unloads == 12 - len(result.routes)
