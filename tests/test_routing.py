@@ -23,6 +23,7 @@ from recyclenet.routing import (
     visit_frequency,
 )
 from recyclenet.routing.schedule import (
+    gaps_before,
     longest_gap_days,
     storage_days,
     storage_frequency,
@@ -145,15 +146,29 @@ def test_checker_catches_an_overload():
 
 @pytest.mark.parametrize(
     ("kg_day", "expected"),
-    [(10, (1, 1)), (200, (2, 1)), (700, (6, 1)), (2000, (6, 3))],
+    [(10, (1, 1)), (200, (2, 1)), (250, (3, 1)), (700, (6, 2)), (2000, (6, 5))],
 )
 def test_visit_frequency(kg_day, expected):
-    """Fewest weekly visits whose loads fit a 900 kg usable truck; loads split beyond daily.
+    """Fewest weekly visits (Monday to Saturday) at which every visit, the one after the
+    weekend too, fits a 900 kg usable truck; loads split beyond daily.
 
-    2000 kg/day is 14,000 kg a week: 2,333 kg a visit over 6 days, 3 loads of 900 kg.
+    200 kg a day: Monday and Thursday collect 4 and 3 days, 800 kg at most. 250 kg: 4
+    days is 1,000 kg, so three visits (gaps 2, 2, 3: 750 kg). 700 kg: even daily, the
+    Monday visit collects 1,400 kg, two loads. 2000 kg: Monday's 4,000 kg, five loads.
     """
-    got = visit_frequency(kg_day, 0.1, payload_kg=1000, volume_m3=100, max_fill=0.9, working_days=6)
+    got = visit_frequency(
+        kg_day, 0.1, payload_kg=1000, volume_m3=100, max_fill=0.9, weekdays=(0, 1, 2, 3, 4, 5)
+    )
     assert got == expected
+
+
+def test_gaps_before_follow_the_calendar():
+    """Monday and Thursday come 4 and 3 days after the visit before; daily over Monday to
+    Saturday, Monday comes 2 days after Saturday; one visit a week, 7."""
+    mon_sat = (0, 1, 2, 3, 4, 5)
+    assert gaps_before((0, 3), mon_sat) == (4, 3)
+    assert gaps_before(mon_sat, mon_sat) == (2, 1, 1, 1, 1, 1)
+    assert gaps_before((4,), mon_sat) == (7,)
 
 
 def test_day_patterns_are_evenly_spaced():
@@ -258,7 +273,10 @@ def test_plan_week_visits_from_truck_storage_or_planner():
     assert (c.frequency_per_week, c.basis, c.loads_per_visit) == (1, "planner", 1)
     assert c.storage_overflows and c.longest_gap_days == 7
     assert sum(p.stop_ids.count("b") for p in problems) == 3
-    assert b.kg_per_load == pytest.approx(700 / 3)
+    # Each visit collects the days since the one before: Monday 3 (from Friday), 2, 2.
+    assert b.kg_by_visit == pytest.approx((300, 200, 200))
+    monday = next(p for p in problems if p.day == "mon")
+    assert monday.load_kg[monday.stop_ids.index("b")] == pytest.approx(300)
 
 
 def test_published_days_kept_only_where_they_empty_the_storage():

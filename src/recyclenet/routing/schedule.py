@@ -1,10 +1,13 @@
 """Weekly truck-as-depot schedule: visit frequency and visit days of every collection point.
 
-A plain truck stop has no storage: residents bring everything to the truck, so its
-frequency is the fewest visits per week at which one truckload holds what they hand over
-between visits (at least once a week, at most every working day). When even a daily
-visit exceeds a truckload, the visit is split into several loads, each a separate stop
-(the truck unloads in between, or a second truck comes).
+A plain truck stop has no storage: residents keep their recyclables at home and bring
+to the truck what has gathered since its last visit, rest days included (a Monday visit
+after a Saturday one collects two days). So a visit's load follows the calendar days
+before it (:func:`gaps_before`). A visit that exceeds a truckload is split into several
+loads, each a separate stop (the truck unloads in between, or a second truck comes). The
+frequency: at least as many visits as the week's material fills truckloads (at least
+once a week, at most every working day), and from there the one whose days take the
+fewest truckloads a week, the most visits among equals (:func:`visit_frequency`).
 
 A point with storage (a room, a cage: ``storage_m3``, ``storage_kg``) takes material in
 every day of the week and must be emptied before it is full: its visit days may leave no
@@ -38,9 +41,9 @@ class PointVisits:
     day_idx
         Indices into the working days, one per visit.
     loads_per_visit
-        Number of truckloads (separate stops) each visit needs.
+        The most truckloads (separate stops) one of its visits needs.
     kg_per_load, m3_per_load
-        What each stop collects (a week's amount over the visits and loads).
+        What a stop collects on average (a week's amount over the week's loads).
     basis
         What set the frequency: ``"truck"`` (one truckload a visit), ``"storage"`` (the
         point's storage is full sooner) or ``"planner"`` (fixed in the candidates table).
@@ -58,6 +61,17 @@ class PointVisits:
     basis: str = "truck"
     storage_full_days: float = math.inf
     longest_gap_days: int = 7
+    loads_by_visit: tuple[int, ...] = ()
+    kg_by_visit: tuple[float, ...] = ()
+    m3_by_visit: tuple[float, ...] = ()
+
+    def stops_on(self, day: int) -> tuple[int, float, float]:
+        """``(loads, kg, m3)`` of the visit on working day ``day``: the stops it takes and
+        what each collects (the days since the visit before, over its loads)."""
+        k = self.day_idx.index(day)
+        if not self.loads_by_visit:  # built without per-visit amounts
+            return self.loads_per_visit, self.kg_per_load, self.m3_per_load
+        return self.loads_by_visit[k], self.kg_by_visit[k], self.m3_by_visit[k]
 
     @property
     def storage_overflows(self) -> bool:
@@ -72,24 +86,85 @@ def visit_frequency(
     payload_kg: float,
     volume_m3: float,
     max_fill: float,
-    working_days: int,
-    frequency: int | None = None,
+    weekdays: tuple[int, ...],
 ) -> tuple[int, int]:
-    """Visits per week and truckloads per visit for one point.
+    """Visits per week and the most truckloads a visit then takes, for one plain stop.
 
-    ``frequency``: visits a week set otherwise (by the storage or the planner); only the
-    loads per visit are then worked out.
+    Each visit collects what gathered since the one before (:func:`gaps_before`) and
+    takes as many truckloads (stops) as that fills. At least as many visits as the
+    week's material fills truckloads; from there, the frequency with the fewest
+    truckloads a week over its best evenly spaced days, the most visits among equals
+    (:func:`fewest_loads_frequency`). 250 kg a day on a 900 kg truck over Monday to
+    Saturday fills two loads a week, but twice a week the visit after four days takes
+    1,000 kg, two loads: three loads either way, so three visits of one load each.
+
+    Parameters
+    ----------
+    kg_per_day, m3_per_day
+        What the point's residents hand over per calendar day.
+    payload_kg, volume_m3, max_fill
+        The truck, filled to ``max_fill``.
+    weekdays
+        The working days' places in the week (Monday 0 ... Sunday 6).
 
     Returns
     -------
     tuple of int
         ``(frequency_per_week, loads_per_visit)``.
     """
-    cap_kg, cap_m3 = payload_kg * max_fill, volume_m3 * max_fill
-    loads_per_week = max(7 * kg_per_day / cap_kg, 7 * m3_per_day / cap_m3)
-    freq = frequency or int(min(working_days, max(1, math.ceil(loads_per_week - 1e-9))))
-    loads = max(1, math.ceil(loads_per_week / freq - 1e-9))
-    return freq, loads
+    full = truckload_days(
+        kg_per_day, m3_per_day, payload_kg=payload_kg, volume_m3=volume_m3, max_fill=max_fill
+    )
+    freq = fewest_loads_frequency(full, weekdays)
+    best = least_loads_patterns(freq, full, weekdays)[0]
+    return freq, max(loads_after(g, full) for g in gaps_before(best, weekdays))
+
+
+def week_loads(pattern: tuple[int, ...], truck_days: float, weekdays: tuple[int, ...]) -> int:
+    """Truckloads a week a pattern's visits take, each after its gap."""
+    return sum(loads_after(g, truck_days) for g in gaps_before(pattern, weekdays))
+
+
+def least_loads_patterns(
+    frequency: int,
+    truck_days: float,
+    weekdays: tuple[int, ...],
+    among: list[tuple[int, ...]] | None = None,
+) -> list[tuple[int, ...]]:
+    """The patterns of ``frequency`` visits (or of ``among``) taking the fewest
+    truckloads a week."""
+    options = among or day_patterns(frequency, len(weekdays))
+    loads = [week_loads(p, truck_days, weekdays) for p in options]
+    return [p for p, k in zip(options, loads, strict=True) if k == min(loads)]
+
+
+def fewest_loads_frequency(truck_days: float, weekdays: tuple[int, ...]) -> int:
+    """Visits a week for a plain stop: at least as many as the week's material fills
+    truckloads (one load a visit on average; at least one, at most every working day),
+    and from there the frequency whose best days take the fewest truckloads a week, the
+    most visits among equals."""
+    n = len(weekdays)
+    least = min(n, max(1, math.ceil(7 / truck_days - 1e-9))) if math.isfinite(truck_days) else 1
+    best = [
+        (week_loads(least_loads_patterns(f, truck_days, weekdays)[0], truck_days, weekdays), -f)
+        for f in range(least, n + 1)
+    ]
+    return -min(best)[1]
+
+
+def truckload_days(
+    kg_per_day: float, m3_per_day: float, *, payload_kg: float, volume_m3: float, max_fill: float
+) -> float:
+    """Days of a point's material one truckload (filled to ``max_fill``) holds (``inf``:
+    nothing to collect)."""
+    return storage_days(kg_per_day, m3_per_day, payload_kg * max_fill, volume_m3 * max_fill)
+
+
+def loads_after(gap_days: float, truckload_days: float) -> int:
+    """Truckloads (separate stops) a visit takes after ``gap_days`` days of material."""
+    if math.isinf(truckload_days):
+        return 1
+    return max(1, math.ceil(gap_days / truckload_days - 1e-9))
 
 
 def storage_days(
@@ -105,14 +180,25 @@ def storage_days(
     return days
 
 
-def longest_gap_days(pattern: tuple[int, ...], weekdays: tuple[int, ...]) -> int:
-    """The longest time between two visits of a pattern, in calendar days over the week.
+def gaps_before(pattern: tuple[int, ...], weekdays: tuple[int, ...]) -> tuple[int, ...]:
+    """Calendar days since the visit before, for each visit of a pattern (in its order).
 
     ``pattern`` holds indices into ``weekdays``, the working days' places in the week
-    (Monday 0 ... Sunday 6): visits on Monday and Thursday are 3 and 4 days apart.
+    (Monday 0 ... Sunday 6): visits on Monday and Thursday come 4 and 3 days after the
+    one before (Thursday to Monday over the weekend). They add up to 7.
     """
-    places = sorted(weekdays[d] for d in pattern)
-    return max(b - a for a, b in zip(places, [*places[1:], places[0] + 7], strict=True))
+    places = [weekdays[d] for d in pattern]
+    ordered = sorted(places)
+    before = {
+        b: (b - a) % 7 or 7 for a, b in zip([ordered[-1], *ordered[:-1]], ordered, strict=True)
+    }
+    return tuple(before[p] for p in places)
+
+
+def longest_gap_days(pattern: tuple[int, ...], weekdays: tuple[int, ...]) -> int:
+    """The longest time between two visits of a pattern, in calendar days over the week
+    (visits on Monday and Thursday are 3 and 4 days apart: 4)."""
+    return max(gaps_before(pattern, weekdays))
 
 
 def storage_patterns(
@@ -162,6 +248,7 @@ def assign_days(
     compactness_weight: float = 2.0,
     fixed: list[tuple[int, ...] | None] | None = None,
     options: list[list[tuple[int, ...]] | None] | None = None,
+    pattern_workload: list[dict[tuple[int, ...], NDArray[np.float64]]] | None = None,
 ) -> list[tuple[int, ...]]:
     """Choose a visit-day pattern per point, balancing workload and keeping days compact.
 
@@ -183,6 +270,10 @@ def assign_days(
     options
         Per point, the patterns it may take (those that empty its storage in time), or
         ``None``: every evenly spaced pattern of its frequency.
+    pattern_workload
+        Per point, for a pattern, the minutes its visits add to each working day, where
+        they differ by day (the visit after the rest days collects more and may take
+        more loads); a pattern not listed adds ``workload_min`` on each of its days.
 
     Returns
     -------
@@ -190,6 +281,16 @@ def assign_days(
         The chosen days of each point. Deterministic for the same inputs.
     """
     n = len(workload_min)
+    by_pattern = pattern_workload if pattern_workload is not None else [{} for _ in range(n)]
+
+    def adds(j: int, pattern: tuple[int, ...]) -> NDArray[np.float64]:
+        known = by_pattern[j].get(pattern)
+        if known is not None:
+            return known
+        out = np.zeros(working_days)
+        out[list(pattern)] = workload_min[j]
+        return out
+
     load = np.zeros(working_days)
     sum_xy = np.zeros((working_days, 2))
     count = np.zeros(working_days)
@@ -208,8 +309,7 @@ def assign_days(
         allowed = options[j] or day_patterns(int(frequency[j]), working_days)
         for pattern in [kept] if kept is not None else allowed:
             idx = list(pattern)
-            new = load.copy()
-            new[idx] += workload_min[j]
+            new = load + adds(j, pattern)
             spread = 0.0
             for d in idx:
                 if count[d] > 0:
@@ -219,8 +319,8 @@ def assign_days(
                 best, best_score = pattern, score
         assert best is not None
         chosen[j] = best
+        load += adds(j, best)
         for d in best:
-            load[d] += workload_min[j]
             sum_xy[d] += xy_km[j]
             count[d] += 1
     return chosen

@@ -25,11 +25,15 @@ from recyclenet.routing.rights import RoadRights
 from recyclenet.routing.schedule import (
     PointVisits,
     assign_days,
+    fewest_loads_frequency,
+    gaps_before,
+    least_loads_patterns,
+    loads_after,
     longest_gap_days,
     storage_days,
     storage_frequency,
     storage_patterns,
-    visit_frequency,
+    truckload_days,
 )
 from recyclenet.routing.timing import regrouped
 
@@ -375,52 +379,47 @@ class _VisitRule:
     """How often one point is visited and why (see :func:`_visit_rule`)."""
 
     frequency: int
-    loads: int
+    loads: int  # truckloads of an average visit (for the workload that balances days)
     basis: str
     storage_full_days: float
-    patterns: list[tuple[int, ...]] | None  # those that empty the storage in time
+    truckload_days: float
+    patterns: list[tuple[int, ...]]  # the ones to choose from (fewest loads, storage kept)
+    fits: list[tuple[int, ...]] | None  # those that empty the storage in time; None: all
 
     def keeps(self, published: tuple[int, ...] | None) -> tuple[int, ...] | None:
         """The published days, where the point is visited as often as before and they
         empty its storage in time; else ``None`` (choose again)."""
         if published is None or len(published) != self.frequency:
             return None
-        return published if self.patterns is None or published in self.patterns else None
+        return published if self.fits is None or published in self.fits else None
 
 
 def _visit_rule(
     row: pd.Series, able: list[Vehicle], *, max_fill: float, weekdays: tuple[int, ...]
 ) -> _VisitRule:
-    """Visits a week of a point: the truck's rule (one load a visit, for the allowed type
-    needing the fewest loads a week), raised where its storage is full sooner, or as the
-    planner fixed it; and the loads a visit that then takes."""
+    """Visits a week of a point: the truck's rule (every visit one truckload, for the
+    allowed type a truckload of which lasts longest), raised where its storage is full
+    sooner, or as the planner fixed it; and the patterns that keep to both."""
     amounts = (float(row["kg_per_day"]), float(row["m3_per_day"]))
-    n_days = len(weekdays)
-
-    def size(v: Vehicle, frequency: int | None = None) -> tuple[int, int]:
-        return visit_frequency(
-            *amounts,
-            payload_kg=v.payload_kg,
-            volume_m3=v.volume_m3,
-            max_fill=max_fill,
-            working_days=n_days,
-            frequency=frequency,
-        )
-
-    # Sized for the allowed type that needs the fewest loads a week.
-    sizes = [(size(v), v) for v in able]
-    (freq, _), truck = min(sizes, key=lambda sv: (math.prod(sv[0]), sv[0][0]))
-    basis = "truck"
+    truck = max(
+        truckload_days(*amounts, payload_kg=v.payload_kg, volume_m3=v.volume_m3, max_fill=max_fill)
+        for v in able
+    )
     full = storage_days(
         *amounts, float(row.get("storage_kg", np.nan)), float(row.get("storage_m3", np.nan))
     )
+    freq, basis = fewest_loads_frequency(truck, weekdays), "truck"
     if (needed := storage_frequency(full, weekdays)) > freq:
         freq, basis = needed, "storage"
     fixed = float(row.get("visits_per_week", np.nan))
     if not math.isnan(fixed):
         freq, basis = int(fixed), "planner"
-    patterns = storage_patterns(freq, full, weekdays) if math.isfinite(full) else []
-    return _VisitRule(freq, size(truck, freq)[1], basis, full, patterns or None)
+    # The patterns that empty the storage in time (all, for a plain stop; all again
+    # where none does) and, among them, those taking the fewest truckloads a week.
+    fits = storage_patterns(freq, full, weekdays) if math.isfinite(full) else []
+    patterns = least_loads_patterns(freq, truck, weekdays, among=fits or None)
+    loads = loads_after(7 / freq, truck)
+    return _VisitRule(freq, loads, basis, full, truck, patterns, fits or None)
 
 
 def plan_week(
@@ -526,6 +525,16 @@ def plan_week(
         )
         from_base = full_min[0, 1 : len(mine) + 1]
         workload = loads * (dwell_min + unload_min) + from_base
+        # What a pattern's visits add to their days: each visit's loads (after its gap:
+        # the visit after the rest days takes more) and the way out.
+        per_pattern = [
+            {
+                p: _pattern_minutes(p, rule.truckload_days, weekdays, dwell_min + unload_min)
+                + np.isin(np.arange(n_days), p) * from_base[j]
+                for p in (rule.patterns or [])
+            }
+            for j, rule in enumerate(rules)
+        ]
         arrive = _arrival_windows(
             mine,
             full_min,
@@ -538,21 +547,24 @@ def plan_week(
         # A point keeps its published days where it is visited as often as before and
         # they empty its storage in time.
         fixed = [rules[j].keeps(published.get(str(pid))) for j, pid in enumerate(mine["point_id"])]
-        options = [r.patterns for r in rules]
-        days = assign_days(workload, freq, xy, n_days, fixed=fixed, options=options)
+        options: list[list[tuple[int, ...]] | None] = [r.patterns for r in rules]
+        days = assign_days(
+            workload, freq, xy, n_days, fixed=fixed, options=options, pattern_workload=per_pattern
+        )
         for j, row in mine.iterrows():
             visits[row["point_id"]] = PointVisits(
                 frequency_per_week=int(freq[j]),
                 day_idx=days[j],
-                loads_per_visit=int(loads[j]),
-                kg_per_load=7 * float(row["kg_per_day"]) / freq[j] / loads[j],
-                m3_per_load=7 * float(row["m3_per_day"]) / freq[j] / loads[j],
+                **_visit_loads(row, days[j], rules[j].truckload_days, weekdays),
                 basis=rules[j].basis,
                 storage_full_days=rules[j].storage_full_days,
                 longest_gap_days=longest_gap_days(days[j], weekdays),
             )
         for d, label in enumerate(working_days):
-            idx = [j for j in range(len(mine)) for _ in range(loads[j]) if d in days[j]]
+            on = {
+                j: visits[pid].stops_on(d) for j, pid in enumerate(mine["point_id"]) if d in days[j]
+            }  # point -> (loads, kg and m3 a load) of its visit today
+            idx = [j for j, (n, _, _) in on.items() for _ in range(n)]
             nodes = np.r_[0, np.asarray(idx, dtype=int) + 1, [len(mine) + 1] if kept else []]
             nodes = nodes.astype(int)
             ids = tuple(mine["point_id"].iloc[idx])
@@ -576,8 +588,8 @@ def plan_week(
                     base_id=str(st["station_id"]),
                     day=label,
                     stop_ids=ids,
-                    load_kg=np.array([visits[i].kg_per_load for i in ids], dtype=float),
-                    load_m3=np.array([visits[i].m3_per_load for i in ids], dtype=float),
+                    load_kg=np.array([on[j][1] for j in idx], dtype=float),
+                    load_m3=np.array([on[j][2] for j in idx], dtype=float),
                     dwell_min=np.full(len(ids), float(dwell_min)),
                     distance_km=full_km[np.ix_(nodes, nodes)],
                     time_min=(
@@ -597,6 +609,34 @@ def plan_week(
                 )
             )
     return visits, problems
+
+
+def _pattern_minutes(
+    pattern: tuple[int, ...], truck_days: float, weekdays: tuple[int, ...], per_load_min: float
+) -> NDArray[np.float64]:
+    """Minutes of stays and unloads a pattern's visits add to each working day."""
+    out = np.zeros(len(weekdays))
+    for d, gap in zip(pattern, gaps_before(pattern, weekdays), strict=True):
+        out[d] = loads_after(gap, truck_days) * per_load_min
+    return out
+
+
+def _visit_loads(
+    row: pd.Series, pattern: tuple[int, ...], truck_days: float, weekdays: tuple[int, ...]
+) -> dict[str, Any]:
+    """What each visit of a pattern collects: the days since the visit before, split
+    into as many truckloads as that takes (the :class:`PointVisits` load fields)."""
+    gaps = gaps_before(pattern, weekdays)
+    loads = tuple(loads_after(g, truck_days) for g in gaps)
+    kg, m3 = float(row["kg_per_day"]), float(row["m3_per_day"])
+    return {
+        "loads_per_visit": max(loads),
+        "kg_per_load": 7 * kg / sum(loads),
+        "m3_per_load": 7 * m3 / sum(loads),
+        "loads_by_visit": loads,
+        "kg_by_visit": tuple(kg * g / n for g, n in zip(gaps, loads, strict=True)),
+        "m3_by_visit": tuple(m3 * g / n for g, n in zip(gaps, loads, strict=True)),
+    }
 
 
 def _arrival_windows(
