@@ -350,7 +350,8 @@ def test_workbook_and_comparison(tmp_path):
     assert [fleet[1].value, fleet[2].value] == pytest.approx([r["total_cny"] for r in routed])
     assert t("cmp.cost_split_routed", "en") in page
     # Each station-day's search time: the limit over the most days one worker routes in
-    # turn (6 s; small-a's busy station alone has 6 days, so 1 s a day).
+    # turn (6 s, half of it in the first pass; small-a's busy station alone has 6 days,
+    # so 0.5 s a day).
     per_day = [
         json.loads((o / "kpis.json").read_text(encoding="utf-8"))["routing"]["day_time_limit_s"]
         for o in outs

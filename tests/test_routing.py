@@ -13,6 +13,7 @@ from recyclenet.errors import InfeasibleError
 from recyclenet.routing import (
     DayProblem,
     DayResult,
+    Event,
     RoutingParams,
     Vehicle,
     assign_days,
@@ -515,6 +516,107 @@ class _InProcessPool:
 
     def map(self, fn, jobs):  # noqa: ANN001, ANN201
         return map(fn, jobs)
+
+
+def _fake_week(trucks_by_day, base="A", cost_per_truck=100.0, paid=None):
+    """Results of a base's days (Monday on), ``trucks_by_day[k]`` empty routes each, a
+    truck costing ``cost_per_truck`` a day; ``paid[k]``: minutes off the slot paid on
+    day k (one stop, 1 CNY a minute beyond a tolerance of 0)."""
+    out = []
+    for k, n in enumerate(trucks_by_day):
+        p = dataclasses.replace(day([[1, 0]], [10], vehicles=6), base_id=base, day=f"d{k}")
+        routes = tuple(() for _ in range(n))
+        if paid and paid[k]:
+            stop = Event("stop", 0, 480.0 + paid[k], 490.0 + paid[k], 10, 1, 1, 1)
+            routes = ((stop,), *routes[1:])
+            p = dataclasses.replace(
+                p,
+                slot_min=np.array([480.0]),
+                slot_tolerance_min=0.0,
+                slot_penalty_cny_per_min=1.0,
+            )
+        out.append(DayResult(p, "feasible", routes, (), n * cost_per_truck, 0.0))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("trucks", "paid", "hardest"),
+    [
+        ([2, 2, 3, 2], None, 2),  # one day runs a truck more
+        ([3, 2, 2, 2], None, None),  # the first day already sets the slots
+        ([2, 2, 2, 2], None, None),  # a flat week that pays nothing: nothing to gain
+        ([2, 2, 2, 2], [0, 0, 0, 30], 3),  # as many trucks, but Thursday pays for slots
+        ([2, 3, 3, 2], None, 1),  # the first of equals
+    ],
+)
+def test_the_hardest_day_of_a_week(trucks, paid, hardest):
+    from recyclenet.routing.solve import _hardest_day
+
+    assert _hardest_day(_fake_week(trucks, paid=paid)) == hardest
+
+
+def test_a_week_is_ranked_by_the_fleet_it_needs():
+    """The fleet is the most trucks on a day, kept all week: a week of 2, 2, 3 costs
+    three trucks on each of three days, more than 2, 2, 2 with a dearer day."""
+    from recyclenet.routing.solve import _week_rank
+
+    uneven = _week_rank(_fake_week([2, 2, 3]))
+    assert uneven == (0, pytest.approx(3 * 3 * 100.0))
+    flat = _fake_week([2, 2, 2])
+    flat[0] = dataclasses.replace(flat[0], cost_cny=flat[0].cost_cny + 250)
+    assert _week_rank(flat) < uneven
+
+
+@pytest.mark.parametrize("better", [True, False])
+def test_a_week_is_routed_again_from_its_hardest_day(monkeypatch, better):
+    """With slots, the first pass gets half the limit; a base whose hardest day is not
+    its first is routed again starting from that day (the calendar rotated), in the time
+    left, and keeps that week only where it needs fewer trucks or costs less."""
+    from recyclenet.routing import solve as solve_module
+
+    calls: list[tuple[list[str], float]] = []
+    monday_first = {"A": [2, 2, 3, 2], "B": [2, 2, 2, 2]}
+    rotated = [2, 2, 2, 2] if better else [3, 3, 3, 3]
+
+    def fake_chain(args):  # noqa: ANN001, ANN202
+        problems, _, limit, *_ = args
+        days = [p.day for p in problems]
+        calls.append((days, limit))
+        base = problems[0].base_id
+        trucks = monday_first[base] if days[0] == "d0" else rotated
+        out = _fake_week(trucks, base=base)
+        return [dataclasses.replace(r, problem=p) for r, p in zip(out, problems, strict=True)]
+
+    monkeypatch.setattr(solve_module, "_solve_chain", fake_chain)
+    monkeypatch.setattr(solve_module, "ProcessPoolExecutor", _InProcessPool)
+    problems = [
+        dataclasses.replace(day([[1, 0]], [10]), base_id=b, day=f"d{k}")
+        for b in ("A", "B")
+        for k in range(4)
+    ]
+    out = solve_module.solve_week(
+        problems, RoutingParams(time_limit_s=8, workers=2), slot_tolerance_min=15
+    )
+    assert [r.problem for r in out] == problems  # back in the order given
+    assert calls[:2] == [(["d0", "d1", "d2", "d3"], 1.0)] * 2  # half of 8 s over 4 days
+    again = calls[2:]
+    assert [days for days, _ in again] == [["d2", "d3", "d0", "d1"]]  # A only, from d2
+    assert 4.0 / 4 < again[0][1] <= 8.0 / 4  # the time left, A's days alone
+    assert [r.num_trucks for r in out[:4]] == ([2, 2, 2, 2] if better else [2, 2, 3, 2])
+    # Signs already up (a kept timetable) or no slots: one pass with the whole limit.
+    calls.clear()
+    solve_module.solve_week(
+        problems, RoutingParams(time_limit_s=8, workers=2), slot_tolerance_min=None
+    )
+    assert calls == [(["d0", "d1", "d2", "d3"], 2.0)] * 2
+    calls.clear()
+    solve_module.solve_week(
+        problems,
+        RoutingParams(time_limit_s=8, workers=2),
+        slot_tolerance_min=15,
+        kept_signs={("p0", 0): 500.0},
+    )
+    assert calls == [(["d0", "d1", "d2", "d3"], 2.0)] * 2
 
 
 def test_the_sign_shows_the_middle_of_a_points_arrivals():
