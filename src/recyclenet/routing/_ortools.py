@@ -384,10 +384,10 @@ def _solve(
         caps = [g_cap[g][axis] for g in truck_group]
         # One callback for every truck: an unload copy subtracts the largest capacity,
         # and its slack (0..largest) lets the load fall to any value down to zero on
-        # every truck alike. (Per-type callbacks, each subtracting its own capacity,
-        # made OR-Tools 9.15 reject every plan that leaves a loaded stop out, the
-        # published plan of a dispatch day with a booking not yet placed included:
-        # google/or-tools#5283.)
+        # every truck alike. (With per-type callbacks, each subtracting its own
+        # capacity, OR-Tools 9.15 found no plan at all, not even from a valid starting
+        # plan, once the day could not serve every loaded stop: a dispatch day lost its
+        # published stops to a booking that did not fit; google/or-tools#5283.)
         unload = -max(caps)
         pickup = routing.RegisterUnaryTransitCallback(
             lambda i, d=demand, u=unload: int(
