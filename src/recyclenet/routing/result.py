@@ -84,6 +84,13 @@ class DayResult:
         """Fleet group of route ``route``."""
         return self.route_group[route] if self.route_group else 0
 
+    def trucks_by_group(self) -> list[int]:
+        """Trucks used per fleet group (in the order of ``problem.groups()``)."""
+        used = [0] * len(self.problem.groups())
+        for r in range(len(self.routes)):
+            used[self.group_of(r)] += 1
+        return used
+
     def trucks_by_type(self) -> dict[str, int]:
         """Trucks used per vehicle type."""
         out: dict[str, int] = {}

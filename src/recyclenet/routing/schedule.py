@@ -146,7 +146,7 @@ def fewest_loads_frequency(truck_days: float, weekdays: tuple[int, ...]) -> int:
     n = len(weekdays)
     least = min(n, max(1, math.ceil(7 / truck_days - 1e-9))) if math.isfinite(truck_days) else 1
     best = [
-        (week_loads(least_loads_patterns(f, truck_days, weekdays)[0], truck_days, weekdays), -f)
+        (min(week_loads(p, truck_days, weekdays) for p in day_patterns(f, n)), -f)
         for f in range(least, n + 1)
     ]
     return -min(best)[1]

@@ -876,9 +876,7 @@ def _solve_chain(
             result = regrouped(found, problem, group_of)
         else:
             result = solve_day(problem, params, time_limit_s=limit)
-        used = [0] * len(problem.groups())
-        for r in range(len(result.routes)):
-            used[result.group_of(r)] += 1
+        used = result.trucks_by_group()
         in_use = [max(a, b) for a, b in zip(in_use or used, used, strict=True)]
         keys = _occurrences(problem.stop_ids)
         for route in result.routes:
@@ -932,6 +930,13 @@ def day_time_limit_s(
     return _week_plan(problems, params, slots=slots)[2]
 
 
+def _paid_cny(result: DayResult) -> float:
+    """What a day pays beyond its trucks' cost: for arrivals off their slots and for
+    deferred bookings (0 where a stop that must be served is left out)."""
+    objective = result.objective_cny()
+    return objective - result.cost_cny if math.isfinite(objective) else 0.0
+
+
 def _hardest_day(chain: list[DayResult]) -> int | None:
     """The day of a base's week that runs the most trucks, then pays the most for
     arrivals off their slots; ``None`` where that is the first day, or where every day
@@ -941,10 +946,7 @@ def _hardest_day(chain: list[DayResult]) -> int | None:
         return None
 
     def strain(k: int) -> tuple[int, float]:
-        r = chain[k]
-        objective = r.objective_cny()
-        paid = objective - r.cost_cny if math.isfinite(objective) else 0.0
-        return (len(r.routes), round(paid, 6))
+        return (len(chain[k].routes), round(_paid_cny(chain[k]), 6))
 
     hardest = max(busy, key=strain)  # the first of equals
     flat = all(len(chain[k].routes) == len(chain[hardest].routes) for k in busy)
@@ -958,22 +960,16 @@ def _week_rank(chain: list[DayResult]) -> tuple[int, float]:
     week costs with the fleet it needs (each group's most trucks on a day at their day
     rate on every day, the routes' running cost, and what the days pay for arrivals off
     their slots and for deferred bookings)."""
-    unserved = sum(r.unserved() for r in chain)
-    groups = chain[0].problem.groups()
-    most = [0] * len(groups)
-    total = 0.0
+    day_rates = [g.vehicle.fixed_cost_cny_per_day for g in chain[0].problem.groups()]
+    most = [0] * len(day_rates)
+    running = 0.0
     for r in chain:
-        used = [0] * len(groups)
-        for k in range(len(r.routes)):
-            used[r.group_of(k)] += 1
+        used = r.trucks_by_group()
         most = [max(a, b) for a, b in zip(most, used, strict=True)]
-        fixed = sum(n * g.vehicle.fixed_cost_cny_per_day for n, g in zip(used, groups, strict=True))
-        objective = r.objective_cny()
-        total += (objective if math.isfinite(objective) else r.cost_cny) - fixed
-    total += len(chain) * sum(
-        n * g.vehicle.fixed_cost_cny_per_day for n, g in zip(most, groups, strict=True)
-    )
-    return unserved, total
+        fixed = sum(n * rate for n, rate in zip(used, day_rates, strict=True))
+        running += r.cost_cny - fixed + _paid_cny(r)
+    fleet = len(chain) * sum(n * rate for n, rate in zip(most, day_rates, strict=True))
+    return sum(r.unserved() for r in chain), running + fleet
 
 
 def solve_week(
