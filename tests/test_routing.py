@@ -291,6 +291,23 @@ def test_published_days_kept_only_where_they_empty_the_storage():
     assert visits["b"].day_idx == (0, 2, 4)
 
 
+def test_kept_days_weigh_on_the_balance_by_their_own_loads():
+    """A truckload holds 4.5 days of a point's material; Mon/Thu or Tue/Fri take one
+    load each visit (2 a week). The published Mon/Wed is kept: its Monday visit comes 5
+    days after Wednesday (2 loads), Wednesday's 2 days after Monday (1 load). The
+    balance sees 2 loads (2 x 50 min) on Monday, not the average visit's one."""
+    from recyclenet.routing.solve import _day_minutes, _VisitRule
+
+    weekdays = (0, 1, 2, 3, 4)
+    rule = _VisitRule(2, 1, "truck", float("inf"), 4.5, [(0, 3), (1, 4)], None)
+    minutes = _day_minutes(rule, rule.keeps((0, 2)), weekdays, 50.0, 7.0)
+    assert sorted(minutes) == [(0, 2), (0, 3), (1, 4)]
+    np.testing.assert_allclose(minutes[(0, 2)], [107.0, 0.0, 57.0, 0.0, 0.0])
+    np.testing.assert_allclose(minutes[(0, 3)], [57.0, 0.0, 0.0, 57.0, 0.0])
+    # A point not keeping published days is weighed on its fewest-loads patterns only.
+    assert sorted(_day_minutes(rule, None, weekdays, 50.0, 7.0)) == [(0, 3), (1, 4)]
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_point_hours_hold_the_truck_within_them(engine):
     """Point c meets the truck only 13:00-15:00 (after its 30 min stay: arrival 13:00 to

@@ -528,15 +528,13 @@ def plan_week(
         )
         from_base = full_min[0, 1 : len(mine) + 1]
         workload = loads * (dwell_min + unload_min) + from_base
-        # What a pattern's visits add to their days: each visit's loads (after its gap:
-        # the visit after the rest days takes more) and the way out.
+        published = kept_days or {}
+        # A point keeps its published days where it is visited as often as before and
+        # they empty its storage in time.
+        fixed = [rules[j].keeps(published.get(str(pid))) for j, pid in enumerate(mine["point_id"])]
         per_pattern = [
-            {
-                p: _pattern_minutes(p, rule.truckload_days, weekdays, dwell_min + unload_min)
-                + np.isin(np.arange(n_days), p) * from_base[j]
-                for p in (rule.patterns or [])
-            }
-            for j, rule in enumerate(rules)
+            _day_minutes(rule, keep, weekdays, dwell_min + unload_min, from_base[j])
+            for j, (rule, keep) in enumerate(zip(rules, fixed, strict=True))
         ]
         arrive = _arrival_windows(
             mine,
@@ -546,10 +544,6 @@ def plan_week(
             dwell_min=dwell_min,
             unload_min=unload_min,
         )
-        published = kept_days or {}
-        # A point keeps its published days where it is visited as often as before and
-        # they empty its storage in time.
-        fixed = [rules[j].keeps(published.get(str(pid))) for j, pid in enumerate(mine["point_id"])]
         options: list[list[tuple[int, ...]] | None] = [r.patterns for r in rules]
         days = assign_days(
             workload, freq, xy, n_days, fixed=fixed, options=options, pattern_workload=per_pattern
@@ -612,6 +606,25 @@ def plan_week(
                 )
             )
     return visits, problems
+
+
+def _day_minutes(
+    rule: _VisitRule,
+    keep: tuple[int, ...] | None,
+    weekdays: tuple[int, ...],
+    per_load_min: float,
+    from_base_min: float,
+) -> dict[tuple[int, ...], NDArray[np.float64]]:
+    """Minutes each pattern a point may take (its kept days included) adds to each
+    working day: every visit's loads, after its gap (the visit after the rest days takes
+    more), and the way out from the base."""
+    patterns = {*rule.patterns, *([keep] if keep is not None else [])}
+    on = np.arange(len(weekdays))
+    return {
+        p: _pattern_minutes(p, rule.truckload_days, weekdays, per_load_min)
+        + np.isin(on, p) * from_base_min
+        for p in sorted(patterns)
+    }
 
 
 def _pattern_minutes(
