@@ -481,6 +481,11 @@ def test_keep_timetable_keeps_the_signs_up(tmp_path):
     assert len(moved) > 0  # the shorter dwell moves some arrivals ...
     kept = timetable("kept", **{"routing.dwell_min": 20, "routing.keep_timetable": published})
     assert timetable_changes(first, kept).empty  # ... which the kept signs hold
+    # The published trucks still do the week with the shorter stays: no more are asked.
+    assert (
+        kept.groupby("day")["truck"].nunique().max()
+        <= first.groupby("day")["truck"].nunique().max()
+    )
     bad = first.copy()
     bad.loc[2, "slot"] = "9h30"
     bad.to_csv(tmp_path / "bad.csv", index=False)

@@ -226,3 +226,35 @@ def test_point_hours_read_from_excel_time_cells(small_scenario):
     row = cand[cand["window_start"] != ""].iloc[0]
     assert (row["window_start"], row["window_open_min"]) == ("16:30", 990.0)
     assert row["window_end"] == "" and row["window_close_min"] == 17.5 * 60  # the shift's
+
+
+def test_published_rounds_are_read_from_a_kept_timetable(tmp_path):
+    """The kept timetable's truck, trip and arrival columns give each day's rounds in
+    order of arrival; a timetable without them (typed by hand) gives none, and one
+    whose arrival is not a time gives none rather than a wrong round."""
+    from recyclenet.inputs import read_published_routes
+
+    rows = pd.DataFrame(
+        {
+            "point_id": ["b", "a", "c", "d"],
+            "day": ["mon", "mon", "mon", "sun"],
+            "slot": ["09:00", "08:10", "08:30", "08:30"],
+            "arrival": ["09:00", "08:10", "08:30", "08:30"],
+            "truck": ["T-1", "T-1", "T-2", "T-1"],
+            "vehicle_type": ["box", "box", "tricycle", "box"],
+            "trip": [2, 1, 1, 1],
+        }
+    )
+    path = tmp_path / "timetable.csv"
+    rows.to_csv(path, index=False)
+    rounds = read_published_routes(path, ("mon", "tue"))
+    assert rounds == {
+        "mon": [
+            ("T-1", "box", [("a", 1, 490.0), ("b", 2, 540.0)]),
+            ("T-2", "tricycle", [("c", 1, 510.0)]),
+        ]
+    }
+    rows.drop(columns=["truck"]).to_csv(path, index=False)
+    assert read_published_routes(path, ("mon", "tue")) == {}
+    rows.assign(arrival=["09:00", "8h10", "08:30", "08:30"]).to_csv(path, index=False)
+    assert read_published_routes(path, ("mon", "tue")) == {}

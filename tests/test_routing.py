@@ -636,6 +636,97 @@ def test_a_week_is_routed_again_from_its_hardest_day(monkeypatch, better):
     assert calls == [(["d0", "d1", "d2", "d3"], 2.0)] * 2
 
 
+def test_a_published_day_is_driven_as_published():
+    """Three 400 kg stops 10 km out, one 1,000 kg truck: the published round p0, p1,
+    unload, p2 (trips 1, 1, 2) is driven in that order, waiting at p1 for its sign
+    (12:00, 15 min tolerance); another base's truck is left alone. A point with two
+    loads that day: each published stop takes the load whose sign is nearest. It is no plan of the
+    day any more once loads outgrow the trip, a stop of the day is on no round, or the
+    day has a lunch to place."""
+    from recyclenet.routing.solve import _with_slots, published_day
+
+    problem = day([(10, 0), (0, 10), (-10, 0)], [400, 400, 400], vehicles=2, dwell=20)
+    problem = _with_slots(problem, {("p1", 0): 720.0}, 15.0, 100.0)
+    rounds = [
+        ("T-1", "truck", [("p0", 1, 500.0), ("p1", 1, 720.0), ("p2", 2, 800.0)]),
+        ("U-1", "", [("q9", 1, 500.0)]),
+    ]
+    result = published_day(problem, rounds)
+    assert result is not None and check_day(result) == [] and not result.dropped
+    (route,) = result.routes
+    assert [(e.kind, e.stop_idx) for e in route[1:-1]] == [
+        ("stop", 0),
+        ("stop", 1),
+        ("unload", -1),
+        ("stop", 2),
+    ]
+    assert route[2].arrival_min == pytest.approx(705.0)  # waited for the sign
+    assert route[1].arrival_min == pytest.approx(480.0 + 10.0 / 30 * 60)
+    heavier = dataclasses.replace(problem, load_kg=np.array([700.0, 700.0, 400.0]))
+    assert published_day(heavier, rounds) is None
+    assert published_day(problem, [("T-1", "truck", rounds[0][2][:2])]) is None
+    assert published_day(problem, [("T-1", "box", rounds[0][2])]) is None  # no such type
+    lunch = dataclasses.replace(problem, lunch=(690.0, 780.0, 30.0))
+    assert published_day(lunch, rounds) is None
+    # p0 collected twice: signs 08:20 (load 0) and 10:00 (load 1); the round published
+    # the 10:00 stop first (on truck T-1), the 08:20 one on truck T-2.
+    twice = dataclasses.replace(
+        day([(10, 0), (10, 0)], [400, 400], vehicles=2, dwell=20), stop_ids=("p0", "p0")
+    )
+    twice = _with_slots(twice, {("p0", 0): 500.0, ("p0", 1): 600.0}, 15.0, 100.0)
+    both = [("T-1", "truck", [("p0", 1, 600.0)]), ("T-2", "truck", [("p0", 1, 500.0)])]
+    result = published_day(twice, both)
+    assert result is not None and check_day(result) == []
+    assert [r[1].stop_idx for r in result.routes] == [1, 0]
+    assert [r[1].arrival_min for r in result.routes] == pytest.approx([585.0, 500.0])
+
+
+@pytest.mark.parametrize("routed_trucks", [2, 1])
+def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
+    monkeypatch, routed_trucks
+):
+    """Signs kept: the published rounds serve p1 (4 km north) then, on a second trip,
+    p0 (3 km east): 14 km a day on one truck. Where the routed week needs two trucks a
+    day (14 km), the published week is kept; a routed week on one truck and one trip
+    (12 km, every arrival within its sign) is kept instead."""
+    from recyclenet.routing import solve as solve_module
+    from recyclenet.routing.timing import day_result, timed_route
+
+    problems = [
+        dataclasses.replace(day([(3, 0), (0, 4)], [100, 100], vehicles=2), day=d)
+        for d in ("mon", "tue")
+    ]
+    signs = {("p0", 0): 600.0, ("p1", 0): 540.0}
+
+    def fake_chain(args):  # noqa: ANN001, ANN202
+        days, _, _, tol, penalty, kept = args
+        orders = [[1], [0]] if routed_trucks == 2 else [[1, 0]]
+        out = []
+        for p in days:
+            p = solve_module._with_slots(p, kept, tol, penalty)
+            routes = [timed_route(p, o, engine_arrival_min=p.slot_min[o]) for o in orders]
+            out.append(day_result(p, routes, "feasible", 0.0))
+        return out
+
+    monkeypatch.setattr(solve_module, "_solve_chain", fake_chain)
+    published = {
+        d: [("T-1", "truck", [("p1", 1, 540.0), ("p0", 2, 600.0)])] for d in ("mon", "tue")
+    }
+    out = solve_module.solve_week(
+        problems,
+        RoutingParams(time_limit_s=2, workers=1),
+        slot_tolerance_min=15,
+        kept_signs=signs,
+        published=published,
+    )
+    assert all(check_day(r) == [] for r in out)
+    assert all(solve_module._paid_cny(r) == 0 for r in out)  # every arrival within its sign
+    assert [r.num_trucks for r in out] == [1, 1]
+    assert [r.distance_km() for r in out] == pytest.approx(
+        [14.0, 14.0] if routed_trucks == 2 else [12.0, 12.0]
+    )
+
+
 def test_the_sign_shows_the_middle_of_a_points_arrivals():
     """Monday reaches A (10 km east) at 8:20. Tuesday's booking X (5 km north) closes at
     8:15, so the one truck reaches A at 8:42, 22.4 min after Monday: beyond the 15 min

@@ -625,3 +625,43 @@ def read_kept_timetable(
     }
     kept_signs = {(pid, k): m for pid, ms in signs.items() for k, m in enumerate(sorted(ms))}
     return kept_days, kept_signs
+
+
+def read_published_routes(
+    path: Path, working_days: tuple[str, ...]
+) -> dict[str, list[tuple[str, str, list[tuple[str, int, float]]]]]:
+    """The published trucks' rounds in a kept timetable (``timetable.csv`` of an earlier
+    run, read by :func:`read_kept_timetable` first): by working day, each truck's id,
+    its vehicle type (``""`` where the table has none) and its stops in order of arrival
+    as ``(point_id, trip, arrival_min)``.
+
+    Optional: empty where the table lacks the ``truck``, ``trip`` or ``arrival`` column
+    (a timetable typed by hand), or where any of their values is not one (then no round
+    is trusted). Used only to offer the published week as a plan (see
+    :func:`recyclenet.routing.solve_week`); the days and signs come from
+    :func:`read_kept_timetable`.
+    """
+    table = read_table(path)
+    table = table.set_axis([str(c).strip() for c in table.columns], axis=1)
+    if not {"point_id", "day", "truck", "trip", "arrival"} <= set(table.columns):
+        return {}
+    table = table.fillna("").astype(str)
+    if "vehicle_type" not in table.columns:
+        table = table.assign(vehicle_type="")
+    rows = []
+    for r in table.itertuples(index=False):
+        weekday, arrival = parse_weekday(r.day.strip()), parse_clock(r.arrival.strip())
+        trip, truck = r.trip.strip(), r.truck.strip()
+        if weekday is None or arrival is None or not trip.isdigit() or not truck:
+            return {}
+        if weekday in working_days:
+            rows.append(
+                (weekday, truck, r.vehicle_type.strip(), arrival, int(trip), r.point_id.strip())
+            )
+    out: dict[str, dict[tuple[str, str], list[tuple[str, int, float]]]] = {}
+    for weekday, truck, vtype, arrival, trip, pid in sorted(rows):
+        out.setdefault(weekday, {}).setdefault((truck, vtype), []).append((pid, trip, arrival))
+    return {
+        day: [(truck, vtype, stops) for (truck, vtype), stops in sorted(trucks.items())]
+        for day, trucks in out.items()
+    }

@@ -16,7 +16,13 @@ import pandas as pd
 from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
-from recyclenet.inputs import POINT_PLAN_COLUMNS, Inputs, load_inputs, read_kept_timetable
+from recyclenet.inputs import (
+    POINT_PLAN_COLUMNS,
+    Inputs,
+    load_inputs,
+    read_kept_timetable,
+    read_published_routes,
+)
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
@@ -291,6 +297,11 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         slot_tolerance_min=rc.slot_tolerance_min,
         slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
         kept_signs=kept_signs,
+        published=(
+            read_published_routes(rc.keep_timetable, rc.working_days)
+            if rc.keep_timetable is not None
+            else None
+        ),
     )
     haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
     centre_of = siting.centre_of_station
