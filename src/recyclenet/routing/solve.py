@@ -1084,7 +1084,11 @@ def solve_week(
     (:func:`_week_rank`): re-planning never asks for more trucks, or more arrivals off
     their signs, than the published week that still works. Measured on the Cuiping
     default re-planned with a 25 min dwell instead of 30 (2026-11-24, 240 s): the routed
-    week needed 14 trucks where the published 12 still worked.
+    week needs 14 trucks where the published one had 12, and the published week is not
+    kept at the urban stations: their points collect several loads a day, and a day's
+    loads aim at the point's sign times in order (load k at the k-th time), so a day
+    whose published loads came at the first and the third time ranks far off its signs.
+    Signs kept by day would hold there; not done yet.
     """
     start = time.perf_counter()
     second_pass = slot_tolerance_min is not None and not kept_signs
