@@ -258,3 +258,21 @@ def test_published_rounds_are_read_from_a_kept_timetable(tmp_path):
     assert read_published_routes(path, ("mon", "tue")) == {}
     rows.assign(arrival=["09:00", "8h10", "08:30", "08:30"]).to_csv(path, index=False)
     assert read_published_routes(path, ("mon", "tue")) == {}
+
+
+def test_kept_day_signs_are_read_per_point_and_day(tmp_path):
+    """Each working day's sign times per point, in order; other days left out."""
+    from recyclenet.inputs import read_kept_day_signs
+
+    path = tmp_path / "timetable.csv"
+    pd.DataFrame(
+        {
+            "point_id": ["a", "a", "a", "b"],
+            "day": ["tue", "tue", "mon", "sun"],
+            "slot": ["11:40", "08:20", "08:20", "09:00"],
+        }
+    ).to_csv(path, index=False)
+    assert read_kept_day_signs(path, ("mon", "tue")) == {
+        ("a", "tue"): (500.0, 700.0),
+        ("a", "mon"): (500.0,),
+    }

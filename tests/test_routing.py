@@ -699,11 +699,11 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     signs = {("p0", 0): 600.0, ("p1", 0): 540.0}
 
     def fake_chain(args):  # noqa: ANN001, ANN202
-        days, _, _, tol, penalty, kept = args
+        days, _, _, tol, penalty, kept, day_signs = args
         orders = [[1], [0]] if routed_trucks == 2 else [[1, 0]]
         out = []
         for p in days:
-            p = solve_module._with_slots(p, kept, tol, penalty)
+            p = solve_module._with_slots(p, kept, tol, penalty, day_signs)
             routes = [timed_route(p, o, engine_arrival_min=p.slot_min[o]) for o in orders]
             out.append(day_result(p, routes, "feasible", 0.0))
         return out
@@ -727,6 +727,37 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     )
 
 
+def test_kept_signs_hold_each_days_own_times():
+    """A point's sign shows 08:20, 10:00 and 11:40: Monday's three loads came at all
+    three, Tuesday's two at 08:20 and 11:40. Re-planned, Tuesday's second load aims at
+    11:40 (not at the sign's second time, 10:00), and the timetable finds every visit,
+    driven as published, on its sign; a day with another number of loads aims at the
+    sign's times in order."""
+    from recyclenet.routing import solve as week
+
+    kept = {("p0", 0): 500.0, ("p0", 1): 600.0, ("p0", 2): 700.0}
+    by_day = {("p0", "mon"): (500.0, 600.0, 700.0), ("p0", "tue"): (500.0, 700.0)}
+
+    def loads(n, label):
+        problem = day([(10, 0)] * n, [400] * n, dwell=20)
+        problem = dataclasses.replace(problem, day=label, stop_ids=("p0",) * n)
+        return week._with_slots(problem, kept, 15.0, 100.0, by_day)
+
+    monday, tuesday, wednesday = loads(3, "mon"), loads(2, "tue"), loads(2, "wed")
+    assert list(tuesday.slot_min) == [500.0, 700.0]
+    assert list(wednesday.slot_min) == [500.0, 600.0]  # no published Wednesday
+    rounds = {
+        "mon": [("T-1", "truck", [("p0", 1, 500.0), ("p0", 2, 600.0), ("p0", 3, 700.0)])],
+        "tue": [("T-1", "truck", [("p0", 1, 500.0), ("p0", 2, 700.0)])],
+    }
+    days = tuple(week.published_day(p, rounds[p.day]) for p in (monday, tuesday))
+    assert all(d is not None and week._paid_cny(d) == 0 for d in days)
+    plan = week.WeekPlan({}, days, ("mon", "tue"), pd.DataFrame(), 15.0, kept_signs=kept)
+    tt = plan.timetable()
+    assert sorted(set(tt["slot"])) == ["08:20", "10:00", "11:40"]
+    assert tt["slot_deviation_min"].abs().max() <= 15
+
+
 def test_the_sign_shows_the_middle_of_a_points_arrivals():
     """Monday reaches A (10 km east) at 8:20. Tuesday's booking X (5 km north) closes at
     8:15, so the one truck reaches A at 8:42, 22.4 min after Monday: beyond the 15 min
@@ -742,7 +773,7 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
         window_close_min=np.array([1020.0, 495.0]),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 100.0, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 100.0, {}, {}))
     arrival = {second.problem.stop_ids[e.stop_idx]: e.arrival_min for e in second.routes[0][1:-1]}
     assert first.routes[0][1].arrival_min == pytest.approx(500)
     assert arrival["p0"] == pytest.approx(480 + 10 + 10 + 2 * 125**0.5, abs=0.1)
@@ -946,7 +977,7 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
         window_close_min=np.array([1020.0, 510.0]),
     )
     params = RoutingParams(time_limit_s=2, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 2.0, 15.0, 5.0, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, 2.0, 15.0, 5.0, {}, {}))
     assert first.num_trucks == 1 and first.routes[0][1].arrival_min == pytest.approx(500)
     assert second.num_trucks == trucks and second.dropped == ()
     assert check_day(second) == []
@@ -998,7 +1029,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
         stop_ids=("p1", "x", "p0"),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}, {}))
     assert len(calls) == 3 and first.num_trucks == 1
     own_trucks, start, own = calls[1]
     assert own_trucks == 1  # the truck Monday ran
@@ -1011,7 +1042,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
     calls.clear()  # with less time than two searches need: one, the capped fleet's
     short = RoutingParams(time_limit_s=0.5, engine="ortools")
-    week._solve_chain(([monday, tuesday], short, 0.5, 15.0, 5.0, {}))
+    week._solve_chain(([monday, tuesday], short, 0.5, 15.0, 5.0, {}, {}))
     assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (2, None)]
 
 
@@ -1038,7 +1069,7 @@ def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(
         window_close_min=np.full(3, 510.0),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}, {}))
     assert first.num_trucks == 1
     assert [trucks for trucks, _ in calls[1:]] == [2, 4]  # capped, then the whole fleet
     assert calls[1][1]  # two trucks cannot reach three stops by 8:30: stops left out

@@ -627,6 +627,22 @@ def read_kept_timetable(
     return kept_days, kept_signs
 
 
+def read_kept_day_signs(
+    path: Path, working_days: tuple[str, ...]
+) -> dict[tuple[str, str], tuple[float, ...]]:
+    """The times on each point's sign that its visits kept on each working day of a kept
+    timetable (read by :func:`read_kept_timetable` first, which reports bad rows):
+    ``(point_id, day)`` to the day's slot times, in order (one per load that day)."""
+    table = read_table(path)
+    table = table.set_axis([str(c).strip() for c in table.columns], axis=1)
+    out: dict[tuple[str, str], list[float]] = {}
+    for r in table.fillna("").astype(str).itertuples(index=False):
+        weekday, minutes = parse_weekday(r.day.strip()), parse_clock(r.slot.strip())
+        if weekday in working_days and minutes is not None:
+            out.setdefault((r.point_id.strip(), weekday), []).append(float(minutes))
+    return {key: tuple(sorted(times)) for key, times in out.items()}
+
+
 def read_published_routes(
     path: Path, working_days: tuple[str, ...]
 ) -> dict[str, list[tuple[str, str, list[tuple[str, int, float]]]]]:

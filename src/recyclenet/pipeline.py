@@ -20,6 +20,7 @@ from recyclenet.inputs import (
     POINT_PLAN_COLUMNS,
     Inputs,
     load_inputs,
+    read_kept_day_signs,
     read_kept_timetable,
     read_published_routes,
 )
@@ -299,6 +300,11 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         kept_signs=kept_signs,
         published=(
             read_published_routes(rc.keep_timetable, rc.working_days)
+            if rc.keep_timetable is not None
+            else None
+        ),
+        kept_day_signs=(
+            read_kept_day_signs(rc.keep_timetable, rc.working_days)
             if rc.keep_timetable is not None
             else None
         ),
