@@ -1073,7 +1073,12 @@ def published_day(problem: DayProblem, rounds: Rounds) -> DayResult | None:
     if any(free.values()):
         return None
     routes = [
-        timed_route(problem, order, group=g, engine_arrival_min=[slot[j] for j in order])
+        timed_route(
+            problem,
+            order,
+            group=g,
+            engine_arrival_min=[slot[j] if j >= 0 else np.nan for j in order],
+        )
         for order, g in plans
     ]
     result = day_result(problem, routes, "feasible", 0.0, [g for _, g in plans])
