@@ -275,10 +275,10 @@ def aggregated_patterns(inst: dict, params: RoutingParams) -> dict[int, tuple[in
             moves = [_insertion(inst, routes[d], c) for d in pattern]
             # (days it fits on nowhere first, then the added travel where it fits)
             nowhere = sum(not math.isfinite(m[0]) for m in moves)
-            options.append((nowhere, sum(m[0] for m in moves if math.isfinite(m[0])), pattern))
-        *_, pattern = min(options)
-        for d in pattern:
-            cost, r, k, f = _insertion(inst, routes[d], c)
+            added = sum(m[0] for m in moves if math.isfinite(m[0]))
+            options.append((nowhere, added, pattern, moves))
+        *_, pattern, moves = min(options, key=lambda o: o[:3])
+        for d, (cost, r, k, f) in zip(pattern, moves, strict=True):
             if math.isfinite(cost):  # (else left out: the day's routing places it)
                 _insert(routes[d], c, r, k, f, inst)
         out[c] = pattern

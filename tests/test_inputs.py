@@ -262,7 +262,7 @@ def test_published_rounds_are_read_from_a_kept_timetable(tmp_path):
 
 def test_kept_day_signs_are_read_per_point_and_day(tmp_path):
     """Each working day's sign times per point, in order; other days left out."""
-    from recyclenet.inputs import read_kept_day_signs
+    from recyclenet.inputs import read_kept_timetable
 
     path = tmp_path / "timetable.csv"
     pd.DataFrame(
@@ -272,7 +272,7 @@ def test_kept_day_signs_are_read_per_point_and_day(tmp_path):
             "slot": ["11:40", "08:20", "08:20", "09:00"],
         }
     ).to_csv(path, index=False)
-    assert read_kept_day_signs(path, ("mon", "tue")) == {
+    assert read_kept_timetable(path, ("mon", "tue"))[2] == {
         ("a", "tue"): (500.0, 700.0),
         ("a", "mon"): (500.0,),
     }

@@ -570,12 +570,17 @@ KEPT_TIMETABLE_COLUMNS: tuple[Column, ...] = (
 
 def read_kept_timetable(
     path: Path, working_days: tuple[str, ...]
-) -> tuple[dict[str, tuple[int, ...]], dict[tuple[str, int], float]]:
+) -> tuple[
+    dict[str, tuple[int, ...]],
+    dict[tuple[str, int], float],
+    dict[tuple[str, str], tuple[float, ...]],
+]:
     """A published timetable to keep (``timetable.csv`` of an earlier run).
 
     Returns the visit days of each point (indices into ``working_days``; a point with a
-    day no longer worked keeps none) and the times on its signs by ``(point_id, load)``
-    (its distinct sign times in order, minutes after midnight).
+    day no longer worked keeps none), the times on its signs by ``(point_id, load)``
+    (its distinct sign times in order, minutes after midnight), and the times its visits
+    kept on each working day by ``(point_id, day)`` (in order, one per load that day).
 
     Raises
     ------
@@ -600,6 +605,7 @@ def read_kept_timetable(
     problems: list[InputProblem] = []
     days: dict[str, set[str]] = {}
     signs: dict[str, set[float]] = {}
+    by_day: dict[tuple[str, str], list[float]] = {}
     for i, r in enumerate(table.itertuples(index=False), start=1):
         pid, day, slot = str(r.point_id).strip(), str(r.day).strip(), str(r.slot).strip()
         weekday = parse_weekday(day)
@@ -616,6 +622,8 @@ def read_kept_timetable(
             continue
         days.setdefault(pid, set()).add(weekday)
         signs.setdefault(pid, set()).add(float(minutes))
+        if weekday in working_days:
+            by_day.setdefault((pid, weekday), []).append(float(minutes))
     if problems:
         raise InputError(problems)
     kept_days = {
@@ -624,23 +632,8 @@ def read_kept_timetable(
         if ds <= set(working_days)
     }
     kept_signs = {(pid, k): m for pid, ms in signs.items() for k, m in enumerate(sorted(ms))}
-    return kept_days, kept_signs
-
-
-def read_kept_day_signs(
-    path: Path, working_days: tuple[str, ...]
-) -> dict[tuple[str, str], tuple[float, ...]]:
-    """The times on each point's sign that its visits kept on each working day of a kept
-    timetable (read by :func:`read_kept_timetable` first, which reports bad rows):
-    ``(point_id, day)`` to the day's slot times, in order (one per load that day)."""
-    table = read_table(path)
-    table = table.set_axis([str(c).strip() for c in table.columns], axis=1)
-    out: dict[tuple[str, str], list[float]] = {}
-    for r in table.fillna("").astype(str).itertuples(index=False):
-        weekday, minutes = parse_weekday(r.day.strip()), parse_clock(r.slot.strip())
-        if weekday in working_days and minutes is not None:
-            out.setdefault((r.point_id.strip(), weekday), []).append(float(minutes))
-    return {key: tuple(sorted(times)) for key, times in out.items()}
+    day_signs = {key: tuple(sorted(times)) for key, times in by_day.items()}
+    return kept_days, kept_signs, day_signs
 
 
 def read_published_routes(

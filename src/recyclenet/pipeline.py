@@ -20,7 +20,6 @@ from recyclenet.inputs import (
     POINT_PLAN_COLUMNS,
     Inputs,
     load_inputs,
-    read_kept_day_signs,
     read_kept_timetable,
     read_published_routes,
 )
@@ -179,10 +178,15 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     tick("inputs")
     inputs = load_inputs(scenario)
     rc = scenario.routing
-    kept_days, kept_signs = (
+    kept_days, kept_signs, kept_day_signs = (
         read_kept_timetable(rc.keep_timetable, rc.working_days)
         if rc.keep_timetable is not None
-        else ({}, {})
+        else ({}, {}, {})
+    )
+    published = (
+        read_published_routes(rc.keep_timetable, rc.working_days)
+        if rc.keep_timetable is not None
+        else None
     )
     demand = settlement_demand(inputs.settlements, scenario.demand)
     tick("network")
@@ -298,16 +302,8 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         slot_tolerance_min=rc.slot_tolerance_min,
         slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
         kept_signs=kept_signs,
-        published=(
-            read_published_routes(rc.keep_timetable, rc.working_days)
-            if rc.keep_timetable is not None
-            else None
-        ),
-        kept_day_signs=(
-            read_kept_day_signs(rc.keep_timetable, rc.working_days)
-            if rc.keep_timetable is not None
-            else None
-        ),
+        published=published,
+        kept_day_signs=kept_day_signs,
     )
     haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
     centre_of = siting.centre_of_station

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -729,9 +730,7 @@ def _with_slots(
     ``(point_id, day)``. Where the point has as many loads today, its k-th load aims at
     the day's k-th time (a point collected twice on Tuesday at the first and the third
     time on its sign keeps those two), else at the k-th time of ``slots``."""
-    count: dict[str, int] = {}
-    for pid in problem.stop_ids:
-        count[pid] = count.get(pid, 0) + 1
+    count = Counter(problem.stop_ids)
     target = np.empty(problem.num_stops)
     for j, (pid, k) in enumerate(_occurrences(problem.stop_ids)):
         today = (day_signs or {}).get((pid, problem.day))
