@@ -636,6 +636,31 @@ def test_a_week_is_routed_again_from_its_hardest_day(monkeypatch, better):
     assert calls == [(["d0", "d1", "d2", "d3"], 2.0)] * 2
 
 
+@pytest.mark.parametrize(
+    ("routed", "published", "taken"),
+    [
+        # Days 0 and 1 as published bring the fleet down to 2; neither does alone.
+        ([3, 3, 2, 2], [2, 2, 2, None], [True, True, True, False]),
+        ([2, 2, 2, 2], [3, None, None, None], [False] * 4),  # published costs a truck
+        ([2, 2, 2, 2], [2, 2, 2, 2], [True] * 4),  # alike: the published week stays
+        ([2, 3, 2], [None, None, None], [False] * 3),  # nothing can be driven as published
+    ],
+)
+def test_a_week_takes_each_day_as_published_where_the_week_ranks_no_worse(routed, published, taken):
+    """Re-planning a kept timetable: each day that can still be driven as published is
+    taken so where the week needs no more trucks and costs no more; a day that cannot
+    no longer sends the whole week back to routing."""
+    from recyclenet.routing.solve import _best_mix
+
+    ours = _fake_week(routed)
+    drivable = [n is not None for n in published]
+    driven = _fake_week([n or 0 for n in published])
+    as_published = [d if ok else None for d, ok in zip(driven, drivable, strict=True)]
+    week = _best_mix(ours, as_published)
+    assert [w is d for w, d in zip(week, driven, strict=True)] == taken
+    assert [w is r for w, r in zip(week, ours, strict=True)] == [not t for t in taken]
+
+
 def test_a_published_day_is_driven_as_published():
     """Three 400 kg stops 10 km out, one 1,000 kg truck: the published round p0, p1,
     unload, p2 (trips 1, 1, 2) is driven in that order, waiting at p1 for its sign
@@ -686,15 +711,16 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     monkeypatch, routed_trucks
 ):
     """Signs kept: the published rounds serve p1 (4 km north) then, on a second trip,
-    p0 (3 km east): 14 km a day on one truck. Where the routed week needs two trucks a
-    day (14 km), the published week is kept; a routed week on one truck and one trip
+    p0 (3 km east): 14 km a day on one truck, Monday and Tuesday (Wednesday's round is
+    lost). Where the routed week needs two trucks a day (14 km), Monday and Tuesday are
+    kept as published and Wednesday is routed; a routed week on one truck and one trip
     (12 km, every arrival within its sign) is kept instead."""
     from recyclenet.routing import solve as solve_module
     from recyclenet.routing.timing import day_result, timed_route
 
     problems = [
         dataclasses.replace(day([(3, 0), (0, 4)], [100, 100], vehicles=2), day=d)
-        for d in ("mon", "tue")
+        for d in ("mon", "tue", "wed")
     ]
     signs = {("p0", 0): 600.0, ("p1", 0): 540.0}
 
@@ -721,9 +747,9 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     )
     assert all(check_day(r) == [] for r in out)
     assert all(solve_module._paid_cny(r) == 0 for r in out)  # every arrival within its sign
-    assert [r.num_trucks for r in out] == [1, 1]
+    assert [r.num_trucks for r in out] == ([1, 1, 2] if routed_trucks == 2 else [1, 1, 1])
     assert [r.distance_km() for r in out] == pytest.approx(
-        [14.0, 14.0] if routed_trucks == 2 else [12.0, 12.0]
+        [14.0, 14.0, 14.0] if routed_trucks == 2 else [12.0, 12.0, 12.0]
     )
 
 
