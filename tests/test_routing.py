@@ -499,11 +499,11 @@ def test_a_week_shares_its_time_limit_so_that_it_ends_within_it(monkeypatch, bas
     workers: a day's time is the limit over the most days one worker routes in turn."""
     from recyclenet.routing import solve as solve_module
 
-    seen: dict[str, float] = {}
+    seen: dict[str, list[float]] = {}
 
     def fake_chain(args):  # noqa: ANN001, ANN202
-        problems, _, limit, *_ = args
-        seen[problems[0].base_id] = limit
+        problems, _, limits, *_ = args
+        seen[problems[0].base_id] = limits
         return [DayResult(p, "feasible", (), (), 0.0, 0.0) for p in problems]
 
     monkeypatch.setattr(solve_module, "_solve_chain", fake_chain)
@@ -515,7 +515,7 @@ def test_a_week_shares_its_time_limit_so_that_it_ends_within_it(monkeypatch, bas
     ]
     out = solve_module.solve_week(problems, RoutingParams(time_limit_s=6, workers=2))
     assert [r.problem for r in out] == problems  # back in the order given
-    assert seen == pytest.approx({b: per_day_s for b in bases})
+    assert seen == {b: pytest.approx([per_day_s] * n) for b, n in bases.items()}
 
 
 class _InProcessPool:
@@ -615,17 +615,18 @@ def test_a_week_is_routed_again_from_its_hardest_day(monkeypatch, better):
         problems, RoutingParams(time_limit_s=8, workers=2), slot_tolerance_min=15
     )
     assert [r.problem for r in out] == problems  # back in the order given
-    assert calls[:2] == [(["d0", "d1", "d2", "d3"], 1.0)] * 2  # half of 8 s over 4 days
+    assert calls[:2] == [(["d0", "d1", "d2", "d3"], [1.0] * 4)] * 2  # half of 8 s over 4 days
     again = calls[2:]
     assert [days for days, _ in again] == [["d2", "d3", "d0", "d1"]]  # A only, from d2
-    assert 4.0 / 4 < again[0][1] <= 8.0 / 4  # the time left, A's days alone
+    assert 4.0 / 4 < again[0][1][0] <= 8.0 / 4  # the time left, A's days alone
+    assert len(set(again[0][1])) == 1
     assert [r.num_trucks for r in out[:4]] == ([2, 2, 2, 2] if better else [2, 2, 3, 2])
     # Signs already up (a kept timetable) or no slots: one pass with the whole limit.
     calls.clear()
     solve_module.solve_week(
         problems, RoutingParams(time_limit_s=8, workers=2), slot_tolerance_min=None
     )
-    assert calls == [(["d0", "d1", "d2", "d3"], 2.0)] * 2
+    assert calls == [(["d0", "d1", "d2", "d3"], [2.0] * 4)] * 2
     calls.clear()
     solve_module.solve_week(
         problems,
@@ -633,7 +634,7 @@ def test_a_week_is_routed_again_from_its_hardest_day(monkeypatch, better):
         slot_tolerance_min=15,
         kept_signs={("p0", 0): 500.0},
     )
-    assert calls == [(["d0", "d1", "d2", "d3"], 2.0)] * 2
+    assert calls == [(["d0", "d1", "d2", "d3"], [2.0] * 4)] * 2
 
 
 @pytest.mark.parametrize(
@@ -714,7 +715,8 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     p0 (3 km east): 14 km a day on one truck, Monday and Tuesday (Wednesday's round is
     lost). Where the routed week needs two trucks a day (14 km), Monday and Tuesday are
     kept as published and Wednesday is routed; a routed week on one truck and one trip
-    (12 km, every arrival within its sign) is kept instead."""
+    (12 km, every arrival within its sign) is kept instead. Monday and Tuesday, which
+    the published rounds still drive, are routed with a quarter of Wednesday's time."""
     from recyclenet.routing import solve as solve_module
     from recyclenet.routing.timing import day_result, timed_route
 
@@ -724,8 +726,11 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     ]
     signs = {("p0", 0): 600.0, ("p1", 0): 540.0}
 
+    limits: list[list[float]] = []
+
     def fake_chain(args):  # noqa: ANN001, ANN202
-        days, _, _, tol, penalty, kept, day_signs = args
+        days, _, day_limits, tol, penalty, kept, day_signs = args
+        limits.append(day_limits)
         orders = [[1], [0]] if routed_trucks == 2 else [[1, 0]]
         out = []
         for p in days:
@@ -748,6 +753,11 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     assert all(check_day(r) == [] for r in out)
     assert all(solve_module._paid_cny(r) == 0 for r in out)  # every arrival within its sign
     assert [r.num_trucks for r in out] == ([1, 1, 2] if routed_trucks == 2 else [1, 1, 1])
+    assert limits == [pytest.approx([2 / 6, 2 / 6, 4 / 3])]  # 2 s over 1/4 + 1/4 + 1 days
+    params = RoutingParams(time_limit_s=2, workers=1)
+    assert solve_module.day_time_limit_s(problems, params, drivable=[True, True, False]) == (
+        pytest.approx(4 / 3)
+    )
     assert [r.distance_km() for r in out] == pytest.approx(
         [14.0, 14.0, 14.0] if routed_trucks == 2 else [12.0, 12.0, 12.0]
     )
@@ -799,7 +809,7 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
         window_close_min=np.array([1020.0, 495.0]),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 100.0, {}, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, [1.0] * 2, 15.0, 100.0, {}, {}))
     arrival = {second.problem.stop_ids[e.stop_idx]: e.arrival_min for e in second.routes[0][1:-1]}
     assert first.routes[0][1].arrival_min == pytest.approx(500)
     assert arrival["p0"] == pytest.approx(480 + 10 + 10 + 2 * 125**0.5, abs=0.1)
@@ -1003,7 +1013,7 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
         window_close_min=np.array([1020.0, 510.0]),
     )
     params = RoutingParams(time_limit_s=2, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 2.0, 15.0, 5.0, {}, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, [2.0] * 2, 15.0, 5.0, {}, {}))
     assert first.num_trucks == 1 and first.routes[0][1].arrival_min == pytest.approx(500)
     assert second.num_trucks == trucks and second.dropped == ()
     assert check_day(second) == []
@@ -1055,7 +1065,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
         stop_ids=("p1", "x", "p0"),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, [1.0] * 2, 15.0, 5.0, {}, {}))
     assert len(calls) == 3 and first.num_trucks == 1
     own_trucks, start, own = calls[1]
     assert own_trucks == 1  # the truck Monday ran
@@ -1068,7 +1078,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
     calls.clear()  # with less time than two searches need: one, the capped fleet's
     short = RoutingParams(time_limit_s=0.5, engine="ortools")
-    week._solve_chain(([monday, tuesday], short, 0.5, 15.0, 5.0, {}, {}))
+    week._solve_chain(([monday, tuesday], short, [0.5] * 2, 15.0, 5.0, {}, {}))
     assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (2, None)]
 
 
@@ -1095,7 +1105,7 @@ def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(
         window_close_min=np.full(3, 510.0),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, 1.0, 15.0, 5.0, {}, {}))
+    first, second = week._solve_chain(([monday, tuesday], params, [1.0] * 2, 15.0, 5.0, {}, {}))
     assert first.num_trucks == 1
     assert [trucks for trucks, _ in calls[1:]] == [2, 4]  # capped, then the whole fleet
     assert calls[1][1]  # two trucks cannot reach three stops by 8:30: stops left out

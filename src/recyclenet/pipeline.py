@@ -27,7 +27,7 @@ from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_tab
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
 from recyclenet.routing.rights import RoadRights, road_rights
-from recyclenet.routing.solve import day_time_limit_s
+from recyclenet.routing.solve import day_time_limit_s, published_week
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
 
 Progress = Callable[[str, float, float], None]
@@ -337,8 +337,19 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     )
     kpis["routing"]["runtime_s"] = round(timings["routing_s"], 2)  # wall clock
     slots = rc.slot_tolerance_min is not None and not kept_signs
+    drivable = [
+        d is not None
+        for d in published_week(
+            day_problems,
+            published,
+            slot_tolerance_min=rc.slot_tolerance_min,
+            slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
+            kept_signs=kept_signs,
+            kept_day_signs=kept_day_signs,
+        )
+    ]
     kpis["routing"]["day_time_limit_s"] = round(
-        day_time_limit_s(day_problems, params, slots=slots), 2
+        day_time_limit_s(day_problems, params, slots=slots, drivable=drivable), 2
     )
     kpis["stations"] = station_kpis(station_table(week, sites))
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
