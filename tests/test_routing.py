@@ -953,6 +953,43 @@ def test_route_elimination_closes_trucks_a_search_left_open(
     assert calls[1] == first_attempt
 
 
+def test_route_elimination_tries_one_truck_more_than_an_estimate_that_pays_more():
+    """The stuck 4-truck plan of the test above, in a full shift, with each stop's slot
+    at its direct arrival (6 or 12 min out, 60 min tolerance, 100 CNY a minute beyond):
+    the estimate, one truck, serves every stop but misses slots and pays more, and the
+    squeeze to three leaves a stop out (as a search may), and the whole fleet's search
+    stays stuck. Elimination then plans two trucks afresh (one per line of stops, every
+    slot kept) and keeps them; without that step it stops at four."""
+    from recyclenet.routing import _ortools
+    from recyclenet.routing.elimination import solve_with_elimination
+    from recyclenet.routing.timing import day_result, timed_route
+
+    p = dataclasses.replace(
+        day([[3, 0], [6, 0], [0, 3], [0, 6]], [100] * 4, vehicles=4),
+        slot_min=np.array([486.0, 492.0, 486.0, 492.0]),
+        slot_tolerance_min=60.0,
+        slot_penalty_cny_per_min=100.0,
+    )
+    stuck = day_result(p, [timed_route(p, (j,)) for j in range(4)], "feasible", 0.0)
+    assert stuck.objective_cny() == pytest.approx(stuck.cost_cny)  # every slot kept
+    calls = []
+
+    def solve(problem, limit_s):
+        calls.append(problem.num_trucks)
+        if problem.num_trucks == 4:  # the whole fleet's search stays stuck
+            return dataclasses.replace(stuck, problem=problem)
+        found = _ortools.solve_day(problem, time_limit_s=limit_s)
+        if problem.num_trucks == 3:  # the squeeze leaves a stop out
+            return day_result(problem, list(found.routes[:-1]), "feasible", 0.0)
+        return found
+
+    result = solve_with_elimination(p, solve, 4.0)
+    assert calls[:3] == [4, 1, 2]
+    assert result.num_trucks == 2 and result.dropped == () and check_day(result) == []
+    assert result.objective_cny() == pytest.approx(result.cost_cny)
+    assert result.problem is p
+
+
 def test_min_trucks_counts_what_no_plan_can_avoid():
     """Four stops of 100 kg and 30 min each: one truck may serve them all in a full
     shift; a 250 kg daily limit needs two, a 50-minute shift three (120 min parked), and
