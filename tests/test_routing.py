@@ -767,7 +767,7 @@ def test_kept_signs_hold_each_days_own_times():
     """A point's sign shows 08:20, 10:00 and 11:40: Monday's three loads came at all
     three, Tuesday's two at 08:20 and 11:40. Re-planned, Tuesday's second load aims at
     11:40 (not at the sign's second time, 10:00), and the timetable finds every visit,
-    driven as published, on its sign; a day with another number of loads aims at the
+    driven as published, on its sign; a weekday with no published visits aims at the
     sign's times in order."""
     from recyclenet.routing import solve as week
 
@@ -792,6 +792,34 @@ def test_kept_signs_hold_each_days_own_times():
     tt = plan.timetable()
     assert sorted(set(tt["slot"])) == ["08:20", "10:00", "11:40"]
     assert tt["slot_deviation_min"].abs().max() <= 15
+
+
+@pytest.mark.parametrize(
+    ("kept_today", "loads", "aims"),
+    [
+        ((500.0, 700.0), 2, [500.0, 700.0]),  # as many loads as that weekday had
+        ((600.0, 700.0), 1, [600.0]),  # fewer: the first time that weekday kept
+        ((500.0, 700.0), 3, [500.0, 600.0, 700.0]),  # more: the sign's other time too
+        ((700.0,), 2, [500.0, 700.0]),  # more: the other times earliest first, in order
+        ((500.0, 700.0), 4, [500.0, 600.0, 700.0, None]),  # beyond the sign: no slot
+        (None, 2, [500.0, 600.0]),  # no such weekday published: the sign's times in order
+    ],
+)
+def test_a_day_with_another_number_of_loads_aims_at_the_times_it_kept(kept_today, loads, aims):
+    """A sign showing 08:20, 10:00 and 11:40: where a point's loads on a weekday are no
+    longer as many as its published visits that weekday (more or less material), the
+    loads aim at the times that weekday kept first, and only then at the sign's others;
+    before, they aimed at the sign's times in order (one load on a Tuesday kept at 10:00
+    and 11:40 aimed at 08:20, a time no truck had come on Tuesdays)."""
+    from recyclenet.routing import solve as week
+
+    kept = {("p0", 0): 500.0, ("p0", 1): 600.0, ("p0", 2): 700.0}
+    by_day = {} if kept_today is None else {("p0", "tue"): kept_today}
+    problem = day([(10, 0)] * loads, [400] * loads, dwell=20)
+    problem = dataclasses.replace(problem, day="tue", stop_ids=("p0",) * loads)
+    slotted = week._with_slots(problem, kept, 15.0, 100.0, by_day)
+    got = [None if np.isnan(t) else float(t) for t in slotted.slot_min]
+    assert got == aims
 
 
 def test_the_sign_shows_the_middle_of_a_points_arrivals():

@@ -731,20 +731,37 @@ def _with_slots(
     """The day with every stop that already has a slot asked to keep it (a soft window).
 
     ``day_signs``: the sign times a kept timetable's visits kept on this weekday, by
-    ``(point_id, day)``. Where the point has as many loads today, its k-th load aims at
-    the day's k-th time (a point collected twice on Tuesday at the first and the third
-    time on its sign keeps those two), else at the k-th time of ``slots``."""
+    ``(point_id, day)``. A point's loads today aim at those times first (a point
+    collected twice on Tuesday at the first and the third time on its sign keeps those
+    two; with one load now, the first of them), and where it has more loads than that
+    day had, also at the sign's other times, earliest first, all in time order
+    (:func:`_day_targets`); without such times the k-th load aims at the k-th time of
+    ``slots``. A load beyond the times on the sign has no slot."""
     count = Counter(problem.stop_ids)
-    target = np.empty(problem.num_stops)
-    for j, (pid, k) in enumerate(_occurrences(problem.stop_ids)):
-        today = (day_signs or {}).get((pid, problem.day))
-        if today is not None and len(today) == count[pid]:
-            target[j] = today[k]
-        else:
-            target[j] = slots.get((pid, k), np.nan)
+    targets: dict[str, list[float]] = {}
+    for pid, n in count.items():
+        sign: list[float] = []
+        while (pid, len(sign)) in slots:
+            sign.append(slots[(pid, len(sign))])
+        targets[pid] = _day_targets((day_signs or {}).get((pid, problem.day)), sign, n)
+    target = np.array([targets[pid][k] for pid, k in _occurrences(problem.stop_ids)])
     return replace(
         problem, slot_min=target, slot_tolerance_min=tol, slot_penalty_cny_per_min=penalty
     )
+
+
+def _day_targets(today: tuple[float, ...] | None, sign: list[float], loads: int) -> list[float]:
+    """The times a point's ``loads`` loads of a day aim at, in order: the times its visits
+    kept that weekday (``today``), the earliest where fewer loads come now, and where
+    more come, the other times on its ``sign`` too, earliest first; ``nan`` beyond."""
+    if today is None:
+        chosen = sign[:loads]
+    elif loads <= len(today):
+        chosen = list(today[:loads])
+    else:
+        others = [t for t in sign if t not in today]
+        chosen = sorted([*today, *others[: loads - len(today)]])
+    return chosen + [math.nan] * (loads - len(chosen))
 
 
 def _levelled(
