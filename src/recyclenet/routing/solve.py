@@ -1211,11 +1211,12 @@ def solve_week(
     again); 14 trucks and 5.56 M CNY/yr either way. A day the published rounds still
     drive is routed with :data:`PUBLISHED_SHARE` of the time of one they no longer
     drive, which gets the rest: there (one run), 40 s instead of 20 s a day for the days
-    routed again, 14 trucks, 5.56 M; with the 25 min dwell below, 22 of the 24
-    station-days kept as published (13 with equal time), 12 trucks, 5.28 M either way.
-    Measured on the Cuiping
-    default re-planned with a 25 min dwell instead of 30 (2026-11-24, 240 s): 12 trucks
-    as published, every visit within 15 min of its sign. Before, with a day's loads
+    routed again, 14 trucks, 5.56 M (13 and 5.42 M once route elimination tried one
+    truck more than its estimate, see :mod:`~recyclenet.routing.elimination`); with the
+    25 min dwell below, 22 of the 24 station-days kept as published (11 with equal
+    time), 12 trucks, 5.28 M either way. Measured on the Cuiping default re-planned with
+    a 25 min dwell instead of 30 (2026-11-24, 240 s): 12 trucks as published, every
+    visit within 15 min of its sign. Before, with a day's loads
     aiming at the sign's times in order rather than at that day's own times
     (``kept_day_signs``), the routed week needed 14 trucks and the published one ranked
     far off its signs at the urban stations, whose points collect several loads a day.
