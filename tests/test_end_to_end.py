@@ -475,12 +475,29 @@ def test_keep_timetable_keeps_the_signs_up(tmp_path):
         assert result.exit_code == 0, result.output
         return pd.read_csv(out / "timetable.csv", encoding="utf-8-sig", dtype=str)
 
+    def days_as_published(name: str) -> int | None:
+        kpis = json.loads((tmp_path / f"out_{name}" / "kpis.json").read_text(encoding="utf-8"))
+        return kpis["routing"]["days_as_published"]
+
+    def rounds(tt: pd.DataFrame) -> pd.Series:
+        """Per station-day, its trucks' points in order (trips included)."""
+        tt = tt.sort_values(["station", "day", "truck", "arrival"])
+        seq = tt.groupby(["station", "day", "truck"]).apply(
+            lambda x: tuple(zip(x["point_id"], x["trip"], strict=True))
+        )
+        return seq.groupby(level=[0, 1]).apply(lambda s: tuple(sorted(s)))
+
     first = timetable("first")
     published = str(tmp_path / "out_first" / "timetable.csv")
     moved = timetable_changes(first, timetable("plain", **{"routing.dwell_min": 20}))
     assert len(moved) > 0  # the shorter dwell moves some arrivals ...
     kept = timetable("kept", **{"routing.dwell_min": 20, "routing.keep_timetable": published})
     assert timetable_changes(first, kept).empty  # ... which the kept signs hold
+    # The KPI counts the station-days driven as published: each has its published rounds.
+    before, after = rounds(first), rounds(kept)
+    same = int((after == before.reindex(after.index)).sum())
+    assert days_as_published("first") is None  # nothing was kept
+    assert 0 <= days_as_published("kept") <= same
     # The published trucks still do the week with the shorter stays: no more are asked.
     assert (
         kept.groupby("day")["truck"].nunique().max()

@@ -74,6 +74,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Visits a week off the sign by more than the tolerance",
     ),
     "kpi.max_sign_deviation": ("最大牌示时间偏差（分钟）", "Largest deviation from a sign (min)"),
+    "kpi.days_as_published": (
+        "沿用已发布线路的站点车日数（重新规划时）",
+        "Station-days driven as published (re-planning)",
+    ),
     "kpi.dropped": ("未能安排的停靠", "Stops not served"),
     "kpi.siting_status": ("选址求解状态", "Siting status"),
     "report.routing": ("路线", "Routing"),

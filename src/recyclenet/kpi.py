@@ -313,6 +313,12 @@ def compute_kpis(
             },
             "storage_overflow": overflow,
             "storage_overflow_points": len(overflow),
+            # Re-planning a kept timetable: the station-days its trucks drive as published.
+            "days_as_published": (
+                sum(d.status == "published" for d in week.days)
+                if scenario.routing.keep_timetable is not None
+                else None
+            ),
         },
     }
 

@@ -120,6 +120,7 @@ KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("kpi.on_timetable", ("routing", "points_on_timetable"), None, "int"),
     KpiRow("kpi.beyond_tolerance", ("routing", "visits_beyond_tolerance"), "min", "int"),
     KpiRow("kpi.max_sign_deviation", ("routing", "max_slot_deviation_min"), "min"),
+    KpiRow("kpi.days_as_published", ("routing", "days_as_published"), "max", "int"),
     KpiRow("kpi.storage_overflow", ("routing", "storage_overflow_points"), "min", "int"),
     KpiRow("kpi.siting_status", ("siting", "status"), None, "text"),
     KpiRow("kpi.siting_gap", ("siting", "gap"), "min", "pct"),

@@ -59,7 +59,9 @@ class DayResult:
         The day solved.
     status
         ``"feasible"`` (a solution, not proved optimal: the search is a metaheuristic
-        stopped by its time limit), ``"optimal"`` (no stops), or ``"no_solution"``.
+        stopped by its time limit), ``"optimal"`` (no stops), ``"published"`` (the
+        day driven as a kept timetable published it, see
+        :func:`~recyclenet.routing.solve.published_day`), or ``"no_solution"``.
     routes
         One list of events per truck used.
     dropped

@@ -1122,7 +1122,7 @@ def published_day(problem: DayProblem, rounds: Rounds) -> DayResult | None:
         )
         for order, g in plans
     ]
-    result = day_result(problem, routes, "feasible", 0.0, [g for _, g in plans])
+    result = day_result(problem, routes, "published", 0.0, [g for _, g in plans])
     return None if check_day(result) else result
 
 
