@@ -748,7 +748,9 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
         RoutingParams(time_limit_s=2, workers=1),
         slot_tolerance_min=15,
         kept_signs=signs,
-        published=published,
+        as_published=solve_module.published_week(
+            problems, published, slot_tolerance_min=15, kept_signs=signs
+        ),
     )
     assert all(check_day(r) == [] for r in out)
     assert all(solve_module._paid_cny(r) == 0 for r in out)  # every arrival within its sign

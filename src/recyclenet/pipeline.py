@@ -294,6 +294,14 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         rights=rights,
         kept_days=kept_days,
     )
+    as_published = published_week(
+        day_problems,
+        published,
+        slot_tolerance_min=rc.slot_tolerance_min,
+        slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
+        kept_signs=kept_signs,
+        kept_day_signs=kept_day_signs,
+    )
     tick("routing", 0, len(day_problems))
     days = solve_week(
         day_problems,
@@ -302,7 +310,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         slot_tolerance_min=rc.slot_tolerance_min,
         slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
         kept_signs=kept_signs,
-        published=published,
+        as_published=as_published,
         kept_day_signs=kept_day_signs,
     )
     haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
@@ -337,17 +345,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     )
     kpis["routing"]["runtime_s"] = round(timings["routing_s"], 2)  # wall clock
     slots = rc.slot_tolerance_min is not None and not kept_signs
-    drivable = [
-        d is not None
-        for d in published_week(
-            day_problems,
-            published,
-            slot_tolerance_min=rc.slot_tolerance_min,
-            slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
-            kept_signs=kept_signs,
-            kept_day_signs=kept_day_signs,
-        )
-    ]
+    drivable = [d is not None for d in as_published]
     kpis["routing"]["day_time_limit_s"] = round(
         day_time_limit_s(day_problems, params, slots=slots, drivable=drivable), 2
     )

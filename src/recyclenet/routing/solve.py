@@ -1157,7 +1157,9 @@ def published_week(
 ) -> list[DayResult | None]:
     """Each day driven as its published rounds drive it (see :func:`published_day`),
     with its points aiming at their kept signs; ``None`` where the rounds no longer
-    drive it, or there are none. Arguments as :func:`solve_week`'s."""
+    drive it, or there are none: :func:`solve_week`'s ``as_published``. ``published``,
+    by day label: the rounds of the published trucks; the other arguments as
+    :func:`solve_week`'s."""
     rounds = published or {}
     if not rounds:
         return [None] * len(problems)
@@ -1178,7 +1180,7 @@ def solve_week(
     slot_tolerance_min: float | None = None,
     slot_penalty_cny_per_min: float = SLOT_PENALTY_CNY_PER_MIN,
     kept_signs: dict[tuple[str, int], float] | None = None,
-    published: dict[str, Rounds] | None = None,
+    as_published: Sequence[DayResult | None] = (),
     kept_day_signs: dict[tuple[str, str], tuple[float, ...]] | None = None,
 ) -> list[DayResult]:
     """Solve every base-day; bases run in parallel processes when ``params.workers > 1``.
@@ -1199,9 +1201,10 @@ def solve_week(
     Friday and 3 on Saturday; starting from Saturday, 2 every day; of the urban ones,
     one went from 5 to 4 trucks and the other from 4 to 5 (so it kept its first week).
 
-    ``published``, by day label: the rounds of the published trucks (a kept timetable,
-    see :func:`published_day`). Each day of a base that can still be driven as
-    published is kept so where the week does not rank worse (:func:`_best_mix`):
+    ``as_published``, per day: the day as the published trucks of a kept timetable
+    drive it, ``None`` where they no longer can (see :func:`published_week`). Each day
+    of a base that can still be driven as published is kept so where the week does not
+    rank worse (:func:`_best_mix`):
     re-planning never asks for more trucks, or more arrivals off their signs, than the
     published days that still work, and a day that no longer works (a shorter shift, a
     grown load) is routed again alone, not with its whole week. Measured on the Cuiping
@@ -1225,14 +1228,7 @@ def solve_week(
     second_pass = slot_tolerance_min is not None and not kept_signs
     signs = dict(kept_signs or {}) if slot_tolerance_min is not None else {}
     day_signs = dict(kept_day_signs or {}) if signs else {}
-    driven = published_week(
-        problems,
-        published,
-        slot_tolerance_min=slot_tolerance_min,
-        slot_penalty_cny_per_min=slot_penalty_cny_per_min,
-        kept_signs=signs,
-        kept_day_signs=day_signs,
-    )
+    driven = list(as_published) or [None] * len(problems)
     drivable = [d is not None for d in driven]
     chains, workers, per_day = _week_plan(problems, params, slots=second_pass, drivable=drivable)
     shares = _day_shares(problems, drivable)
