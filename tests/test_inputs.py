@@ -232,7 +232,7 @@ def test_published_rounds_are_read_from_a_kept_timetable(tmp_path):
     """The kept timetable's truck, trip and arrival columns give each day's rounds in
     order of arrival; a timetable without them (typed by hand) gives none, and one
     whose arrival is not a time gives none rather than a wrong round."""
-    from recyclenet.inputs import read_published_routes
+    from recyclenet.inputs import read_kept_timetable
 
     rows = pd.DataFrame(
         {
@@ -247,7 +247,7 @@ def test_published_rounds_are_read_from_a_kept_timetable(tmp_path):
     )
     path = tmp_path / "timetable.csv"
     rows.to_csv(path, index=False)
-    rounds = read_published_routes(path, ("mon", "tue"))
+    rounds = read_kept_timetable(path, ("mon", "tue")).rounds
     assert rounds == {
         "mon": [
             ("T-1", "box", [("a", 1, 490.0), ("b", 2, 540.0)]),
@@ -255,9 +255,9 @@ def test_published_rounds_are_read_from_a_kept_timetable(tmp_path):
         ]
     }
     rows.drop(columns=["truck"]).to_csv(path, index=False)
-    assert read_published_routes(path, ("mon", "tue")) == {}
+    assert read_kept_timetable(path, ("mon", "tue")).rounds == {}
     rows.assign(arrival=["09:00", "8h10", "08:30", "08:30"]).to_csv(path, index=False)
-    assert read_published_routes(path, ("mon", "tue")) == {}
+    assert read_kept_timetable(path, ("mon", "tue")).rounds == {}
 
 
 def test_kept_day_signs_are_read_per_point_and_day(tmp_path):
@@ -272,7 +272,7 @@ def test_kept_day_signs_are_read_per_point_and_day(tmp_path):
             "slot": ["11:40", "08:20", "08:20", "09:00"],
         }
     ).to_csv(path, index=False)
-    assert read_kept_timetable(path, ("mon", "tue"))[2] == {
+    assert read_kept_timetable(path, ("mon", "tue")).day_signs == {
         ("a", "tue"): (500.0, 700.0),
         ("a", "mon"): (500.0,),
     }

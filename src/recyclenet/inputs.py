@@ -568,19 +568,38 @@ KEPT_TIMETABLE_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def read_kept_timetable(
-    path: Path, working_days: tuple[str, ...]
-) -> tuple[
-    dict[str, tuple[int, ...]],
-    dict[tuple[str, int], float],
-    dict[tuple[str, str], tuple[float, ...]],
-]:
-    """A published timetable to keep (``timetable.csv`` of an earlier run).
+@dataclass(frozen=True)
+class KeptTimetable:
+    """A published timetable to keep, as read by :func:`read_kept_timetable`.
 
-    Returns the visit days of each point (indices into ``working_days``; a point with a
-    day no longer worked keeps none), the times on its signs by ``(point_id, load)``
-    (its distinct sign times in order, minutes after midnight), and the times its visits
-    kept on each working day by ``(point_id, day)`` (in order, one per load that day).
+    Attributes
+    ----------
+    days
+        The visit days of each point (indices into the working days; a point with a day
+        no longer worked keeps none).
+    signs
+        The times on its signs by ``(point_id, load)``: its distinct sign times in order,
+        minutes after midnight.
+    day_signs
+        The times its visits kept on each working day by ``(point_id, day)``, in order,
+        one per load that day.
+    rounds
+        The published trucks' rounds by working day: each truck's id, its vehicle type
+        (``""`` where the table has none) and its stops in order of arrival as
+        ``(point_id, trip, arrival_min)``. Empty where the table lacks the ``truck``,
+        ``trip`` or ``arrival`` column (a timetable typed by hand) or where any of their
+        values is not one (then no round is trusted); used only to offer the published
+        week as a plan (see :func:`recyclenet.routing.solve_week`).
+    """
+
+    days: dict[str, tuple[int, ...]]
+    signs: dict[tuple[str, int], float]
+    day_signs: dict[tuple[str, str], tuple[float, ...]]
+    rounds: dict[str, list[tuple[str, str, list[tuple[str, int, float]]]]]
+
+
+def read_kept_timetable(path: Path, working_days: tuple[str, ...]) -> KeptTimetable:
+    """A published timetable to keep (``timetable.csv`` of an earlier run), read once.
 
     Raises
     ------
@@ -626,35 +645,24 @@ def read_kept_timetable(
             by_day.setdefault((pid, weekday), []).append(float(minutes))
     if problems:
         raise InputError(problems)
-    kept_days = {
-        pid: tuple(sorted(working_days.index(d) for d in ds))
-        for pid, ds in days.items()
-        if ds <= set(working_days)
-    }
-    kept_signs = {(pid, k): m for pid, ms in signs.items() for k, m in enumerate(sorted(ms))}
-    day_signs = {key: tuple(sorted(times)) for key, times in by_day.items()}
-    return kept_days, kept_signs, day_signs
+    return KeptTimetable(
+        days={
+            pid: tuple(sorted(working_days.index(d) for d in ds))
+            for pid, ds in days.items()
+            if ds <= set(working_days)
+        },
+        signs={(pid, k): m for pid, ms in signs.items() for k, m in enumerate(sorted(ms))},
+        day_signs={key: tuple(sorted(times)) for key, times in by_day.items()},
+        rounds=_published_rounds(table, working_days),
+    )
 
 
-def read_published_routes(
-    path: Path, working_days: tuple[str, ...]
+def _published_rounds(
+    table: pd.DataFrame, working_days: tuple[str, ...]
 ) -> dict[str, list[tuple[str, str, list[tuple[str, int, float]]]]]:
-    """The published trucks' rounds in a kept timetable (``timetable.csv`` of an earlier
-    run, read by :func:`read_kept_timetable` first): by working day, each truck's id,
-    its vehicle type (``""`` where the table has none) and its stops in order of arrival
-    as ``(point_id, trip, arrival_min)``.
-
-    Optional: empty where the table lacks the ``truck``, ``trip`` or ``arrival`` column
-    (a timetable typed by hand), or where any of their values is not one (then no round
-    is trusted). Used only to offer the published week as a plan (see
-    :func:`recyclenet.routing.solve_week`); the days and signs come from
-    :func:`read_kept_timetable`.
-    """
-    table = read_table(path)
-    table = table.set_axis([str(c).strip() for c in table.columns], axis=1)
-    if not {"point_id", "day", "truck", "trip", "arrival"} <= set(table.columns):
+    """The rounds of :attr:`KeptTimetable.rounds` from the timetable's text cells."""
+    if not {"truck", "trip", "arrival"} <= set(table.columns):
         return {}
-    table = table.fillna("").astype(str)
     if "vehicle_type" not in table.columns:
         table = table.assign(vehicle_type="")
     rows = []

@@ -21,7 +21,6 @@ from recyclenet.inputs import (
     Inputs,
     load_inputs,
     read_kept_timetable,
-    read_published_routes,
 )
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.network.build import travel_model
@@ -178,16 +177,15 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     tick("inputs")
     inputs = load_inputs(scenario)
     rc = scenario.routing
-    kept_days, kept_signs, kept_day_signs = (
+    kept = (
         read_kept_timetable(rc.keep_timetable, rc.working_days)
-        if rc.keep_timetable is not None
-        else ({}, {}, {})
-    )
-    published = (
-        read_published_routes(rc.keep_timetable, rc.working_days)
         if rc.keep_timetable is not None
         else None
     )
+    kept_days = {} if kept is None else kept.days
+    kept_signs = {} if kept is None else kept.signs
+    kept_day_signs = {} if kept is None else kept.day_signs
+    published = None if kept is None else kept.rounds
     demand = settlement_demand(inputs.settlements, scenario.demand)
     tick("network")
     travel = travel_model(scenario.network)

@@ -1058,7 +1058,7 @@ def _week_rank(chain: list[DayResult]) -> tuple[int, float]:
 Rounds = list[tuple[str, str, list[tuple[str, int, float]]]]
 """A day's published rounds: per truck, its id, vehicle type (``""``: any) and stops in
 order as ``(point_id, trip, arrival_min)`` (see
-:func:`recyclenet.inputs.read_published_routes`)."""
+:attr:`recyclenet.inputs.KeptTimetable.rounds`)."""
 
 
 def published_day(problem: DayProblem, rounds: Rounds) -> DayResult | None:
