@@ -17,7 +17,10 @@ final unload in the arc home, warm-started and stopped after a number of iterati
 re-checked by :func:`~recyclenet.routing.check_day`. The patterns are chosen by
 simulated annealing in which every trial's changed days are routed by the daily model
 (:func:`pattern_search`; a routed set of customers is kept and reused on any day, see
-:class:`DayRouter`); the last tenth of the time routes the best plan's days again.
+:class:`DayRouter`). A fifth of its trials ruin a truck: the customers of a day's least
+busy truck leave all their days and are put back with no new truck on that day
+(:func:`_empty_truck`), a cliff that moves of one or two customers rarely cross; the
+last tenth of the time routes the best plan's days again.
 
 Where the patterns split the horizon into classes of days (2 in 4 days: days 0 and 2,
 days 1 and 3), the first fifth of the time routes all classes at once, one truck group
@@ -92,6 +95,8 @@ START_TEMPERATURE_SHARE = 0.005
 SMALL_CUSTOMERS = 20
 SMALL_TEMPERATURE_SHARE = 0.02
 SMALL_CYCLES = 4
+# Share of the annealing's trials that ruin a truck (_empty_truck).
+EMPTY_TRUCK_SHARE = 0.2
 # Share of the time for the routing of all classes of days at once (aggregated_patterns).
 AGGREGATE_SHARE = 0.2
 
@@ -321,12 +326,14 @@ def _travel(inst: dict, nodes: list[int]) -> float:
     return float(sum(dur[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)))
 
 
-def _insertion(inst: dict, routes: list[list[int]], c: int) -> tuple[float, int, int, int]:
+def _insertion(
+    inst: dict, routes: list[list[int]], c: int, new_truck: bool = True
+) -> tuple[float, int, int, int]:
     """Cheapest insertion of customer ``c`` into a day's routes, within the trip's
     capacity and the route's duration: ``(added travel, route, position, facility)``;
     ``facility`` is -1 to join a trip, else a new trip ``c -> facility`` starts at the
-    position (after the depot or a facility), or (``route == len(routes)``) a truck
-    of its own; ``inf`` where it fits nowhere."""
+    position (after the depot or a facility), or (``route == len(routes)``, only with
+    ``new_truck``) a truck of its own; ``inf`` where it fits nowhere."""
     dur, svc, dem = inst["duration"], inst["service"], inst["demand"]
     fac = inst["facilities"]
     ends_trip = set(fac) | {inst["depot"]}
@@ -358,7 +365,7 @@ def _insertion(inst: dict, routes: list[list[int]], c: int) -> tuple[float, int,
             if length + delta + svc[c] > inst["max_duration"] + 1e-9 or delta >= best[0]:
                 continue
             best = (delta, r, k + 1, -1)
-    if len(routes) < inst["vehicles"]:  # a truck of its own
+    if new_truck and len(routes) < inst["vehicles"]:  # a truck of its own
         home = inst["depot"]
         f = min(fac, key=lambda f: dur[c, f] + dur[f, home])
         alone = float(dur[home, c] + dur[c, f] + dur[f, home])
@@ -552,17 +559,57 @@ def _recreate(
     largest: int,
 ) -> tuple[list[int], list[list[list[int]]]] | None:
     """Ruin and recreate: a few customers (at random, or one and its nearest neighbours)
-    off all their days, each put back, in random order, on the pattern whose days'
-    routes take it cheapest (insertion estimates, randomised by 5 %). Changes ``trial``;
-    returns the customers moved and the routes with them inserted (``None``: one fits
-    nowhere)."""
-    horizon, dur, cust = inst["horizon"], inst["duration"], list(inst["customers"])
+    off all their days, put back by :func:`_reinsert`. Changes ``trial``; returns the
+    customers moved and the routes with them inserted (``None``: one fits nowhere)."""
+    dur, cust = inst["duration"], list(inst["customers"])
     size = int(rng.integers(1, largest + 1))
     if rng.random() < 0.5:  # random customers
         picked = [cust[i] for i in rng.choice(len(cust), size=size, replace=False)]
     else:  # one customer and its nearest neighbours
         seed_c = cust[int(rng.integers(len(cust)))]
         picked = sorted(cust, key=lambda c: dur[seed_c, c] + dur[c, seed_c])[:size]
+    return _reinsert(inst, trial, plans, rng, picked)
+
+
+def _empty_truck(
+    inst: dict,
+    trial: dict[int, tuple[int, ...]],
+    plans: list[DayPlan],
+    rng: np.random.Generator,
+) -> tuple[list[int], list[list[list[int]]]] | None:
+    """Ruin a truck: on a random day with several trucks, the customers of the truck
+    that works least (travel and service) off all their days, put back by
+    :func:`_reinsert` with no new truck on that day, so that the day loses one. A day's
+    truck count is a cliff the one- and two-customer moves rarely cross: each of them
+    leaves the day over what one truck fewer can work, and only the last saves (on
+    Milano_040_4_3 the optimum drives one truck a day, 4 truck-days; the search stopped
+    at 5). Changes ``trial``; ``None`` where no day has two trucks or a customer fits
+    nowhere."""
+    busy = [d for d, p in enumerate(plans) if len(p.routes) >= 2]
+    if not busy:
+        return None
+    d = busy[int(rng.integers(len(busy)))]
+    svc, customers = inst["service"], set(inst["customers"])
+    lightest = min(
+        plans[d].routes, key=lambda nodes: _travel(inst, nodes) + float(svc[nodes].sum())
+    )
+    picked = [a for a in lightest if a in customers]
+    return _reinsert(inst, trial, plans, rng, picked, closed_day=d)
+
+
+def _reinsert(
+    inst: dict,
+    trial: dict[int, tuple[int, ...]],
+    plans: list[DayPlan],
+    rng: np.random.Generator,
+    picked: list[int],
+    closed_day: int | None = None,
+) -> tuple[list[int], list[list[list[int]]]] | None:
+    """The ``picked`` customers off all their days, each put back, in random order, on
+    the pattern whose days' routes take it cheapest (insertion estimates, randomised by
+    5 %; no new truck on ``closed_day``). Changes ``trial``; returns the customers and
+    the routes with them inserted (``None``: one fits nowhere)."""
+    horizon = inst["horizon"]
     trial_routes = [[list(nodes) for nodes in p.routes] for p in plans]
     for c in picked:
         for d in trial[c]:
@@ -570,7 +617,10 @@ def _recreate(
     for c in rng.permutation(picked):
         best = None
         for option in day_patterns(int(inst["frequency"][c]), horizon):
-            places = {d: _insertion(inst, trial_routes[d], int(c)) for d in option}
+            places = {
+                d: _insertion(inst, trial_routes[d], int(c), new_truck=d != closed_day)
+                for d in option
+            }
             cost = sum(p[0] for p in places.values()) * rng.uniform(0.95, 1.05)
             if best is None or cost < best[0]:
                 best = (cost, option, places)
@@ -591,25 +641,27 @@ def pattern_search(
     cycles: int = 1,
     starts: tuple[dict[int, tuple[int, ...]], ...] = (),
     temperature_share: float = START_TEMPERATURE_SHARE,
+    empty_share: float = EMPTY_TRUCK_SHARE,
 ) -> dict[str, int]:
     """Simulated annealing over visit patterns, each trial's days routed by the daily model.
 
     A trial moves one customer to another of its patterns, swaps the patterns of two
-    customers of one frequency, or ruins and recreates a few (:func:`_recreate`). The
-    moved customers are taken off the current routes and inserted, cheapest, on their
-    new days: those routes are a feasible plan, so their travel bounds what the trial
-    costs, and a trial whose bound lies more than 3 % (plus three temperatures) above the
-    current days is dropped unrouted. The others have their changed days routed by
-    ``router``, starting from those routes (a short search); a trial that looks no worse
-    than one temperature gets four times the search on both its days and the current
-    ones before the decision. A worse plan is accepted with probability
+    customers of one frequency, ruins and recreates a few (:func:`_recreate`), or, in
+    ``empty_share`` of the trials (a fifth), ruins a day's least busy truck
+    (:func:`_empty_truck`). The moved customers are taken off the current routes and
+    inserted, cheapest, on their new days: those routes are a feasible plan, so their travel
+    bounds what the trial costs, and a trial whose bound lies more than 3 % (plus three
+    temperatures) above the current days is dropped unrouted. The others have their changed
+    days routed by ``router``, starting from those routes (a short search); a trial that
+    looks no worse than one temperature gets four times the search on both its days and the
+    current ones before the decision. A worse plan is accepted with probability
     ``exp(-increase / T)``, T falling linearly from ``temperature_share`` (0.5 %) of the
     travel to 0 at ``until`` (``time.perf_counter``). ``patterns`` ends as the best plan
-    seen; returns counts of trials, routed trials and accepted ones. With ``cycles``
-    above 1 the time is cut into that many annealings, each starting hot again from the
-    best plan. Other ``starts`` (plans to start from besides ``patterns``) take the
-    first half of the time, an annealing from each start in turn (``patterns`` first);
-    the annealings from the best plan then share the second half.
+    seen; returns counts of trials, routed trials and accepted ones. With ``cycles`` above 1
+    the time is cut into that many annealings, each starting hot again from the best plan.
+    Other ``starts`` (plans to start from besides ``patterns``) take the first half of the
+    time, an annealing from each start in turn (``patterns`` first); the annealings from the
+    best plan then share the second half.
     """
     horizon = inst["horizon"]
     cust = list(inst["customers"])
@@ -654,7 +706,10 @@ def pattern_search(
             trial[c], trial[e] = trial[e], trial[c]
             picked = [c, e]
         else:
-            moved = _recreate(inst, trial, plans, rng, largest)
+            if move < 0.7 + empty_share:
+                moved = _empty_truck(inst, trial, plans, rng)
+            else:
+                moved = _recreate(inst, trial, plans, rng, largest)
             if moved is None:
                 continue
             picked, routes = moved
@@ -780,6 +835,7 @@ def _search_once(
         cycles=args.annealing_cycles,
         starts=starts,
         temperature_share=args.start_temperature,
+        empty_share=args.empty_truck_share,
     )
     on_day = _days(patterns, horizon)
     for d in range(horizon):
@@ -843,6 +899,13 @@ def main_pvrpif(argv: list[str]) -> None:
         help="with several workers, every second one anneals from the balanced days, "
         "without routing the classes of days at once (--no-mixed-starts: every worker "
         "starts from the cheaper of the two)",
+    )
+    parser.add_argument(
+        "--empty-truck-share",
+        type=float,
+        default=EMPTY_TRUCK_SHARE,
+        help="share of the annealing's trials that take the customers of a day's least "
+        "busy truck off all their days and put them back with no new truck on that day",
     )
     parser.add_argument(
         "--workers",
@@ -921,6 +984,7 @@ def main_pvrpif(argv: list[str]) -> None:
         "workers": args.workers,
         "mixed_starts": args.mixed_starts,
         "aggregate_share": args.aggregate_share,
+        "empty_truck_share": args.empty_truck_share,
         "worker_objectives": [round(total, 2) for total in totals],
     }
     print(json.dumps(out))
