@@ -326,6 +326,11 @@ def _travel(inst: dict, nodes: list[int]) -> float:
     return float(sum(dur[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)))
 
 
+def _route_minutes(inst: dict, nodes: list[int]) -> float:
+    """A route's working time: travel plus service (what ``maxDuration`` bounds)."""
+    return _travel(inst, nodes) + float(inst["service"][nodes].sum())
+
+
 def _insertion(
     inst: dict, routes: list[list[int]], c: int, new_truck: bool = True
 ) -> tuple[float, int, int, int]:
@@ -341,7 +346,7 @@ def _insertion(
     if dem[c] > inst["capacity"] + 1e-9:
         return best
     for r, nodes in enumerate(routes):
-        length = _travel(inst, nodes) + float(svc[nodes].sum())
+        length = _route_minutes(inst, nodes)
         # the load of the trip each arc (k, k + 1) lies on
         trip_of_arc, totals, acc = [], [], 0.0
         for a in nodes[1:]:
@@ -518,8 +523,7 @@ class DayRouter:
         """Whether the plan's trucks might do the day with one truck fewer: their hours
         together (travel and service) within a tenth over what one truck fewer works."""
         k = len(plan.routes)
-        svc = self.inst["service"]
-        busy = sum(_travel(self.inst, n) + float(svc[n].sum()) for n in plan.routes)
+        busy = sum(_route_minutes(self.inst, n) for n in plan.routes)
         return k >= 2 and busy <= 1.1 * (k - 1) * self.inst["max_duration"]
 
     def polish(self, customers, limit_s: float, engine: str | None = None) -> DayPlan:
@@ -589,10 +593,8 @@ def _empty_truck(
     if not busy:
         return None
     d = busy[int(rng.integers(len(busy)))]
-    svc, customers = inst["service"], set(inst["customers"])
-    lightest = min(
-        plans[d].routes, key=lambda nodes: _travel(inst, nodes) + float(svc[nodes].sum())
-    )
+    customers = set(inst["customers"])
+    lightest = min(plans[d].routes, key=lambda nodes: _route_minutes(inst, nodes))
     picked = [a for a in lightest if a in customers]
     return _reinsert(inst, trial, plans, rng, picked, closed_day=d)
 
@@ -770,7 +772,7 @@ def verify(inst: dict, day_routes: list[list[list[int]]]) -> list[str]:
     travel plus service within the duration limit, at most ``numVehicles`` routes a
     day, and every customer on exactly the days of one of its patterns."""
     issues = []
-    svc, dem = inst["service"], inst["demand"]
+    dem = inst["demand"]
     fac, home = set(inst["facilities"]), inst["depot"]
     seen: dict[int, list[int]] = {c: [] for c in inst["customers"]}
     for d, routes in enumerate(day_routes):
@@ -788,7 +790,7 @@ def verify(inst: dict, day_routes: list[list[list[int]]]) -> list[str]:
                 seen[a].append(d)
                 if load > inst["capacity"] + 1e-9:
                     issues.append(f"day {d}: trip over capacity at {a}")
-            length = _travel(inst, nodes) + float(svc[nodes].sum())
+            length = _route_minutes(inst, nodes)
             if length > inst["max_duration"] + 1e-9:
                 issues.append(f"day {d}: route lasts {length} > {inst['max_duration']}")
     for c, days in seen.items():
