@@ -19,6 +19,7 @@ from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverE
 from recyclenet.inputs import (
     POINT_PLAN_COLUMNS,
     Inputs,
+    KeptTimetable,
     load_inputs,
     read_kept_timetable,
 )
@@ -180,12 +181,9 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     kept = (
         read_kept_timetable(rc.keep_timetable, rc.working_days)
         if rc.keep_timetable is not None
-        else None
+        else KeptTimetable(days={}, signs={}, day_signs={}, rounds={})
     )
-    kept_days = {} if kept is None else kept.days
-    kept_signs = {} if kept is None else kept.signs
-    kept_day_signs = {} if kept is None else kept.day_signs
-    published = None if kept is None else kept.rounds
+    kept_days, kept_signs, kept_day_signs = kept.days, kept.signs, kept.day_signs
     demand = settlement_demand(inputs.settlements, scenario.demand)
     tick("network")
     travel = travel_model(scenario.network)
@@ -294,7 +292,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     )
     as_published = published_week(
         day_problems,
-        published,
+        kept.rounds,
         slot_tolerance_min=rc.slot_tolerance_min,
         slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
         kept_signs=kept_signs,

@@ -967,13 +967,13 @@ def _week_plan(
     *,
     slots: bool = False,
     drivable: Sequence[bool] = (),
-) -> tuple[dict[str, list[int]], int, float]:
+) -> tuple[dict[str, list[int]], int, float, list[float]]:
     """How :func:`solve_week` runs: each base's days (indices, in order), longest chains
-    first so that the workers finish together; the worker processes; and the time limit
-    in the first pass of a day that must be routed (see :func:`_busy_days_in_turn`): a
-    day ``drivable`` as published gets :data:`PUBLISHED_SHARE` of it; with ``slots``,
-    half of the limit is kept for routing a base's week again from its hardest day (see
-    :func:`solve_week`)."""
+    first so that the workers finish together; the worker processes; the time limit
+    in the first pass of a day that must be routed (see :func:`_busy_days_in_turn`),
+    with ``slots`` half of the limit being kept for routing a base's week again from its
+    hardest day (see :func:`solve_week`); and each day's share of that limit (a day
+    ``drivable`` as published: :data:`PUBLISHED_SHARE`, see :func:`_day_shares`)."""
     by_base: dict[str, list[int]] = {}
     for i, p in enumerate(problems):
         by_base.setdefault(p.base_id, []).append(i)
@@ -986,7 +986,7 @@ def _week_plan(
     workers = max(1, min(params.workers, len(chains), os.cpu_count() or 1))
     in_turn = _busy_days_in_turn([busy_days(idx) for idx in chains.values()], workers)
     share = SECOND_PASS_SHARE if slots else 0.0
-    return chains, workers, (1 - share) * params.time_limit_s / (in_turn or 1.0)
+    return chains, workers, (1 - share) * params.time_limit_s / (in_turn or 1.0), share_of
 
 
 def _day_shares(problems: list[DayProblem], drivable: Sequence[bool]) -> list[float]:
@@ -1201,28 +1201,28 @@ def solve_week(
     Friday and 3 on Saturday; starting from Saturday, 2 every day; of the urban ones,
     one went from 5 to 4 trucks and the other from 4 to 5 (so it kept its first week).
 
-    ``as_published``, per day: the day as the published trucks of a kept timetable
-    drive it, ``None`` where they no longer can (see :func:`published_week`). Each day
-    of a base that can still be driven as published is kept so where the week does not
-    rank worse (:func:`_best_mix`):
-    re-planning never asks for more trucks, or more arrivals off their signs, than the
-    published days that still work, and a day that no longer works (a shorter shift, a
-    grown load) is routed again alone, not with its whole week. Measured on the Cuiping
-    default re-planned with a shift ending at 17:00 instead of 17:30 (2026-11-24, 240 s):
-    one day of the 安阜 station breaks, the five others are kept as published (before:
-    none), and the 金秋湖 station keeps all six (before: the four its routing found
-    again); 14 trucks and 5.56 M CNY/yr either way. A day the published rounds still
-    drive is routed with :data:`PUBLISHED_SHARE` of the time of one they no longer
-    drive, which gets the rest: there (one run), 40 s instead of 20 s a day for the days
-    routed again, 14 trucks, 5.56 M (13 and 5.42 M once route elimination tried one
-    truck more than its estimate, see :mod:`~recyclenet.routing.elimination`); with the
-    25 min dwell below, 22 of the 24 station-days kept as published (11 with equal
-    time), 12 trucks, 5.28 M either way. Measured on the Cuiping default re-planned with
-    a 25 min dwell instead of 30 (2026-11-24, 240 s): 12 trucks as published, every
-    visit within 15 min of its sign. Before, with a day's loads
-    aiming at the sign's times in order rather than at that day's own times
-    (``kept_day_signs``), the routed week needed 14 trucks and the published one ranked
-    far off its signs at the urban stations, whose points collect several loads a day.
+    ``as_published``, per day: the day as the published trucks of a kept timetable drive
+    it, ``None`` where they no longer can (see :func:`published_week`). Each day of a
+    base that can still be driven as published is kept so where the week does not rank
+    worse (:func:`_best_mix`): re-planning never asks for more trucks, or more arrivals
+    off their signs, than the published days that still work, and a day that no longer
+    works (a shorter shift, a grown load) is routed again alone, not with its whole
+    week. A day the published rounds still drive is routed with :data:`PUBLISHED_SHARE`
+    of the time of one they no longer drive, which gets the rest.
+
+    Measured on the Cuiping default re-planned (2026-11-24, 240 s, one run each). With a
+    shift ending at 17:00 instead of 17:30: one day of the 安阜 station breaks, the five
+    others are kept as published (before: none), and the 金秋湖 station keeps all six
+    (before: the four its routing found again); 14 trucks and 5.56 M CNY/yr either way;
+    with the time shares, 40 s instead of 20 s a day for the days routed again, and 13
+    trucks, 5.42 M once route elimination tried one truck more than its estimate (see
+    :mod:`~recyclenet.routing.elimination`). With a 25 min dwell instead of 30: 12
+    trucks as published, every visit within 15 min of its sign; with the time shares, 22
+    of the 24 station-days kept as published (11 with equal time), 12 trucks, 5.28 M
+    either way. Before a day's loads aimed at that day's own times (``kept_day_signs``)
+    rather than at the sign's times in order, the routed week needed 14 trucks and the
+    published one ranked far off its signs at the urban stations, whose points collect
+    several loads a day.
     """
     start = time.perf_counter()
     second_pass = slot_tolerance_min is not None and not kept_signs
@@ -1230,8 +1230,9 @@ def solve_week(
     day_signs = dict(kept_day_signs or {}) if signs else {}
     driven = list(as_published) or [None] * len(problems)
     drivable = [d is not None for d in driven]
-    chains, workers, per_day = _week_plan(problems, params, slots=second_pass, drivable=drivable)
-    shares = _day_shares(problems, drivable)
+    chains, workers, per_day, shares = _week_plan(
+        problems, params, slots=second_pass, drivable=drivable
+    )
     results: list[DayResult | None] = [None] * len(problems)
     done = 0
 
