@@ -35,13 +35,12 @@ balanced days instead (``--mixed-starts``, the default): the two starts lead to 
 plans, and each wins on some instances (on all 56, two workers: 51 within 1 % of the best
 known, 49 before). The classes are routed with one truck each, then with two, up to the
 instance's trucks (``--tight-share``, a tenth of the time, before the fifth for the
-instance's trucks): a routing free to
-use two trucks a class rarely packs a class into one truck's hours, which the best plans
-of some instances do (Milano_030_4_9: 679, below the best known 683, from the one-truck
-classes; 695 from the free ones). The starts are compared after a routing of each day
-16 times as long as a trial's (``--start-effort``): at a trial's budget PyVRP keeps a
-second truck on such packed days and the packed start looks the worse one (753 against
-713 there).
+instance's trucks): a routing free to use two trucks a class rarely packs a class into
+one truck's hours, which the best plans of some instances do (Milano_030_4_9: 679,
+below the best known 683, from the one-truck classes; 695 from the free ones). The
+starts are compared after a routing of each day 16 times as long as a trial's
+(``--start-effort``): at a trial's budget PyVRP keeps a second truck on such packed
+days and the packed start looks the worse one (753 against 713 there).
 
 Two engines: PyVRP routes every trial in a few milliseconds but, on a day packed to the
 duration limit, keeps a second truck where one would do (Milano_040_4_3's optimal day 0:
@@ -319,10 +318,13 @@ def _days(patterns: dict[int, tuple[int, ...]], horizon: int) -> list[list[int]]
     return out
 
 
-def _routed(router: DayRouter, patterns: dict[int, tuple[int, ...]], horizon: int) -> list[DayPlan]:
-    """Every day of a pattern plan, routed by ``router`` (its best plan per day)."""
+def _routed(
+    router: DayRouter, patterns: dict[int, tuple[int, ...]], horizon: int, effort: float = 1.0
+) -> list[DayPlan]:
+    """Every day of a pattern plan, routed by ``router`` with at least ``effort`` trial
+    budgets (its best plan per day)."""
     days = _days(patterns, horizon)
-    return [router(days[d]) for d in range(horizon)]
+    return [router(days[d], effort=effort) for d in range(horizon)]
 
 
 def _route_nodes(result, customers: list[int], inst: dict) -> list[list[int]]:
@@ -840,8 +842,7 @@ def _search_once(
     def start_cost(start: dict[int, tuple[int, ...]]) -> float:
         # (a day packed into one truck fewer needs more than the trial's search to be
         # found: compared at the trial's budget, the packed start looks the worse one)
-        on_day = _days(start, horizon)
-        return sum(router(on_day[d], effort=args.start_effort).cost for d in range(horizon))
+        return sum(p.cost for p in _routed(router, start, horizon, args.start_effort))
 
     starts_cost = {"balanced": start_cost(patterns)}
     # (an odd worker of mixed starts keeps the balanced days and the time)
