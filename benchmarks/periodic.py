@@ -143,6 +143,7 @@ def read_pvrpif(path: Path) -> dict:
         "service": np.array([float(p["service"]) for p in props]),
         "lonlat": coords,
         "duration": np.asarray(data["duration"], dtype=float),
+        "truck_cost": TRUCK_COST,  # travel units a truck costs in the day model (--truck-cost)
     }
 
 
@@ -156,7 +157,7 @@ def day_problem(inst: dict, day: int, customers: list[int]) -> DayProblem:
         volume_m3=1e9,
         speed_kmh=60.0,  # unused: times are given
         cost_cny_per_km=COST_PER_UNIT,
-        fixed_cost_cny_per_day=inst.get("truck_cost", 0.0) * COST_PER_UNIT,
+        fixed_cost_cny_per_day=inst["truck_cost"] * COST_PER_UNIT,
     )
     facilities = inst["facilities"]
     return DayProblem(
@@ -996,6 +997,8 @@ def main_pvrpif(argv: list[str]) -> None:
         parser.error(f"--annealing-cycles must be at least 1, got {args.annealing_cycles}")
     if args.start_temperature is not None and args.start_temperature < 0:
         parser.error(f"--start-temperature must be at least 0, got {args.start_temperature}")
+    if args.truck_cost < 0:
+        parser.error(f"--truck-cost must be at least 0, got {args.truck_cost}")
     t0 = time.perf_counter()
     inst = read_pvrpif(args.instance)
     inst["truck_cost"] = args.truck_cost
