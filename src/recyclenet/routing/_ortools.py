@@ -184,7 +184,7 @@ def _add_releases(
     non-decreasing loses nothing, as departures of later trips are later.
     """
     solver = routing.solver()
-    zero = routing.RegisterUnaryTransitCallback(lambda i: 0)
+    zero = routing.RegisterUnaryTransitVector([0] * manager.GetNumberOfNodes())
     routing.AddDimension(zero, horizon_s, horizon_s, True, "release")
     dim = routing.GetDimensionOrDie("release")
     release = p.releases()
@@ -352,23 +352,11 @@ def _solve(
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
 
-    def arc_cost(g: int):  # noqa: ANN202
-        c = g_cost_fen[g]
-        return routing.RegisterTransitCallback(
-            lambda i, j: int(c[manager.IndexToNode(i), manager.IndexToNode(j)])
-        )
-
-    def transit(g: int):  # noqa: ANN202
-        t = g_travel_s[g]
-        return routing.RegisterTransitCallback(
-            lambda i, j: int(
-                service_s[manager.IndexToNode(i)]
-                + t[manager.IndexToNode(i), manager.IndexToNode(j)]
-            )
-        )
-
-    cost_cb = [arc_cost(g) for g in range(len(groups))]
-    time_cb = [transit(g) for g in range(len(groups))]
+    # Matrices and vectors by node, registered in C++ (no Python call per arc evaluated).
+    cost_cb = [routing.RegisterTransitMatrix(c.tolist()) for c in g_cost_fen]
+    time_cb = [
+        routing.RegisterTransitMatrix((service_s[:, None] + t).tolist()) for t in g_travel_s
+    ]
     for v, g in enumerate(truck_group):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[g], v)
         routing.SetFixedCostOfVehicle(int(round(groups[g].vehicle.fixed_cost_cny_per_day * 100)), v)
@@ -389,11 +377,7 @@ def _solve(
         # plan, once the day could not serve every loaded stop: a dispatch day lost its
         # published stops to a booking that did not fit; google/or-tools#5283.)
         unload = -max(caps)
-        pickup = routing.RegisterUnaryTransitCallback(
-            lambda i, d=demand, u=unload: int(
-                u if is_copy[manager.IndexToNode(i)] else d[manager.IndexToNode(i)]
-            )
-        )
+        pickup = routing.RegisterUnaryTransitVector(np.where(is_copy, unload, demand).tolist())
         routing.AddDimensionWithVehicleCapacity(pickup, max(caps), caps, True, name)
         dim = routing.GetDimensionOrDie(name)
         for node in range(1, n + 1):
@@ -405,9 +389,7 @@ def _solve(
             continue
         handed = np.zeros(size, dtype=np.int64)
         handed[1 : n + 1] = thousandths(new)
-        cb = routing.RegisterUnaryTransitCallback(
-            lambda i, h=handed: int(-h[manager.IndexToNode(i)])
-        )
+        cb = routing.RegisterUnaryTransitVector((-handed).tolist())
         routing.AddDimensionWithVehicleCapacity(cb, max(caps), caps, False, f"new_{name}")
         new_dim = routing.GetDimensionOrDie(f"new_{name}")
         for node in range(1, n + 1):
@@ -436,7 +418,7 @@ def _solve(
         day_g[1 : n + 1] = thousandths(p.load_kg)
         limit_g = int(math.floor(p.max_kg_per_truck_day * 1000 + 1e-6))
         routing.AddDimension(
-            routing.RegisterUnaryTransitCallback(lambda i: int(day_g[manager.IndexToNode(i)])),
+            routing.RegisterUnaryTransitVector(day_g.tolist()),
             0,
             limit_g,
             True,
