@@ -354,9 +354,7 @@ def _solve(
 
     # Matrices and vectors by node, registered in C++ (no Python call per arc evaluated).
     cost_cb = [routing.RegisterTransitMatrix(c.tolist()) for c in g_cost_fen]
-    time_cb = [
-        routing.RegisterTransitMatrix((service_s[:, None] + t).tolist()) for t in g_travel_s
-    ]
+    time_cb = [routing.RegisterTransitMatrix((service_s[:, None] + t).tolist()) for t in g_travel_s]
     for v, g in enumerate(truck_group):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[g], v)
         routing.SetFixedCostOfVehicle(int(round(groups[g].vehicle.fixed_cost_cny_per_day * 100)), v)
