@@ -41,7 +41,12 @@ def write_small_scenario(
     config["siting"]["counts"] = dict(
         zip(("collection_point", "transfer_station", "sorting_centre"), counts, strict=True)
     )
-    config["solver"] = {"siting_time_limit_s": 10, "routing_time_limit_s": 6, "seed": 1}
+    config["solver"] = {
+        "siting_time_limit_s": 10,
+        "routing_time_limit_s": 120,  # a safety cap: the search is counted in work
+        "effort": "quick",
+        "seed": 1,
+    }
     for key, value in (overrides or {}).items():
         node = config
         *path, last = key.split(".")

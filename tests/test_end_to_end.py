@@ -17,6 +17,7 @@ from recyclenet.i18n import t
 from recyclenet.kpi import rate_mismatches, station_table
 from recyclenet.outputs import OUTPUT_FILES
 from recyclenet.routing import check_day
+from recyclenet.routing.budget import WORK_PER_DAY
 
 from .conftest import write_small_scenario
 
@@ -349,14 +350,12 @@ def test_workbook_and_comparison(tmp_path):
     ]
     assert [fleet[1].value, fleet[2].value] == pytest.approx([r["total_cny"] for r in routed])
     assert t("cmp.cost_split_routed", "en") in page
-    # Each station-day's search time: the limit over the most days one worker routes in
-    # turn (6 s, half of it in the first pass; small-a's busy station alone has 6 days,
-    # so 0.5 s a day).
+    # Each station-day's search work: the effort's, whatever the number of stations.
     per_day = [
         json.loads((o / "kpis.json").read_text(encoding="utf-8"))["routing"]["day_time_limit_s"]
         for o in outs
     ]
-    assert all(6.0 / 12 <= v <= 6.0 / 3 for v in per_day)
+    assert per_day == [WORK_PER_DAY["quick"]] * 2
     assert ("solver-note" in page) == (per_day[0] != per_day[1])
     assert ("warning:" in result.output) == (per_day[0] != per_day[1])
     kpis_b = json.loads((outs[1] / "kpis.json").read_text(encoding="utf-8"))
@@ -391,7 +390,7 @@ def test_workbook_and_comparison(tmp_path):
     assert result.exit_code == 0, result.output
     page = (cmp_dir / "comparison.html").read_text(encoding="utf-8")
     assert page.count('class="warn solver-note"') == 1
-    assert "solver.routing_time_limit_s (small-a 6.0, small-b 60.0)" in page
+    assert "solver.routing_time_limit_s (small-a 120.0, small-b 60.0)" in page
     assert "run them again with this version" in page  # small-b has no time a day
     assert "warning:" in result.output and "routing_time_limit_s" in result.output
 

@@ -729,7 +729,7 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     limits: list[list[float]] = []
 
     def fake_chain(args):  # noqa: ANN001, ANN202
-        days, _, day_limits, tol, penalty, kept, day_signs = args
+        days, _, day_limits, tol, penalty, kept, day_signs, _ = args
         limits.append(day_limits)
         orders = [[1], [0]] if routed_trucks == 2 else [[1, 0]]
         out = []
@@ -839,7 +839,9 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
         window_close_min=np.array([1020.0, 495.0]),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, [1.0] * 2, 15.0, 100.0, {}, {}))
+    first, second = week._solve_chain(
+        ([monday, tuesday], params, [1.0] * 2, 15.0, 100.0, {}, {}, float("inf"))
+    )
     arrival = {second.problem.stop_ids[e.stop_idx]: e.arrival_min for e in second.routes[0][1:-1]}
     assert first.routes[0][1].arrival_min == pytest.approx(500)
     assert arrival["p0"] == pytest.approx(480 + 10 + 10 + 2 * 125**0.5, abs=0.1)
@@ -1080,7 +1082,9 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
         window_close_min=np.array([1020.0, 510.0]),
     )
     params = RoutingParams(time_limit_s=2, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, [2.0] * 2, 15.0, 5.0, {}, {}))
+    first, second = week._solve_chain(
+        ([monday, tuesday], params, [2.0] * 2, 15.0, 5.0, {}, {}, float("inf"))
+    )
     assert first.num_trucks == 1 and first.routes[0][1].arrival_min == pytest.approx(500)
     assert second.num_trucks == trucks and second.dropped == ()
     assert check_day(second) == []
@@ -1119,8 +1123,8 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     calls = []
     real = week.solve_day
 
-    def spy(problem, params=None, *, time_limit_s=None):
-        found = real(problem, params, time_limit_s=time_limit_s)
+    def spy(problem, params=None, *, time_limit_s=None, meter=None):
+        found = real(problem, params, time_limit_s=time_limit_s, meter=meter)
         calls.append((problem.num_trucks, problem.initial_routes, found))
         return found
 
@@ -1132,7 +1136,9 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
         stop_ids=("p1", "x", "p0"),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, [1.0] * 2, 15.0, 5.0, {}, {}))
+    first, second = week._solve_chain(
+        ([monday, tuesday], params, [1.0] * 2, 15.0, 5.0, {}, {}, float("inf"))
+    )
     assert len(calls) == 3 and first.num_trucks == 1
     own_trucks, start, own = calls[1]
     assert own_trucks == 1  # the truck Monday ran
@@ -1145,7 +1151,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
     calls.clear()  # with less time than two searches need: one, the capped fleet's
     short = RoutingParams(time_limit_s=0.5, engine="ortools")
-    week._solve_chain(([monday, tuesday], short, [0.5] * 2, 15.0, 5.0, {}, {}))
+    week._solve_chain(([monday, tuesday], short, [0.5] * 2, 15.0, 5.0, {}, {}, float("inf")))
     assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (2, None)]
 
 
@@ -1159,8 +1165,8 @@ def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(
     calls = []
     real = week.solve_day
 
-    def spy(problem, params=None, *, time_limit_s=None):
-        found = real(problem, params, time_limit_s=time_limit_s)
+    def spy(problem, params=None, *, time_limit_s=None, meter=None):
+        found = real(problem, params, time_limit_s=time_limit_s, meter=meter)
         calls.append((problem.num_trucks, found.dropped))
         return found
 
@@ -1172,7 +1178,9 @@ def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(
         window_close_min=np.full(3, 510.0),
     )
     params = RoutingParams(time_limit_s=1, engine="ortools")
-    first, second = week._solve_chain(([monday, tuesday], params, [1.0] * 2, 15.0, 5.0, {}, {}))
+    first, second = week._solve_chain(
+        ([monday, tuesday], params, [1.0] * 2, 15.0, 5.0, {}, {}, float("inf"))
+    )
     assert first.num_trucks == 1
     assert [trucks for trucks, _ in calls[1:]] == [2, 4]  # capped, then the whole fleet
     assert calls[1][1]  # two trucks cannot reach three stops by 8:30: stops left out

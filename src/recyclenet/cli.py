@@ -21,7 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from recyclenet.config import Scenario, load_scenario
+from recyclenet.config import EFFORTS, Scenario, load_scenario
 from recyclenet.errors import RecycleNetError, RecycleNetWarning
 
 if TYPE_CHECKING:
@@ -178,7 +178,18 @@ def run(
     time_limit_s: Annotated[
         float | None,
         typer.Option(
-            "--time-limit-s", min=1.0, help="total solver time: half siting, half routing"
+            "--time-limit-s",
+            min=1.0,
+            help="wall-clock safety cap: half siting, half routing (the search itself is "
+            "counted in work, see --effort)",
+        ),
+    ] = None,
+    effort: Annotated[
+        str | None,
+        typer.Option(
+            "--effort",
+            help="routing search: quick (try scenarios), standard (default), thorough "
+            "(slower); the same scenario, effort and seed give the same plan on any machine",
         ),
     ] = None,
     lang: LangOption = None,
@@ -188,14 +199,23 @@ def run(
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
     from recyclenet.outputs import write_outputs
     from recyclenet.pipeline import run_scenario
-    from recyclenet.report import rate_notes, storage_notes
+    from recyclenet.report import plan_notes, rate_notes, storage_notes
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
+    if effort not in (None, *EFFORTS):
+        _fail(
+            RecycleNetError(
+                f"--effort 只能是 quick、standard 或 thorough / --effort must be quick, "
+                f"standard or thorough, got '{effort}'"
+            )
+        )
     try:
         sc = _load(scenario)
         if time_limit_s is not None:
             sc = sc.with_time_limit(time_limit_s)
+        if effort is not None:
+            sc = sc.with_effort(effort)
         target = out_dir if out_dir is not None else Path("out") / sc.name
         with _progress_bar(quiet) as progress:
             result = run_scenario(sc, progress=progress)
@@ -252,6 +272,8 @@ def run(
         out.print(f"[yellow]warning:[/] {note}", highlight=False)
     if k["routing"]["dropped_stops"]:
         out.print(f"[yellow]warning:[/] {_dropped_note(result)}", highlight=False)
+    for note in plan_notes(k, lang or sc.language, result.site_names()):
+        out.print(f"[yellow]warning:[/] {note}", highlight=False)
     out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 
 

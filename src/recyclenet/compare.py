@@ -110,17 +110,15 @@ def assumptions(scenario: dict[str, Any]) -> dict[str, Any]:
 
 # Solver settings that change the routes found: runs that differ in one of them do not
 # compare trucks and kilometres on equal terms (:func:`solver_notes`).
-SOLVER_KEYS = ("routing_time_limit_s", "routing_engine")
+SOLVER_KEYS = ("effort", "routing_time_limit_s", "routing_engine")
 
 
 def solver_notes(runs: list[dict[str, Any]], lang: str) -> list[str]:
     """One note per way the runs' routing searched differently, giving each run's value:
-    the search time each station-day got (kpis ``routing.day_time_limit_s``; where a run
-    lacks it, the scenario's ``solver.routing_time_limit_s``, with the advice to run it
-    again) and the engine. The
-    routing is a time-limited search, so such runs differ in trucks and kilometres for
-    that reason too; the same total limit gives a network of more stations less time a
-    day."""
+    the search work each station-day got (kpis ``routing.day_time_limit_s``, work units
+    by ``solver.effort``; where a run lacks it, the scenario's
+    ``solver.routing_time_limit_s``, with the advice to run it again) and the engine.
+    Such runs differ in trucks and kilometres for that reason too."""
     per_day = [r["kpis"].get("routing", {}).get("day_time_limit_s") for r in runs]
     checks = [
         ("routing.day_time_limit_s", per_day, "cmp.solver_differs")

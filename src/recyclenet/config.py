@@ -432,11 +432,25 @@ class RoutingConfig(_Frozen):
         return hhmm_to_min(self.shift_end)
 
 
-class SolverConfig(_Frozen):
-    """Time limits and the seed."""
+EFFORTS = ("quick", "standard", "thorough")
+"""Search efforts (``solver.effort``; the work each means: ``routing.budget.WORK_PER_DAY``)."""
 
+
+class SolverConfig(_Frozen):
+    """Search effort, safety caps on the wall clock, and the seed."""
+
+    effort: Literal["quick", "standard", "thorough"] = Field(
+        "standard",
+        description="how much search the routing does, counted in work so that the same "
+        "scenario and seed give the same plan on any machine: quick (to try scenarios), "
+        "standard, thorough (slower, never worse than standard)",
+    )
     siting_time_limit_s: PositiveFloat = 60.0
-    routing_time_limit_s: PositiveFloat = 60.0
+    routing_time_limit_s: PositiveFloat = Field(
+        600.0,
+        description="a safety cap on the routing's wall-clock time: where it cuts the "
+        "search short, the run says so, because the plan may then differ from run to run",
+    )
     routing_engine: Literal["auto", "ortools", "pyvrp"] = Field(
         "auto",
         description="auto: PyVRP for days without lunch breaks or slot targets, OR-Tools "
@@ -464,6 +478,11 @@ class Scenario(_Frozen):
         solver = self.solver.model_copy(
             update={"siting_time_limit_s": total_s / 2, "routing_time_limit_s": total_s / 2}
         )
+        return self.model_copy(update={"solver": solver})
+
+    def with_effort(self, effort: str) -> Scenario:
+        """Return a copy with ``solver.effort`` set (``quick``, ``standard``, ``thorough``)."""
+        solver = SolverConfig.model_validate({**self.solver.model_dump(), "effort": effort})
         return self.model_copy(update={"solver": solver})
 
     def to_yaml(self) -> str:

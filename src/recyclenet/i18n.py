@@ -137,6 +137,27 @@ LABELS: dict[str, tuple[str, str]] = {
         "存放空间 {full:.1f} 天装满，收运间隔最长 {gap} 天",
         "storage full in {full:.1f} days, up to {gap} days between visits",
     ),
+    "report.off_sign_note": (
+        "有 {n} 次停靠偏离公示牌时间超过 {tol:g} 分钟，居民会在牌上的时间白等：{visits}。"
+        "可把 solver.effort 调为 thorough 重新运行，提高 routing.slot_penalty_cny_per_min，"
+        "或增加车辆（routing.max_trucks_per_station）。",
+        "{n} visit(s) arrive more than {tol:g} min from the time on their sign, so residents "
+        "would wait in vain: {visits}. Run again with solver.effort: thorough, raise "
+        "routing.slot_penalty_cny_per_min, or allow more trucks "
+        "(routing.max_trucks_per_station).",
+    ),
+    "report.off_sign_item": (
+        "{point}（{point_id}）{day} 牌上 {slot}，预计 {arrival} 到达，相差 {minutes:.0f} 分钟",
+        "{point} ({point_id}) {day}: sign {slot}, expected {arrival}, {minutes:.0f} min off",
+    ),
+    "report.more": ("；另有 {n} 次", "; and {n} more"),
+    "report.capped_note": (
+        "{n} 个站点日的路线搜索被运行时间上限（solver.routing_time_limit_s）提前截断："
+        "{days}。这些路线再次运行时可能不同；请提高该上限或在较空闲的机器上运行。",
+        "The wall-clock cap (solver.routing_time_limit_s) cut the route search of {n} "
+        "station-day(s) short: {days}. Their routes may differ from run to run; raise the "
+        "cap or run on a less busy machine.",
+    ),
     "report.storage_note": (
         "{n} 个回收点的存放空间在下次收运前就会装满：{points}。可扩大存放空间（候选点表的 "
         "storage_m3、storage_kg 列），增加每周收运次数（visits_per_week 列，或留空由程序计算），"
@@ -201,6 +222,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "sign.stay": (
         "停留约 {dwell} 分钟，到达时间前后浮动不超过 {tol} 分钟",
         "stays about {dwell} min; arrives within {tol} min of this time",
+    ),
+    "sign.stay_for": ("停留 {min:.0f} 分钟", "stays {min:.0f} min"),
+    "sign.tolerance": (
+        "车辆在所列时间前后 {tol} 分钟内到达。",
+        "The truck arrives within {tol} min of the time listed.",
     ),
     "sign.station": ("所属中转站", "Transfer station"),
     "sign.bring": (
@@ -308,13 +334,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Siting model's annual cost split (10k CNY/yr)",
     ),
     "cmp.solver_differs": (
-        "这些运行的 {key} 不同（{runs}）：路线是限时搜索，车辆数与车公里的差异也可能来自这里"
-        "（总时限相同时，中转站较多的方案每个站·日的搜索时间较少）；请调整 "
-        "solver.routing_time_limit_s，使每个站·日的搜索时间相同，重新运行后再比较。",
-        "These runs differ in {key} ({runs}): the routing is a time-limited search, so their "
-        "trucks and kilometres differ for that reason too (the same total limit gives a "
-        "network of more stations less time a station-day); set solver.routing_time_limit_s "
-        "so that each station-day gets the same time, run again, and compare.",
+        "这些运行的 {key} 不同（{runs}）：路线搜索的工作量不同，"
+        "车辆数与车公里的差异也可能来自这里；请把 solver.effort 设为相同的值，重新运行后再比较。",
+        "These runs differ in {key} ({runs}): their route searches did different amounts of "
+        "work, so their trucks and kilometres differ for that reason too; set solver.effort "
+        "the same for all, run again, and compare.",
     ),
     "cmp.solver_limit_differs": (
         "这些运行的 solver.routing_time_limit_s 不同（{runs}），其中有的运行由旧版本生成，未记录"

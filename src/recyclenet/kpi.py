@@ -306,6 +306,24 @@ def compute_kpis(
                 if len(timetable)
                 else 0
             ),
+            # Each visit beyond the tolerance of its sign: point, day, arrival, sign time.
+            "visits_off_sign": (
+                [
+                    {
+                        "point_id": str(r.point_id),
+                        "day": str(r.day),
+                        "arrival": str(r.arrival),
+                        "slot": str(r.slot),
+                        "deviation_min": round(float(r.slot_deviation_min), 1),
+                    }
+                    for r in timetable[
+                        timetable["slot_deviation_min"].abs()
+                        > scenario.routing.slot_tolerance_min + SLOT_SLACK_MIN
+                    ].itertuples()
+                ]
+                if len(timetable)
+                else []
+            ),
             "solver_time_s": round(sum(d.runtime_s for d in week.days), 2),
             "visits_basis": {
                 basis: sum(1 for v in week.visits.values() if v.basis == basis)

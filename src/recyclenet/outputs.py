@@ -3,7 +3,7 @@
 Files: ``kpis.json``, ``network.gpkg`` (layers settlements, collection_points,
 transfer_stations, sorting_centre, assignments, routes), ``map.html``, ``report.html``,
 ``route_sheets.html``, ``signs.html``, ``workbook.xlsx``, ``bookings_template.xlsx``,
-``timetable.csv``, ``routes.csv`` and ``scenario.resolved.yaml``.
+``timetable.csv``, ``signs.csv``, ``routes.csv`` and ``scenario.resolved.yaml``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ OUTPUT_FILES = (
     "workbook.xlsx",
     "bookings_template.xlsx",
     "timetable.csv",
+    "signs.csv",
     "routes.csv",
     "scenario.resolved.yaml",
 )
@@ -90,16 +91,41 @@ def timetable_table(result: ScenarioResult) -> pd.DataFrame:
     )
 
 
+def signs_table(result: ScenarioResult) -> pd.DataFrame:
+    """``signs.csv``: what each point's sign says, a row per line (see
+    :meth:`recyclenet.routing.WeekPlan.signs`).
+
+    Columns: ``point_id``, ``point``, ``township``, ``station``, ``days`` (day labels
+    joined by ``;``, e.g. ``mon;wed;fri``), ``time`` (HH:MM) and ``stay_min``. On every
+    day a line lists, the point's truck arrives within ``routing.slot_tolerance_min`` of
+    its time.
+    """
+    signs = result.week.signs()
+    sites = result.sites.set_index("site_id")
+    station = sites["parent_site_id"].map(sites["name"])
+    township = result.point_townships()
+    return pd.DataFrame(
+        {
+            "point_id": signs["point_id"],
+            "point": signs["point_id"].map(sites["name"]),
+            "township": signs["point_id"].map(township),
+            "station": signs["point_id"].map(station),
+            "days": signs["days"],
+            "time": signs["time"],
+            "stay_min": signs["stay_min"].astype(int),
+        }
+    )
+
+
 def signs_html(result: ScenarioResult, *, lang: str) -> str:
     """``signs.html``: one printable sign per collection point (see
     :func:`recyclenet.report.signs_page`)."""
     sc = result.scenario
+    table = signs_table(result).sort_values(["station", "township", "point"], kind="stable")
     return signs_page(
-        timetable_table(result),
-        tuple(sc.routing.working_days),
+        table,
         f"{sc.title or sc.name} — {t('title.signs', lang)}",
         lang,
-        dwell_min=float(sc.routing.dwell_min),
         tolerance_min=float(sc.routing.slot_tolerance_min),
     )
 
@@ -335,6 +361,7 @@ def write_outputs(
             ),
         ),
         write_csv(out / "timetable.csv", timetable_table(result)),
+        write_csv(out / "signs.csv", signs_table(result)),
         write_csv(out / "routes.csv", routes_table(result)),
         write_text(out / "scenario.resolved.yaml", result.scenario.to_yaml()),
     ]

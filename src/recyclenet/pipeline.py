@@ -26,6 +26,7 @@ from recyclenet.inputs import (
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
+from recyclenet.routing.budget import WORK_PER_DAY
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.routing.solve import day_time_limit_s, published_week
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
@@ -264,12 +265,12 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         known_points=set(cand.loc[cand["tier"] == "collection_point", "site_id"].astype(str)),
     )
     _check_every_point_servable(points, fleet, rights)
-    routing_budget = max(1.0, scenario.solver.routing_time_limit_s)
     params = RoutingParams(
-        time_limit_s=routing_budget,
+        time_limit_s=max(1.0, scenario.solver.routing_time_limit_s),  # a safety cap
         workers=2,
         engine=scenario.solver.routing_engine,
         seed=scenario.solver.seed,
+        work_per_day=WORK_PER_DAY[scenario.solver.effort],
     )
     visits, day_problems = plan_week(
         points,
@@ -345,6 +346,12 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     kpis["routing"]["day_time_limit_s"] = round(
         day_time_limit_s(day_problems, params, slots=slots, drivable=drivable), 2
     )
+    kpis["routing"]["effort"] = scenario.solver.effort
+    kpis["routing"]["work_per_day"] = params.work_per_day
+    # Station-days whose search the wall-clock cap cut short: not reproducible.
+    kpis["routing"]["capped_days"] = [
+        f"{d.problem.base_id} {d.problem.day}" for d in week.days if d.capped
+    ]
     kpis["stations"] = station_kpis(station_table(week, sites))
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0

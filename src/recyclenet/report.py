@@ -13,7 +13,6 @@ from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import solver_work_note, t
 from recyclenet.kpi import WEEKS_PER_YEAR, rate_mismatches, stations_frame
 from recyclenet.maps import day_label, day_list
-from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -261,6 +260,42 @@ def rate_notes(kpis: dict[str, Any], lang: str) -> list[str]:
     ]
 
 
+def plan_notes(
+    kpis: dict[str, Any], lang: str, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """Warnings about the plan itself: visits beyond the tolerance of their sign (which
+    points, days and minutes off, and what would fix it) and station-days whose search
+    the wall-clock safety cap cut short (the plan may then differ from run to run)."""
+    routing = kpis["routing"]
+    notes = []
+    off = routing.get("visits_off_sign", [])
+    if off:
+        sep = "；" if lang == "zh" else "; "
+        shown = sep.join(
+            t("report.off_sign_item", lang).format(
+                point=(names or {}).get(v["point_id"], v["point_id"]),
+                point_id=v["point_id"],
+                day=day_label(v["day"], lang),
+                arrival=v["arrival"],
+                slot=v["slot"],
+                minutes=abs(v["deviation_min"]),
+            )
+            for v in off[:10]
+        )
+        more = t("report.more", lang).format(n=len(off) - 10) if len(off) > 10 else ""
+        notes.append(
+            t("report.off_sign_note", lang).format(
+                n=len(off), tol=routing["slot_tolerance_min"], visits=shown + more
+            )
+        )
+    capped = routing.get("capped_days", [])
+    if capped:
+        notes.append(
+            t("report.capped_note", lang).format(n=len(capped), days=", ".join(capped[:10]))
+        )
+    return notes
+
+
 def storage_notes(kpis: dict[str, Any], names: Mapping[str, str], lang: str) -> list[str]:
     """A note naming the points whose storage is full before the truck comes again
     (``kpis.json`` ``routing.storage_overflow``), and what would fix it; none where
@@ -323,6 +358,10 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     cost_note += "".join(
         f'<p class="warn storage-note">{html.escape(note)}</p>'
         for note in storage_notes(k, result.site_names(), lang)
+    )
+    cost_note += "".join(
+        f'<p class="warn plan-note">{html.escape(note)}</p>'
+        for note in plan_notes(k, lang, result.site_names())
     )
     body = (
         f"<h1>{html.escape(sc.title or sc.name)} — {t('title.report', lang)}</h1>"
@@ -396,50 +435,52 @@ SIGN_CSS = """
 .sign { border: 3px solid #1a7f1a; border-radius: 8px; padding: 12px 16px; break-inside: avoid; }
 .sign h2 { margin: 0 0 4px; font-size: 22px; }
 .sign .heading { color: #1a7f1a; font-weight: bold; }
-.sign .time { font-size: 40px; font-weight: bold; font-variant-numeric: tabular-nums; }
+.sign table.lines { border-collapse: collapse; margin: 8px 0; }
+.sign table.lines td, .sign table.lines th { padding: 2px 10px 2px 0; text-align: left; }
+.sign .time { font-size: 34px; font-weight: bold; font-variant-numeric: tabular-nums; }
 .sign .days { font-size: 20px; font-weight: bold; }
 @media print { .signs { display: block; } .sign { margin-bottom: 16px; } }
 """
 
 
 def signs_page(
-    timetable: pd.DataFrame,
-    working_days: tuple[str, ...],
+    signs: pd.DataFrame,
     title: str,
     lang: str,
     *,
-    dwell_min: float,
     tolerance_min: float,
 ) -> str:
-    """One printable sign per collection point on the timetable: its days and the time
-    on its sign (what is painted at the point in the village).
+    """One printable sign per collection point: a line per time the truck comes, naming
+    its days, the time and how long the truck stays (what is painted at the point).
 
-    ``timetable`` has the columns of ``timetable.csv`` (:func:`outputs.timetable_table`):
-    ``point_id``, ``point``, ``township``, ``station``, ``day`` and ``slot``.
+    ``signs`` has the columns of ``signs.csv`` (:func:`outputs.signs_table`):
+    ``point_id``, ``point``, ``township``, ``station``, ``days`` (``mon;wed``), ``time``
+    and ``stay_min``.
     """
-    order = {d: i for i, d in enumerate(working_days)}
-    stay = t("sign.stay", lang).format(dwell=f"{dwell_min:g}", tol=f"{tolerance_min:g}")
-    signs = sign_times(timetable)
+    note = t("sign.tolerance", lang).format(tol=f"{tolerance_min:g}")
     cards = []
-    if not timetable.empty:
-        points = timetable.sort_values(["station", "township", "point"], kind="stable")
-        for point_id, rows in points.groupby("point_id", sort=False):
-            first = rows.iloc[0]
-            days = sorted(set(rows["day"]), key=lambda d: order.get(d, len(order)))
-            times = " / ".join(signs[str(point_id)])
-            cards.append(
-                f'<section class="sign" data-point="{html.escape(str(point_id))}">'
-                f'<div class="heading">{t("sign.heading", lang)}</div>'
-                f"<h2>{html.escape(str(first['point']))}</h2>"
-                f'<div class="muted">{html.escape(str(first["township"]))}</div>'
-                f'<p>{t("sign.days", lang)}: <span class="days">'
-                f"{html.escape(day_list(days, lang))}</span></p>"
-                f'<p>{t("sign.time", lang)}: <span class="time">{html.escape(times)}</span>'
-                f"<br>{html.escape(stay)}</p>"
-                f"<p>{t('sign.bring', lang)}</p>"
-                f'<p class="muted">{t("sign.station", lang)}: '
-                f"{html.escape(str(first['station']))}</p></section>"
-            )
+    for point_id, lines in signs.groupby("point_id", sort=False):
+        first = lines.iloc[0]
+        rows = "".join(
+            f'<tr class="line"><td class="days">'
+            f"{html.escape(day_list(str(line.days).split(';'), lang))}</td>"
+            f'<td class="time">{html.escape(str(line.time))}</td>'
+            f'<td class="stay">{html.escape(t("sign.stay_for", lang).format(min=line.stay_min))}'
+            "</td></tr>"
+            for line in lines.itertuples()
+        )
+        cards.append(
+            f'<section class="sign" data-point="{html.escape(str(point_id))}">'
+            f'<div class="heading">{t("sign.heading", lang)}</div>'
+            f"<h2>{html.escape(str(first['point']))}</h2>"
+            f'<div class="muted">{html.escape(str(first["township"]))}</div>'
+            f'<table class="lines"><tr><th>{t("sign.days", lang)}</th>'
+            f"<th>{t('sign.time', lang)}</th><th></th></tr>{rows}</table>"
+            f"<p>{html.escape(note)}</p>"
+            f"<p>{t('sign.bring', lang)}</p>"
+            f'<p class="muted">{t("sign.station", lang)}: '
+            f"{html.escape(str(first['station']))}</p></section>"
+        )
     body = f'<h1>{html.escape(title)}</h1><div class="signs">{"".join(cards)}</div>'
     return _page(title, body, lang, SIGN_CSS)
 

@@ -35,11 +35,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
+from recyclenet.routing.budget import Meter
 from recyclenet.routing.homing import route_home_via_unload
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult, Event
@@ -106,26 +108,46 @@ _FIRST_SOLUTIONS = (
 )
 
 
-def _limit(params: pywrapcp.RoutingSearchParameters, deadline: float, least_s: float) -> None:
-    """Let a search stage run until ``deadline`` (``time.perf_counter``), at least
-    ``least_s``."""
-    params.time_limit.FromMilliseconds(int(max(least_s, deadline - time.perf_counter()) * 1000))
+def _limit(
+    params: pywrapcp.RoutingSearchParameters, deadline: float, least: float, meter: Meter
+) -> float:
+    """Let a search stage run until ``deadline`` (on ``meter``), at least ``least``:
+    its solution limit in work mode, else its time limit. Returns the stage's budget."""
+    units = max(least, deadline - meter.now())
+    if (solutions := meter.solutions(units)) is not None:
+        params.solution_limit = solutions
+    params.time_limit.FromMilliseconds(max(1, int(meter.stage_s(units) * 1000)))
+    return units
+
+
+def _search(
+    solve: Callable[[pywrapcp.RoutingSearchParameters], pywrapcp.Assignment | None],
+    params: pywrapcp.RoutingSearchParameters,
+    units: float,
+    meter: Meter,
+) -> pywrapcp.Assignment | None:
+    """Run one search stage of ``units`` and charge it to ``meter``."""
+    began = time.perf_counter()
+    found = solve(params)
+    meter.ran(time.perf_counter() - began, params.time_limit.ToMilliseconds() / 1000)
+    meter.charge(units)
+    return found
 
 
 def _best_first_solution(
-    routing: pywrapcp.RoutingModel, deadline: float, min_stage_s: float
+    routing: pywrapcp.RoutingModel, deadline: float, min_stage_s: float, meter: Meter
 ) -> tuple[pywrapcp.Assignment | None, int | None]:
-    """The cheapest first plan of :data:`_FIRST_SOLUTIONS`, each given at most a quarter
-    of the time left (at least half of ``min_stage_s``), and the strategy that built it
-    (``None, None``: none found)."""
+    """The cheapest first plan of :data:`_FIRST_SOLUTIONS` and the strategy that built it
+    (``None, None``: none found). Each stops at its first plan; without work mode it is
+    also given at most a quarter of the time left (at least half of ``min_stage_s``)."""
     best, best_strategy = None, None
     for strategy in _FIRST_SOLUTIONS:
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = strategy
         params.solution_limit = 1
-        left = deadline - time.perf_counter()
-        params.time_limit.FromMilliseconds(int(max(min_stage_s / 2, left / 4) * 1000))
-        found = routing.SolveWithParameters(params)
+        left = max(min_stage_s / 2, (deadline - meter.now()) / 4)
+        params.time_limit.FromMilliseconds(max(1, int(meter.stage_s(left) * 1000)))
+        found = _search(routing.SolveWithParameters, params, 0.0, meter)
         if found is not None and (best is None or found.ObjectiveValue() < best.ObjectiveValue()):
             best = routing.solver().Assignment(found)  # a copy: the next solve reuses it
             best_strategy = strategy
@@ -204,7 +226,7 @@ def _add_releases(
         )
 
 
-def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
+def solve_day(problem: DayProblem, *, time_limit_s: float, meter: Meter | None = None) -> DayResult:
     """Route one day's trucks; see the module docstring for the model.
 
     A starting plan that leaves stops out (today's new bookings, the stops of a route
@@ -215,8 +237,13 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
     ``1 - REPAIR_SHARE`` of the limit; a plan it returns with stops left out goes
     through the same descent, and the rest of the time searches again from the best
     plan.
+
+    ``meter``: the clock the budget is read from (see :mod:`recyclenet.routing.budget`);
+    ``None``: the wall clock, ``time_limit_s`` in seconds.
     """
-    start = time.perf_counter()
+    meter = meter if meter is not None else Meter()
+    began = time.perf_counter()
+    start = meter.now()
     p = problem
     bandit = False
     floor_s = min(MIN_STAGE_S, time_limit_s)
@@ -224,7 +251,9 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
         planned = {j for route in p.initial_routes for j in route if j >= 0}
         if len(planned) < p.num_stops:
             share = max(floor_s, time_limit_s / 10)
-            filled = _solve(p, time_limit_s=share, insert_only=True, min_stage_s=floor_s)
+            filled = _solve(
+                p, time_limit_s=share, insert_only=True, min_stage_s=floor_s, meter=meter
+            )
             if filled.status != "no_solution":
                 p = dataclasses.replace(p, initial_routes=filled.plan())
                 # Stops still out need room made for them: the search then picks its
@@ -234,33 +263,41 @@ def solve_day(problem: DayProblem, *, time_limit_s: float) -> DayResult:
                 # the fixed order).
                 bandit = bool(filled.dropped)
     deadline = start + time_limit_s
-    left = max(floor_s, deadline - time.perf_counter())
-    result = _solve(p, time_limit_s=(1 - REPAIR_SHARE) * left, bandit=bandit, min_stage_s=floor_s)
+    left = max(floor_s, deadline - meter.now())
+    result = _solve(
+        p,
+        time_limit_s=(1 - REPAIR_SHARE) * left,
+        bandit=bandit,
+        min_stage_s=floor_s,
+        meter=meter,
+    )
     if result.dropped and result.status != "no_solution":
         # Guided local search weighs its moves with arc penalties scaled to the whole
         # cost, drop penalties included: a stop it leaves out may still fit where an
         # insertion descent, which sees only the true cost, finds it at once (measured
         # on Kim 804 with 5 trucks: one stop left out after 120 s of search, inserted in
         # under 0.5 s; the search then goes on from the completed plan).
-        left = deadline - time.perf_counter()
+        left = deadline - meter.now()
         filled = _solve(
             dataclasses.replace(p, initial_routes=result.plan()),
             time_limit_s=max(floor_s / 2, left / 3),
             insert_only=True,
             min_stage_s=floor_s,
+            meter=meter,
         )
         if _rank(filled) < _rank(result):
             result = filled
-    left = deadline - time.perf_counter()
+    left = deadline - meter.now()
     if left > floor_s and result.status != "no_solution":
         more = _solve(
             dataclasses.replace(p, initial_routes=result.plan()),
             time_limit_s=left,
             min_stage_s=floor_s,
+            meter=meter,
         )
         if _rank(more) < _rank(result):
             result = more
-    return dataclasses.replace(result, problem=problem, runtime_s=time.perf_counter() - start)
+    return dataclasses.replace(result, problem=problem, runtime_s=time.perf_counter() - began)
 
 
 def _rank(result: DayResult) -> tuple[int, float]:
@@ -289,12 +326,16 @@ def _solve(
     insert_only: bool = False,
     bandit: bool = False,
     min_stage_s: float = MIN_STAGE_S,
+    meter: Meter | None = None,
 ) -> DayResult:
     """The routing model solved from the problem's starting plan, or from the cheaper of
     two first plans; ``insert_only``: a descent with the moves of :data:`_INSERT_OPERATORS`;
     ``bandit``: local search moves chosen by a multi-armed bandit; each search stage gets
-    at least ``min_stage_s``."""
-    start = time.perf_counter()
+    at least ``min_stage_s``; ``meter``: the clock of the budget (``None``: the wall
+    clock)."""
+    meter = meter if meter is not None else Meter()
+    began = time.perf_counter()
+    start = meter.now()
     p = problem
     n = p.num_stops
     if n == 0:
@@ -528,24 +569,32 @@ def _solve(
                     optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
                 )
     deadline = start + time_limit_s
-    _limit(params, deadline, min_stage_s)
+    units = _limit(params, deadline, min_stage_s, meter)
     initial = _initial_assignment(routing, manager, p, copy_nodes, params)
     solution = None
     if initial is not None:
-        _limit(params, deadline, min_stage_s)
-        solution = routing.SolveFromAssignmentWithParameters(initial, params)
+        units = _limit(params, deadline, min_stage_s, meter)
+        solution = _search(
+            lambda ps: routing.SolveFromAssignmentWithParameters(initial, ps), params, units, meter
+        )
     if solution is None:  # no starting plan, or one the model rejects
-        first, strategy = _best_first_solution(routing, deadline, min_stage_s)
-        _limit(params, deadline, min_stage_s)
+        first, strategy = _best_first_solution(routing, deadline, min_stage_s, meter)
+        units = _limit(params, deadline, min_stage_s, meter)
         if first is not None:
-            solution = routing.SolveFromAssignmentWithParameters(first, params)
+            solution = _search(
+                lambda ps: routing.SolveFromAssignmentWithParameters(first, ps),
+                params,
+                units,
+                meter,
+            )
         if first is None or solution is None:
             # (measured on Kim 1051: the copied first plan failed to restore, in 0.2 s;
             # the search that builds it again with the same strategy goes on from it)
             if strategy is not None:
                 params.first_solution_strategy = strategy
-            solution = routing.SolveWithParameters(params)
-    runtime = time.perf_counter() - start
+            units = _limit(params, deadline, min_stage_s, meter)
+            solution = _search(routing.SolveWithParameters, params, units, meter)
+    runtime = time.perf_counter() - began
     if solution is None:
         return DayResult(p, "no_solution", (), tuple(range(n)), math.nan, runtime)
 
@@ -600,4 +649,4 @@ def _solve(
             )
         routes.append(events)
         route_group.append(g)
-    return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
+    return day_result(p, routes, "feasible", time.perf_counter() - began, route_group)

@@ -53,6 +53,7 @@ import numpy as np
 from pyvrp import Activity, ActivityType, Client, Model, ProblemData, Route, Solution, solve
 from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
 
+from recyclenet.routing.budget import Meter
 from recyclenet.routing.homing import route_home_via_unload
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult
@@ -79,10 +80,29 @@ REQUIRED_SHARE = 0.15
 
 
 def solve_day(
-    problem: DayProblem, *, time_limit_s: float, seed: int = 0, max_iterations: int | None = None
+    problem: DayProblem,
+    *,
+    time_limit_s: float,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    meter: Meter | None = None,
 ) -> DayResult:
     """Route one day's trucks with PyVRP (see the module docstring), until the time
-    limit or after ``max_iterations`` iterations, whichever comes first."""
+    limit or after ``max_iterations`` iterations, whichever comes first.
+
+    With a work-mode ``meter`` (see :mod:`recyclenet.routing.budget`), ``time_limit_s``
+    is the day's work units: the search stops after their iterations, or at the meter's
+    safety cap, and is charged them."""
+    if meter is not None and meter.work:
+        work = time_limit_s
+        cap_s = meter.cap_left_s()
+        began = time.perf_counter()
+        result = solve_day(
+            problem, time_limit_s=cap_s, seed=seed, max_iterations=meter.iterations(work)
+        )
+        meter.ran(time.perf_counter() - began, cap_s)
+        meter.charge(work)
+        return result
     start = time.perf_counter()
     p = problem
     if not models(p):

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
+from recyclenet.routing.budget import Meter
 from recyclenet.routing.problem import DayProblem, TruckGroup
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.timing import regrouped
@@ -112,15 +113,21 @@ def without_lightest_routes(
 
 
 def solve_with_elimination(
-    problem: DayProblem, solve: Callable[[DayProblem, float], DayResult], time_limit_s: float
+    problem: DayProblem,
+    solve: Callable[[DayProblem, float], DayResult],
+    time_limit_s: float,
+    meter: Meter | None = None,
 ) -> DayResult:
     """Solve the day with ``solve(day, limit)``, then take trucks away while that pays.
 
     The first search gets :data:`FIRST_SHARE` of the limit; each elimination attempt half
     of the time left; what remains after the last goes on searching from the best plan.
+    ``meter``: the clock ``solve`` charges its budgets to (see
+    :mod:`recyclenet.routing.budget`; ``None``: the wall clock, in seconds).
     """
-    start = time.perf_counter()
-    deadline = start + time_limit_s
+    meter = meter if meter is not None else Meter()
+    began = time.perf_counter()
+    deadline = meter.now() + time_limit_s
     best = solve(problem, FIRST_SHARE * time_limit_s)
     floor = min_trucks(problem)
     # The first attempt goes straight to the estimated fleet when that is two or more
@@ -130,10 +137,10 @@ def solve_with_elimination(
     jump = best.num_trucks - max(floor, fleet_estimate(best)) if not best.dropped else 0
 
     def time_for_attempt() -> bool:
-        return deadline - time.perf_counter() > MIN_ATTEMPT_SHARE * time_limit_s
+        return deadline - meter.now() > MIN_ATTEMPT_SHARE * time_limit_s
 
     def half_left() -> float:
-        return (deadline - time.perf_counter()) / 2
+        return (deadline - meter.now()) / 2
 
     def afresh(day: DayProblem) -> DayResult:
         return solve(replace(day, initial_routes=None), half_left())
@@ -176,13 +183,13 @@ def solve_with_elimination(
         if found.status == "no_solution" or mapped.objective_cny() >= best.objective_cny():
             break
         best = mapped
-    left = deadline - time.perf_counter()
+    left = deadline - meter.now()
     if left > 0.05 * time_limit_s and best.status != "no_solution":
         more = solve(replace(problem, initial_routes=best.plan()), left)
         more = replace(more, problem=problem)
         if _rank(more) < _rank(best):
             best = more
-    return replace(best, runtime_s=time.perf_counter() - start)
+    return replace(best, runtime_s=time.perf_counter() - began)
 
 
 def _rank(result: DayResult) -> tuple[int, float]:

@@ -72,6 +72,10 @@ class DayResult:
         Solve time.
     route_group
         Fleet group (index into ``problem.groups()``) of each route; empty: all group 0.
+    capped
+        Whether the wall-clock safety cap cut a search of this day short (a search
+        budgeted in work, see :mod:`recyclenet.routing.budget`): the plan may then
+        differ from run to run.
     """
 
     problem: DayProblem
@@ -81,6 +85,7 @@ class DayResult:
     cost_cny: float
     runtime_s: float
     route_group: tuple[int, ...] = ()
+    capped: bool = False
 
     def group_of(self, route: int) -> int:
         """Fleet group of route ``route``."""

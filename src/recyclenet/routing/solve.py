@@ -20,6 +20,7 @@ from recyclenet.config import WEEKDAYS, min_to_hhmm
 from recyclenet.errors import InfeasibleError
 from recyclenet.network import StraightLine
 from recyclenet.routing import _ortools, _pyvrp
+from recyclenet.routing.budget import Meter
 from recyclenet.routing.elimination import min_trucks, solve_with_elimination
 from recyclenet.routing.problem import SLOT_PENALTY_CNY_PER_MIN, DayProblem, TruckGroup, Vehicle
 from recyclenet.routing.result import DayResult, check_day, truck_plan
@@ -37,6 +38,7 @@ from recyclenet.routing.schedule import (
     storage_patterns,
     truckload_days,
 )
+from recyclenet.routing.signs import sign_lines
 from recyclenet.routing.timing import day_result, regrouped, timed_route, unload_code
 
 ENGINES = ("auto", "ortools", "pyvrp")
@@ -75,6 +77,13 @@ class RoutingParams:
         PyVRP also stops after this many iterations of its search (``None``: only the
         time limit): with a limit that binds first, a run gives the same routes however
         busy the machine is.
+    work_per_day
+        Work units each base-day is given in each pass of the week (see
+        :mod:`recyclenet.routing.budget`; :data:`~recyclenet.routing.budget.WORK_PER_DAY`
+        by effort). Set, the search is counted in work and gives the same plan on any
+        machine load and any number of ``workers``, and ``time_limit_s`` is only a
+        wall-clock safety cap, reported where it bites (:attr:`DayResult.capped`).
+        ``None``: ``time_limit_s`` is the budget.
     """
 
     time_limit_s: float = 60.0
@@ -82,6 +91,7 @@ class RoutingParams:
     engine: str = "auto"
     seed: int = 0
     max_iterations: int | None = None
+    work_per_day: float | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -92,19 +102,46 @@ class RoutingParams:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
         if self.max_iterations is not None and self.max_iterations < 0:
             raise ValueError(f"max_iterations must be at least 0, got {self.max_iterations}")
+        if self.work_per_day is not None and not self.work_per_day > 0:
+            raise ValueError(f"work_per_day must be positive, got {self.work_per_day}")
+
+    def meter(self, cap_at: float | None = None) -> Meter:
+        """A fresh clock for a chain of searches under these settings: work units when
+        ``work_per_day`` is set (capped at ``cap_at``, ``time.time()``; default
+        ``time_limit_s`` from now), else the wall clock."""
+        if self.work_per_day is None:
+            return Meter()
+        return Meter(
+            work=True, cap_at=time.time() + self.time_limit_s if cap_at is None else cap_at
+        )
 
 
 def solve_day(
-    problem: DayProblem, params: RoutingParams | None = None, *, time_limit_s: float | None = None
+    problem: DayProblem,
+    params: RoutingParams | None = None,
+    *,
+    time_limit_s: float | None = None,
+    meter: Meter | None = None,
 ) -> DayResult:
     """Route one base's trucks for one day with the engine ``params`` chooses.
 
-    ``time_limit_s`` overrides ``params.time_limit_s`` (a share of a week's budget).
+    ``time_limit_s`` overrides the day's budget (a share of a week's budget): seconds,
+    or work units where ``params.work_per_day`` is set (default: ``work_per_day``, else
+    ``params.time_limit_s``). ``meter``: the clock of a chain of days the budget is
+    counted on (default: a fresh one, :meth:`RoutingParams.meter`).
     A day OR-Tools routes, with more than one truck and a fixed cost per truck, goes
     through route elimination (:mod:`recyclenet.routing.elimination`).
     """
     params = params or RoutingParams()
-    limit = params.time_limit_s if time_limit_s is None else time_limit_s
+    meter = meter if meter is not None else params.meter()
+    default = params.work_per_day if params.work_per_day is not None else params.time_limit_s
+    limit = default if time_limit_s is None else time_limit_s
+    result = _solve_day(problem, params, limit, meter)
+    return replace(result, capped=meter.capped) if meter.capped else result
+
+
+def _solve_day(problem: DayProblem, params: RoutingParams, limit: float, meter: Meter) -> DayResult:
+    """:func:`solve_day` with its budget and clock settled."""
     engine = params.engine
     if engine == "auto":
         engine = "pyvrp" if _pyvrp.models(problem) else "ortools"
@@ -114,30 +151,31 @@ def solve_day(
         # its own when PyVRP's leaves a stop that must be served, and the plan that
         # serves more of them wins (then the cheaper).
         fallback = params.engine == "auto" and problem.has_releases()
-        start = time.perf_counter()
+        start = meter.now()
         share = 0.9 if fallback else 1.0
         result = _pyvrp.solve_day(
             problem,
             time_limit_s=share * limit,
             seed=params.seed,
             max_iterations=params.max_iterations,
+            meter=meter,
         )
         if fallback and result.unserved() > 0:
-            left = max(0.2, limit - (time.perf_counter() - start))
-            other = _ortools.solve_day(problem, time_limit_s=left)
+            left = max(0.2, limit - (meter.now() - start))
+            other = _ortools.solve_day(problem, time_limit_s=left, meter=meter)
             return min(result, other, key=lambda r: (r.unserved(), r.cost_cny))
         if result.status != "no_solution" or params.engine == "pyvrp":
             return result
     if problem.num_trucks > 1 and any(
         g.vehicle.fixed_cost_cny_per_day > 0 for g in problem.groups()
     ):  # trucks cost a day each: take away those the search cannot close
-        return solve_with_elimination(problem, _ortools_day, limit)
-    return _ortools.solve_day(problem, time_limit_s=limit)
-
-
-def _ortools_day(problem: DayProblem, time_limit_s: float) -> DayResult:
-    """OR-Tools' plan of the day (the search that route elimination repeats)."""
-    return _ortools.solve_day(problem, time_limit_s=time_limit_s)
+        return solve_with_elimination(
+            problem,
+            lambda day, limit_: _ortools.solve_day(day, time_limit_s=limit_, meter=meter),
+            limit,
+            meter,
+        )
+    return _ortools.solve_day(problem, time_limit_s=limit, meter=meter)
 
 
 @dataclass(frozen=True)
@@ -188,31 +226,20 @@ class WeekPlan:
         ev = self.events()
         if ev.empty:
             return pd.DataFrame()
-        stops = ev[ev["kind"] == "stop"].copy()
-        # A stop's load number groups it with the visits that share a time on the sign:
-        # its load that day, or, for a kept sign, the time it aims at.
-        sign_no = {(pid, m): k for (pid, k), m in self.kept_signs.items()}
-        load_no = {
-            (d.problem.base_id, d.problem.day, j): sign_no.get(
-                (pid, float(d.problem.slot_min[j]) if d.problem.slot_min is not None else -1.0),
-                k,
-            )
-            for d in self.days
-            for j, (pid, k) in enumerate(_occurrences(d.problem.stop_ids))
-        }
-        stops["_load"] = [
-            load_no[(b, day, j)]
-            for b, day, j in zip(stops["base_id"], stops["day"], stops["stop_idx"], strict=True)
-        ]
+        stops = ev[ev["kind"] == "stop"].reset_index(drop=True)
         order = {d: i for i, d in enumerate(self.working_days)}
         stops["_d"] = stops["day"].map(order)
-        sign = {
-            key: sign_time_min(a.to_numpy(float), self.slot_tolerance_min, self.kept_signs.get(key))
-            for key, a in stops.groupby(["site_id", "_load"])["arrival_min"]
-        }
-        slot_min = [
-            float(sign[(sid, k)]) for sid, k in zip(stops["site_id"], stops["_load"], strict=True)
-        ]
+        slot_min = np.full(len(stops), np.nan)
+        for pid, rows in stops.groupby("site_id").indices.items():
+            _, slots = sign_lines(
+                stops["_d"].to_numpy(np.int64)[rows],
+                stops["arrival_min"].to_numpy(float)[rows],
+                stops["departure_min"].to_numpy(float)[rows],
+                self.working_days,
+                self.slot_tolerance_min,
+                self.kept_times(str(pid)),
+            )
+            slot_min[rows] = slots
         out = pd.DataFrame(
             {
                 "point_id": stops["site_id"],
@@ -229,12 +256,50 @@ class WeekPlan:
                 "collected_m3": stops["collected_m3"],
                 "slot": [min_to_hhmm(m) for m in slot_min],
                 "slot_min": slot_min,
-                "slot_deviation_min": stops["arrival_min"].to_numpy(float) - np.asarray(slot_min),
+                "slot_deviation_min": stops["arrival_min"].to_numpy(float) - slot_min,
                 "stop_idx": stops["stop_idx"],
             }
         )
         out["_d"] = stops["_d"]
         return out.sort_values(["station_id", "_d", "truck", "arrival_min"]).drop(columns="_d")
+
+    def kept_times(self, point_id: str) -> list[float]:
+        """The times already on a point's sign (a kept timetable), earliest first."""
+        return sorted({m for (pid, _), m in self.kept_signs.items() if pid == point_id})
+
+    def signs(self) -> pd.DataFrame:
+        """What each point's sign says, a row per line (see
+        :mod:`recyclenet.routing.signs`).
+
+        Columns: ``point_id``, ``days`` (day labels joined by ``;``, e.g.
+        ``mon;wed;fri``), ``time`` (HH:MM), ``time_min`` and ``stay_min``; points in the
+        timetable's order, each point's lines by time.
+        """
+        tt = self.timetable()
+        rows = []
+        if not tt.empty:
+            order = {d: i for i, d in enumerate(self.working_days)}
+            day = tt["day"].map(order).to_numpy(np.int64)
+            for pid, idx in tt.groupby("point_id", sort=False).indices.items():
+                lines, _ = sign_lines(
+                    day[idx],
+                    tt["arrival_min"].to_numpy(float)[idx],
+                    tt["departure_min"].to_numpy(float)[idx],
+                    self.working_days,
+                    self.slot_tolerance_min,
+                    self.kept_times(str(pid)),
+                )
+                rows += [
+                    {
+                        "point_id": str(pid),
+                        "days": ";".join(line.days),
+                        "time": min_to_hhmm(line.time_min),
+                        "time_min": line.time_min,
+                        "stay_min": line.stay_min,
+                    }
+                    for line in lines
+                ]
+        return pd.DataFrame(rows, columns=["point_id", "days", "time", "time_min", "stay_min"])
 
     def dropped(self) -> list[tuple[str, str, str]]:
         """``(base_id, day, point_id)`` of every stop no truck could serve."""
@@ -853,6 +918,7 @@ def _solve_levelled(
     previous: DayResult,
     params: RoutingParams,
     limit_s: float,
+    meter: Meter,
 ) -> DayResult:
     """Route a later day of a base (see :func:`_levelled`) by two searches, the better
     plan kept: the trucks the station already runs alone (:data:`RUNNING_SHARE` of the
@@ -875,17 +941,17 @@ def _solve_levelled(
     a day, its busiest station: 6, 7 and 6 trucks at the peak in three runs; capped 5,
     5 and 5; the plan's stations at 10 s a day: 4 either way).
     """
-    start = time.perf_counter()
+    start = meter.now()
     capped = _capped(levelled, running)
 
     def or_whole_fleet(found: DayResult) -> DayResult:
         if found.unserved() == 0 or capped is levelled:
             return found
-        left = max(0.2 * limit_s, limit_s - (time.perf_counter() - start))
-        return solve_day(levelled, params, time_limit_s=left)
+        left = max(0.2 * limit_s, limit_s - (meter.now() - start))
+        return solve_day(levelled, params, time_limit_s=left, meter=meter)
 
     if not any(running) or limit_s < TWO_SEARCHES_MIN_S:
-        return or_whole_fleet(solve_day(capped, params, time_limit_s=limit_s))
+        return or_whole_fleet(solve_day(capped, params, time_limit_s=limit_s, meter=meter))
     groups = levelled.groups()
     own_index = [g for g, run in enumerate(running) if run]
     own = replace(levelled, fleet=tuple(groups[g] for g in own_index), initial_routes=None)
@@ -894,10 +960,10 @@ def _solve_levelled(
             own, initial_routes=_carried_plan(previous, own, [group_of[g] for g in own_index])
         )
     if all(running):  # no other trucks: one search with all the time
-        return solve_day(own, params, time_limit_s=limit_s)
-    first = solve_day(own, params, time_limit_s=RUNNING_SHARE * limit_s)
-    left = max(0.05 * limit_s, limit_s - (time.perf_counter() - start))
-    second = solve_day(capped, params, time_limit_s=left)
+        return solve_day(own, params, time_limit_s=limit_s, meter=meter)
+    first = solve_day(own, params, time_limit_s=RUNNING_SHARE * limit_s, meter=meter)
+    left = max(0.05 * limit_s, limit_s - (meter.now() - start))
+    second = solve_day(capped, params, time_limit_s=left, meter=meter)
     if first.status == "no_solution":
         return or_whole_fleet(second)
     mapped = regrouped(first, capped, own_index)
@@ -913,6 +979,7 @@ def _solve_chain(
         float,
         dict[tuple[str, int], float],
         dict[tuple[str, str], tuple[float, ...]],
+        float,
     ],
 ) -> list[DayResult]:
     """Solve one base's days in order, keeping each point's arrival near its first one.
@@ -923,9 +990,11 @@ def _solve_chain(
     only where keeping it would cost a truck or long detours; the timetable reports every
     deviation. A truck beyond those the station already runs on an earlier day costs a
     week of its fixed cost (see :func:`_levelled`): the station needs the most trucks it
-    uses on any day. A later day is routed by :func:`_solve_levelled`.
+    uses on any day. A later day is routed by :func:`_solve_levelled`. The days' budgets
+    are counted on one clock (:meth:`RoutingParams.meter`, capped at ``cap_at``).
     """
-    problems, params, limits, tol, penalty, kept, day_signs = args
+    problems, params, limits, tol, penalty, kept, day_signs, cap_at = args
+    meter = params.meter(cap_at)
     slots: dict[tuple[str, int], float] = dict(kept)  # the signs already up, if any
     in_use: list[int] = []  # per fleet group, the most trucks used on a day so far
     results: list[DayResult] = []
@@ -934,10 +1003,12 @@ def _solve_chain(
             problem = _with_slots(problem, slots, tol, penalty, day_signs)
         if in_use:
             levelled, group_of, running = _levelled(problem, in_use, len(problems))
-            found = _solve_levelled(levelled, group_of, running, results[-1], params, limit)
+            found = _solve_levelled(levelled, group_of, running, results[-1], params, limit, meter)
             result = regrouped(found, problem, group_of)
         else:
-            result = solve_day(problem, params, time_limit_s=limit)
+            result = solve_day(problem, params, time_limit_s=limit, meter=meter)
+        if meter.capped:
+            result = replace(result, capped=True)
         used = result.trucks_by_group()
         in_use = [max(a, b) for a, b in zip(in_use or used, used, strict=True)]
         keys = _occurrences(problem.stop_ids)
@@ -985,6 +1056,8 @@ def _week_plan(
     chains = {b: by_base[b] for b in sorted(by_base, key=lambda b: -busy_days(by_base[b]))}
     workers = max(1, min(params.workers, len(chains), os.cpu_count() or 1))
     in_turn = _busy_days_in_turn([busy_days(idx) for idx in chains.values()], workers)
+    if params.work_per_day is not None:  # the same budget a day whatever the workers
+        return chains, workers, params.work_per_day, share_of
     share = SECOND_PASS_SHARE if slots else 0.0
     return chains, workers, (1 - share) * params.time_limit_s / (in_turn or 1.0), share_of
 
@@ -1225,6 +1298,7 @@ def solve_week(
     several loads a day.
     """
     start = time.perf_counter()
+    cap_at = time.time() + params.time_limit_s  # (work mode: the safety cap)
     second_pass = slot_tolerance_min is not None and not kept_signs
     signs = dict(kept_signs or {}) if slot_tolerance_min is not None else {}
     day_signs = dict(kept_day_signs or {}) if signs else {}
@@ -1248,6 +1322,7 @@ def solve_week(
                 slot_penalty_cny_per_min,
                 signs,
                 day_signs,
+                cap_at,
             )
             for idx in orders
         ]
@@ -1267,13 +1342,16 @@ def solve_week(
         if progress:
             progress(done, len(problems))
     left = params.time_limit_s - (time.perf_counter() - start)
+    if params.work_per_day is not None:  # work mode: each day of the pass its budget
+        left = params.work_per_day
     if again and left > 0:
         total = len(problems) + sum(len(order) for order in again)
         if progress:
             progress(done, total)
         busy = [sum(shares[i] for i in order if problems[i].num_stops > 0) for order in again]
         in_turn = _busy_days_in_turn(busy, max(1, min(workers, len(again))))
-        for order, chain in zip(again, run(again, left / (in_turn or 1.0)), strict=True):
+        per_day = left if params.work_per_day is not None else left / (in_turn or 1.0)
+        for order, chain in zip(again, run(again, per_day), strict=True):
             before = [results[i] for i in order]
             if _week_rank(chain) < _week_rank([r for r in before if r is not None]):
                 for i, res in zip(order, chain, strict=True):
