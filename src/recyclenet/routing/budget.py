@@ -63,8 +63,8 @@ class Meter:
             self._spent += max(0.0, units)
 
     def cap_left_s(self) -> float:
-        """Wall-clock seconds until the safety cap (at least a millisecond)."""
-        return max(0.001, self.cap_at - time.time())
+        """Wall-clock seconds until the safety cap (at least a millisecond, at most a day)."""
+        return min(86400.0, max(0.001, self.cap_at - time.time()))
 
     def stage_s(self, units: float) -> float:
         """The wall-clock limit of a search given ``units``: the units themselves in
