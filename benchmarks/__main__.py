@@ -17,6 +17,7 @@ PROBLEMS = {
     "wcvrptw": ("benchmarks.waste", "main_wcvrptw"),
     "pvrpif": ("benchmarks.periodic", "main_pvrpif"),
     "mtvrptw": ("benchmarks.multitrip", "main_mtvrptw"),
+    "efforts": ("benchmarks.efforts", "main"),
 }
 
 

@@ -271,6 +271,10 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         engine=scenario.solver.routing_engine,
         seed=scenario.solver.seed,
         work_per_day=WORK_PER_DAY[scenario.solver.effort],
+        # thorough also plans the standard week and keeps the better one per station
+        floor_work_per_day=(
+            WORK_PER_DAY["standard"] if scenario.solver.effort == "thorough" else None
+        ),
     )
     visits, day_problems = plan_week(
         points,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 EFFORTS = ("quick", "standard", "thorough")
 """The search efforts a user chooses from (``solver.effort``, ``--effort``)."""
 
-WORK_PER_DAY = {"quick": 2.5, "standard": 10.0, "thorough": 40.0}
+WORK_PER_DAY = {"quick": 4.0, "standard": 10.0, "thorough": 30.0}
 """Work units each station-day is given in each pass of the week (see
 :func:`recyclenet.routing.solve.solve_week`), by effort."""
 

@@ -84,6 +84,10 @@ class RoutingParams:
         machine load and any number of ``workers``, and ``time_limit_s`` is only a
         wall-clock safety cap, reported where it bites (:attr:`DayResult.capped`).
         ``None``: ``time_limit_s`` is the budget.
+    floor_work_per_day
+        With ``work_per_day``, a smaller budget whose week :func:`solve_week` also plans,
+        keeping each base's better week: more work is then never worse than that budget
+        (``thorough`` against ``standard``).
     """
 
     time_limit_s: float = 60.0
@@ -92,6 +96,7 @@ class RoutingParams:
     seed: int = 0
     max_iterations: int | None = None
     work_per_day: float | None = None
+    floor_work_per_day: float | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -950,7 +955,7 @@ def _solve_levelled(
         left = max(0.2 * limit_s, limit_s - (meter.now() - start))
         return solve_day(levelled, params, time_limit_s=left, meter=meter)
 
-    if not any(running) or limit_s < TWO_SEARCHES_MIN_S:
+    if not any(running):
         return or_whole_fleet(solve_day(capped, params, time_limit_s=limit_s, meter=meter))
     groups = levelled.groups()
     own_index = [g for g, run in enumerate(running) if run]
@@ -962,6 +967,11 @@ def _solve_levelled(
     if all(running):  # no other trucks: one search with all the time
         return solve_day(own, params, time_limit_s=limit_s, meter=meter)
     first = solve_day(own, params, time_limit_s=RUNNING_SHARE * limit_s, meter=meter)
+    if limit_s < TWO_SEARCHES_MIN_S and first.status != "no_solution" and not first.unserved():
+        # Too little time for both searches to pay: the running trucks serve the day
+        # (trucks first; on the Cuiping default at 4 units a day, 12 trucks where the
+        # capped fleet's search alone, never closing the truck it adds, ran 20).
+        return regrouped(first, capped, own_index)
     left = max(0.05 * limit_s, limit_s - (meter.now() - start))
     second = solve_day(capped, params, time_limit_s=left, meter=meter)
     if first.status == "no_solution":
@@ -1364,4 +1374,20 @@ def solve_week(
         if len(routed) == len(idx):
             for i, res in zip(idx, _best_mix(routed, [driven[i] for i in idx]), strict=True):
                 results[i] = res
-    return [r for r in results if r is not None]
+    week = [r for r in results if r is not None]
+    floor = params.floor_work_per_day
+    if floor is not None and params.work_per_day is not None and floor < params.work_per_day:
+        smaller = solve_week(
+            problems,
+            replace(params, work_per_day=floor, floor_work_per_day=None),
+            slot_tolerance_min=slot_tolerance_min,
+            slot_penalty_cny_per_min=slot_penalty_cny_per_min,
+            kept_signs=kept_signs,
+            as_published=as_published,
+            kept_day_signs=kept_day_signs,
+        )
+        for idx in chains.values():  # each base's better week, the larger budget's on a tie
+            if _week_rank([smaller[i] for i in idx]) < _week_rank([week[i] for i in idx]):
+                for i in idx:
+                    week[i] = smaller[i]
+    return week
