@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from recyclenet.cli import app
-from recyclenet.maps import leaflet_inline, save_map
+from recyclenet.maps import day_ranges, leaflet_inline, save_map
 from recyclenet.report import KPI_ROWS
 
 from .conftest import write_small_scenario
@@ -170,9 +170,16 @@ def test_signs_page(browser, runs, tmp_path):
     for point_id, rows in timetable.groupby("point_id"):
         text = page.locator(f'section.sign[data-point="{point_id}"]').inner_text()
         assert rows["point"].iloc[0] in text and "收运日" in text
-        assert " / ".join(sorted(set(rows["slot"]))) in text
         for day in labels:
             assert (labels[day] in text) == (day in set(rows["day"])), (point_id, day)
+    # A row per line of signs.csv: its days and its time.
+    lines = pd.read_csv(out / "signs.csv", encoding="utf-8-sig", dtype=str)
+    for point_id, mine in lines.groupby("point_id", sort=False):
+        shown = page.locator(f'section.sign[data-point="{point_id}"] tr.line')
+        assert shown.count() == len(mine)
+        for k, line in enumerate(mine.itertuples()):
+            text = shown.nth(k).inner_text()
+            assert line.time in text and day_ranges(line.days.split(";"), "zh") in text
     page.pdf(path=str(tmp_path / "signs.pdf"))  # printing works
     assert (
         page.evaluate("() => getComputedStyle(document.querySelector('section.sign')).breakInside")
@@ -192,7 +199,7 @@ def test_map_popup_opens(browser, runs):
     )
     text = page.locator(".leaflet-popup-content").inner_text()
     assert "回收点" in text and "收运时间" in text
-    assert re.search(r"牌示时间: \d\d:\d\d", text), text
+    assert re.search(r"牌示时间: \S+ \d\d:\d\d", text), text
     assert errors == []
     page.context.close()
 

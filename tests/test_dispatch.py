@@ -144,7 +144,8 @@ def test_chinese_headers_are_read_and_named_in_rejections(tmp_path):
 def test_bookings_template_round_trip(planned, tmp_path):
     """`recyclenet run` writes bookings_template.xlsx: the columns route reads, the
     network's points to pick from (an input check on point_id and day), an example on
-    the help sheet. Filled in Excel's way, it plans; left empty, it says it has no rows."""
+    the help sheet. Filled in Excel's way, it plans; left empty, it is a day with no
+    bookings."""
     template = planned / "bookings_template.xlsx"
     wb = load_workbook(template)
     bookings, points, help_sheet = wb.worksheets
@@ -157,8 +158,8 @@ def test_bookings_template_round_trip(planned, tmp_path):
     assert checks["B2"].type == "list" and f"$A${len(listed) + 1}" in checks["B2"].formula1
     assert checks["C2"].formula1.count(",") == len(net.scenario.routing.working_days) - 1
     assert bookings.column_dimensions["D"].number_format == "@"  # times stay as typed
-    with pytest.raises(InputError, match="no rows"):
-        _read_monday(template, set(listed))
+    empty = _read_monday(template, set(listed))
+    assert empty.accepted.empty and empty.rejected.empty
     example = {row[0]: row[4] for row in help_sheet.iter_rows(min_row=2, values_only=True)}
     aliases = {row[0]: row[5] for row in help_sheet.iter_rows(min_row=2, values_only=True)}
     assert "重量（公斤）" in aliases["kg"] and "预约编号" in aliases["booking_id"]

@@ -15,6 +15,7 @@ from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min, load_scenario
 from recyclenet.i18n import t
 from recyclenet.kpi import rate_mismatches, station_table
+from recyclenet.maps import day_ranges
 from recyclenet.outputs import OUTPUT_FILES
 from recyclenet.routing import check_day
 from recyclenet.routing.budget import WORK_PER_DAY
@@ -296,8 +297,9 @@ def test_workbook_and_comparison(tmp_path):
     assert {r[4].value for r in grid.iter_rows(min_row=2)} == {t("basis.truck", "en")}
     timetable = pd.read_csv(outs[0] / "timetable.csv", encoding="utf-8-sig")
     sign = {r[0].value: r[5].value for r in grid.iter_rows(min_row=2)}
-    for point, slots in timetable.groupby("point")["slot"]:
-        assert sign[point] == "\n".join(sorted(set(slots)))
+    for point, rows in timetable.groupby("point"):  # a line per time: its days, the time
+        lines = [f"{day_ranges(set(g['day']), 'en')} {slot}" for slot, g in rows.groupby("slot")]
+        assert sign[point] == "\n".join(lines)
     truck_days = timetable.groupby(["truck", "day"]).ngroups
     assert len(wb.sheetnames) - 5 == truck_days
     route = [[c.value for c in r] for r in wb[wb.sheetnames[5]].iter_rows()]

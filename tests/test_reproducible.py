@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min
+from tests.conftest import CUIPING, write_small_scenario
 
 # Files compared byte for byte; kpis.json is compared less its run times.
 SAME_BYTES = ("timetable.csv", "routes.csv", "signs.csv", "signs.html", "route_sheets.html")
@@ -39,21 +40,28 @@ def _without_run_times(value):  # noqa: ANN001, ANN202
     return value
 
 
-def _run(scenario: Path, out: Path) -> None:
-    result = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out), "--quiet"])
+def _run(scenario: Path, out: Path, *options: str) -> None:
+    result = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out), "--quiet", *options])
     assert result.exit_code == 0, result.output
 
 
-def test_a_run_gives_the_same_outputs_with_the_other_core_busy(small_scenario, tmp_path):
-    """Two runs of a reduced scenario, the second with a busy loop on another core, write
-    identical timetables, routes, signs and GeoPackage rows, and the same KPIs but for
-    run times; the search is counted in work, so no cap was reported."""
+def test_a_run_gives_the_same_outputs_with_the_other_core_busy(tmp_path):
+    """Two runs of a reduced scenario (two rural townships and an urban one, at the
+    standard effort), the second with a busy loop on another core, write identical
+    timetables, routes, signs and GeoPackage rows, and the same KPIs but for run times;
+    the search is counted in work, so no cap was reported."""
+    scenario = write_small_scenario(
+        tmp_path / "three",
+        townships=("李庄镇", "宋家镇", "安阜街道"),
+        counts=(14, 2, 1),
+        overrides={"solver.effort": "standard"},
+    )
     first, second = tmp_path / "first", tmp_path / "second"
-    _run(small_scenario, first)
+    _run(scenario, first)
     busy = multiprocessing.get_context("spawn").Process(target=_spin, args=(time.time() + 600,))
     busy.start()
     try:
-        _run(small_scenario, second)
+        _run(scenario, second)
     finally:
         busy.terminate()
         busy.join()
@@ -62,7 +70,7 @@ def test_a_run_gives_the_same_outputs_with_the_other_core_busy(small_scenario, t
     kpis = [json.loads((d / "kpis.json").read_text(encoding="utf-8")) for d in (first, second)]
     assert _without_run_times(kpis[0]) == _without_run_times(kpis[1])
     assert kpis[0]["routing"]["capped_days"] == []
-    _check_signs(first, float(kpis[0]["routing"]["slot_tolerance_min"]))
+    assert kpis[0]["routing"]["effort"] == "standard"
     for layer in GPKG_LAYERS:
         a = pyogrio.read_dataframe(first / "network.gpkg", layer=layer)
         b = pyogrio.read_dataframe(second / "network.gpkg", layer=layer)
@@ -89,3 +97,16 @@ def _check_signs(out: Path, tol_min: float) -> None:
             assert any(abs(a - time_min) <= tol_min + 1e-6 for a in arrivals), (line, day)
             listed.add((line.point_id, day))
     assert listed == set(by_visit)
+
+
+def test_every_sign_line_is_kept_on_a_full_run(tmp_path):
+    """The Cuiping default (quick effort): on every day a line of a sign lists, the
+    point's truck arrives within the tolerance of the line's time; every timetable row
+    lies within the tolerance of its slot; every visit is on its point's sign."""
+    out = tmp_path / "full"
+    _run(CUIPING, out, "--effort", "quick")
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["routing"]["points_on_timetable"] == kpis["routing"]["points_open"] == 100
+    _check_signs(out, float(kpis["routing"]["slot_tolerance_min"]))
+    html = (out / "signs.html").read_text(encoding="utf-8")
+    assert html.count('class="line"') == len(pd.read_csv(out / "signs.csv"))

@@ -1149,16 +1149,17 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     levelled, *_ = week._levelled(second.problem, [1], 2)
     assert week.regrouped(second, levelled, [0, 0]).objective_cny() == pytest.approx(kept)
     assert second.num_trucks == 1 and second.dropped == () and check_day(second) == []
-    calls.clear()  # with less time than two searches need: one, the capped fleet's
+    calls.clear()  # with less time than two searches need: the running truck, from the
+    # day before, serves the day, so no truck more is searched for
     short = RoutingParams(time_limit_s=0.5, engine="ortools")
     week._solve_chain(([monday, tuesday], short, [0.5] * 2, 15.0, 5.0, {}, {}, float("inf")))
-    assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (2, None)]
+    assert [(trucks, start) for trucks, start, _ in calls] == [(3, None), (1, ((2, 0),))]
 
 
 def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(monkeypatch):
     """Monday needs one truck. Tuesday's three stops, 10 km east, west and north, must
     be reached by 8:30 (20 min from the base at 8:00): three trucks, one each. The
-    search with the running truck and one more leaves a stop out, so the whole fleet
+    running truck alone, then with one more, leave stops out, so the whole fleet
     searches again and serves all three."""
     from recyclenet.routing import solve as week
 
@@ -1182,8 +1183,9 @@ def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(
         ([monday, tuesday], params, [1.0] * 2, 15.0, 5.0, {}, {}, float("inf"))
     )
     assert first.num_trucks == 1
-    assert [trucks for trucks, _ in calls[1:]] == [2, 4]  # capped, then the whole fleet
-    assert calls[1][1]  # two trucks cannot reach three stops by 8:30: stops left out
+    # the running truck, the capped fleet, then the whole fleet
+    assert [trucks for trucks, _ in calls[1:]] == [1, 2, 4]
+    assert calls[2][1]  # two trucks cannot reach three stops by 8:30: stops left out
     assert second.num_trucks == 3 and second.dropped == () and check_day(second) == []
 
 

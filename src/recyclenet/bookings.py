@@ -3,7 +3,7 @@
 A dispatcher's table is never all bad: a row with an unknown point, a window that has
 already closed or an item no truck can carry is set aside with its row number and the
 reason, and every other row is still planned. Only a table that cannot be read at all
-(a required column missing, no rows) raises :class:`~recyclenet.errors.InputError`.
+(a required column missing) raises :class:`~recyclenet.errors.InputError`.
 
 Columns
 -------
@@ -45,7 +45,6 @@ import numpy as np
 import pandas as pd
 
 from recyclenet.config import parse_clock, parse_weekday
-from recyclenet.errors import InputError, InputProblem
 from recyclenet.inputs import Column, canonical_headers, require_columns
 from recyclenet.io import read_table
 
@@ -273,7 +272,8 @@ def read_bookings(
     Raises
     ------
     InputError
-        When the table cannot be read: a required column missing, or no rows.
+        When the table cannot be read: a required column missing. A table with no rows
+        (or only empty ones) is a day with no bookings.
     """
     file = str(path)
     raw = read_table(path)
@@ -281,8 +281,7 @@ def read_bookings(
     present = canonical_headers(typed, BOOKING_COLUMNS, file)
     header = dict(zip(present, typed, strict=True))  # a column's header as typed
     require_columns(present, BOOKING_COLUMNS, file)
-    if len(raw) == 0:
-        raise InputError(InputProblem(file, "the table has no rows", "add at least one booking"))
+    # (a table of headers alone books nothing: the day's published stops are planned alone)
     # Every value is read as text and judged row by row below.
     table = raw.set_axis(present, axis=1).fillna("").astype(str).reset_index(drop=True)
     for col in BOOKING_COLUMNS:

@@ -323,8 +323,14 @@ def route(
         typer.Option("--out", help="output folder (default: <planned>/dispatch-<day>)"),
     ] = None,
     time_limit_s: Annotated[
-        float, typer.Option("--time-limit-s", min=1.0, help="search time for all stations")
-    ] = 30.0,
+        float,
+        typer.Option(
+            "--time-limit-s",
+            min=1.0,
+            help="wall-clock safety cap for all stations (the search is counted in work, "
+            "by the scenario's solver.effort)",
+        ),
+    ] = 120.0,
     lang: LangOption = None,
     offline: OfflineOption = False,
     quiet: QuietOption = False,

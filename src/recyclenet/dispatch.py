@@ -37,6 +37,7 @@ from recyclenet.routing import (
     Vehicle,
     solve_week,
 )
+from recyclenet.routing.budget import WORK_PER_DAY
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.routing.solve import own_matrices
 
@@ -392,7 +393,10 @@ def plan_dispatch(
     day
         The day planned.
     time_limit_s
-        Search time for all stations together.
+        A wall-clock safety cap for all stations together: the search itself is counted
+        in work (the scenario's ``solver.effort``), so the same day plans the same way on
+        any machine load; a station-day the cap cuts short says so
+        (:attr:`~recyclenet.routing.DayResult.capped`).
     earliest_min
         Now, when re-planning during the day: no window opens earlier (published stops
         that are already past are left out). ``None``: the whole shift.
@@ -577,6 +581,7 @@ def plan_dispatch(
         workers=2,
         engine=sc.solver.routing_engine,
         seed=sc.solver.seed,
+        work_per_day=WORK_PER_DAY[sc.solver.effort],
     )
     results = solve_week(problems, params, progress=progress)
     columns = ["station_id", "stop_idx", "stop_id", "kind", "point_id", "booking_id", "name"]

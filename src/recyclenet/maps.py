@@ -17,7 +17,6 @@ from branca.element import Element, Figure
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t, visits_basis_text
-from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.dispatch import Dispatch
@@ -213,6 +212,39 @@ def day_list(days: Iterable[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(day_label(d, lang) for d in days)
 
 
+def day_ranges(days: Iterable[str], lang: str) -> str:
+    """Weekday labels with runs of three or more days in a row shortened: ``周一至周五、周日``
+    or ``Mon–Fri, Sun`` (what a sign shows)."""
+    order = list(DAY_LABELS)
+    idx = sorted(order.index(d) for d in days)
+    parts: list[str] = []
+    k = 0
+    while k < len(idx):
+        end = k
+        while end + 1 < len(idx) and idx[end + 1] == idx[end] + 1:
+            end += 1
+        if end - k >= 2:
+            joint = "至" if lang == "zh" else "–"
+            first, last = day_label(order[idx[k]], lang), day_label(order[idx[end]], lang)
+            parts.append(f"{first}{joint}{last}")
+        else:
+            parts += [day_label(order[i], lang) for i in idx[k : end + 1]]
+        k = end + 1
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def sign_labels(timetable: pd.DataFrame, lang: str) -> dict[str, list[str]]:
+    """Per point id, the lines of its sign as a resident reads them (``周一至周六 08:57``),
+    from a timetable with ``point_id``, ``day`` and ``slot`` (each visit's line time,
+    :meth:`~recyclenet.routing.WeekPlan.timetable`), lines in time order."""
+    out: dict[str, list[str]] = {}
+    if timetable.empty:
+        return out
+    for (pid, slot), rows in timetable.groupby(["point_id", "slot"], sort=True):
+        out.setdefault(str(pid), []).append(f"{day_ranges(set(rows['day']), lang)} {slot}")
+    return out
+
+
 def _legend(lang: str) -> str:
     rows = []
     for colour, radius, zh, en in TIER_STYLE.values():
@@ -309,7 +341,7 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         slots.setdefault(row["point_id"], []).append(
             f"{day_label(row['day'], lang)} {row['arrival']}–{row['departure']}"
         )
-    signs = sign_times(timetable)
+    signs = sign_labels(timetable, lang)
 
     demand = result.demand.set_index("settlement_id")
     assign = result.siting.assignments().set_index("settlement_id")
@@ -382,7 +414,7 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                 if why:
                     popup += f"<br>{t('col.visits_basis', lang)}: {html.escape(why)}"
             if visit_text:
-                sign = " / ".join(signs[f["site_id"]])
+                sign = " / ".join(signs[str(f["site_id"])])
                 popup += f"<br><b>{t('map.sign', lang)}</b>: {sign}"
                 popup += f"<br><b>{t('map.visits', lang)}</b><br>{visit_text}"
             folium.CircleMarker(

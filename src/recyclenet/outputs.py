@@ -22,10 +22,17 @@ from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
 from recyclenet.io import write_csv, write_text, write_with
 from recyclenet.kpi import STATION_COLUMNS, stations_frame
-from recyclenet.maps import build_map, day_label, day_list, dispatch_map, route_lines, save_map
+from recyclenet.maps import (
+    build_map,
+    day_label,
+    day_list,
+    dispatch_map,
+    route_lines,
+    save_map,
+    sign_labels,
+)
 from recyclenet.network.coords import wgs84_to_gcj02
 from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
-from recyclenet.routing.solve import sign_times
 from recyclenet.workbook import bookings_template, dispatch_workbook, run_workbook
 
 if TYPE_CHECKING:
@@ -196,7 +203,7 @@ def template_points(result: ScenarioResult, *, lang: str) -> pd.DataFrame:
     names = result.site_names()
     town = result.point_townships()
     visits, days = result.week.visits, result.week.working_days
-    signs = sign_times(result.week.timetable())
+    signs = sign_labels(result.week.timetable(), lang)
     pts = sites[sites["tier"] == "collection_point"]
     return pd.DataFrame(
         {

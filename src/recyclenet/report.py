@@ -12,7 +12,7 @@ import pandas as pd
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import solver_work_note, t
 from recyclenet.kpi import WEEKS_PER_YEAR, rate_mismatches, stations_frame
-from recyclenet.maps import day_label, day_list
+from recyclenet.maps import day_label, day_ranges
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -439,6 +439,7 @@ SIGN_CSS = """
 .sign table.lines td, .sign table.lines th { padding: 2px 10px 2px 0; text-align: left; }
 .sign .time { font-size: 34px; font-weight: bold; font-variant-numeric: tabular-nums; }
 .sign .days { font-size: 20px; font-weight: bold; }
+.sign .stay { white-space: nowrap; }
 @media print { .signs { display: block; } .sign { margin-bottom: 16px; } }
 """
 
@@ -463,7 +464,7 @@ def signs_page(
         first = lines.iloc[0]
         rows = "".join(
             f'<tr class="line"><td class="days">'
-            f"{html.escape(day_list(str(line.days).split(';'), lang))}</td>"
+            f"{html.escape(day_ranges(str(line.days).split(';'), lang))}</td>"
             f'<td class="time">{html.escape(str(line.time))}</td>'
             f'<td class="stay">{html.escape(t("sign.stay_for", lang).format(min=line.stay_min))}'
             "</td></tr>"

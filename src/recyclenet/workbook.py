@@ -18,7 +18,7 @@ from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t, visits_basis_text
 from recyclenet.kpi import stations_frame
-from recyclenet.maps import day_label
+from recyclenet.maps import day_label, sign_labels
 from recyclenet.report import (
     KPI_ROWS,
     STATION_ROWS,
@@ -28,7 +28,6 @@ from recyclenet.report import (
     station_cells,
     truck_days,
 )
-from recyclenet.routing.solve import sign_times
 
 if TYPE_CHECKING:
     from recyclenet.dispatch import Dispatch
@@ -166,7 +165,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         grid.setdefault(row["point_id"], {}).setdefault(row["day"], []).append(
             f"{row['arrival']}–{row['departure']}"
         )
-    signs = sign_times(tt)
+    signs = sign_labels(tt, lang)
     town = result.point_townships()
     points = sites[sites["tier"] == "collection_point"]
     rows = []
