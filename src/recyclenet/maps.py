@@ -201,6 +201,19 @@ def _bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:
     return -math.degrees(math.atan2(dy, dx))
 
 
+def safe(text: object) -> str:
+    """Text from an input, for HTML that Folium writes into a JavaScript template literal
+    (popups, tooltips): HTML-escaped, with the characters that could end the literal, open
+    an interpolation or escape (`` ` ``, ``$``, ``\\``) as entities, so a name is only
+    ever shown, never run."""
+    return (
+        html.escape(str(text), quote=True)
+        .replace("`", "&#96;")
+        .replace("$", "&#36;")
+        .replace("\\", "&#92;")
+    )
+
+
 def day_label(day: str, lang: str) -> str:
     """Weekday label in the chosen language."""
     zh, en = DAY_LABELS[day]
@@ -298,7 +311,7 @@ def _draw_route(
     """One truck's day: a line through its events and a numbered marker per stop."""
     colour = ROUTE_COLOURS[n % len(ROUTE_COLOURS)]
     folium.PolyLine(
-        [list(c) for c in coords], color=colour, weight=3, opacity=0.85, tooltip=label
+        [list(c) for c in coords], color=colour, weight=3, opacity=0.85, tooltip=safe(label)
     ).add_to(group)
     order = 0
     for (_, e), where, name in zip(route.iterrows(), coords, names, strict=True):
@@ -314,7 +327,7 @@ def _draw_route(
                 icon_size=(16, 16),
                 icon_anchor=(8, 8),
             ),
-            tooltip=f"{label} #{order} {html.escape(name)} {min_to_hhmm(e['arrival_min'])}",
+            tooltip=f"{safe(label)} #{order} {safe(name)} {min_to_hhmm(e['arrival_min'])}",
         ).add_to(group)
 
 
@@ -354,10 +367,10 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         kg = float(demand.loc[sid, "demand_kg_per_day"])
         pid = assign.loc[sid, "point_id"]
         popup = (
-            f"<b>{html.escape(s['name'])}</b><br>{html.escape(s['township'])}<br>"
+            f"<b>{safe(s['name'])}</b><br>{safe(s['township'])}<br>"
             f"{t('map.population', lang)}: {int(s['population']):,}<br>"
             f"{t('map.recyclables', lang)}: {kg:,.0f} kg/{t('map.day', lang)}<br>"
-            f"{t('map.point', lang)}: {html.escape(str(pos.loc[pid, 'name']))} "
+            f"{t('map.point', lang)}: {safe(pos.loc[pid, 'name'])} "
             f"({float(assign.loc[sid, 'access_km']):.1f} km)"
         )
         colour, radius, _, _ = TIER_STYLE["settlement"]
@@ -369,7 +382,7 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
             fill_opacity=0.8,
             weight=1,
             popup=folium.Popup(popup, max_width=300),
-            tooltip=s["name"],
+            tooltip=safe(s["name"]),
         ).add_to(g_settle)
         folium.PolyLine(
             [[s["lat"], s["lon"]], [pos.loc[pid, "lat"], pos.loc[pid, "lon"]]],
@@ -404,7 +417,7 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         for _, f in sites[sites["tier"] == tier].iterrows():
             visit_text = "<br>".join(slots.get(f["site_id"], []))
             popup = (
-                f"<b>{html.escape(str(f['name']))}</b> ({tier_zh if zh else tier_en})<br>"
+                f"<b>{safe(f['name'])}</b> ({tier_zh if zh else tier_en})<br>"
                 f"{t('map.throughput', lang)}: {f['kg_per_day'] / 1000:,.2f} t/"
                 f"{t('map.day', lang)}"
             )
@@ -412,9 +425,9 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                 popup += f"<br>{t('map.served', lang)}: {int(served_pop.get(f['site_id'], 0)):,}"
                 why = visits_basis_text(result.week.visits.get(f["site_id"]), lang)
                 if why:
-                    popup += f"<br>{t('col.visits_basis', lang)}: {html.escape(why)}"
+                    popup += f"<br>{t('col.visits_basis', lang)}: {safe(why)}"
             if visit_text:
-                sign = " / ".join(signs[str(f["site_id"])])
+                sign = safe(" / ".join(signs[str(f["site_id"])]))
                 popup += f"<br><b>{t('map.sign', lang)}</b>: {sign}"
                 popup += f"<br><b>{t('map.visits', lang)}</b><br>{visit_text}"
             folium.CircleMarker(
@@ -426,7 +439,7 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                 fill_color=colour,
                 fill_opacity=0.95,
                 popup=folium.Popup(popup, max_width=320),
-                tooltip=str(f["name"]),
+                tooltip=safe(f["name"]),
             ).add_to(group)
         group.add_to(fmap)
 
@@ -509,13 +522,13 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
             fill=True,
             fill_color=TIER_STYLE[tier][0],
             fill_opacity=0.95,
-            tooltip=str(name),
+            tooltip=safe(name),
         ).add_to(g_sites)
     deferred = dispatch.deferred().set_index("booking_id")
     labels = dispatch.stop_labels(lang)
     for i, s in stops.iterrows():
         booked = s["kind"] == "booking"
-        text = html.escape(str(labels[i]))
+        text = safe(labels[i])
         if booked and s["booking_id"] in deferred.index:
             reason = deferred.loc[s["booking_id"], "reason_zh" if zh else "reason"]
             folium.Marker(
@@ -525,7 +538,7 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
                     icon_size=(12, 12),
                     icon_anchor=(6, 6),
                 ),
-                tooltip=f"{text}: {t('map.deferred', lang)} — {html.escape(str(reason))}",
+                tooltip=f"{text}: {t('map.deferred', lang)} — {safe(reason)}",
             ).add_to(g_sites)
             continue
         folium.CircleMarker(

@@ -38,8 +38,27 @@ HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 BEST_FILL = PatternFill("solid", fgColor="C6EFCE")
 
 
+_BAD_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _title(text: str) -> str:
+    """A sheet title Excel accepts: no ``[]:*?/\\``, at most 31 characters."""
+    return text.translate(_BAD_TITLE).strip("'")[:31] or "_"
+
+
+def _save(wb: Workbook, path: str | Path) -> None:
+    """Save with every text that begins like a formula (``=``, ``+``, ``-``, ``@``)
+    stored as text: a name ``=1+1`` from a table never becomes a live formula."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                    cell.data_type = "s"
+    wb.save(path)
+
+
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
-    ws = wb.create_sheet(title=title[:31])
+    ws = wb.create_sheet(title=_title(title))
     ws.append(header)
     for cell in ws[1]:
         cell.font = BOLD
@@ -196,7 +215,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         + [day_label(d, lang) for d in days],
         rows,
     )
-    ws = wb[t("sheet.timetable", lang)[:31]]
+    ws = wb[_title(t("sheet.timetable", lang))]
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -212,7 +231,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         ],
         lang,
     )
-    wb.save(path)
+    _save(wb, path)
 
 
 def _route_sheets(wb: Workbook, routes: list[tuple[str, pd.DataFrame]], lang: str) -> None:
@@ -324,7 +343,7 @@ def dispatch_workbook(
         ]
     )
     _route_sheets(wb, routes, lang)
-    wb.save(path)
+    _save(wb, path)
 
 
 # Rows of the bookings sheet that carry the input checks (a day's bookings fit easily).
@@ -439,11 +458,11 @@ def bookings_template(
         + [t("help.example", lang), t("help.aliases", lang)],
         help_rows,
     )
-    info = wb[t("sheet.help", lang)[:31]]
+    info = wb[_title(t("sheet.help", lang))]
     info.append([])
     info.append([t("help.intro", "zh")])
     info.append([t("help.intro", "en")])
-    wb.save(path)
+    _save(wb, path)
 
 
 def comparison_workbook(
@@ -493,7 +512,7 @@ def comparison_workbook(
     for key in keys:
         ws2.append([key, *[str(r["assumptions"].get(key, "")) for r in runs]])
     ws2.column_dimensions["A"].width = 40
-    wb.save(path)
+    _save(wb, path)
 
 
 def best_index(values: list[Any], better: str | None, *, ndigits: int = 2) -> list[int]:
