@@ -418,3 +418,21 @@ def test_trucks_kept_at_the_sorting_centre(tmp_path):
     assert set(starts["name"]) == {net.site_names()[centre]}
     write_dispatch(dispatch, tmp_path / "day")  # the map draws routes from the centre
     assert (tmp_path / "day" / "map.html").is_file()
+
+
+def test_bookings_with_impossible_times_are_set_aside(tmp_path):
+    """A window ending at 25:00 or 99:59 is no clock time, and a handling time longer
+    than the shift is refused: each row set aside with its column and value."""
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [
+            "b1,P1,mon,09:00,25:00,10,0.1,10,,",
+            "b2,P1,mon,09:00,99:59,10,0.1,10,,",
+            "b3,P1,mon,09:00,12:00,10,0.1,1e300,,",
+            "b4,P1,mon,09:00,12:00,10,0.1,10,,",
+        ],
+    )
+    table = _read_monday(path, {"P1"})
+    assert list(table.accepted["booking_id"]) == ["b4"]
+    bad = {(r.booking_id, r.column) for r in table.rejected.itertuples()}
+    assert bad == {("b1", "window_end"), ("b2", "window_end"), ("b3", "handling_min")}

@@ -276,3 +276,57 @@ def test_kept_day_signs_are_read_per_point_and_day(tmp_path):
         ("a", "tue"): (500.0, 700.0),
         ("a", "mon"): (500.0,),
     }
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "message"),
+    [
+        ("settlements.csv", "population", "inf", "not a finite number"),
+        ("settlements.csv", "population", "-inf", "not a finite number"),
+        ("settlements.csv", "population", "1e20", "out of range (0..2e+06)"),
+        ("settlements.csv", "households", "nan", "not a number"),
+        ("candidates.csv", "fixed_cost_cny_per_year", "1e309", "not a finite number"),
+        ("fleet.csv", "payload_kg", "1", "out of range (50..100000)"),
+        ("fleet.csv", "volume_m3", "0.001", "out of range (0.1..200)"),
+        ("fleet.csv", "cost_cny_per_km", "inf", "not a finite number"),
+    ],
+)
+def test_numbers_must_be_finite_and_sane(small_scenario, table, column, value, message):
+    """Infinite, huge or absurdly small numbers are refused before any model is built,
+    naming the file, row, column and value, with the range allowed."""
+    _edit(
+        small_scenario, table, lambda f: f.assign(**{column: f[column].where(f.index != 0, value)})
+    )
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    found = [(p.file.endswith(table), p.row, p.column, p.value) for p in exc.value.problems]
+    assert (True, 1, column, value) in found
+    assert message in str(exc.value)
+
+
+def test_a_site_at_the_north_pole_is_refused(small_scenario):
+    """A candidate site outside China (a latitude typed 89.9) is named with its row."""
+    _edit(
+        small_scenario,
+        "candidates.csv",
+        lambda f: f.assign(lat=f["lat"].where(f.index != 2, "89.9")),
+    )
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    (p,) = exc.value.problems
+    assert p.file.endswith("candidates.csv") and p.row == 3 and p.column == "lon/lat"
+    assert "outside China" in p.message
+
+
+def test_swapped_lon_and_lat_are_named(small_scenario):
+    """A settlement with lon and lat swapped is named with the advice to exchange them."""
+
+    def swap(f):
+        f.loc[3, "lon"], f.loc[3, "lat"] = f.loc[3, "lat"], f.loc[3, "lon"]
+        return f
+
+    _edit(small_scenario, "settlements.csv", swap)
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    (p,) = exc.value.problems
+    assert (p.row, p.column) == (4, "lat") and "swapped" in str(exc.value)

@@ -206,6 +206,13 @@ def _judge(
         number = default if text == "" and default is not None else _number(text)
         if number is None or number < 0:
             return _Rejection(col, text, "not a non-negative number", "应为非负数")
+        if col == "handling_min" and number > shift_end_min - earliest_min:
+            return _Rejection(
+                col,
+                text,
+                "the handling time is longer than the shift",
+                "上门时长超过收运班次",
+            )
         values[col] = number
     for kg, m3, what, what_zh in (
         ("kg", "m3", "", ""),

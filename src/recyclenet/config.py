@@ -229,12 +229,14 @@ def hhmm_to_min(text: str) -> int:
 
 def parse_clock(text: str) -> int | None:
     """Minutes after midnight of a typed ``H:MM`` or ``HH:MM``, or of ``HH:MM:SS`` as an
-    Excel time cell reads (rounded to the minute); ``None`` if it is not one."""
+    Excel time cell reads (rounded to the minute); ``None`` if it is not one (a time
+    after 24:00 is none either)."""
     found = _CLOCK.match(text.strip())
     if found is None:
         return None
     hours, minutes, seconds = found.groups()
-    return int(hours) * 60 + int(minutes) + round(float(seconds or 0) / 60)
+    value = int(hours) * 60 + int(minutes) + round(float(seconds or 0) / 60)
+    return value if value <= 24 * 60 else None
 
 
 _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d*)?))?$")

@@ -95,8 +95,8 @@ SETTLEMENT_COLUMNS: tuple[Column, ...] = (
     Column("kind", "choice", choices=("village", "community")),
     Column("lon", "float", low=-180, high=180, meaning="longitude, WGS-84 degrees"),
     Column("lat", "float", low=-90, high=90, meaning="latitude, WGS-84 degrees"),
-    Column("population", "int", low=0),
-    Column("households", "int", low=0),
+    Column("population", "int", low=0, high=2_000_000),
+    Column("households", "int", low=0, high=1_000_000),
     Column("urban_rural", "choice", choices=("urban", "rural")),
     Column("county", "str", required=False),
 )
@@ -108,16 +108,16 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
     Column("settlement_id", "str", required=False),
     Column("lon", "float", low=-180, high=180),
     Column("lat", "float", low=-90, high=90),
-    Column("fixed_cost_cny_per_year", "float", low=0),
-    Column("capacity_t_per_day", "float", low=1e-9),
+    Column("fixed_cost_cny_per_year", "float", low=0, high=1e10),
+    Column("capacity_t_per_day", "float", low=1e-9, high=1e5),
     Column("existing", "bool"),
     Column("status", "choice", required=False, choices=("existing", "candidate", "forbidden", "")),
     Column("county", "str", required=False),
     # Collection points only: what the point stores between visits (empty: a plain truck
     # stop, where residents bring everything to the truck), and visits a week fixed by
     # the planner (empty: from the amounts, the storage and the truck).
-    Column("storage_m3", "float", required=False, low=0, blank_ok=True),
-    Column("storage_kg", "float", required=False, low=0, blank_ok=True),
+    Column("storage_m3", "float", required=False, low=0, high=1e4, blank_ok=True),
+    Column("storage_kg", "float", required=False, low=0, high=1e7, blank_ok=True),
     Column("visits_per_week", "int", required=False, low=1, high=7, blank_ok=True),
     # Collection points only: the hours the truck may stand there (HH:MM; residents meet
     # it then), e.g. a community point served after work; empty: the whole shift.
@@ -147,11 +147,11 @@ FLEET_COLUMNS: tuple[Column, ...] = (
     Column("vehicle_type", "str", unique=True),
     Column("name", "str"),
     Column("name_en", "str", required=False),
-    Column("payload_kg", "float", low=1e-9),
-    Column("volume_m3", "float", low=1e-9),
+    Column("payload_kg", "float", low=50, high=100_000),
+    Column("volume_m3", "float", low=0.1, high=200),
     Column("speed_kmh", "float", low=1, high=200),
-    Column("cost_cny_per_km", "float", low=0),
-    Column("fixed_cost_cny_per_day", "float", low=0),
+    Column("cost_cny_per_km", "float", low=0, high=1e4),
+    Column("fixed_cost_cny_per_day", "float", low=0, high=1e6),
 )
 
 _TRUE = {"true", "yes", "1", "y", "t", "是"}
@@ -196,14 +196,27 @@ def _parse_column(
                     (i, v, "the value is not a number", f"write a plain number for {col.name}")
                 )
                 continue
+            if not np.isfinite(num):
+                where_bad.append(
+                    (
+                        i,
+                        v,
+                        "the value is not a finite number",
+                        f"write a plain number for {col.name}",
+                    )
+                )
+                continue
             if col.kind == "int" and float(num) != int(num):
                 where_bad.append((i, v, "the value must be a whole number", "round it"))
             if col.low is not None and num < col.low:
                 rng = f"at least {col.low:g}" if col.high is None else f"{col.low:g}..{col.high:g}"
                 where_bad.append((i, v, f"the value is out of range ({rng})", "correct it"))
             elif col.high is not None and num > col.high:
+                hint = "correct it"
+                if col.name == "lat":
+                    hint = "a latitude above 90 is likely a longitude: are lon and lat swapped?"
                 where_bad.append(
-                    (i, v, f"the value is out of range ({col.low:g}..{col.high:g})", "correct it")
+                    (i, v, f"the value is out of range ({col.low:g}..{col.high:g})", hint)
                 )
     for i, v, message, hint in where_bad:
         problems.append(InputProblem(file, message, hint, row=i + 1, column=col.name, value=v))
@@ -327,6 +340,37 @@ def _to_wgs84(frame: pd.DataFrame, crs: str, file: str) -> pd.DataFrame:
     out = frame.copy()
     out["lon"], out["lat"] = lon, lat
     return out
+
+
+# China's extent in WGS-84 degrees, with a margin (73.5-135.1 E, 3.8-53.6 N).
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+
+
+def _outside_china(frame: pd.DataFrame, file: str) -> list[InputProblem]:
+    """A problem for every row whose position lies outside China (lon and lat swapped, a
+    sign lost, a projected value read as degrees)."""
+    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x >= CHINA_LON[0]) & (x <= CHINA_LON[1]) & (y >= CHINA_LAT[0]) & (y <= CHINA_LAT[1])
+
+    out = ~inside(lon, lat)
+    swapped = inside(lat, lon)
+    return [
+        InputProblem(
+            file,
+            f"the position lies outside China (longitude {CHINA_LON[0]:g}-{CHINA_LON[1]:g} E, "
+            f"latitude {CHINA_LAT[0]:g}-{CHINA_LAT[1]:g} N, WGS-84 degrees)",
+            "lon and lat look swapped: exchange the two columns"
+            if swapped[i]
+            else "check the coordinates and inputs.crs for this table",
+            row=int(i) + 1,
+            column="lon/lat",
+            value=f"{frame['lon'].iloc[i]}, {frame['lat'].iloc[i]}",
+        )
+        for i in np.flatnonzero(out)
+    ]
 
 
 def _point_windows(
@@ -462,6 +506,10 @@ def load_inputs(scenario: Scenario) -> Inputs:
     )
     settlements = _to_wgs84(settlements, crs_s, str(paths.settlements))
     candidates = _to_wgs84(candidates, crs_c, str(paths.candidates))
+    outside = _outside_china(settlements, str(paths.settlements))
+    outside += _outside_china(candidates, str(paths.candidates))
+    if outside:
+        raise InputError(outside)
     fleet = validate_table(read_table(paths.fleet), FLEET_COLUMNS, paths.fleet)
 
     problems: list[InputProblem] = []
