@@ -108,3 +108,26 @@ def test_clock_conversion():
     """HH:MM and minutes convert both ways."""
     assert hhmm_to_min("08:30") == 510
     assert min_to_hhmm(510.2) == "08:30"
+
+
+def test_scenario_in_gbk_and_unquoted_times(tmp_path):
+    """A scenario saved in GBK (Chinese Windows' default) reads; an unquoted shift time
+    (YAML reads 8:00 as 480) is that clock time."""
+    text = CUIPING.read_text(encoding="utf-8").replace('shift_start: "08:00"', "shift_start: 8:00")
+    text = text.replace("../data/", str(CUIPING.parent.parent / "data") + "/")
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes(text.encode("gb18030"))
+    sc = load_scenario(path)
+    assert sc.routing.shift_start == "08:00" and sc.title.startswith("翠屏区")
+
+
+def test_yaml_syntax_error_names_line_and_full_width_colon(tmp_path):
+    """A full-width colon typed with a Chinese input method: the error gives the line and
+    column and says what to type instead, in Chinese and English."""
+    text = CUIPING.read_text(encoding="utf-8").replace("  dwell_min: 30", "  dwell_min：30\n  x: [")
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(path)
+    message = str(exc.value)
+    assert "第" in message and "line" in message and "全角" in message

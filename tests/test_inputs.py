@@ -330,3 +330,35 @@ def test_swapped_lon_and_lat_are_named(small_scenario):
         _problem(small_scenario)
     (p,) = exc.value.problems
     assert (p.row, p.column) == (4, "lat") and "swapped" in str(exc.value)
+
+
+def test_tables_in_gbk_or_named_xlsx_are_read(small_scenario):
+    """A settlements CSV saved in GBK reads; a CSV saved under an .xlsx name is read as
+    the CSV it is (Excel is recognised by content, not by name)."""
+    folder = small_scenario.parent
+    text = (folder / "settlements.csv").read_text(encoding="utf-8")
+    (folder / "settlements.csv").write_bytes(text.encode("gb18030"))
+    (folder / "fleet.xlsx").write_bytes((folder / "fleet.csv").read_bytes())
+    scenario = small_scenario.read_text(encoding="utf-8").replace("fleet.csv", "fleet.xlsx")
+    small_scenario.write_text(scenario, encoding="utf-8")
+    problem = _problem(small_scenario)
+    assert problem.num_settlements > 10
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "old Excel 97-2003"),
+        (b"PK\x03\x04not really a zip", "cannot be read"),
+        ("编号".encode("utf-16"), "UTF-16"),
+        (b"id,name\n1,a\x00b\n", "NUL characters"),
+    ],
+)
+def test_unreadable_tables_get_their_own_sentence(small_scenario, content, message):
+    """An empty file, an .xls, a broken workbook and UTF-16 text each get a sentence of
+    their own naming the file, never a traceback."""
+    (small_scenario.parent / "settlements.csv").write_bytes(content)
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    assert "settlements.csv" in str(exc.value) and message in str(exc.value)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -273,7 +274,15 @@ def _check_clock(value: str) -> str:
     return value
 
 
-ClockTime = Annotated[str, AfterValidator(_check_clock)]
+def _unquoted_clock(value: Any) -> Any:
+    """YAML reads an unquoted ``8:00`` as the number 480 (hours and minutes in base
+    60): exactly the minutes after midnight, so such a number is that clock time."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60:
+        return min_to_hhmm(value)
+    return value
+
+
+ClockTime = Annotated[str, BeforeValidator(_unquoted_clock), AfterValidator(_check_clock)]
 """A scenario clock time, ``HH:MM``."""
 
 
@@ -567,6 +576,28 @@ def parse_scenario(data: Any, *, source: Path) -> Scenario:
     return scenario.model_copy(update={"inputs": resolved, "network": network, "routing": routing})
 
 
+def _yaml_error(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    """A YAML syntax error in both languages, with its line and column and the likely
+    cause (full-width punctuation typed with a Chinese input method)."""
+    mark = getattr(exc, "problem_mark", None)
+    where_zh = where_en = ""
+    line_text = ""
+    if mark is not None:
+        where_zh = f"第 {mark.line + 1} 行第 {mark.column + 1} 列"
+        where_en = f"line {mark.line + 1}, column {mark.column + 1}"
+        lines = text.splitlines()
+        line_text = "\n".join(lines[max(0, mark.line - 1) : mark.line + 1])  # (and the one before)
+    cause_zh = cause_en = ""
+    if any(c in line_text for c in "：，（）“”"):
+        cause_zh = "该行有全角标点（如「：」），请改为半角「:」。"
+        cause_en = "the line holds full-width punctuation (e.g. '：'); type the ASCII ':' instead."
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return (
+        f"情景文件 {path} 的 YAML 格式有误（{where_zh}）：{problem}。{cause_zh}"
+        f" / scenario file {path} is not valid YAML ({where_en}): {problem}. {cause_en}"
+    ).strip()
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file.
 
@@ -588,8 +619,20 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"scenario file {path} does not exist; check the path.")
+    text = None
+    for encoding in ("utf-8-sig", "gb18030"):  # UTF-8, or GBK as Chinese Windows saves
+        try:
+            text = path.read_bytes().decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise ConfigError(
+            f"情景文件 {path} 既不是 UTF-8 也不是 GBK 文本；请另存为 UTF-8。 / scenario file "
+            f"{path} is neither UTF-8 nor GBK text; save it as UTF-8."
+        )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"scenario file {path} is not valid YAML: {exc}") from None
+        raise ConfigError(_yaml_error(path, text, exc)) from None
     return parse_scenario(data, source=path)

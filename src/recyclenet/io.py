@@ -1,6 +1,7 @@
 """Reading input tables and writing outputs atomically.
 
-Tables may be CSV (UTF-8, with or without BOM), Excel (first sheet), GeoJSON or
+Tables may be CSV (UTF-8 with or without BOM, or GBK/GB18030), Excel (first sheet,
+recognised by its content whatever the file's name), GeoJSON or
 GeoPackage (first layer; ``lon``/``lat`` are taken from point geometries when the
 columns are absent). Outputs are written to a temporary file in the target folder and
 renamed, so a crash never leaves half a file behind.
@@ -9,8 +10,10 @@ renamed, so a crash never leaves half a file behind.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -45,38 +48,107 @@ def read_table(path: str | Path) -> pd.DataFrame:
             InputProblem(str(path), "the file does not exist", "check the path in the scenario")
         )
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-            return frame
-        if suffix in (".geojson", ".json", ".gpkg"):
-            import geopandas as gpd
-
-            gdf = gpd.read_file(path)
-            if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-                gdf = gdf.to_crs("EPSG:4326")
-            frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-            if "lon" not in frame.columns and len(gdf):
-                frame["lon"] = gdf.geometry.x
-                frame["lat"] = gdf.geometry.y
-            return frame.astype(str)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
+    if suffix not in TABLE_SUFFIXES:
         raise InputError(
             InputProblem(
                 str(path),
-                f"the file cannot be read ({exc})",
-                "save it as UTF-8 CSV, Excel .xlsx, GeoJSON or GeoPackage",
+                f"unknown table format '{suffix}'",
+                f"use one of {', '.join(TABLE_SUFFIXES)}",
+            )
+        )
+    try:
+        if suffix in (".csv", ".xlsx", ".xlsm"):
+            head = path.read_bytes()
+            if not head.strip():
+                raise InputError(
+                    InputProblem(str(path), "the file is empty", "fill in the table, header first")
+                )
+            if head.startswith(_OLE):
+                raise InputError(
+                    InputProblem(
+                        str(path),
+                        "the file is an old Excel 97-2003 workbook (.xls)",
+                        "open it in Excel or WPS and save it as .xlsx (or CSV UTF-8)",
+                    )
+                )
+            if head.startswith(_ZIP):  # Excel, whatever the name says
+                return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            return _read_csv_text(path, head)
+        import geopandas as gpd
+
+        gdf = gpd.read_file(path)
+        if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+            gdf = gdf.to_crs("EPSG:4326")
+        frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        if "lon" not in frame.columns and len(gdf):
+            frame["lon"] = gdf.geometry.x
+            frame["lat"] = gdf.geometry.y
+        return frame.astype(str)
+    except PermissionError:
+        raise InputError(
+            InputProblem(
+                str(path),
+                "the file cannot be opened (no permission, or locked by another program)",
+                "close it in Excel or WPS, or check who may read it, and run again",
             )
         ) from None
-    raise InputError(
-        InputProblem(
-            str(path),
-            f"unknown table format '{suffix}'",
-            f"use one of {', '.join(TABLE_SUFFIXES)}",
+    except InputError:
+        raise
+    except (ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile, KeyError) as exc:
+        raise InputError(
+            InputProblem(
+                str(path),
+                f"the file cannot be read ({type(exc).__name__}: {exc})",
+                "save it as CSV (UTF-8 or GBK), Excel .xlsx, GeoJSON or GeoPackage",
+            )
+        ) from None
+
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"
+ENCODINGS = ("utf-8-sig", "gb18030")
+"""Text encodings read, in turn: UTF-8 (with or without BOM), then GB18030 (which
+includes GBK and GB2312, what Excel and WPS save as "CSV" on a Chinese Windows)."""
+
+
+def decode_text(data: bytes) -> str | None:
+    """``data`` decoded by the first of :data:`ENCODINGS` that reads it; ``None``: none."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _read_csv_text(path: Path, data: bytes) -> pd.DataFrame:
+    """A CSV table from its bytes, in UTF-8 or GB18030/GBK."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            InputProblem(
+                str(path),
+                'the file is UTF-16 text (Excel\'s "Unicode text")',
+                "save it as CSV UTF-8 (Excel: Save As, CSV UTF-8) or as .xlsx",
+            )
         )
-    )
+    text = decode_text(data)
+    if text is None:
+        raise InputError(
+            InputProblem(
+                str(path),
+                "the file is neither UTF-8 nor GBK/GB18030 text",
+                "save it as CSV UTF-8 (Excel: Save As, CSV UTF-8) or as .xlsx",
+            )
+        )
+    if "\x00" in text:
+        raise InputError(
+            InputProblem(
+                str(path),
+                "the file holds NUL characters (a binary file, or UTF-16 text)",
+                "save it as CSV UTF-8 or as .xlsx",
+            )
+        )
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
 
 @contextlib.contextmanager
