@@ -28,12 +28,13 @@ def _spin(until: float) -> None:
 
 
 def _without_run_times(value):  # noqa: ANN001, ANN202
-    """A KPI tree less the wall-clock figures (which differ from run to run)."""
+    """A KPI tree less the wall-clock figures and the run's id (which differ from run to
+    run)."""
     if isinstance(value, dict):
         return {
             k: _without_run_times(v)
             for k, v in value.items()
-            if k not in ("timings_s", "runtime_s", "solver_time_s")
+            if k not in ("timings_s", "runtime_s", "solver_time_s", "run_id")
         }
     if isinstance(value, list):
         return [_without_run_times(v) for v in value]

@@ -23,6 +23,7 @@ from rich.progress import (
 
 from recyclenet.config import EFFORTS, Scenario, load_scenario
 from recyclenet.errors import RecycleNetError, RecycleNetWarning
+from recyclenet.io import check_output_folder
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -217,6 +218,7 @@ def run(
         if effort is not None:
             sc = sc.with_effort(effort)
         target = out_dir if out_dir is not None else Path("out") / sc.name
+        check_output_folder(target, "kpis.json")  # before any solving
         with _progress_bar(quiet) as progress:
             result = run_scenario(sc, progress=progress)
             progress("writing", 0, 1)
@@ -373,6 +375,8 @@ def route(
             max_kg=net.max_load()[0],
             max_m3=net.max_load()[1],
         )
+        target = out_dir if out_dir is not None else planned / f"dispatch-{day}"
+        check_output_folder(target, "summary.json")  # before any solving
         with _progress_bar(quiet) as progress:
             dispatch = plan_dispatch(
                 net,
@@ -382,7 +386,6 @@ def route(
                 earliest_min=now_min,
                 progress=lambda done, total: progress("dispatch", done, total),
             )
-        target = out_dir if out_dir is not None else planned / f"dispatch-{day}"
         paths = write_dispatch(dispatch, target, lang=lang, offline=offline)
     except RecycleNetError as exc:
         _fail(exc)

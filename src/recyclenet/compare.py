@@ -20,7 +20,7 @@ import yaml
 from recyclenet.config import WEEKDAYS
 from recyclenet.errors import InputError, InputProblem, RecycleNetWarning
 from recyclenet.i18n import t
-from recyclenet.io import read_table, write_text, write_with
+from recyclenet.io import output_set, read_table, write_text, write_with
 from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_list
 from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value, station_table_html
@@ -528,8 +528,16 @@ def compare_runs(folders: list[str | Path], out_dir: str | Path, *, lang: str) -
     for note in solver_notes(runs, lang):
         warnings.warn(note, RecycleNetWarning, stacklevel=2)
     changes = changed_points(runs)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    final = Path(out_dir)
+    with output_set(final, "comparison.html") as out:
+        written = _write_comparison(out, runs, lang=lang, changes=changes)
+    return [final / p.name for p in written]
+
+
+def _write_comparison(
+    out: Path, runs: list[dict[str, Any]], *, lang: str, changes: Any
+) -> list[Path]:
+    """The comparison's files, into ``out``."""
     return [
         write_text(out / "comparison.html", comparison_html(runs, lang=lang, changes=changes)),
         write_with(

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -149,6 +151,87 @@ def _read_csv_text(path: Path, data: bytes) -> pd.DataFrame:
             )
         )
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+_STAGING = ".{name}.staging-"
+_RETIRED = ".{name}.old-"
+
+
+def check_output_folder(target: str | Path, marker: str) -> None:
+    """Raise before any solving where ``target`` cannot become an output folder: an
+    existing file of that name, a folder holding other files than an earlier output
+    set (one with ``marker``, e.g. ``kpis.json``: replacing it would delete them), or a
+    parent folder that cannot be written."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise InputError(
+            InputProblem(
+                str(target),
+                "the output path is an existing file, not a folder",
+                "give --out a folder name (it is created), or move the file away",
+            )
+        )
+    if target.is_dir() and any(target.iterdir()) and not (target / marker).is_file():
+        raise InputError(
+            InputProblem(
+                str(target),
+                f"the folder holds other files than an earlier output (no {marker}); a run "
+                "replaces its whole output folder",
+                "give --out a new or empty folder",
+            )
+        )
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(
+            InputProblem(
+                str(target),
+                f"the folder {parent} cannot be written",
+                "choose an --out folder you may write to",
+            )
+        )
+
+
+def _recover(target: Path) -> None:
+    """Put back the set of a run that died while swapping its folder in, and clear the
+    staging folders of dead runs."""
+    parent, name = target.parent, target.name
+    retired = sorted(parent.glob(_RETIRED.format(name=name) + "*"))
+    if retired and not target.exists():
+        os.rename(retired.pop(), target)  # the swap died between its two renames
+    for leftover in [*retired, *parent.glob(_STAGING.format(name=name) + "*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def output_set(target: str | Path, marker: str) -> Iterator[Path]:
+    """Yield a staging folder beside ``target``; on success it replaces ``target``.
+
+    The output folder always holds one complete set: the new run's, or, where it died
+    (an exception, a kill), the previous one; what a dead run left beside it is cleared
+    by the next. Files in ``target`` that the new run does not write (an old
+    ``dispatch-mon/``) go with the old set. ``marker``: the file every such set holds
+    (see :func:`check_output_folder`).
+    """
+    target = Path(target)
+    check_output_folder(target, marker)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _recover(target)
+    staging = Path(tempfile.mkdtemp(prefix=_STAGING.format(name=target.name), dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    os.chmod(staging, 0o755)  # (mkdtemp makes it private)
+    if target.exists():
+        retired = target.parent / (_RETIRED.format(name=target.name) + uuid.uuid4().hex)
+        os.rename(target, retired)
+        os.rename(staging, target)  # (a kill between the two renames: see _recover)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(staging, target)
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from shapely.geometry import LineString
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t
-from recyclenet.io import write_csv, write_text, write_with
+from recyclenet.io import output_set, write_csv, write_text, write_with
 from recyclenet.kpi import STATION_COLUMNS, stations_frame
 from recyclenet.maps import (
     build_map,
@@ -337,15 +338,24 @@ def write_outputs(
     """Write every output of a run into ``out_dir``; return the paths written.
 
     ``offline`` makes the HTML pages work without network: Leaflet is inlined and the
-    default base map is blank.
+    default base map is blank. The set is written into a staging folder beside
+    ``out_dir`` and swapped in whole (:func:`recyclenet.io.output_set`): ``out_dir``
+    holds this run's files or, where it died, the previous run's, never a mix;
+    ``kpis.json`` names the set's ``run_id``.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    lang = lang or result.scenario.language
+    final = Path(out_dir)
+    with output_set(final, "kpis.json") as out:
+        written = _write_run(result, out, lang=lang or result.scenario.language, offline=offline)
+    return [final / p.name for p in written]
+
+
+def _write_run(result: ScenarioResult, out: Path, *, lang: str, offline: bool) -> list[Path]:
+    """Every file of a run, into ``out``."""
+    kpis = {"run_id": uuid.uuid4().hex, **result.kpis}
     written = [
         write_text(
             out / "kpis.json",
-            json.dumps(_clean(result.kpis), ensure_ascii=False, indent=2, default=str) + "\n",
+            json.dumps(_clean(kpis), ensure_ascii=False, indent=2, default=str) + "\n",
         ),
         write_with(out / "network.gpkg", lambda tmp: _write_gpkg(tmp, network_layers(result))),
         write_with(
@@ -484,9 +494,18 @@ def dispatch_stations(dispatch: Dispatch) -> list[dict[str, Any]]:
 def write_dispatch(
     dispatch: Dispatch, out_dir: str | Path, *, lang: str | None = None, offline: bool = False
 ) -> list[Path]:
-    """Write the dispatcher's day (:data:`DISPATCH_FILES`) into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the dispatcher's day (:data:`DISPATCH_FILES`) into ``out_dir``, as a whole
+    set or not at all (:func:`recyclenet.io.output_set`)."""
+    final = Path(out_dir)
+    with output_set(final, "summary.json") as out:
+        written = _write_dispatch(dispatch, out, lang=lang, offline=offline)
+    return [final / p.name for p in written]
+
+
+def _write_dispatch(
+    dispatch: Dispatch, out: Path, *, lang: str | None, offline: bool
+) -> list[Path]:
+    """Every file of the dispatcher's day, into ``out``."""
     sc = dispatch.network.scenario
     lang = lang or sc.language
     ev = dispatch.events(lang)
