@@ -248,8 +248,14 @@ def test_validate_ok_and_bad_input_is_one_paragraph(tmp_path):
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
     text = " ".join(bad.output.split())
-    assert "settlements.csv" in text and "row 1" in text and "'lat'" in text and "'north'" in text
+    # Chinese by default: the heading, then the problem with its file, row, column, value
+    assert "输入数据有 1 处问题" in text and "settlements.csv" in text
+    assert "第 1 行" in text and "「lat」列的值「north」" in text and "不是数字" in text
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    en = runner.invoke(app, ["validate", str(scenario), "--lang", "en"])
+    text = " ".join(en.output.split())
+    assert en.exit_code == 2 and "1 problem(s) in the input" in text
+    assert "row 1" in text and "'lat'" in text and "'north'" in text and "not a number" in text
 
 
 def test_unknown_yaml_key_exits_nonzero(tmp_path):
@@ -513,7 +519,7 @@ def test_keep_timetable_keeps_the_signs_up(tmp_path):
     result = runner.invoke(app, ["validate", str(scenario)])
     assert result.exit_code == 2
     message = " ".join(result.output.split())
-    assert "bad.csv" in message and "row 3" in message and "9h30" in message and "slot" in message
+    assert "bad.csv" in message and "第 3 行" in message and "9h30" in message and "slot" in message
 
 
 def test_stops_left_out_name_their_points_and_hours(tmp_path):

@@ -65,12 +65,12 @@ def test_out_problems_are_found_before_solving(small_scenario, tmp_path, monkeyp
     afile = tmp_path / "a.txt"
     afile.write_text("x", encoding="utf-8")
     result = _run(small_scenario, afile)
-    assert result.exit_code == 2 and "existing file" in result.output
+    assert result.exit_code == 2 and "已有文件" in result.output
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.docx").write_bytes(b"")
     result = _run(small_scenario, mine)
-    assert result.exit_code == 2 and "other files" in result.output
+    assert result.exit_code == 2 and "其他文件" in result.output
     assert (mine / "notes.docx").exists()
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -22,7 +23,7 @@ from rich.progress import (
 )
 
 from recyclenet.config import EFFORTS, Scenario, load_scenario
-from recyclenet.errors import RecycleNetError, RecycleNetWarning
+from recyclenet.errors import InputError, RecycleNetError, RecycleNetWarning
 from recyclenet.io import check_output_folder
 
 if TYPE_CHECKING:
@@ -95,8 +96,14 @@ def default_scenario() -> Path:
     )
 
 
-def _fail(error: Exception) -> NoReturn:
-    err.print(f"[bold red]错误 / error:[/] {error}", highlight=False, soft_wrap=True)
+def _fail(error: Exception, lang: str | None = None) -> NoReturn:
+    """Print the error in ``lang`` (Chinese unless ``--lang en``) and exit with 2."""
+    if isinstance(error, InputError):
+        head = "错误" if lang != "en" else "error"
+        text = error.render("en" if lang == "en" else "zh")
+    else:
+        head, text = "错误 / error", str(error)
+    err.print(f"[bold red]{head}:[/] {escape(text)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -109,6 +116,7 @@ def validate(
     scenario: Annotated[
         Path | None, typer.Argument(help="scenario YAML (default: Cuiping)")
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Check a scenario and its tables without solving. 只校验，不求解。"""
     from recyclenet.demand import settlement_demand
@@ -123,7 +131,7 @@ def validate(
         if sc.routing.keep_timetable is not None:
             read_kept_timetable(sc.routing.keep_timetable, sc.routing.working_days)
     except RecycleNetError as exc:
-        _fail(exc)
+        _fail(exc, lang)
     out.print(
         f"[green]OK[/] {sc.name}: {len(inputs.settlements)} settlements, "
         f"{len(inputs.candidates)} candidate sites, {len(inputs.fleet)} vehicle types, "
@@ -225,7 +233,7 @@ def run(
             paths = write_outputs(result, target, lang=lang, offline=offline)
             progress("writing", 1, 1)
     except RecycleNetError as exc:
-        _fail(exc)
+        _fail(exc, lang)
     k = result.kpis
     out.print(f"[bold]{sc.title or sc.name}[/]")
     out.print(result.siting.summary())
@@ -304,7 +312,7 @@ def compare(
             warnings.simplefilter("always", RecycleNetWarning)
             paths = compare_runs(list(runs), out_dir, lang=lang)
     except RecycleNetError as exc:
-        _fail(exc)
+        _fail(exc, lang)
     for w in caught:
         if issubclass(w.category, RecycleNetWarning):
             out.print(f"[yellow]warning:[/] {w.message}", highlight=False)
@@ -388,7 +396,7 @@ def route(
             )
         paths = write_dispatch(dispatch, target, lang=lang, offline=offline)
     except RecycleNetError as exc:
-        _fail(exc)
+        _fail(exc, lang)
     summary = dispatch_summary(dispatch)
     for _, r in table.rejected.iterrows():
         out.print(
