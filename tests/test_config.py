@@ -131,3 +131,28 @@ def test_yaml_syntax_error_names_line_and_full_width_colon(tmp_path):
         load_scenario(path)
     message = str(exc.value)
     assert "第" in message and "line" in message and "全角" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("routing.shift_end", "08:10", "shorter than one stop and one unload"),
+        ("demand.capture_rate", float("inf"), "finite"),
+        ("demand.categories.paper.urban_kg_per_person_day", float("nan"), "finite"),
+    ],
+)
+def test_scenario_values_that_no_plan_can_use_are_refused(tmp_path, key, value, message):
+    """A shift too short for one stop and one unload, an infinite or NaN number in the
+    scenario: refused when the scenario is read, naming the key."""
+    config = yaml.safe_load(CUIPING.read_text(encoding="utf-8"))
+    node = config
+    *path, last = key.split(".")
+    for part in path:
+        node = node[part]
+    node[last] = value
+    config["inputs"] = {k: str((CUIPING.parent / v).resolve()) for k, v in config["inputs"].items()}
+    target = tmp_path / "s.yaml"
+    target.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(target)
+    assert message in str(exc.value) and last in str(exc.value)

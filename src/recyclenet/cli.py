@@ -439,7 +439,11 @@ def route(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. The solvers' own warnings (PyVRP's
+    PenaltyBoundWarning and the like) are not printed at users: what matters of them
+    is in the run's KPIs and notes (stops left out, visits off their sign)."""
+    warnings.filterwarnings("ignore", module=r"pyvrp(\..*)?$")
+    warnings.filterwarnings("ignore", category=FutureWarning)
     try:
         app()
     except KeyboardInterrupt:

@@ -33,7 +33,9 @@ NonNegativeFloat = Annotated[float, Field(ge=0)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 class InputsConfig(_Frozen):
@@ -422,6 +424,14 @@ class RoutingConfig(_Frozen):
         if hhmm_to_min(self.shift_end) <= hhmm_to_min(self.shift_start):
             raise ValueError(
                 f"shift_end {self.shift_end} must be later than shift_start {self.shift_start}"
+            )
+        length = hhmm_to_min(self.shift_end) - hhmm_to_min(self.shift_start)
+        if length < self.dwell_min + self.unload_min:
+            raise ValueError(
+                f"the shift {self.shift_start}-{self.shift_end} ({length} min) is shorter than "
+                f"one stop and one unload (dwell_min {self.dwell_min:g} + unload_min "
+                f"{self.unload_min:g} min): no truck could collect anything; set a later "
+                "shift_end or an earlier shift_start"
             )
         if self.lunch is not None:
             lo, hi, _ = self.lunch.as_minutes()

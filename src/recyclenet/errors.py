@@ -22,6 +22,8 @@ _ZH: tuple[tuple[str, str], ...] = (
     (r"the value must be a whole number", "应为整数"),
     (r"the value is not a time", "不是时间"),
     (r"not a clock time", "不是时间（HH:MM）"),
+    (r"the value holds control characters", "含有控制字符"),
+    (r"delete them from the cell", "请从单元格中删除这些字符"),
     (r"not a weekday", "不是星期几"),
     (r"duplicate id, already used in row (\d+)", r"编号重复（第 \1 行已用过）"),
     (

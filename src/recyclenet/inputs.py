@@ -165,10 +165,14 @@ def _parse_column(
     where_bad: list[tuple[int, str, str, str]] = []  # (row, value, message, hint)
     if col.kind == "str":
         out = text
-        if col.required:
-            for i, v in enumerate(text):
-                if v == "":
-                    where_bad.append((i, v, "the value is empty", f"fill in the {col.name}"))
+        for i, v in enumerate(text):
+            if col.required and v == "":
+                where_bad.append((i, v, "the value is empty", f"fill in the {col.name}"))
+            elif any(ord(c) < 32 for c in v):
+                shown = v.encode("unicode_escape").decode("ascii")
+                where_bad.append(
+                    (i, shown, "the value holds control characters", "delete them from the cell")
+                )
     elif col.kind == "choice":
         out = text.str.lower()
         for i, v in enumerate(out):
