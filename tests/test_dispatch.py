@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from recyclenet.bookings import BOOKING_COLUMNS, read_bookings
 from recyclenet.cli import app
-from recyclenet.config import hhmm_to_min
+from recyclenet.config import hhmm_to_min, min_to_hhmm
 from recyclenet.dispatch import _published_window, load_planned, plan_dispatch
 from recyclenet.errors import InputError
 from recyclenet.outputs import DISPATCH_FILES, write_dispatch
@@ -436,3 +436,25 @@ def test_bookings_with_impossible_times_are_set_aside(tmp_path):
     assert list(table.accepted["booking_id"]) == ["b4"]
     bad = {(r.booking_id, r.column) for r in table.rejected.itertuples()}
     assert bad == {("b1", "window_end"), ("b2", "window_end"), ("b3", "handling_min")}
+
+
+def test_stops_that_cannot_keep_their_sign_are_named(planned, tmp_path):
+    """A day planned with no bookings keeps every sign (none listed). Where a sign says
+    an hour earlier than the truck can come, the stop is named with its sign time and
+    the expected arrival."""
+    import dataclasses
+
+    net = load_planned(planned)
+    day = str(net.timetable["day"].iloc[0])
+    empty = write_bookings(tmp_path / "none.csv", [])
+    dispatch = plan_dispatch(net, day_bookings(net, empty, day), day, time_limit_s=60)
+    assert dispatch.off_sign().empty
+    stops = dispatch.stops.copy()
+    first = stops.index[stops["kind"] == "published"][0]
+    sign = hhmm_to_min(stops.loc[first, "sign"])
+    stops.loc[first, "sign"] = min_to_hhmm(sign - 60)
+    late = dataclasses.replace(dispatch, stops=stops).off_sign()
+    assert list(late["point_id"]) == [stops.loc[first, "point_id"]]
+    row = late.iloc[0]
+    assert row["name"] == stops.loc[first, "name"] and row["sign"] == min_to_hhmm(sign - 60)
+    assert row["minutes_off"] > 45 and row["expected"] != ""

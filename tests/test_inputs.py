@@ -289,6 +289,7 @@ def test_kept_day_signs_are_read_per_point_and_day(tmp_path):
         ("fleet.csv", "payload_kg", "1", "out of range (50..100000)"),
         ("fleet.csv", "volume_m3", "0.001", "out of range (0.1..200)"),
         ("fleet.csv", "cost_cny_per_km", "inf", "not a finite number"),
+        ("fleet.csv", "cost_cny_per_km", "1e-12", "below 0.01 CNY"),
     ],
 )
 def test_numbers_must_be_finite_and_sane(small_scenario, table, column, value, message):

@@ -16,6 +16,7 @@ from recyclenet.routing import (
     Event,
     RoutingParams,
     Vehicle,
+    WeekPlan,
     assign_days,
     check_day,
     day_patterns,
@@ -296,7 +297,7 @@ def test_kept_days_weigh_on_the_balance_by_their_own_loads():
     load each visit (2 a week). The published Mon/Wed is kept: its Monday visit comes 5
     days after Wednesday (2 loads), Wednesday's 2 days after Monday (1 load). The
     balance sees 2 loads (2 x 50 min) on Monday, not the average visit's one."""
-    from recyclenet.routing.solve import _day_minutes, _VisitRule
+    from recyclenet.routing.plan import _day_minutes, _VisitRule
 
     weekdays = (0, 1, 2, 3, 4)
     rule = _VisitRule(2, 1, "truck", float("inf"), 4.5, [(0, 3), (1, 4)], None)
@@ -497,7 +498,7 @@ def test_stable_slot_keeps_a_points_time_across_days():
 def test_a_week_shares_its_time_limit_so_that_it_ends_within_it(monkeypatch, bases, per_day_s):
     """Each base's days run in turn (slots carry over), bases side by side on the
     workers: a day's time is the limit over the most days one worker routes in turn."""
-    from recyclenet.routing import solve as solve_module
+    from recyclenet.routing import week as solve_module
 
     seen: dict[str, list[float]] = {}
 
@@ -567,7 +568,7 @@ def _fake_week(trucks_by_day, base="A", cost_per_truck=100.0, paid=None):
     ],
 )
 def test_the_hardest_day_of_a_week(trucks, paid, hardest):
-    from recyclenet.routing.solve import _hardest_day
+    from recyclenet.routing.week import _hardest_day
 
     assert _hardest_day(_fake_week(trucks, paid=paid)) == hardest
 
@@ -575,7 +576,7 @@ def test_the_hardest_day_of_a_week(trucks, paid, hardest):
 def test_a_week_is_ranked_by_the_fleet_it_needs():
     """The fleet is the most trucks on a day, kept all week: a week of 2, 2, 3 costs
     three trucks on each of three days, more than 2, 2, 2 with a dearer day."""
-    from recyclenet.routing.solve import _week_rank
+    from recyclenet.routing.week import _week_rank
 
     uneven = _week_rank(_fake_week([2, 2, 3]))
     assert uneven == (0, pytest.approx(3 * 3 * 100.0))
@@ -589,7 +590,7 @@ def test_a_week_is_routed_again_from_its_hardest_day(monkeypatch, better):
     """With slots, the first pass gets half the limit; a base whose hardest day is not
     its first is routed again starting from that day (the calendar rotated), in the time
     left, and keeps that week only where it needs fewer trucks or costs less."""
-    from recyclenet.routing import solve as solve_module
+    from recyclenet.routing import week as solve_module
 
     calls: list[tuple[list[str], float]] = []
     monday_first = {"A": [2, 2, 3, 2], "B": [2, 2, 2, 2]}
@@ -651,7 +652,7 @@ def test_a_week_takes_each_day_as_published_where_the_week_ranks_no_worse(routed
     """Re-planning a kept timetable: each day that can still be driven as published is
     taken so where the week needs no more trucks and costs no more; a day that cannot
     no longer sends the whole week back to routing."""
-    from recyclenet.routing.solve import _best_mix
+    from recyclenet.routing.week import _best_mix
 
     ours = _fake_week(routed)
     drivable = [n is not None for n in published]
@@ -669,7 +670,7 @@ def test_a_published_day_is_driven_as_published():
     loads that day: each published stop takes the load whose sign is nearest. It is no plan of the
     day any more once loads outgrow the trip, a stop of the day is on no round, or the
     day has a lunch to place."""
-    from recyclenet.routing.solve import _with_slots, published_day
+    from recyclenet.routing.week import _with_slots, published_day
 
     problem = day([(10, 0), (0, 10), (-10, 0)], [400, 400, 400], vehicles=2, dwell=20)
     problem = _with_slots(problem, {("p1", 0): 720.0}, 15.0, 100.0)
@@ -717,7 +718,7 @@ def test_a_kept_week_keeps_the_published_trucks_unless_routing_does_better(
     kept as published and Wednesday is routed; a routed week on one truck and one trip
     (12 km, every arrival within its sign) is kept instead. Monday and Tuesday, which
     the published rounds still drive, are routed with a quarter of Wednesday's time."""
-    from recyclenet.routing import solve as solve_module
+    from recyclenet.routing import week as solve_module
     from recyclenet.routing.timing import day_result, timed_route
 
     problems = [
@@ -771,7 +772,7 @@ def test_kept_signs_hold_each_days_own_times():
     11:40 (not at the sign's second time, 10:00), and the timetable finds every visit,
     driven as published, on its sign; a weekday with no published visits aims at the
     sign's times in order."""
-    from recyclenet.routing import solve as week
+    from recyclenet.routing import week as week
 
     kept = {("p0", 0): 500.0, ("p0", 1): 600.0, ("p0", 2): 700.0}
     by_day = {("p0", "mon"): (500.0, 600.0, 700.0), ("p0", "tue"): (500.0, 700.0)}
@@ -790,7 +791,7 @@ def test_kept_signs_hold_each_days_own_times():
     }
     days = tuple(week.published_day(p, rounds[p.day]) for p in (monday, tuesday))
     assert all(d is not None and week._paid_cny(d) == 0 for d in days)
-    plan = week.WeekPlan({}, days, ("mon", "tue"), pd.DataFrame(), 15.0, kept_signs=kept)
+    plan = WeekPlan({}, days, ("mon", "tue"), pd.DataFrame(), 15.0, kept_signs=kept)
     tt = plan.timetable()
     assert sorted(set(tt["slot"])) == ["08:20", "10:00", "11:40"]
     assert tt["slot_deviation_min"].abs().max() <= 15
@@ -813,7 +814,7 @@ def test_a_day_with_another_number_of_loads_aims_at_the_times_it_kept(kept_today
     loads aim at the times that weekday kept first, and only then at the sign's others;
     before, they aimed at the sign's times in order (one load on a Tuesday kept at 10:00
     and 11:40 aimed at 08:20, a time no truck had come on Tuesdays)."""
-    from recyclenet.routing import solve as week
+    from recyclenet.routing import week as week
 
     kept = {("p0", 0): 500.0, ("p0", 1): 600.0, ("p0", 2): 700.0}
     by_day = {} if kept_today is None else {("p0", "tue"): kept_today}
@@ -829,7 +830,7 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
     8:15, so the one truck reaches A at 8:42, 22.4 min after Monday: beyond the 15 min
     tolerance from Monday's time (which the sign showed before), within it from the
     middle of the two, 8:31, which the timetable now publishes."""
-    from recyclenet.routing import solve as week
+    from recyclenet.routing import week as week
 
     monday = day([(10, 0)], [100], dwell=10)
     tuesday = dataclasses.replace(
@@ -845,7 +846,7 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
     arrival = {second.problem.stop_ids[e.stop_idx]: e.arrival_min for e in second.routes[0][1:-1]}
     assert first.routes[0][1].arrival_min == pytest.approx(500)
     assert arrival["p0"] == pytest.approx(480 + 10 + 10 + 2 * 125**0.5, abs=0.1)
-    plan = week.WeekPlan({}, (first, second), ("mon", "tue"), pd.DataFrame(), 15.0)
+    plan = WeekPlan({}, (first, second), ("mon", "tue"), pd.DataFrame(), 15.0)
     tt = plan.timetable().set_index(["point_id", "day"])
     assert tt.loc[("p0", "mon"), "slot"] == "08:31"
     assert tt.loc[("p0", "mon"), "slot_min"] == 511  # the middle, 511.2, to the minute
@@ -868,7 +869,7 @@ def test_the_sign_shows_the_middle_of_a_points_arrivals():
     ],
 )
 def test_the_sign_keeps_the_most_visits_within_the_tolerance(arrivals, sign):
-    from recyclenet.routing.solve import sign_time_min
+    from recyclenet.routing.timetable import sign_time_min
 
     assert sign_time_min(np.array(arrivals, float), 15.0) == pytest.approx(sign)
     with pytest.raises(ValueError, match="at least one arrival"):
@@ -885,7 +886,7 @@ def test_the_sign_keeps_the_most_visits_within_the_tolerance(arrivals, sign):
     ],
 )
 def test_a_sign_already_up_stays_where_it_holds_as_many_visits(arrivals, keep, sign):
-    from recyclenet.routing.solve import sign_time_min
+    from recyclenet.routing.timetable import sign_time_min
 
     assert sign_time_min(np.array(arrivals, float), 15.0, keep) == pytest.approx(sign)
 
@@ -1067,7 +1068,7 @@ def test_a_later_day_takes_another_truck_only_if_it_saves_a_week_of_it(
     35 min beyond the 15 min tolerance, 175 CNY at 5 CNY/min. A second truck costs 100
     CNY that day but must be kept all week (2 days here: 200 CNY), so the week is cheaper
     with one truck and a late A; judged by Tuesday alone, a second truck looks cheaper."""
-    from recyclenet.routing import solve as week
+    from recyclenet.routing import week as week
 
     if not levelled:
         monkeypatch.setattr(
@@ -1096,7 +1097,7 @@ def test_the_day_before_is_carried_over_as_a_start_in_its_order():
     Tuesday sees p3, p0, p1 and a new stop n, in another order of ids: the start keeps
     Monday's order (p0 p1, unload, p3), the unload only where stops follow it, and
     leaves n out for the search to insert; p2's trip is gone."""
-    from recyclenet.routing import solve as week
+    from recyclenet.routing import week as week
 
     xy = [(3, 0), (6, 0), (0, 3), (0, 6)]
     monday = dataclasses.replace(day(xy, [600, 300, 600, 300]), initial_routes=((0, 1, -1, 2, 3),))
@@ -1118,7 +1119,7 @@ def test_a_later_day_tries_the_running_trucks_from_the_day_before_and_the_whole_
     runs alone, starting from the day before, then from scratch with one truck more
     (not the whole fleet: the day needs no more); the plan with the lower weekly cost is
     kept."""
-    from recyclenet.routing import solve as week
+    from recyclenet.routing import week as week
 
     calls = []
     real = week.solve_day
@@ -1161,7 +1162,7 @@ def test_a_later_day_gets_the_whole_fleet_where_one_truck_more_leaves_stops_out(
     be reached by 8:30 (20 min from the base at 8:00): three trucks, one each. The
     running truck alone, then with one more, leave stops out, so the whole fleet
     searches again and serves all three."""
-    from recyclenet.routing import solve as week
+    from recyclenet.routing import week as week
 
     calls = []
     real = week.solve_day

@@ -412,10 +412,16 @@ def route(
             f"{r['reason']} / {r['reason_zh']}",
             highlight=False,
         )
-    if summary["published_stops_missed"]:
+    for r in dispatch.off_sign().itertuples():
+        when = (
+            f"expected 预计 {r.expected} ({r.minutes_off:+.0f} min)"
+            if r.expected
+            else "no truck serves it 无车服务"
+        )
         out.print(
-            f"[red]warning:[/] published stops that could not keep their time: "
-            f"{summary['published_stops_missed']}"
+            f"[red]warning:[/] {escape(r.name)} ({r.point_id}) cannot keep its sign "
+            f"无法按公示时间到达: sign 牌示 {r.sign}, {when}",
+            highlight=False,
         )
     out.print(
         f"{day}: {summary['bookings_planned']}/{summary['bookings_accepted']} bookings planned "

@@ -24,7 +24,7 @@ from recyclenet.io import output_set, read_table, write_text, write_with
 from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_list
 from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value, station_table_html
-from recyclenet.routing.solve import sign_times
+from recyclenet.routing.timetable import sign_times
 from recyclenet.workbook import best_index, comparison_workbook
 
 REQUIRED = ("kpis.json", "scenario.resolved.yaml", "network.gpkg")

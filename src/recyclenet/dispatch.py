@@ -38,8 +38,8 @@ from recyclenet.routing import (
     solve_week,
 )
 from recyclenet.routing.budget import WORK_PER_DAY
+from recyclenet.routing.plan import own_matrices
 from recyclenet.routing.rights import RoadRights, road_rights
-from recyclenet.routing.solve import own_matrices
 
 PLANNED_FILES = ("scenario.resolved.yaml", "network.gpkg", "timetable.csv")
 
@@ -361,6 +361,42 @@ class Dispatch:
         return pd.DataFrame(
             rows, columns=["booking_id", "row", "line", "point_id", "reason", "reason_zh"]
         )
+
+    def off_sign(self) -> pd.DataFrame:
+        """Published stops that cannot keep the time on their sign today: no truck serves
+        them, or the truck comes more than the tolerance away from it.
+
+        Columns: ``station_id``, ``point_id``, ``name``, ``sign`` (HH:MM), ``expected``
+        (HH:MM, empty where no truck serves it) and ``minutes_off`` (arrival minus sign;
+        NaN where not served).
+        """
+        tol = float(self.network.scenario.routing.slot_tolerance_min)
+        info = self.stops.set_index(["station_id", "stop_idx"])
+        rows = []
+        for d in self.days:
+            arrival = {
+                e.stop_idx: e.arrival_min for route in d.routes for e in route if e.kind == "stop"
+            }
+            for j in range(d.problem.num_stops):
+                r = info.loc[(d.problem.base_id, j)]
+                sign = parse_clock(str(r["sign"])) if r["kind"] == "published" else None
+                if sign is None:
+                    continue
+                at = arrival.get(j)
+                if at is not None and abs(at - sign) <= tol + 0.5:
+                    continue
+                rows.append(
+                    {
+                        "station_id": d.problem.base_id,
+                        "point_id": str(r["point_id"]),
+                        "name": str(r["name"]),
+                        "sign": str(r["sign"]),
+                        "expected": min_to_hhmm(at) if at is not None else "",
+                        "minutes_off": round(at - sign, 1) if at is not None else float("nan"),
+                    }
+                )
+        columns = ["station_id", "point_id", "name", "sign", "expected", "minutes_off"]
+        return pd.DataFrame(rows, columns=columns)
 
     def missed_published(self) -> list[tuple[str, str]]:
         """``(station_id, point_id)`` of published stops no truck could serve (should be none)."""

@@ -346,6 +346,9 @@ def _to_wgs84(frame: pd.DataFrame, crs: str, file: str) -> pd.DataFrame:
     return out
 
 
+MIN_COST_CNY_PER_KM = 0.01
+"""The least cost per km above 0 a vehicle may have (the solvers count in fen-like units)."""
+
 # China's extent in WGS-84 degrees, with a margin (73.5-135.1 E, 3.8-53.6 N).
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
@@ -515,6 +518,21 @@ def load_inputs(scenario: Scenario) -> Inputs:
     if outside:
         raise InputError(outside)
     fleet = validate_table(read_table(paths.fleet), FLEET_COLUMNS, paths.fleet)
+    tiny = (fleet["cost_cny_per_km"] > 0) & (fleet["cost_cny_per_km"] < MIN_COST_CNY_PER_KM)
+    if tiny.any():
+        raise InputError(
+            [
+                InputProblem(
+                    str(paths.fleet),
+                    f"the cost per km is above 0 but below {MIN_COST_CNY_PER_KM:g} CNY",
+                    "write 0 for a vehicle with no cost per km, or its cost in CNY per km",
+                    row=int(i) + 1,
+                    column="cost_cny_per_km",
+                    value=str(fleet["cost_cny_per_km"].iloc[i]),
+                )
+                for i in np.flatnonzero(tiny.to_numpy())
+            ]
+        )
 
     problems: list[InputProblem] = []
     known = set(settlements["settlement_id"])

@@ -71,7 +71,7 @@ def timetable_table(result: ScenarioResult) -> pd.DataFrame:
 
     ``slot`` is the time on the point's sign (the one that keeps the most of its visits
     within ``routing.slot_tolerance_min``, see
-    :func:`recyclenet.routing.solve.sign_time_min`); ``slot_deviation_min`` reports how
+    :func:`recyclenet.routing.timetable.sign_time_min`); ``slot_deviation_min`` reports how
     far each visit lies from it.
     """
     tt = result.week.timetable()
@@ -452,6 +452,8 @@ def dispatch_summary(dispatch: Dispatch) -> dict[str, Any]:
         if len(dispatch.stops)
         else 0,
         "published_stops_missed": [list(x) for x in dispatch.missed_published()],
+        # published stops the trucks cannot keep within the tolerance of their sign
+        "published_stops_off_sign": dispatch.off_sign().to_dict("records"),
         "deliveries_planned": len(handed),
         "delivered_kg": round(float(handed["delivered_kg"].sum()), 1) if len(handed) else 0.0,
         "trucks_used": int(sum(d.num_trucks for d in dispatch.days)),

@@ -28,7 +28,7 @@ from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
 from recyclenet.routing.budget import WORK_PER_DAY
 from recyclenet.routing.rights import RoadRights, road_rights
-from recyclenet.routing.solve import day_time_limit_s, published_week
+from recyclenet.routing.week import day_time_limit_s, published_week
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
 
 Progress = Callable[[str, float, float], None]

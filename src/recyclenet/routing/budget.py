@@ -24,7 +24,7 @@ EFFORTS = ("quick", "standard", "thorough")
 
 WORK_PER_DAY = {"quick": 4.0, "standard": 10.0, "thorough": 30.0}
 """Work units each station-day is given in each pass of the week (see
-:func:`recyclenet.routing.solve.solve_week`), by effort."""
+:func:`recyclenet.routing.week.solve_week`), by effort."""
 
 SOLUTIONS_PER_UNIT = 20
 """OR-Tools solutions (accepted local-search moves) a work unit searches."""

@@ -61,7 +61,7 @@ class DayResult:
         ``"feasible"`` (a solution, not proved optimal: the search is a metaheuristic
         stopped by its time limit), ``"optimal"`` (no stops), ``"published"`` (the
         day driven as a kept timetable published it, see
-        :func:`~recyclenet.routing.solve.published_day`), or ``"no_solution"``.
+        :func:`~recyclenet.routing.week.published_day`), or ``"no_solution"``.
     routes
         One list of events per truck used.
     dropped
