@@ -363,3 +363,33 @@ def test_unreadable_tables_get_their_own_sentence(small_scenario, content, messa
     with pytest.raises(InputError) as exc:
         _problem(small_scenario)
     assert "settlements.csv" in str(exc.value) and message in str(exc.value)
+
+
+def test_a_site_far_from_every_settlement_is_named_with_the_distance(small_scenario):
+    """A candidate station typed 1.5 degrees off (in China, but far from the county) is
+    named with its nearest settlement and the distance."""
+    _edit(
+        small_scenario,
+        "candidates.csv",
+        lambda f: f.assign(lon=f["lon"].where(f["tier"] != "transfer_station", "106.3")),
+    )
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    assert all("km from the nearest settlement" in p.message for p in exc.value.problems)
+    assert exc.value.problems and "站点距最近的村/社区" in exc.value.render("zh")
+
+
+def test_a_settlement_of_too_many_truckloads_a_day_is_refused_before_any_model(small_scenario):
+    """A population typed with three zeros too many (a million and a half) would fill
+    dozens of trucks a day at one village: refused with the numbers before siting."""
+    from recyclenet.pipeline import run_scenario
+
+    _edit(
+        small_scenario,
+        "settlements.csv",
+        lambda f: f.assign(population=f["population"].where(f.index != 2, "1500000")),
+    )
+    with pytest.raises(InputError) as exc:
+        run_scenario(load_scenario(small_scenario))
+    (p,) = exc.value.problems
+    assert p.row == 3 and p.column == "population" and "loads of the largest" in p.message

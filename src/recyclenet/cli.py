@@ -121,12 +121,14 @@ def validate(
     """Check a scenario and its tables without solving. 只校验，不求解。"""
     from recyclenet.demand import settlement_demand
     from recyclenet.inputs import load_inputs, read_kept_timetable
+    from recyclenet.pipeline import check_loads
     from recyclenet.siting import SitingProblem
 
     try:
         sc = _load(scenario)
         inputs = load_inputs(sc)
         demand = settlement_demand(inputs.settlements, sc.demand)
+        check_loads(inputs, demand, sc)
         SitingProblem.from_inputs(inputs, demand, sc)
         if sc.routing.keep_timetable is not None:
             read_kept_timetable(sc.routing.keep_timetable, sc.routing.working_days)

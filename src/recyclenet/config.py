@@ -74,10 +74,10 @@ class InputsConfig(_Frozen):
 class CategoryConfig(_Frozen):
     """Generation of one material category."""
 
-    urban_kg_per_person_day: NonNegativeFloat
-    rural_kg_per_person_day: NonNegativeFloat
-    density_kg_per_m3: PositiveFloat
-    growth_pct_to_target: float = Field(0.0, ge=-100.0)
+    urban_kg_per_person_day: float = Field(ge=0, le=20, description="kg per person a day")
+    rural_kg_per_person_day: float = Field(ge=0, le=20, description="kg per person a day")
+    density_kg_per_m3: float = Field(ge=5, le=5000, description="loose density, kg per m3")
+    growth_pct_to_target: float = Field(0.0, ge=-100.0, le=1000.0)
 
 
 class DemandConfig(_Frozen):
@@ -209,7 +209,7 @@ class SitingConfig(_Frozen):
     """
 
     counts: CountsConfig
-    max_access_km: PositiveFloat
+    max_access_km: float = Field(gt=0, le=100)
     budget_cny_per_year: PositiveFloat | None = None
     mode: Literal["cost", "max_coverage"] = "cost"
     counts_by_county: dict[str, CountyCountsConfig] | None = None
@@ -358,7 +358,7 @@ class RoutingConfig(_Frozen):
     shift_end: ClockTime
     dwell_min: PositiveFloat
     unload_min: NonNegativeFloat
-    max_fill: float = Field(0.9, gt=0, le=1)
+    max_fill: float = Field(0.9, ge=0.1, le=1)
     lunch: LunchConfig | None = None
     slot_tolerance_min: NonNegativeFloat = Field(
         15.0,

@@ -22,6 +22,23 @@ _ZH: tuple[tuple[str, str], ...] = (
     (r"the value must be a whole number", "应为整数"),
     (r"the value is not a time", "不是时间"),
     (r"not a clock time", "不是时间（HH:MM）"),
+    (
+        r"settlement (.*) would generate (.*) kg \((.*) m3\) a day, (\d+) loads of the "
+        r"largest collection vehicle, more than (\d+)",
+        r"村/社区 \1 每天将产生 \2 公斤（\3 立方米），相当于最大收运车 \4 车，超过 \5 车",
+    ),
+    (
+        r"check its population and the scenario's demand rates and densities",
+        "请检查其人口及情景中的产生率和密度",
+    ),
+    (
+        r"the site lies (\d+) km from the nearest settlement \((.*)\), more than (.*) km",
+        r"站点距最近的村/社区（\2）\1 公里，超过 \3 公里",
+    ),
+    (
+        r"check its lon and lat \(and inputs\.crs\), or remove the row",
+        "请检查经纬度（及 inputs.crs），或删除该行",
+    ),
     (r"the value holds control characters", "含有控制字符"),
     (r"delete them from the cell", "请从单元格中删除这些字符"),
     (r"not a weekday", "不是星期几"),

@@ -380,6 +380,39 @@ def _outside_china(frame: pd.DataFrame, file: str) -> list[InputProblem]:
     ]
 
 
+MAX_SITE_KM = 60.0
+"""How far a candidate site may lie from its nearest settlement (straight line)."""
+
+
+def _far_sites(
+    settlements: pd.DataFrame, candidates: pd.DataFrame, file: str
+) -> list[InputProblem]:
+    """A problem for every candidate site more than :data:`MAX_SITE_KM` from the nearest
+    settlement (a typo in a coordinate, a site of another county), named with it and the
+    distance."""
+    from scipy.spatial import cKDTree
+
+    lat0 = float(np.radians(settlements["lat"].mean()))
+
+    def xy(frame: pd.DataFrame) -> np.ndarray:
+        lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+        return np.column_stack([lon * 111.32 * np.cos(lat0), lat * 110.574])
+
+    km, nearest = cKDTree(xy(settlements)).query(xy(candidates))
+    return [
+        InputProblem(
+            file,
+            f"the site lies {km[i]:.0f} km from the nearest settlement "
+            f"({settlements['name'].iloc[nearest[i]]}), more than {MAX_SITE_KM:g} km",
+            "check its lon and lat (and inputs.crs), or remove the row",
+            row=int(i) + 1,
+            column="lon/lat",
+            value=f"{candidates['lon'].iloc[i]}, {candidates['lat'].iloc[i]}",
+        )
+        for i in np.flatnonzero(km > MAX_SITE_KM)
+    ]
+
+
 def _point_windows(
     candidates: pd.DataFrame, scenario: Scenario, file: str, problems: list[InputProblem]
 ) -> pd.DataFrame:
@@ -534,7 +567,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
             ]
         )
 
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = _far_sites(settlements, candidates, str(paths.candidates))
     known = set(settlements["settlement_id"])
     for i, sid in enumerate(candidates["settlement_id"]):
         if sid and sid not in known:

@@ -157,6 +157,46 @@ def _check_every_point_servable(
         )
 
 
+MAX_LOADS_PER_DAY = 12
+"""The most truckloads a day one settlement may generate (of the largest collection
+vehicle): beyond that the inputs are wrong (a population or a rate off by orders of
+magnitude) or the settlement needs points of its own, not a truck stop."""
+
+
+def check_loads(inputs: Inputs, demand: pd.DataFrame, scenario: Scenario) -> None:
+    """Raise before any model is built where a settlement's daily material would fill
+    more than :data:`MAX_LOADS_PER_DAY` loads of the largest collection vehicle."""
+    rc = scenario.routing
+    types = list(rc.fleet_counts())
+    fleet = inputs.fleet.loc[[t for t in types if t in inputs.fleet.index]]
+    if fleet.empty:
+        return
+    kg = float(fleet["payload_kg"].max()) * rc.max_fill
+    m3 = float(fleet["volume_m3"].max()) * rc.max_fill
+    loads = np.maximum(
+        demand["demand_kg_per_day"].to_numpy(float) / kg,
+        demand["demand_m3_per_day"].to_numpy(float) / m3,
+    )
+    st = inputs.settlements
+    kg_day = demand["demand_kg_per_day"].to_numpy(float)
+    m3_day = demand["demand_m3_per_day"].to_numpy(float)
+    problems = [
+        InputProblem(
+            inputs.files["settlements"],
+            f"settlement {st['name'].iloc[i]} would generate {kg_day[i]:,.0f} kg "
+            f"({m3_day[i]:,.1f} m3) a day, {loads[i]:.0f} loads of the largest collection "
+            f"vehicle, more than {MAX_LOADS_PER_DAY}",
+            "check its population and the scenario's demand rates and densities",
+            row=int(i) + 1,
+            column="population",
+            value=str(st["population"].iloc[i]),
+        )
+        for i in np.flatnonzero(loads > MAX_LOADS_PER_DAY)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
 def run_scenario(scenario: Scenario, progress: Progress | None = None) -> ScenarioResult:
     """Run a scenario end to end (no files written).
 
@@ -186,6 +226,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     )
     kept_days, kept_signs, kept_day_signs = kept.days, kept.signs, kept.day_signs
     demand = settlement_demand(inputs.settlements, scenario.demand)
+    check_loads(inputs, demand, scenario)
     tick("network")
     travel = travel_model(scenario.network)
     problem = SitingProblem.from_inputs(inputs, demand, scenario, travel)
