@@ -18,6 +18,7 @@ PROBLEMS = {
     "pvrpif": ("benchmarks.periodic", "main_pvrpif"),
     "mtvrptw": ("benchmarks.multitrip", "main_mtvrptw"),
     "efforts": ("benchmarks.efforts", "main"),
+    "fuzz": ("benchmarks.fuzz", "main"),
 }
 
 

@@ -259,7 +259,7 @@ def test_offline_report(browser, runs, tmp_path):
     work = work["solver_work"]  # the enumeration's counts, in Chinese words
     assert f"已求解 {work['sets_solved']}/{work['sets_total']} 个中转站与分拣中心组合" in body
     assert "sets solved" not in body
-    assert "限时启发式搜索" in body and "不证明最优" in body
+    assert "按工作量计" in body and "结果相同" in body and "不证明最优" in body
 
 
 def test_offline_route_sheets_print(browser, runs, tmp_path):

@@ -83,9 +83,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.routing": ("路线", "Routing"),
     "report.base_days": ("个站·日求解", "station-days solved"),
     "report.routing_search": (
-        "限时启发式搜索（{limit_s:g} 秒），不证明最优；同一情景重算，结果可能略有不同",
-        "time-limited heuristic search ({limit_s:g} s), not proven optimal; the same scenario "
-        "run again may differ slightly",
+        "启发式搜索，按工作量计（{effort}，每个站·日每轮 {work:g} 个工作单位），不证明最优；"
+        "同一情景与种子重算，结果相同",
+        "heuristic search counted in work ({effort}, {work:g} units a station-day a pass), "
+        "not proven optimal; the same scenario and seed give the same plan on any run",
+    ),
+    "report.routing_capped": (
+        "；但有站·日被运行时间上限截断，重算结果可能不同",
+        "; but the wall-clock cap cut some station-days short, so a run again may differ",
     ),
     "kpi.siting_gap": ("选址最优性差距", "Siting optimality gap"),
     "kpi.siting_time": ("选址求解时间（秒）", "Siting run time (s)"),

@@ -331,7 +331,11 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         f"{routing['base_days']} {t('report.base_days', lang)}",
         f"{t('kpi.on_timetable', lang)} {routing['points_on_timetable']}/{routing['points_open']}",
         f"{t('kpi.dropped', lang)} {len(routing['dropped_stops'])}",
-        t("report.routing_search", lang).format(limit_s=sc.solver.routing_time_limit_s),
+        t("report.routing_search", lang).format(
+            effort=routing.get("effort", sc.solver.effort),
+            work=routing.get("work_per_day") or 0,
+        )
+        + (t("report.routing_capped", lang) if routing.get("capped_days") else ""),
     ]
     status_text = (
         f'<p>{t("kpi.siting_status", lang)}{colon}<b class="status-{status}">{t(status, lang)}</b>'
