@@ -138,6 +138,7 @@ def test_yaml_syntax_error_names_line_and_full_width_colon(tmp_path):
     [
         ("routing.shift_end", "08:10", "shorter than one stop and one unload"),
         ("demand.capture_rate", float("inf"), "finite"),
+        ("routing.slot_tolerance_min", 1e20, "less than or equal to 240"),
         ("demand.categories.paper.urban_kg_per_person_day", float("nan"), "finite"),
     ],
 )

@@ -356,23 +356,27 @@ class RoutingConfig(_Frozen):
     )
     shift_start: ClockTime
     shift_end: ClockTime
-    dwell_min: PositiveFloat
-    unload_min: NonNegativeFloat
+    dwell_min: float = Field(gt=0, le=480)
+    unload_min: float = Field(ge=0, le=480)
     max_fill: float = Field(0.9, ge=0.1, le=1)
     lunch: LunchConfig | None = None
-    slot_tolerance_min: NonNegativeFloat = Field(
+    slot_tolerance_min: float = Field(
         15.0,
+        ge=0,
+        le=240,
         description="a point visited on several days arrives within this many minutes of "
         "its published slot; re-planning keeps published stops within it too",
     )
-    slot_penalty_cny_per_min: NonNegativeFloat = Field(
+    slot_penalty_cny_per_min: float = Field(
         100.0,
+        ge=0,
+        le=1e6,
         description="what each minute beyond the slot tolerance costs when planning the week "
         "(weighed against trucks and kilometres: lower it to let slots drift where that "
         "saves a truck)",
     )
-    booking_defer_penalty_cny: NonNegativeFloat = Field(
-        300.0, description="what leaving a booked pickup for another day costs"
+    booking_defer_penalty_cny: float = Field(
+        300.0, ge=0, le=1e7, description="what leaving a booked pickup for another day costs"
     )
     collection_fleet: dict[str, int] | None = Field(
         None,
