@@ -37,11 +37,30 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_small_scenario(tmp_path_factory.mktemp("fuzz") / "base").parent
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+def _examples(n: int) -> settings:
+    """Hypothesis settings for ``n`` cases of a few seconds at most each."""
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def _case(base: Path, tmp_path: Path, table: str, cells: list[tuple[int, int, str]]) -> Path:
+    """A fresh copy of ``base`` with ``cells`` (row, column index, value) of ``table``
+    replaced; returns its scenario file."""
+    case = tmp_path / "case"
+    if case.exists():
+        shutil.rmtree(case)
+    shutil.copytree(base, case)
+    frame = pd.read_csv(case / table, dtype=str, keep_default_na=False)
+    for row, col, value in cells:
+        frame.loc[row % len(frame), frame.columns[col % len(frame.columns)]] = value
+    frame.to_csv(case / table, index=False)
+    return case / "scenario.yaml"
+
+
+@_examples(300)
 @given(
     table=st.sampled_from(TABLES),
     cells=st.lists(
@@ -53,19 +72,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_validate_never_crashes_on_bad_cells(base, tmp_path, table, cells):
     """Up to four cells of one table replaced with odd values: exit 0 or 2, no
     traceback; an error names the table, and a cell's row and column."""
-    case = tmp_path / "case"
-    if case.exists():
-        shutil.rmtree(case)
-    shutil.copytree(base, case)
-    path = case / table
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    changed = set()
-    for row, col, value in cells:
-        r, c = row % len(frame), frame.columns[col % len(frame.columns)]
-        frame.loc[r, c] = value
-        changed.add((r + 1, c))
-    frame.to_csv(path, index=False)
-    result = runner.invoke(app, ["validate", str(case / "scenario.yaml"), "--lang", "en"])
+    scenario = _case(base, tmp_path, table, cells)
+    result = runner.invoke(app, ["validate", str(scenario), "--lang", "en"])
     assert result.exit_code in (0, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception
@@ -78,11 +86,7 @@ def test_validate_never_crashes_on_bad_cells(base, tmp_path, table, cells):
             assert "column '" in text
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples(20)
 @given(
     table=st.sampled_from(TABLES),
     row=st.integers(0, 40),
@@ -92,19 +96,12 @@ def test_validate_never_crashes_on_bad_cells(base, tmp_path, table, cells):
 def test_run_never_crashes_on_a_bad_cell(base, tmp_path, table, row, col, value):
     """One odd cell, then the whole run (quick effort): a plan (exit 0) or a clear error
     (exit 2) before or after solving, never a traceback."""
-    case = tmp_path / "case"
-    if case.exists():
-        shutil.rmtree(case)
-    shutil.copytree(base, case)
-    path = case / table
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.loc[row % len(frame), frame.columns[col % len(frame.columns)]] = value
-    frame.to_csv(path, index=False)
+    scenario = _case(base, tmp_path, table, [(row, col, value)])
     out = tmp_path / "out"
     if out.exists():
         shutil.rmtree(out)
     result = runner.invoke(
-        app, ["run", str(case / "scenario.yaml"), "--out", str(out), "--quiet", "--lang", "en"]
+        app, ["run", str(scenario), "--out", str(out), "--quiet", "--lang", "en"]
     )
     assert result.exit_code in (0, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
