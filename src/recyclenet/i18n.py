@@ -157,11 +157,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "report.more": ("；另有 {n} 次", "; and {n} more"),
     "report.capped_note": (
-        "{n} 个站点日的路线搜索被运行时间上限（solver.routing_time_limit_s）提前截断："
-        "{days}。这些路线再次运行时可能不同；请提高该上限或在较空闲的机器上运行。",
-        "The wall-clock cap (solver.routing_time_limit_s) cut the route search of {n} "
-        "station-day(s) short: {days}. Their routes may differ from run to run; raise the "
-        "cap or run on a less busy machine.",
+        "{n} 个站点日的路线搜索被时间上限提前停止（搜索长时间找不到更好的方案，或运行时间上限 "
+        "solver.routing_time_limit_s）：{days}。在慢得多的机器上重算，这些路线可能不同；"
+        "可提高该上限，或检查这些站点日的车辆是否够用。",
+        "A wall-clock limit stopped the route search of {n} station-day(s) early (a search "
+        "that found no better plan for a long time, or the cap "
+        "solver.routing_time_limit_s): {days}. On a much slower machine their routes may "
+        "differ; raise the cap, or check that those station-days have trucks enough.",
     ),
     "report.storage_note": (
         "{n} 个回收点的存放空间在下次收运前就会装满：{points}。可扩大存放空间（候选点表的 "

@@ -32,6 +32,15 @@ SOLUTIONS_PER_UNIT = 20
 ITERATIONS_PER_UNIT = 250
 """PyVRP iterations a work unit searches."""
 
+STALL_S_PER_UNIT = 5.0
+"""Wall-clock seconds a search may take per work unit (at least :data:`STALL_FLOOR_S`)
+before it counts as stalled and is stopped, reported as cut short: a unit normally takes
+a tenth to a fifth of a second. OR-Tools' guided local search, where no move is accepted
+any more (a day whose trucks cannot serve its stops), finds no solution to count and
+would otherwise run until the run's cap."""
+
+STALL_FLOOR_S = 2.0
+
 _CAP_SLACK = 0.98  # a search that ran this share of its wall-clock cap was cut by it
 
 
@@ -68,8 +77,11 @@ class Meter:
 
     def stage_s(self, units: float) -> float:
         """The wall-clock limit of a search given ``units``: the units themselves in
-        seconds without work mode, else what is left until the cap."""
-        return min(units, self.cap_left_s()) if not self.work else self.cap_left_s()
+        seconds without work mode, else the stall limit (:data:`STALL_S_PER_UNIT`) or
+        what is left until the cap, whichever comes first."""
+        if not self.work:
+            return min(units, self.cap_left_s())
+        return min(max(STALL_FLOOR_S, units * STALL_S_PER_UNIT), self.cap_left_s())
 
     def solutions(self, units: float) -> int | None:
         """OR-Tools' solution limit for ``units`` (``None``: none, without work mode)."""

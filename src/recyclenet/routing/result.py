@@ -73,9 +73,9 @@ class DayResult:
     route_group
         Fleet group (index into ``problem.groups()``) of each route; empty: all group 0.
     capped
-        Whether the wall-clock safety cap cut a search of this day short (a search
-        budgeted in work, see :mod:`recyclenet.routing.budget`): the plan may then
-        differ from run to run.
+        Whether a wall-clock limit stopped a search of this day before its work budget
+        was spent (a stalled search, or the run's safety cap; see
+        :mod:`recyclenet.routing.budget`): the plan may then differ on another machine.
     """
 
     problem: DayProblem

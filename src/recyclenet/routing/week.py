@@ -264,14 +264,14 @@ def _solve_chain(
     for problem, limit in zip(problems, limits, strict=True):
         if tol is not None and slots:
             problem = _with_slots(problem, slots, tol, penalty, day_signs)
+        meter.capped = False  # (each day says whether a limit cut its own searches)
         if in_use:
             levelled, group_of, running = _levelled(problem, in_use, len(problems))
             found = _solve_levelled(levelled, group_of, running, results[-1], params, limit, meter)
             result = regrouped(found, problem, group_of)
         else:
             result = solve_day(problem, params, time_limit_s=limit, meter=meter)
-        if meter.capped:
-            result = replace(result, capped=True)
+        result = replace(result, capped=meter.capped)
         used = result.trucks_by_group()
         in_use = [max(a, b) for a, b in zip(in_use or used, used, strict=True)]
         keys = _occurrences(problem.stop_ids)
