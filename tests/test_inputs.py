@@ -353,7 +353,7 @@ def test_tables_in_gbk_or_named_xlsx_are_read(small_scenario):
         (b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "old Excel 97-2003"),
         (b"PK\x03\x04not really a zip", "cannot be read"),
         ("编号".encode("utf-16"), "UTF-16"),
-        (b"id,name\n1,a\x00b\n", "NUL characters"),
+        (b"i\x00d\x00,\x00n\x00a\x00m\x00e\x00\n\x001\x00", "NUL characters"),
     ],
 )
 def test_unreadable_tables_get_their_own_sentence(small_scenario, content, message):
@@ -393,3 +393,36 @@ def test_a_settlement_of_too_many_truckloads_a_day_is_refused_before_any_model(s
         run_scenario(load_scenario(small_scenario))
     (p,) = exc.value.problems
     assert p.row == 3 and p.column == "population" and "loads of the largest" in p.message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("demand.categories.paper.density_kg_per_m3", 1e-12),
+        ("routing.max_fill", 0.001),
+        ("demand.categories.paper.rural_kg_per_person_day", float("inf")),
+    ],
+)
+def test_scenario_numbers_that_hang_or_crash_the_solver_are_refused(tmp_path, key, value):
+    """A density of 1e-12 or max_fill 0.001 (the solver ran past three times its limit)
+    and an infinite rate (an OR-Tools error) are refused when the scenario is read."""
+    from recyclenet.errors import ConfigError
+
+    scenario = write_small_scenario(tmp_path / "s", overrides={key: value})
+    with pytest.raises(ConfigError) as exc:
+        load_scenario(scenario)
+    assert key.split(".")[-1] in str(exc.value)
+
+
+def test_a_nul_in_a_name_is_named_before_solving(small_scenario):
+    """A NUL character in a settlement's name (the workbook failed after 26 s of
+    solving) is named with its row and column."""
+    _edit(
+        small_scenario,
+        "settlements.csv",
+        lambda f: f.assign(name=f["name"].where(f.index != 4, "村\x00名")),
+    )
+    with pytest.raises(InputError) as exc:
+        _problem(small_scenario)
+    (p,) = exc.value.problems
+    assert (p.row, p.column) == (5, "name") and "control characters" in p.message

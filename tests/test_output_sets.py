@@ -89,3 +89,29 @@ def test_a_swap_cut_between_its_renames_is_put_back(tmp_path):
     with pytest.raises(InputError):
         with output_set(tmp_path / "out" / "kpis.json", "kpis.json"):
             pass
+
+
+def test_a_run_killed_at_any_moment_leaves_a_whole_set(small_scenario, tmp_path):
+    """`recyclenet run` as a separate process, killed (SIGKILL) at several moments:
+    afterwards the output folder holds one whole set, the first run's or a finished
+    new one, never a mix; the next run leaves nothing beside it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    assert _run(small_scenario, out).exit_code == 0
+    names = sorted(p.name for p in out.iterdir())
+    command = [sys.executable, "-m", "recyclenet.cli", "run", str(small_scenario)]
+    command += ["--out", str(out), "--quiet"]
+    for delay_s in (0.5, 1.5, 2.5, 3.5):
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay_s)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert sorted(p.name for p in out.iterdir()) == names, delay_s
+        kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+        assert kpis["run_id"] and kpis["routing"]["points_open"] > 0
+    assert _run(small_scenario, out).exit_code == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]

@@ -107,6 +107,14 @@ def _fail(error: Exception, lang: str | None = None) -> NoReturn:
     raise typer.Exit(code=2)
 
 
+def _language(path: Path | None) -> str | None:
+    """The scenario's ``language`` where the file reads, for its error messages."""
+    try:
+        return _load(path).language
+    except RecycleNetError:
+        return None
+
+
 def _load(path: Path | None) -> Scenario:
     return load_scenario(path if path is not None else default_scenario())
 
@@ -133,7 +141,7 @@ def validate(
         if sc.routing.keep_timetable is not None:
             read_kept_timetable(sc.routing.keep_timetable, sc.routing.working_days)
     except RecycleNetError as exc:
-        _fail(exc, lang)
+        _fail(exc, lang or _language(scenario))
     out.print(
         f"[green]OK[/] {sc.name}: {len(inputs.settlements)} settlements, "
         f"{len(inputs.candidates)} candidate sites, {len(inputs.fleet)} vehicle types, "
@@ -235,7 +243,7 @@ def run(
             paths = write_outputs(result, target, lang=lang, offline=offline)
             progress("writing", 1, 1)
     except RecycleNetError as exc:
-        _fail(exc, lang)
+        _fail(exc, lang or _language(scenario))
     k = result.kpis
     out.print(f"[bold]{sc.title or sc.name}[/]")
     out.print(result.siting.summary())
