@@ -458,3 +458,13 @@ def test_stops_that_cannot_keep_their_sign_are_named(planned, tmp_path):
     row = late.iloc[0]
     assert row["name"] == stops.loc[first, "name"] and row["sign"] == min_to_hhmm(sign - 60)
     assert row["minutes_off"] > 45 and row["expected"] != ""
+
+
+def test_a_bookings_csv_saved_under_an_xlsx_name_reads(tmp_path):
+    """Excel is recognised by content: a CSV named .xlsx (a BadZipFile before) reads as
+    the CSV it is, in GBK too."""
+    path = write_bookings(tmp_path / "b.csv", ["b1,P1,mon,09:00,12:00,10,0.1,10,,"])
+    named = tmp_path / "预约.xlsx"
+    named.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    table = _read_monday(named, {"P1"})
+    assert list(table.accepted["booking_id"]) == ["b1"]

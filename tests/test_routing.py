@@ -1219,3 +1219,37 @@ def test_pyvrp_opens_an_unload_trip_for_a_booking_worth_it(penalty_cny, served):
         assert result.dropped == (() if served else (1,))
         assert result.distance_km() == pytest.approx(18.0 if served else 6.0)
         assert check_day(result) == []
+
+
+def test_a_point_of_too_many_loads_a_visit_is_refused_before_any_day_model():
+    """A point collecting 40 truckloads a visit (a 100 kg tricycle at a big point) is
+    named with its numbers before any day model is built."""
+    from recyclenet.errors import InfeasibleError
+
+    points = pd.DataFrame(
+        {
+            "point_id": ["P1"],
+            "station_id": ["S"],
+            "lon": [104.6],
+            "lat": [28.7],
+            "kg_per_day": [4000.0],
+            "m3_per_day": [10.0],
+        }
+    )
+    stations = pd.DataFrame({"station_id": ["S"], "lon": [104.61], "lat": [28.71]})
+    tricycle = Vehicle("t", 100.0, 10.0, 20.0, 0.3, 150.0)
+    with pytest.raises(InfeasibleError, match=r"P1 \(4,000 kg a day"):
+        plan_week(
+            points,
+            stations,
+            vehicle=tricycle,
+            working_days=("mon", "tue", "wed"),
+            trucks_per_station=2,
+            shift_start_min=480,
+            shift_end_min=1050,
+            dwell_min=30,
+            unload_min=20,
+            max_fill=1.0,
+            detour_factor=1.3,
+            params=RoutingParams(),
+        )

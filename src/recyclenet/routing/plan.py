@@ -105,6 +105,12 @@ def _visit_rule(
     return _VisitRule(freq, loads, basis, full, truck, patterns, fits or None)
 
 
+MAX_LOADS_PER_VISIT = 20
+"""The most truckloads one visit of a point may take; beyond it the day models would
+grow past what a machine holds (each load is a stop and an unload), and the fleet is
+wrong for the point."""
+
+
 def plan_week(
     points: pd.DataFrame,
     stations: pd.DataFrame,
@@ -178,6 +184,18 @@ def plan_week(
         ]
         freq = np.array([r.frequency for r in rules], dtype=np.int64)
         loads = np.array([r.loads for r in rules], dtype=np.int64)
+        if (loads > MAX_LOADS_PER_VISIT).any():
+            named = "; ".join(
+                f"{mine['point_id'].iloc[j]} ({float(mine['kg_per_day'].iloc[j]):,.0f} kg a day, "
+                f"{rules[j].frequency} visits a week: {int(loads[j])} loads a visit)"
+                for j in np.flatnonzero(loads > MAX_LOADS_PER_VISIT)
+            )
+            raise InfeasibleError(
+                f"these collection points would need more than {MAX_LOADS_PER_VISIT} "
+                f"truckloads a visit: {named}. Use a larger collection vehicle "
+                "(routing.collection_vehicle or routing.collection_fleet), more visits a "
+                "week (column visits_per_week), or more collection points."
+            )
         lon0, lat0 = float(st["lon"]), float(st["lat"])
         # Where the trucks are kept (an extra node after the points), if not here.
         keeper = str(st.get("keeper_id", "") or "")
