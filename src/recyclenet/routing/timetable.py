@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.routing.problem import Vehicle
@@ -14,7 +16,7 @@ from recyclenet.routing.result import DayResult
 from recyclenet.routing.schedule import (
     PointVisits,
 )
-from recyclenet.routing.signs import sign_lines
+from recyclenet.routing.signs import SignLine, sign_lines
 
 
 @dataclass(frozen=True)
@@ -58,27 +60,14 @@ class WeekPlan:
         Columns: ``point_id``, ``station_id``, ``day``, ``arrival`` and ``departure``
         (HH:MM), ``truck`` (``<station>-<n>``), ``vehicle_type``, ``trip``, ``arrival_min``,
         ``departure_min``, ``collected_kg``, ``collected_m3``, ``slot`` (HH:MM, the time
-        on the point's sign: see :func:`sign_time_min`), ``slot_min``,
+        on the point's sign for this visit's line: see :mod:`recyclenet.routing.signs`),
+        ``slot_min``,
         ``slot_deviation_min`` (this arrival minus the slot) and ``stop_idx`` (the stop
         in its day's problem).
         """
-        ev = self.events()
-        if ev.empty:
+        stops, slot_min, _ = self._signed
+        if stops.empty:
             return pd.DataFrame()
-        stops = ev[ev["kind"] == "stop"].reset_index(drop=True)
-        order = {d: i for i, d in enumerate(self.working_days)}
-        stops["_d"] = stops["day"].map(order)
-        slot_min = np.full(len(stops), np.nan)
-        for pid, rows in stops.groupby("site_id").indices.items():
-            _, slots = sign_lines(
-                stops["_d"].to_numpy(np.int64)[rows],
-                stops["arrival_min"].to_numpy(float)[rows],
-                stops["departure_min"].to_numpy(float)[rows],
-                self.working_days,
-                self.slot_tolerance_min,
-                self.kept_times(str(pid)),
-            )
-            slot_min[rows] = slots
         out = pd.DataFrame(
             {
                 "point_id": stops["site_id"],
@@ -102,6 +91,29 @@ class WeekPlan:
         out["_d"] = stops["_d"]
         return out.sort_values(["station_id", "_d", "truck", "arrival_min"]).drop(columns="_d")
 
+    @cached_property
+    def _signed(self) -> tuple[pd.DataFrame, NDArray[np.float64], dict[str, list[SignLine]]]:
+        """The week's stops (with ``_d``, the day's index), each stop's line time and each
+        point's sign lines, worked out once for :meth:`timetable` and :meth:`signs`."""
+        ev = self.events()
+        if ev.empty:
+            return pd.DataFrame(), np.zeros(0), {}
+        stops = ev[ev["kind"] == "stop"].reset_index(drop=True)
+        order = {d: i for i, d in enumerate(self.working_days)}
+        stops["_d"] = stops["day"].map(order)
+        slot_min = np.full(len(stops), np.nan)
+        lines: dict[str, list[SignLine]] = {}
+        for pid, rows in stops.groupby("site_id").indices.items():
+            lines[str(pid)], slot_min[rows] = sign_lines(
+                stops["_d"].to_numpy(np.int64)[rows],
+                stops["arrival_min"].to_numpy(float)[rows],
+                stops["departure_min"].to_numpy(float)[rows],
+                self.working_days,
+                self.slot_tolerance_min,
+                self.kept_times(str(pid)),
+            )
+        return stops, slot_min, lines
+
     def kept_times(self, point_id: str) -> list[float]:
         """The times already on a point's sign (a kept timetable), earliest first."""
         return sorted({m for (pid, _), m in self.kept_signs.items() if pid == point_id})
@@ -115,29 +127,18 @@ class WeekPlan:
         timetable's order, each point's lines by time.
         """
         tt = self.timetable()
-        rows = []
-        if not tt.empty:
-            order = {d: i for i, d in enumerate(self.working_days)}
-            day = tt["day"].map(order).to_numpy(np.int64)
-            for pid, idx in tt.groupby("point_id", sort=False).indices.items():
-                lines, _ = sign_lines(
-                    day[idx],
-                    tt["arrival_min"].to_numpy(float)[idx],
-                    tt["departure_min"].to_numpy(float)[idx],
-                    self.working_days,
-                    self.slot_tolerance_min,
-                    self.kept_times(str(pid)),
-                )
-                rows += [
-                    {
-                        "point_id": str(pid),
-                        "days": ";".join(line.days),
-                        "time": min_to_hhmm(line.time_min),
-                        "time_min": line.time_min,
-                        "stay_min": line.stay_min,
-                    }
-                    for line in lines
-                ]
+        lines = self._signed[2]
+        rows = [
+            {
+                "point_id": str(pid),
+                "days": ";".join(line.days),
+                "time": min_to_hhmm(line.time_min),
+                "time_min": line.time_min,
+                "stay_min": line.stay_min,
+            }
+            for pid in (tt["point_id"].unique() if not tt.empty else [])
+            for line in lines[str(pid)]
+        ]
         return pd.DataFrame(rows, columns=["point_id", "days", "time", "time_min", "stay_min"])
 
     def dropped(self) -> list[tuple[str, str, str]]:
