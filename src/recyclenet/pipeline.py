@@ -26,7 +26,7 @@ from recyclenet.inputs import (
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
-from recyclenet.routing.budget import WORK_PER_DAY
+from recyclenet.routing.budget import VISIT_DAY_WORK, WORK_PER_DAY
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.routing.week import day_time_limit_s, published_week
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
@@ -312,6 +312,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         engine=scenario.solver.routing_engine,
         seed=scenario.solver.seed,
         work_per_day=WORK_PER_DAY[scenario.solver.effort],
+        visit_day_work=VISIT_DAY_WORK[scenario.solver.effort],
         # thorough also plans the standard week and keeps the better one per station
         floor_work_per_day=(
             WORK_PER_DAY["standard"] if scenario.solver.effort == "thorough" else None
@@ -396,7 +397,14 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     # Station-days whose search the wall-clock cap cut short: not reproducible.
     kpis["routing"]["capped_days"] = [
         f"{d.problem.base_id} {d.problem.day}" for d in week.days if d.capped
-    ]
+    ] + sorted(
+        {
+            f"{points.set_index('point_id').at[pid, 'station_id']} visit days"
+            for pid, v in visits.items()
+            if v.days_from == "search_capped"
+        }
+    )
+    kpis["routing"]["visit_days_searched"] = sum(v.days_from != "balanced" for v in visits.values())
     kpis["stations"] = station_kpis(station_table(week, sites))
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0

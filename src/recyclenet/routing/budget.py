@@ -26,6 +26,16 @@ WORK_PER_DAY = {"quick": 4.0, "standard": 10.0, "thorough": 30.0}
 """Work units each station-day is given in each pass of the week (see
 :func:`recyclenet.routing.week.solve_week`), by effort."""
 
+VISIT_DAY_WORK: dict[str, float | None] = {
+    "quick": None,
+    "standard": 3.0e5,
+    "thorough": 3.0e5,
+}
+"""Stop-iterations of each station's visit-day search
+(:mod:`recyclenet.routing.visit_days`), by effort; ``None``: the balanced days.
+``thorough`` searches the days as ``standard`` does, so that its longer routing of the
+same days is never worse than ``standard``'s (:attr:`RoutingParams.floor_work_per_day`)."""
+
 SOLUTIONS_PER_UNIT = 20
 """OR-Tools solutions (accepted local-search moves) a work unit searches."""
 

@@ -48,6 +48,9 @@ class RoutingParams:
         With ``work_per_day``, a smaller budget whose week :func:`solve_week` also plans,
         keeping each base's better week: more work is then never worse than that budget
         (``thorough`` against ``standard``).
+    visit_day_work
+        Stop-iterations of each station's visit-day search
+        (:mod:`recyclenet.routing.visit_days`; ``None``: the balanced days are kept).
     """
 
     time_limit_s: float = 60.0
@@ -57,6 +60,7 @@ class RoutingParams:
     max_iterations: int | None = None
     work_per_day: float | None = None
     floor_work_per_day: float | None = None
+    visit_day_work: float | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

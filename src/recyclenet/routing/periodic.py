@@ -289,10 +289,11 @@ def aggregated_patterns(
     if float(p.service_min[stops].sum()) > len(classes) * trucks_per_class * p.max_duration_min:
         return None
     day = p.day_problem(stops)
+    nodes = [0, *stops, *p.facilities]  # (the day's nodes)
     closed = float(max(p.time_min.max(), p.distance_km.max())) * 1e3  # beyond any shift
     fleet = []
     for k in range(len(classes)):
-        dist, dur = day.distance_km.copy(), day.time_min.copy()
+        dist, dur = p.distance_km[np.ix_(nodes, nodes)], p.time_min[np.ix_(nodes, nodes)]
         for j, o in enumerate(only):
             if o >= 0 and o != k:
                 for m in (dist, dur):
@@ -484,7 +485,7 @@ def anneal(
     current = dict(patterns)
     dropped = sum(len(plan.result.dropped) for plan in plans)
     temp0 = temperature_share * (total - router.drop_penalty * dropped)
-    stats = {"trials": 0, "routed": 0, "accepted": 0}
+    stats: dict[str, float] = {"trials": 0, "routed": 0, "accepted": 0}
     largest = max(2, len(p.customers) // 8)
     per_cycle = work / cycles
     cycle = 0

@@ -31,6 +31,7 @@ from recyclenet.routing.schedule import (
     storage_patterns,
     truckload_days,
 )
+from recyclenet.routing.visit_days import search_station_days
 
 
 def own_matrices(
@@ -246,6 +247,33 @@ def plan_week(
         days = assign_days(
             workload, freq, xy, n_days, fixed=fixed, options=options, pattern_workload=per_pattern
         )
+        days_from = ["balanced"] * len(mine)
+        if params.visit_day_work and len(fleet) == 1 and not kept and arrive is None:
+            if allowed[0].all():  # (else the trucks differ by point: balanced days kept)
+                work_min = shift_end_min - shift_start_min - (lunch[2] if lunch else 0.0)
+                days, days_from = search_station_days(
+                    station_id=str(st["station_id"]),
+                    days=days,
+                    options=[r.patterns for r in rules],
+                    fixed=fixed,
+                    truckload_days=[r.truckload_days for r in rules],
+                    kg_per_day=mine["kg_per_day"].to_numpy(float),
+                    m3_per_day=mine["m3_per_day"].to_numpy(float),
+                    weekdays=weekdays,
+                    full_km=full_km,
+                    full_min=full_min,
+                    vehicle=fleet[0][0],
+                    trucks=fleet[0][1],
+                    max_fill=max_fill,
+                    dwell_min=dwell_min,
+                    unload_min=unload_min,
+                    work_min=work_min,
+                    workload_min=workload,
+                    xy_km=xy,
+                    work=params.visit_day_work,
+                    seed=params.seed,
+                    cap_s=params.time_limit_s,
+                )
         for j, row in mine.iterrows():
             visits[row["point_id"]] = PointVisits(
                 frequency_per_week=int(freq[j]),
@@ -254,6 +282,7 @@ def plan_week(
                 basis=rules[j].basis,
                 storage_full_days=rules[j].storage_full_days,
                 longest_gap_days=longest_gap_days(days[j], weekdays),
+                days_from=days_from[j],
             )
         for d, label in enumerate(working_days):
             on = {

@@ -51,6 +51,11 @@ class PointVisits:
         Days the point's storage lasts (``inf``: a plain truck stop).
     longest_gap_days
         The longest time between two visits, in calendar days (rest days included).
+    days_from
+        What chose the days: ``"balanced"`` (workload balanced, days compact),
+        ``"searched"`` (the visit-day search, :mod:`recyclenet.routing.visit_days`) or
+        ``"search_capped"`` (that search, cut short by the wall-clock safety cap: not
+        reproducible).
     """
 
     frequency_per_week: int
@@ -64,6 +69,7 @@ class PointVisits:
     loads_by_visit: tuple[int, ...] = ()
     kg_by_visit: tuple[float, ...] = ()
     m3_by_visit: tuple[float, ...] = ()
+    days_from: str = "balanced"
 
     def stops_on(self, day: int) -> tuple[int, float, float]:
         """``(loads, kg, m3)`` of the visit on working day ``day``: the stops it takes and
