@@ -37,7 +37,7 @@ from recyclenet.routing.periodic import PatternBudget, search_patterns
 from recyclenet.routing.periodic_problem import PeriodicProblem
 from recyclenet.routing.schedule import assign_days, day_patterns
 
-WORK = 3.0e7
+WORK = 4.0e6
 """Default stop-iterations of the annealing (``--work``): about a minute a worker on
 this machine for a 30-customer instance."""
 

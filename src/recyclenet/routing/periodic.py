@@ -99,7 +99,7 @@ class PatternBudget:
             raise ValueError(f"work must be positive, got {self.work}")
 
 
-TRIAL_WORK = 20.0
+TRIAL_WORK = 5.0
 """Work a trial's insertion estimates count per stop of the base."""
 
 START_ITERATIONS = 16 * TRIAL_ITERATIONS
