@@ -468,3 +468,87 @@ def test_a_bookings_csv_saved_under_an_xlsx_name_reads(tmp_path):
     named.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
     table = _read_monday(named, {"P1"})
     assert list(table.accepted["booking_id"]) == ["b1"]
+
+
+def _rows(*rows: tuple[str, str, int, float, float, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows,
+        columns=["truck", "point_id", "trip", "arrival_min", "departure_min", "expected_kg"],
+    ).assign(expected_m3=lambda f: f["expected_kg"] / 100)
+
+
+def test_where_each_truck_is_at_a_time_of_the_published_day():
+    """At a stop: there with its trip's load until its departure; between two stops of a
+    trip: committed to the next; trip done, next trip not yet due: at its station once
+    unloaded; on its way to a new trip's first stop: committed; not yet out: at home."""
+    from recyclenet.replan import trucks_now
+
+    day = _rows(
+        ("A", "p1", 1, 480, 510, 500),
+        ("A", "p2", 1, 520, 550, 400),
+        ("A", "p3", 2, 640, 670, 300),
+        ("B", "p4", 1, 700, 730, 200),
+    )
+    at = lambda now: {  # noqa: E731
+        s.truck: s
+        for s in trucks_now(
+            day,
+            {"A": "box", "B": "box", "C": "box"},
+            now,
+            out_min=lambda p: 10.0,
+            back_min=lambda p: 30.0,
+        )
+    }
+    s = at(500)["A"]  # at p1
+    assert (s.point_id, s.ready_min, s.load_kg, s.trip) == ("p1", 510, 500, 1)
+    s = at(515)["A"]  # between p1 and p2: committed to p2, both loads on board
+    assert (s.point_id, s.ready_min, s.load_kg) == ("p2", 550, 900)
+    assert set(day.loc[list(s.frozen), "point_id"]) == {"p1", "p2"}
+    s = at(600)["A"]  # p2 done at 550, unloaded by 580; p3 is due to leave at 630
+    assert (s.point_id, s.ready_min, s.load_kg) == (None, 600, 0.0)
+    s = at(635)["A"]  # left the station for p3 at 630: committed, a new trip's load
+    assert (s.point_id, s.ready_min, s.load_kg, s.trip) == ("p3", 670, 300, 2)
+    b = at(600)["B"]  # first stop 700, leaves at 690: still home
+    assert (b.point_id, b.ready_min, b.frozen) == (None, 600, ())
+    assert at(600)["C"].point_id is None  # no stop today
+
+
+def test_replanning_during_the_day_starts_each_truck_where_it_is(planned, tmp_path):
+    """`route --now`: the stops reached before then are not planned again, a truck at a
+    stop starts there (its position first, at its planned departure, with its load, no
+    drive from the station), every published stop left is served, and every route
+    passes the checker."""
+    net = load_planned(planned)
+    tt = net.timetable
+    day = str(tt["day"].iloc[0])
+    today = tt[tt["day"] == day]
+    at_stop = today.iloc[len(today) // 2]
+    now = float(at_stop["arrival_min"]) + 1.0  # that truck is at that stop now
+    empty = write_bookings(tmp_path / "none.csv", [])
+    dispatch = plan_dispatch(
+        net, day_bookings(net, empty, day), day, time_limit_s=60, earliest_min=now
+    )
+    assert dispatch.missed_published() == []
+    for d in dispatch.days:
+        assert check_day(d) == []
+    ev = dispatch.events()
+    published = ev[ev["stop_kind"] == "published"]
+    assert (published["arrival_min"] >= now - net.scenario.routing.slot_tolerance_min).all()
+    mine = ev[ev["truck"].isin(ev.loc[ev["site_id"] == at_stop["point_id"], "truck"])]
+    position = ev[(ev["stop_kind"] == "position") & (ev["site_id"] == at_stop["point_id"])]
+    assert len(position) == 1
+    row = position.iloc[0]
+    assert row["arrival_min"] == pytest.approx(float(at_stop["departure_min"]), abs=1.0)
+    assert row["distance_km"] == 0.0 and row["load_kg"] >= float(at_stop["expected_kg"]) - 1
+    truck = ev[(ev["base_id"] == row["base_id"]) & (ev["truck"] == row["truck"])]
+    assert truck.iloc[0]["kind"] == "position"  # no start at the station
+    assert "start" not in set(truck["kind"])
+    assert len(mine) >= 1
+    reached = today[today["arrival_min"] <= now]
+    planned_again = set(zip(published["site_id"], published["arrival_min"].round(), strict=True))
+    assert (
+        not {
+            (p, round(a)) for p, a in zip(reached["point_id"], reached["arrival_min"], strict=True)
+        }
+        & planned_again
+    )

@@ -336,7 +336,12 @@ def route(
     day: Annotated[str, typer.Option("--day", help="day to plan: mon ... sun (or 周一 ... 周日)")],
     now: Annotated[
         str | None,
-        typer.Option("--now", help="re-plan from this time (HH:MM): earlier windows are past"),
+        typer.Option(
+            "--now",
+            help="re-plan from this time (HH:MM): each truck from where the published plan "
+            "has it then (its stop, its load); the stops it has reached or is driving to "
+            "stay as they are",
+        ),
     ] = None,
     out_dir: Annotated[
         Path | None,

@@ -29,6 +29,13 @@ from recyclenet.i18n import t
 from recyclenet.inputs import FLEET_COLUMNS, validate_table
 from recyclenet.io import read_table
 from recyclenet.network.build import travel_model
+from recyclenet.replan import (
+    TruckNow,
+    groups_now,
+    position_row,
+    station_trucks_now,
+    stop_order,
+)
 from recyclenet.routing import (
     DayProblem,
     DayResult,
@@ -194,6 +201,7 @@ def load_planned(directory: str | Path) -> PlannedNetwork:
     stations["keeper_lat"] = keepers["lat"].astype(float).to_numpy()
     tt = read_table(directory / "timetable.csv")
     tt["arrival_min"] = tt["arrival"].map(hhmm_to_min).astype(float)
+    tt["departure_min"] = tt["departure"].map(hhmm_to_min).astype(float)
     # The time on the sign (a run from before slots were published: the arrival).
     sign = tt["slot"] if "slot" in tt.columns else tt["arrival"]
     tt["slot_min"] = sign.fillna(tt["arrival"]).map(hhmm_to_min).astype(float)
@@ -258,7 +266,8 @@ class Dispatch:
         One routed day per station with stops.
     stops
         One row per stop of every station's day, in problem order: ``station_id``,
-        ``stop_idx``, ``stop_id``, ``kind`` (``published`` | ``booking``), ``point_id``,
+        ``stop_idx``, ``stop_id``, ``kind`` (``published`` | ``booking`` | ``position``:
+        where a truck is when the day is re-planned, see :mod:`recyclenet.replan`), ``point_id``,
         ``booking_id``, ``name`` (the point's), ``lon``, ``lat``, ``deliver_kg``,
         ``deliver_m3`` (a new appliance brought to a booking, 送新收旧; 0 elsewhere),
         ``published_arrival``, ``sign``.
@@ -282,7 +291,9 @@ class Dispatch:
             )
             for b, sw, name in zip(s["booking_id"], swap, s["name"], strict=True)
         ]
-        return s["name"].where(s["kind"] != "booking", pd.Series(booking, index=s.index))
+        position = [t("dispatch.position", lang).format(point=name) for name in s["name"]]
+        out = s["name"].where(s["kind"] != "booking", pd.Series(booking, index=s.index))
+        return out.where(s["kind"] != "position", pd.Series(position, index=s.index))
 
     def events(self, lang: str = "zh") -> pd.DataFrame:
         """Every event of every truck with names in ``lang`` (see
@@ -308,7 +319,25 @@ class Dispatch:
                 name.append(names.get(site, site))
                 booking.append("")
                 sign.append("")
-        return ev.assign(stop_kind=kind, name=name, booking_id=booking, sign=sign)
+        ev = ev.assign(stop_kind=kind, name=name, booking_id=booking, sign=sign)
+        # A truck re-planned on the road starts where it is: its drive there from home
+        # (see recyclenet.replan) is not driven.
+        on_road = ev.loc[ev["stop_kind"] == "position", ["base_id", "truck"]]
+        if on_road.empty:
+            return ev
+        keys = set(zip(on_road["base_id"], on_road["truck"], strict=True))
+        mine = [k in keys for k in zip(ev["base_id"], ev["truck"], strict=True)]
+        here = (ev["stop_kind"] == "position").to_numpy()
+        ev.loc[here, "distance_km"] = 0.0
+        ev.loc[here, ["collected_kg", "collected_m3"]] = 0.0  # (on board already)
+        ev.loc[here, "kind"] = "position"
+        point_of = info["point_id"]
+        ev.loc[here, "site_id"] = [
+            str(point_of.loc[(b, i)])
+            for b, i in zip(ev.loc[here, "base_id"], ev.loc[here, "stop_idx"], strict=True)
+        ]
+        drop = np.asarray(mine) & (ev["kind"] == "start").to_numpy()
+        return ev.loc[~drop].reset_index(drop=True)
 
     def deferred(self) -> pd.DataFrame:
         """Bookings not served today, with the reason.
@@ -409,6 +438,22 @@ class Dispatch:
         ]
 
 
+def _published_start(
+    published: pd.DataFrame, groups: list[TruckGroup], types: list[str]
+) -> list[tuple[int, ...]]:
+    """The published day as the starting plan: each truck's stops in order, an unload
+    between trips; trucks listed group by group as the model numbers them."""
+    per_group: list[list[tuple[int, ...]]] = [[] for _ in groups]
+    rank = {vt: g for g, vt in enumerate(types)}
+    for _, truck in published.assign(_i=np.arange(len(published))).groupby("truck"):
+        per_group[rank.get(truck["vehicle_type"].iloc[0], 0)].append(stop_order(truck))
+    return [
+        route
+        for g, group in enumerate(groups)
+        for route in (per_group[g] + [()] * group.count)[: group.count]
+    ]
+
+
 def plan_dispatch(
     network: PlannedNetwork,
     bookings: BookingTable,
@@ -447,15 +492,23 @@ def plan_dispatch(
     )
     travel = travel_model(sc.network)
     points = network.points.set_index("site_id")
-    tt = network.timetable[network.timetable["day"] == day]
-    tt = tt[tt["arrival_min"] + tol >= start]
+    week_tt = network.timetable
+    tt = week_tt[week_tt["day"] == day]
+    if earliest_min is None:
+        tt = tt[tt["arrival_min"] + tol >= start]
     problems: list[DayProblem] = []
     stop_rows: list[dict] = []
     for _, st in network.stations.iterrows():
         sid = st["site_id"]
         published = tt[tt["station_id"] == sid]
         booked = bookings.accepted[bookings.accepted["point_id"].map(points["station_id"]) == sid]
-        if published.empty and booked.empty:
+        states: list[TruckNow] | None = None
+        if earliest_min is not None:  # re-planning: each truck where the plan has it now
+            states = station_trucks_now(network, st, published, week_tt, start, travel)
+            published = published.drop(index=[i for s in states for i in s.frozen])
+            if published.empty and booked.empty:
+                continue
+        elif published.empty and booked.empty:
             continue
         rows = []
         for _, r in published.iterrows():
@@ -510,6 +563,9 @@ def plan_dispatch(
                     "sign": "",
                 }
             )
+        for state in states or []:
+            if state.point_id is not None:
+                rows.append(position_row(state, points.loc[state.point_id]))
         frame = pd.DataFrame(rows)
         # The station's fleet: the trucks of its published week by type (the scenario's
         # fleet for a station without a published day).
@@ -558,24 +614,19 @@ def plan_dispatch(
                     time_min=None if mats is None else mats[1],
                 )
             )
-        # The published day as the starting plan: each truck's stops in order, an unload
-        # between trips; trucks listed group by group as the model numbers them.
-        per_group: list[list[tuple[int, ...]]] = [[] for _ in groups]
-        rank = {vt: g for g, vt in enumerate(types)}
-        for _, truck in published.assign(_i=np.arange(len(published))).groupby("truck"):
-            seq: list[int] = []
-            trip = None
-            for _, r in truck.sort_values("arrival_min").iterrows():
-                if trip is not None and r["trip"] != trip:
-                    seq.append(-1)
-                trip = r["trip"]
-                seq.append(int(r["_i"]))
-            per_group[rank.get(truck["vehicle_type"].iloc[0], 0)].append(tuple(seq))
-        initial = [
-            route
-            for g, group in enumerate(groups)
-            for route in (per_group[g] + [()] * group.count)[: group.count]
-        ]
+        if states is not None:
+            groups, initial = groups_now(
+                states,
+                frame,
+                published,
+                {vt: g for vt, g in zip(types, groups, strict=True)},
+                matrix.duration_min(network.vehicle.speed_kmh),
+                home=len(frame) + 1 if kept else 0,
+            )
+            shift_start = min([start, *(g.earliest_min or start for g in groups)])
+        else:
+            initial = _published_start(published, groups, types)
+            shift_start = start
         # Published stops must be served: a penalty far above any day's cost.
         penalty = frame["penalty"].to_numpy(float, copy=True)
         penalty[~np.isfinite(penalty)] = 1e7
@@ -598,7 +649,7 @@ def plan_dispatch(
                 vehicle=groups[0].vehicle,
                 num_vehicles=groups[0].count,
                 fleet=tuple(groups),
-                shift_start_min=start,
+                shift_start_min=shift_start,
                 shift_end_min=float(rc.shift_end_min),
                 unload_min=float(rc.unload_min),
                 max_fill=float(rc.max_fill),

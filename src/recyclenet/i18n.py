@@ -200,6 +200,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "event.start": ("出车", "depart"),
     "event.stop": ("停靠收运", "collection stop"),
     "event.unload": ("回站卸货", "unload at station"),
+    "event.position": ("重新调度起点", "re-planned from here"),
     "event.end": ("回站卸货收车", "final unload"),
     # sheet and page titles
     "sheet.kpis": ("指标", "KPIs"),
@@ -209,6 +210,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet.summary": ("概况", "Summary"),
     "sheet.deferred": ("推迟的预约", "Deferred"),
     "sheet.rejected": ("未受理的预约", "Rejected"),
+    "dispatch.position": ("当前位置：{point}", "Where it is now: {point}"),
     "dispatch.bookings_accepted": ("受理的预约", "Bookings accepted"),
     "dispatch.bookings_planned": ("已安排的预约", "Bookings planned"),
     "dispatch.bookings_deferred": ("推迟的预约", "Bookings deferred"),

@@ -562,7 +562,7 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
         for n, ((base, truck), route) in enumerate(events.groupby(["base_id", "truck"])):
             label = f"{names.get(base, base)} {t('map.truck', lang)} {truck}"
             coords = [
-                where[(base, i)] if k == "stop" else site_at[s]
+                where[(base, i)] if k in ("stop", "position") else site_at[s]
                 for k, i, s in zip(route["kind"], route["stop_idx"], route["site_id"], strict=True)
             ]
             group = folium.FeatureGroup(name=label)

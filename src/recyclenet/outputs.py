@@ -457,7 +457,8 @@ def dispatch_summary(dispatch: Dispatch) -> dict[str, Any]:
         "deliveries_planned": len(handed),
         "delivered_kg": round(float(handed["delivered_kg"].sum()), 1) if len(handed) else 0.0,
         "trucks_used": int(sum(d.num_trucks for d in dispatch.days)),
-        "distance_km": round(float(sum(d.distance_km() for d in dispatch.days)), 1),
+        # (from the events: a truck re-planned on the road counts from where it is)
+        "distance_km": round(float(ev["distance_km"].sum()), 1) if len(ev) else 0.0,
         "cost_cny": round(float(sum(d.cost_cny for d in dispatch.days)), 1),
         "solver_time_s": round(float(sum(d.runtime_s for d in dispatch.days)), 2),
         "stations": dispatch_stations(dispatch),
@@ -470,12 +471,15 @@ def dispatch_stations(dispatch: Dispatch) -> list[dict[str, Any]]:
     first truck leaves, HH:MM) and ``last_back`` (the last one is back)."""
     names = dispatch.network.site_names()
     stops = dispatch.stops
+    ev = dispatch.events()
     out = []
     for d in dispatch.days:
         sid = d.problem.base_id
         kind = stops.loc[stops["station_id"] == sid].set_index("stop_idx")["kind"]
         left_out = kind.reindex(list(d.dropped))
-        starts = [route[0].departure_min for route in d.routes]
+        mine = ev[ev["base_id"] == sid] if len(ev) else ev
+        firsts = mine.groupby("truck").head(1) if len(mine) else mine
+        starts = list(firsts["departure_min"]) if len(firsts) else []
         ends = [route[-1].arrival_min for route in d.routes]
         out.append(
             {
@@ -485,7 +489,7 @@ def dispatch_stations(dispatch: Dispatch) -> list[dict[str, Any]]:
                 "published_stops": int((kind == "published").sum()),
                 "bookings_planned": int((kind == "booking").sum() - (left_out == "booking").sum()),
                 "bookings_deferred": int((left_out == "booking").sum()),
-                "distance_km": round(d.distance_km(), 1),
+                "distance_km": round(float(mine["distance_km"].sum()), 1) if len(mine) else 0.0,
                 "first_out": min_to_hhmm(min(starts)) if starts else "",
                 "last_back": min_to_hhmm(max(ends)) if ends else "",
             }
