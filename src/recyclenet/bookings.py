@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from recyclenet.config import parse_clock, parse_weekday
-from recyclenet.inputs import Column, canonical_headers, require_columns
 from recyclenet.io import read_table
+from recyclenet.tables import Column, canonical_headers, require_columns
 
 DEFAULT_HANDLING_MIN = 10.0
 

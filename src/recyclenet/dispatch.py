@@ -26,7 +26,6 @@ from recyclenet.bookings import BookingTable
 from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm, parse_clock
 from recyclenet.errors import RecycleNetError
 from recyclenet.i18n import t
-from recyclenet.inputs import FLEET_COLUMNS, validate_table
 from recyclenet.io import read_table
 from recyclenet.network.build import travel_model
 from recyclenet.replan import (
@@ -47,6 +46,7 @@ from recyclenet.routing import (
 from recyclenet.routing.budget import WORK_PER_DAY
 from recyclenet.routing.plan import own_matrices
 from recyclenet.routing.rights import RoadRights, road_rights
+from recyclenet.tables import FLEET_COLUMNS, validate_table
 
 PLANNED_FILES = ("scenario.resolved.yaml", "network.gpkg", "timetable.csv")
 

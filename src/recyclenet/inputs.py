@@ -7,310 +7,26 @@ naming file, row, column and value for each, before anything is solved.
 
 from __future__ import annotations
 
-import difflib
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from recyclenet.config import TIERS, WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
+from recyclenet.config import WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.io import read_table
 from recyclenet.network.coords import is_geographic, to_wgs84
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of an input table.
-
-    ``kind`` is ``"str"``, ``"float"``, ``"int"``, ``"bool"`` or ``"choice"``; numeric
-    columns are checked against ``[low, high]``; ``choices`` lists the allowed values of a
-    choice column; ``aliases`` are other headers read as this column (Chinese ones a
-    user may type; see :func:`canonical_headers`). A numeric column with ``blank_ok``
-    reads an empty cell (or a missing column) as NaN: "not given".
-    """
-
-    name: str
-    kind: str
-    required: bool = True
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    unique: bool = False
-    meaning: str = ""
-    aliases: tuple[str, ...] = ()
-    blank_ok: bool = False
-
-
-def _header_key(text: str) -> str:
-    """A header as compared: full-width forms folded (（公斤） = (公斤)), case and
-    spaces ignored."""
-    return "".join(unicodedata.normalize("NFKC", str(text)).lower().split())
-
-
-def canonical_headers(present: list[str], columns: tuple[Column, ...], file: str) -> list[str]:
-    """The headers ``present`` with each one that names a column of ``columns`` in
-    another way (an alias, other case or spacing, full-width brackets) replaced by the
-    column's name; other headers are kept as they are.
-
-    Raises
-    ------
-    InputError
-        When two headers name the same column.
-    """
-    key_of = {}
-    for col in columns:
-        for name in (col.name, *col.aliases):
-            key_of[_header_key(name)] = col.name
-    out: list[str] = []
-    first: dict[str, str] = {}
-    problems: list[InputProblem] = []
-    for header in present:
-        name = key_of.get(_header_key(header), header)
-        if name in first:
-            problems.append(
-                InputProblem(
-                    file,
-                    f"columns '{first[name]}' and '{header}' both give '{name}'",
-                    "keep one of them",
-                    column=header,
-                )
-            )
-        first.setdefault(name, header)
-        out.append(name)
-    if problems:
-        raise InputError(problems)
-    return out
-
-
-SETTLEMENT_COLUMNS: tuple[Column, ...] = (
-    Column("settlement_id", "str", unique=True, meaning="village or community id"),
-    Column("name", "str", meaning="name (村/社区)"),
-    Column("name_en", "str", required=False),
-    Column("township_code", "str"),
-    Column("township", "str"),
-    Column("kind", "choice", choices=("village", "community")),
-    Column("lon", "float", low=-180, high=180, meaning="longitude, WGS-84 degrees"),
-    Column("lat", "float", low=-90, high=90, meaning="latitude, WGS-84 degrees"),
-    Column("population", "int", low=0, high=2_000_000),
-    Column("households", "int", low=0, high=1_000_000),
-    Column("urban_rural", "choice", choices=("urban", "rural")),
-    Column("county", "str", required=False),
+from recyclenet.tables import (
+    CANDIDATE_COLUMNS,
+    FLEET_COLUMNS,
+    POINT_ONLY_COLUMNS,
+    SETTLEMENT_COLUMNS,
+    Column,
+    require_columns,
+    validate_table,
 )
-
-CANDIDATE_COLUMNS: tuple[Column, ...] = (
-    Column("site_id", "str", unique=True),
-    Column("name", "str"),
-    Column("tier", "choice", choices=TIERS),
-    Column("settlement_id", "str", required=False),
-    Column("lon", "float", low=-180, high=180),
-    Column("lat", "float", low=-90, high=90),
-    Column("fixed_cost_cny_per_year", "float", low=0, high=1e10),
-    Column("capacity_t_per_day", "float", low=1e-9, high=1e5),
-    Column("existing", "bool"),
-    Column("status", "choice", required=False, choices=("existing", "candidate", "forbidden", "")),
-    Column("county", "str", required=False),
-    # Collection points only: what the point stores between visits (empty: a plain truck
-    # stop, where residents bring everything to the truck), and visits a week fixed by
-    # the planner (empty: from the amounts, the storage and the truck).
-    Column("storage_m3", "float", required=False, low=0, high=1e4, blank_ok=True),
-    Column("storage_kg", "float", required=False, low=0, high=1e7, blank_ok=True),
-    Column("visits_per_week", "int", required=False, low=1, high=7, blank_ok=True),
-    # Collection points only: the hours the truck may stand there (HH:MM; residents meet
-    # it then), e.g. a community point served after work; empty: the whole shift.
-    Column("window_start", "str", required=False, meaning="HH:MM"),
-    Column("window_end", "str", required=False, meaning="HH:MM"),
-)
-
-# Columns only a collection point may fill.
-POINT_ONLY_COLUMNS = (
-    "storage_m3",
-    "storage_kg",
-    "visits_per_week",
-    "window_start",
-    "window_end",
-)
-# What the weekly plan reads of a collection point beyond its place and amounts, in
-# numbers (the window in minutes after midnight; NaN: not given).
-POINT_PLAN_COLUMNS = (
-    "storage_m3",
-    "storage_kg",
-    "visits_per_week",
-    "window_open_min",
-    "window_close_min",
-)
-
-FLEET_COLUMNS: tuple[Column, ...] = (
-    Column("vehicle_type", "str", unique=True),
-    Column("name", "str"),
-    Column("name_en", "str", required=False),
-    Column("payload_kg", "float", low=50, high=100_000),
-    Column("volume_m3", "float", low=0.1, high=200),
-    Column("speed_kmh", "float", low=1, high=200),
-    Column("cost_cny_per_km", "float", low=0, high=1e4),
-    Column("fixed_cost_cny_per_day", "float", low=0, high=1e6),
-)
-
-_TRUE = {"true", "yes", "1", "y", "t", "是"}
-_FALSE = {"false", "no", "0", "n", "f", "否", ""}
-
-
-def _parse_column(
-    raw: pd.Series, col: Column, file: str, problems: list[InputProblem]
-) -> pd.Series:
-    text = raw.astype(str).str.strip()
-    where_bad: list[tuple[int, str, str, str]] = []  # (row, value, message, hint)
-    if col.kind == "str":
-        out = text
-        for i, v in enumerate(text):
-            if col.required and v == "":
-                where_bad.append((i, v, "the value is empty", f"fill in the {col.name}"))
-            elif any(ord(c) < 32 for c in v):
-                shown = v.encode("unicode_escape").decode("ascii")
-                where_bad.append(
-                    (i, shown, "the value holds control characters", "delete them from the cell")
-                )
-    elif col.kind == "choice":
-        out = text.str.lower()
-        for i, v in enumerate(out):
-            if v not in col.choices:
-                close = difflib.get_close_matches(v, col.choices, n=1)
-                hint = f"use one of {', '.join(col.choices)}"
-                if close:
-                    hint = f"did you mean '{close[0]}'? {hint}"
-                where_bad.append((i, text.iloc[i], "the value is not allowed", hint))
-    elif col.kind == "bool":
-        lowered = text.str.lower()
-        out = lowered.isin(_TRUE)
-        for i, v in enumerate(lowered):
-            if v not in _TRUE and v not in _FALSE:
-                where_bad.append(
-                    (i, text.iloc[i], "the value is not yes/no", "write true or false")
-                )
-    else:  # float or int
-        out = pd.to_numeric(text, errors="coerce")
-        for i, (v, num) in enumerate(zip(text, out, strict=True)):
-            if col.blank_ok and v == "":
-                continue
-            if np.isnan(num):
-                where_bad.append(
-                    (i, v, "the value is not a number", f"write a plain number for {col.name}")
-                )
-                continue
-            if not np.isfinite(num):
-                where_bad.append(
-                    (
-                        i,
-                        v,
-                        "the value is not a finite number",
-                        f"write a plain number for {col.name}",
-                    )
-                )
-                continue
-            if col.kind == "int" and float(num) != int(num):
-                where_bad.append((i, v, "the value must be a whole number", "round it"))
-            if col.low is not None and num < col.low:
-                rng = f"at least {col.low:g}" if col.high is None else f"{col.low:g}..{col.high:g}"
-                where_bad.append((i, v, f"the value is out of range ({rng})", "correct it"))
-            elif col.high is not None and num > col.high:
-                hint = "correct it"
-                if col.name == "lat":
-                    hint = "a latitude above 90 is likely a longitude: are lon and lat swapped?"
-                where_bad.append(
-                    (i, v, f"the value is out of range ({col.low:g}..{col.high:g})", hint)
-                )
-    for i, v, message, hint in where_bad:
-        problems.append(InputProblem(file, message, hint, row=i + 1, column=col.name, value=v))
-    if col.unique:
-        dup = text.duplicated(keep="first") & (text != "")
-        for i in np.flatnonzero(dup.to_numpy()).tolist():
-            first = int(np.flatnonzero((text == text.iloc[i]).to_numpy())[0]) + 1
-            problems.append(
-                InputProblem(
-                    file,
-                    f"duplicate id, already used in row {first}",
-                    f"give every row its own {col.name}",
-                    row=int(i) + 1,
-                    column=col.name,
-                    value=text.iloc[i],
-                )
-            )
-    return out
-
-
-def require_columns(present: list[str], columns: tuple[Column, ...], file: str) -> None:
-    """Raise :class:`InputError` naming every required column missing from ``present``."""
-    problems: list[InputProblem] = []
-    for col in columns:
-        if col.name not in present and col.required:
-            close = difflib.get_close_matches(col.name, present, n=1, cutoff=0.6)
-            hint = f"add a column named '{col.name}'" + (
-                f" (or '{col.aliases[0]}')" if col.aliases else ""
-            )
-            if close:
-                hint = f"rename column '{close[0]}' to '{col.name}'"
-            problems.append(
-                InputProblem(
-                    file,
-                    f"required column '{col.name}' is missing "
-                    f"(columns found: {', '.join(present)})",
-                    hint,
-                    column=col.name,
-                )
-            )
-    if problems:
-        raise InputError(problems)
-
-
-def validate_table(
-    frame: pd.DataFrame, columns: tuple[Column, ...], file: str | Path
-) -> pd.DataFrame:
-    """Check a raw table against its columns and return it with typed values.
-
-    Parameters
-    ----------
-    frame
-        The table as read (text values).
-    columns
-        The expected columns.
-    file
-        The file name used in messages.
-
-    Raises
-    ------
-    InputError
-        Listing every problem found.
-    """
-    file = str(file)
-    problems: list[InputProblem] = []
-    present = [str(c).strip() for c in frame.columns]
-    frame = frame.set_axis(present, axis=1)
-    require_columns(present, columns, file)
-    if len(frame) == 0:
-        raise InputError(InputProblem(file, "the table has no rows", "add at least one row"))
-    out = pd.DataFrame(index=range(len(frame)))
-    known = {c.name for c in columns}
-    for col in columns:
-        if col.name in present:
-            out[col.name] = _parse_column(
-                frame[col.name].reset_index(drop=True), col, file, problems
-            ).to_numpy()
-        else:
-            out[col.name] = np.nan if col.blank_ok else ""
-    for extra in present:
-        if extra not in known:
-            out[extra] = frame[extra].to_numpy()
-    if problems:
-        raise InputError(problems)
-    for col in columns:
-        if col.kind == "int" and not col.blank_ok:
-            out[col.name] = out[col.name].astype("int64")
-        elif col.kind in ("int", "float"):  # (an int that may be blank: float, NaN blank)
-            out[col.name] = out[col.name].astype("float64")
-    return out
 
 
 def _columns_for(columns: tuple[Column, ...], crs: str) -> tuple[Column, ...]:
@@ -318,8 +34,7 @@ def _columns_for(columns: tuple[Column, ...], crs: str) -> tuple[Column, ...]:
     if is_geographic(crs):
         return columns
     return tuple(
-        Column(c.name, c.kind, c.required, meaning=c.meaning) if c.name in ("lon", "lat") else c
-        for c in columns
+        replace(c, low=None, high=None) if c.name in ("lon", "lat") else c for c in columns
     )
 
 

@@ -10,6 +10,7 @@ renamed, so a crash never leaves half a file behind.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import os
 import shutil
@@ -150,7 +151,25 @@ def _read_csv_text(path: Path, data: bytes) -> pd.DataFrame:
                 "save it as CSV UTF-8 or as .xlsx",
             )
         )
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    return _ragged_csv(text)
+
+
+def _ragged_csv(text: str) -> pd.DataFrame:
+    """A CSV as text columns, its first line the header, rows of any length (a title
+    line above the header has one cell): every row is padded to the widest, a header
+    cell left empty is named ``Unnamed: k``. Blank lines are skipped."""
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(row) for row in rows)
+    header: list[str] = []
+    for k, cell in enumerate([*rows[0], *[""] * (width - len(rows[0]))]):
+        name = cell if cell.strip() else f"Unnamed: {k}"
+        while name in header:
+            name += ".1"
+        header.append(name)
+    body = [[*row, *[""] * (width - len(row))] for row in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=str)
 
 
 _STAGING = ".{name}.staging-"

@@ -17,7 +17,6 @@ from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
 from recyclenet.inputs import (
-    POINT_PLAN_COLUMNS,
     Inputs,
     KeptTimetable,
     load_inputs,
@@ -30,6 +29,7 @@ from recyclenet.routing.budget import VISIT_DAY_WORK, WORK_PER_DAY
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.routing.week import day_time_limit_s, published_week
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
+from recyclenet.tables import POINT_PLAN_COLUMNS
 
 Progress = Callable[[str, float, float], None]
 """``progress(step, done, total)``: called as steps advance."""
