@@ -120,6 +120,44 @@ def _load(path: Path | None) -> Scenario:
 
 
 @app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="folder for the new county's scenario")],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="scenario id: letters, digits, _ . - (default: the folder's)"),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="title on the outputs, e.g. 通川区回收网络 2027")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en: comments and headers")] = "zh",
+) -> None:
+    """Start a county: scenario.yaml and an input workbook to fill. 新建区县情景与输入表。"""
+    import re
+
+    from recyclenet.starter import write_starter
+
+    slug = name or re.sub(r"[^A-Za-z0-9_.-]+", "-", directory.resolve().name).strip("-.")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", slug or ""):
+        _fail(
+            RecycleNetError(
+                f"--name must be letters, digits, _ . - (got '{name or directory.name}'): give "
+                "--name, e.g. tongchuan-2027, and put the Chinese name in --title"
+            ),
+            lang,
+        )
+    try:
+        paths = write_starter(directory, name=slug, title=title or name or slug, lang=lang)
+    except RecycleNetError as exc:
+        _fail(exc, lang)
+    out.print(f"outputs 输出: {', '.join(str(p) for p in paths)}")
+    out.print(
+        "next 下一步: fill 填写 inputs.xlsx, then 然后 "
+        f"recyclenet validate {paths[0]} ; recyclenet run {paths[0]}",
+        highlight=False,
+    )
+
+
+@app.command()
 def validate(
     scenario: Annotated[
         Path | None, typer.Argument(help="scenario YAML (default: Cuiping)")
@@ -284,6 +322,14 @@ def run(
             "existing site kept open) asks for them: give a range "
             "({min: .., max: ..}) or free to let the model leave them closed. "
             "开放的中转站没有回收点可服务。",
+            highlight=False,
+        )
+    if k.get("inputs", {}).get("default_candidates"):
+        out.print(
+            "[yellow]note:[/] the candidates table lists no site: every settlement was a "
+            "candidate point, each township's largest settlement a candidate station, the most "
+            "central ones candidate centres, at the documented default costs (unverified). "
+            "候选站点表为空：已按默认规则生成候选站点（成本为文档默认值，未核实）。",
             highlight=False,
         )
     for note in rate_notes(k, lang or sc.language):

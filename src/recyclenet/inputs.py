@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from recyclenet.candidates import default_candidates
 from recyclenet.config import WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
 from recyclenet.io import read_table
@@ -24,6 +25,7 @@ from recyclenet.tables import (
     POINT_ONLY_COLUMNS,
     SETTLEMENT_COLUMNS,
     Column,
+    data_rows,
     require_columns,
     validate_table,
 )
@@ -234,12 +236,16 @@ class Inputs:
         One row per vehicle type, indexed by ``vehicle_type``.
     files
         The path each table was read from, by table name.
+    default_candidates
+        Whether the candidates were made by :func:`recyclenet.candidates.default_candidates`
+        (the planner listed none).
     """
 
     settlements: gpd.GeoDataFrame
     candidates: gpd.GeoDataFrame
     fleet: pd.DataFrame
     files: dict[str, str]
+    default_candidates: bool = False
 
 
 def load_inputs(scenario: Scenario) -> Inputs:
@@ -256,11 +262,16 @@ def load_inputs(scenario: Scenario) -> Inputs:
     settlements = validate_table(
         read_table(paths.settlements), _columns_for(SETTLEMENT_COLUMNS, crs_s), paths.settlements
     )
-    candidates = validate_table(
-        read_table(paths.candidates), _columns_for(CANDIDATE_COLUMNS, crs_c), paths.candidates
-    )
     settlements = _to_wgs84(settlements, crs_s, str(paths.settlements))
-    candidates = _to_wgs84(candidates, crs_c, str(paths.candidates))
+    raw = read_table(paths.candidates)
+    made_here = data_rows(raw, CANDIDATE_COLUMNS, str(paths.candidates)) == 0
+    if made_here:
+        # None listed: every settlement, township seat and best-placed seat a candidate.
+        made = default_candidates(settlements).astype(str)
+        candidates = validate_table(made, CANDIDATE_COLUMNS, paths.candidates)
+    else:
+        candidates = validate_table(raw, _columns_for(CANDIDATE_COLUMNS, crs_c), paths.candidates)
+        candidates = _to_wgs84(candidates, crs_c, str(paths.candidates))
     outside = _outside_china(settlements, str(paths.settlements))
     outside += _outside_china(candidates, str(paths.candidates))
     if outside:
@@ -368,6 +379,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     if problems:
         raise InputError(problems)
     return Inputs(
+        default_candidates=made_here,
         settlements=_points(settlements),
         candidates=_points(candidates),
         fleet=fleet.set_index("vehicle_type", drop=False),

@@ -33,7 +33,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     Parameters
     ----------
     path
-        A CSV, Excel, GeoJSON or GeoPackage file.
+        A CSV, Excel, GeoJSON or GeoPackage file; ``book.xlsx#sheet`` names a sheet of a
+        workbook (default: its first).
 
     Returns
     -------
@@ -45,7 +46,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     InputError
         If the file is missing, of an unknown kind, or cannot be parsed.
     """
-    path = Path(path)
+    path, sheet = split_sheet(path)
     if not path.is_file():
         raise InputError(
             InputProblem(str(path), "the file does not exist", "check the path in the scenario")
@@ -75,7 +76,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
                     )
                 )
             if head.startswith(_ZIP):  # Excel, whatever the name says
-                return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+                return _read_sheet(path, sheet)
             return _read_csv_text(path, head)
         import geopandas as gpd
 
@@ -152,6 +153,35 @@ def _read_csv_text(path: Path, data: bytes) -> pd.DataFrame:
             )
         )
     return _ragged_csv(text)
+
+
+def split_sheet(path: str | Path) -> tuple[Path, str | None]:
+    """``book.xlsx#村社`` as ``(book.xlsx, "村社")``; a path with no ``#sheet`` (or one
+    that exists as it is) as ``(path, None)``."""
+    text = str(path)
+    if "#" not in text or Path(text).exists():
+        return Path(text), None
+    file, _, sheet = text.rpartition("#")
+    return Path(file), sheet
+
+
+def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
+    """One sheet of a workbook as text columns (the first where ``sheet`` is ``None``)."""
+    if sheet is not None:
+        import openpyxl
+
+        names = openpyxl.load_workbook(path, read_only=True).sheetnames
+        if sheet not in names:
+            raise InputError(
+                InputProblem(
+                    str(path),
+                    f"the workbook has no sheet '{sheet}' (sheets: {', '.join(names)})",
+                    "name one of its sheets after '#' in the scenario, or rename the sheet",
+                )
+            )
+    return pd.read_excel(
+        path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl"
+    )
 
 
 def _ragged_csv(text: str) -> pd.DataFrame:

@@ -404,6 +404,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             if v.days_from == "search_capped"
         }
     )
+    kpis["inputs"] = {"default_candidates": inputs.default_candidates}
     kpis["routing"]["visit_days_searched"] = sum(v.days_from != "balanced" for v in visits.values())
     kpis["stations"] = station_kpis(station_table(week, sites))
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)

@@ -414,6 +414,15 @@ def _below_title(
     return frame.set_axis(present, axis=1), 0
 
 
+def data_rows(frame: pd.DataFrame, columns: tuple[Column, ...], file: str) -> int:
+    """Rows under the table's header (a title row above it skipped), empty rows not
+    counted."""
+    body, _ = _below_title(frame, columns, file)
+    if body.empty:
+        return 0
+    return int((body.astype(str).apply(lambda col: col.str.strip()) != "").any(axis=1).sum())
+
+
 CHINA_LON_DEG = (73.0, 136.0)
 CHINA_LAT_DEG = (3.0, 54.0)
 

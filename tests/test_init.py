@@ -1,0 +1,98 @@
+"""`recyclenet init`: a county the project has never seen, from the workbook it writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from recyclenet.cli import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+VALUES = {"village": "村", "community": "社区", "urban": "城镇", "rural": "乡村"}
+
+
+def _fill(book: Path) -> None:
+    """What a planner does: the settlements sheet filled under its Chinese headers (two
+    townships of the Cuiping data standing in for a new county, under new ids), the
+    example rows deleted, the candidates sheet left with its header only."""
+    st = pd.read_csv(ROOT / "data" / "cuiping" / "settlements.csv", dtype=str)
+    st = st[st["township"].isin(["李庄镇", "宋家镇"])]
+    wb = load_workbook(book)
+    ws = wb["村社"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:4] == ["编号", "名称", "乡镇代码", "乡镇"]
+    ws.delete_rows(2, ws.max_row)
+    english = [
+        "settlement_id",
+        "name",
+        "township_code",
+        "township",
+        "kind",
+        "lon",
+        "lat",
+        "population",
+        "households",
+        "urban_rural",
+    ]
+    for row in st.itertuples():
+        values = [VALUES.get(getattr(row, c), getattr(row, c)) for c in english]
+        values[0] = "N" + values[0]  # ids the project has never seen
+        for k in (5, 6):
+            values[k] = float(values[k])
+        for k in (7, 8):
+            values[k] = f"{int(values[k]):,}"  # thousands separators, as text
+        ws.append(values[: len(headers)])
+    wb["候选站点"].delete_rows(2, wb["候选站点"].max_row)
+    wb.save(book)
+
+
+def test_a_new_county_from_init_to_run(tmp_path):
+    folder = tmp_path / "newcounty"
+    result = runner.invoke(app, ["init", str(folder), "--title", "新县回收网络 2027"])
+    assert result.exit_code == 0, result.output
+    scenario, book = folder / "scenario.yaml", folder / "inputs.xlsx"
+    wb = load_workbook(book)
+    assert wb.sheetnames == ["村社", "候选站点", "车型", "说明"]
+    ws = wb["村社"]
+    assert ws["A1"].comment is not None and ws.data_validations.dataValidation
+    assert ws.max_row == 3  # two example rows
+    _fill(book)
+    config = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    config["siting"]["counts"] = {"collection_point": 8, "transfer_station": 2, "sorting_centre": 1}
+    config["solver"]["effort"] = "quick"
+    scenario.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["inputs"]["default_candidates"] is True
+    assert kpis["facilities"] == {"collection_point": 8, "transfer_station": 2, "sorting_centre": 1}
+    points = pd.read_csv(out / "timetable.csv", encoding="utf-8-sig")
+    assert points["point_id"].str.startswith("PN").all()  # points at the new settlements
+
+
+def test_init_does_not_overwrite_a_planners_files(tmp_path):
+    folder = tmp_path / "c"
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    (folder / "inputs.xlsx").write_bytes(b"the planner's work")
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code != 0 and "overwrite" in result.output
+    assert (folder / "inputs.xlsx").read_bytes() == b"the planner's work"
+
+
+def test_init_in_english(tmp_path):
+    folder = tmp_path / "county-en"
+    assert runner.invoke(app, ["init", str(folder), "--lang", "en"]).exit_code == 0
+    wb = load_workbook(folder / "inputs.xlsx")
+    assert wb.sheetnames == ["settlements", "candidates", "vehicles", "help"]
+    assert wb["settlements"]["A1"].value == "settlement_id"
+    text = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    assert "inputs.xlsx#settlements" in text and "language: en" in text
