@@ -308,6 +308,17 @@ def test_workbook_and_comparison(tmp_path):
         assert sign[point] == "\n".join(lines)
     truck_days = timetable.groupby(["truck", "day"]).ngroups
     assert len(wb.sheetnames) - 5 == truck_days
+    # route sheets named by day, station and truck, in the run's language
+    assert wb.sheetnames[5].startswith("Mon ") and "truck 1" in wb.sheetnames[5]
+    kpi = {r[0].value: r[1] for r in wb["KPIs"].iter_rows(min_row=2)}
+    numbers = [c for c in kpi.values() if isinstance(c.value, int | float)]
+    assert len(numbers) >= len(kpi) - 3  # numbers, not text
+    assert any(c.number_format == "0.00%" for c in numbers)
+    assert any(c.number_format == "#,##0" for c in numbers)
+    for row in grid.iter_rows(min_row=2, min_col=7):  # a day's times in order
+        for cell in row:
+            times = (cell.value or "").split("\n")
+            assert times == sorted(times)
     route = [[c.value for c in r] for r in wb[wb.sheetnames[5]].iter_rows()]
     assert route[0][3:5] == ["Arrival", "Time on sign"]
     stops = [r for r in route[1:] if r[1] == t("event.stop", "en")]

@@ -57,6 +57,31 @@ def _save(wb: Workbook, path: str | Path) -> None:
     wb.save(path)
 
 
+KPI_FORMATS = {"pct": "0.00%", "int": "#,##0", "float": "#,##0.00"}
+"""Excel number formats of the KPI kinds (a share is stored as a fraction)."""
+
+
+def kpi_cell(value: Any, row: Any, lang: str) -> Any:
+    """A KPI value as a workbook cell: numbers stay numbers (their format set by
+    :func:`_number_formats`), text in ``lang``, ``–`` where absent."""
+    if value is None:
+        return "–"
+    if row.kind == "text" or not isinstance(value, int | float):
+        return format_value(value, row, lang)
+    return round(float(value)) if row.kind == "int" else float(value)
+
+
+def _number_formats(ws: Any, columns: list[int]) -> None:
+    """Thousands separators (and percentages on the KPI rows that are shares) on the
+    numeric cells of ``columns``, row by row after the KPI row's kind."""
+    for r, row in enumerate(KPI_ROWS, start=2):
+        fmt = KPI_FORMATS.get(row.kind)
+        for c in columns:
+            cell = ws.cell(row=r, column=c)
+            if fmt and isinstance(cell.value, int | float):
+                cell.number_format = fmt
+
+
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
     ws = wb.create_sheet(title=_title(title))
     ws.append(header)
@@ -106,8 +131,9 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         wb,
         t("sheet.kpis", lang),
         [t("col.indicator", lang), t("col.value", lang)],
-        [[t(r.key, lang), format_value(kpi_value(k, r), r, lang)] for r in KPI_ROWS],
+        [[t(r.key, lang), kpi_cell(kpi_value(k, r), r, lang)] for r in KPI_ROWS],
     )
+    _number_formats(wb[_title(t("sheet.kpis", lang))], [2])
     _stations_sheet(wb, [(None, k)], lang)
     sites = result.sites
     names = sites.set_index("site_id")["name"]
@@ -180,7 +206,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
     tt = result.week.timetable()
     days = list(result.week.working_days)
     grid: dict[str, dict[str, list[str]]] = {}
-    for _, row in tt.iterrows():
+    for _, row in tt.sort_values(["point_id", "day", "arrival"]).iterrows():
         grid.setdefault(row["point_id"], {}).setdefault(row["day"], []).append(
             f"{row['arrival']}–{row['departure']}"
         )
@@ -224,7 +250,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         wb,
         [
             (
-                f"{day_label(day, 'en')}-{base[-6:]}-{truck}",
+                route_sheet_title(names.get(base, base), day, truck, lang),
                 route.assign(name=route["site_id"].map(lambda s: names.get(s, s))),
             )
             for base, truck, day, route in truck_days(result)
@@ -232,6 +258,16 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         lang,
     )
     _save(wb, path)
+
+
+def route_sheet_title(station: str, day: str, truck: int | str, lang: str) -> str:
+    """A route sheet's name: day, station and truck in ``lang`` (``周一 李庄镇中转站 1号车``,
+    ``Mon 李庄镇中转站 truck 1``), the station's name shortened to fit Excel's 31
+    characters."""
+    tail = f" {truck}号车" if lang == "zh" else f" truck {truck}"
+    head = f"{day_label(day, lang)} "
+    room = 31 - len(head) - len(tail)
+    return head + _title(station)[: max(1, room)] + tail
 
 
 def _route_sheets(wb: Workbook, routes: list[tuple[str, pd.DataFrame]], lang: str) -> None:
@@ -253,9 +289,11 @@ def _route_sheets(wb: Workbook, routes: list[tuple[str, pd.DataFrame]], lang: st
     }
     used: set[str] = set()
     for title, route in routes:
-        title = title[:28]
+        base = title = _title(title)[:31]
+        k = 1
         while title in used:
-            title += "_"
+            k += 1
+            title = f"{base[: 31 - len(str(k)) - 1]}~{k}"
         used.add(title)
         rows = [
             [n if c == "col.seq" else value[c](e) for c in columns]
@@ -338,7 +376,7 @@ def dispatch_workbook(
         []
         if ev.empty
         else [
-            (f"{names.get(base, base)}-{truck}", route)
+            (route_sheet_title(names.get(base, base), dispatch.day, truck, lang), route)
             for (base, truck), route in ev.groupby(["base_id", "truck"])
         ]
     )
@@ -501,6 +539,7 @@ def comparison_workbook(
     ws.column_dimensions["A"].width = 34
     for i in range(2, 2 + 2 * len(names)):
         ws.column_dimensions[get_column_letter(i)].width = 18
+    _number_formats(ws, list(range(2, 2 + 2 * len(names))))
     _stations_sheet(wb, [(r["name"], r["kpis"]) for r in runs], lang)
     if changes is not None:
         _sheet(wb, t("cmp.changes_sheet", lang), *changes)
