@@ -718,6 +718,24 @@ def test_counties_from_the_scenario(tmp_path):
         "transfer_station": 2,
         "sorting_centre": 1,
     }
+    # kpis counties: each county's sites, tonnes and trucks; the shared centre's cost
+    # split by tonnes, so the counties' costs add up to the network's
+    counties = {c["county"]: c for c in result.kpis["counties"]}
+    assert {k: (c["collection_point"], c["transfer_station"]) for k, c in counties.items()} == {
+        "A": (5, 1),
+        "B": (4, 1),
+    }
+    assert sum(c["centre_share"] for c in counties.values()) == pytest.approx(1.0, abs=1e-3)
+    assert sum(c["t_per_day"] for c in counties.values()) == pytest.approx(
+        result.kpis["t_per_day"]["total"], rel=1e-3
+    )
+    assert sum(c["trucks"] for c in counties.values()) == sum(
+        s["trucks"] for s in result.kpis["stations"]
+    )
+    network = result.kpis["network_cost_cny_per_year"]["total_cny"]
+    assert sum(c["cost_cny_per_year"] for c in counties.values()) == pytest.approx(
+        network, rel=1e-3
+    )
 
 
 def test_unknown_county_is_bad_input(tmp_path):

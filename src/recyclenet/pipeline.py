@@ -23,6 +23,7 @@ from recyclenet.inputs import (
     read_kept_timetable,
 )
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
+from recyclenet.kpi_breakdown import category_kpis, county_kpis, site_counties
 from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
 from recyclenet.routing.budget import VISIT_DAY_WORK, WORK_PER_DAY
@@ -407,6 +408,24 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     kpis["inputs"] = {"default_candidates": inputs.default_candidates}
     kpis["routing"]["visit_days_searched"] = sum(v.days_from != "balanced" for v in visits.values())
     kpis["stations"] = station_kpis(station_table(week, sites))
+    within = siting.access_distance_km() <= scenario.siting.max_access_km + 1e-9
+    centres = sites[sites["tier"] == "sorting_centre"]
+    kpis["categories"] = category_kpis(
+        scenario.demand,
+        inputs.settlements,
+        within,
+        float(centres["capacity_t_per_day"].sum()),
+    )
+    fleet_cost = kpis["fleet_cost_cny_per_year"]
+    kpis["counties"] = county_kpis(
+        inputs.settlements,
+        siting.assignments(),
+        sites,
+        kpis["stations"],
+        within,
+        float(fleet_cost["haul_trucks_cny"] + fleet_cost["haul_km_cny"]),
+        site_counties(siting, inputs.candidates, inputs.settlements),
+    )
     kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0
     kpis["timings_s"] = {k: round(v, 2) for k, v in timings.items()}

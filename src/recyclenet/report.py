@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import solver_work_note, t
+from recyclenet.i18n import LABELS, solver_work_note, t
 from recyclenet.kpi import WEEKS_PER_YEAR, rate_mismatches, stations_frame
 from recyclenet.maps import day_label, day_ranges
 
@@ -223,6 +223,53 @@ def format_value(value: Any, row: KpiRow, lang: str) -> str:
     return f"{float(value):,.2f}"
 
 
+def breakdown_html(kpis: dict[str, Any], lang: str) -> str:
+    """The material categories (base year, target, whether met) and, for a network of
+    several counties, each county's sites, tonnes, trucks, coverage and cost."""
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    cats = kpis.get("categories") or {}
+    out = ""
+    if cats:
+        head = ["col.category", "col.base_t_year", "col.target_pct", "col.target_t_year"]
+        head += ["col.collected_t_year", "col.met"]
+        label = {n: t("cat." + n, lang) if "cat." + n in LABELS else n for n in cats}
+        rows = "".join(
+            f"<tr><td>{html.escape(label[name])}</td>"
+            f'<td class="num">{c["base_t_per_year"]:,.0f}</td>'
+            f'<td class="num">{c["target_pct"]:+g}</td>'
+            f'<td class="num">{c["target_t_per_year"]:,.0f}</td>'
+            f'<td class="num">{c["collected_t_per_year"]:,.0f}</td>'
+            f'<td class="{"" if c["met"] else "warn"}">{yes if c["met"] else no}</td></tr>'
+            for name, c in cats.items()
+        )
+        out += (
+            f'<h2>{t("title.categories", lang)}</h2><table id="categories"><tr>'
+            + "".join(f"<th>{t(h, lang)}</th>" for h in head)
+            + f"</tr>{rows}</table>"
+        )
+    counties = kpis.get("counties") or []
+    if counties:
+        head = ["col.county", "col.coverage", "col.t_day", "col.points_n", "col.stations_n"]
+        head += ["col.trucks_n", "col.centre_share", "col.cost_year_county"]
+        rows = "".join(
+            f"<tr><td>{html.escape(str(c['county']))}</td>"
+            f'<td class="num">{100 * c["coverage"]:.1f} %</td>'
+            f'<td class="num">{c["t_per_day"]:,.2f}</td>'
+            f'<td class="num">{c["collection_point"]}</td>'
+            f'<td class="num">{c["transfer_station"]}</td>'
+            f'<td class="num">{c["trucks"]}</td>'
+            f'<td class="num">{100 * c["centre_share"]:.1f} %</td>'
+            f'<td class="num">{c["cost_cny_per_year"]:,.0f}</td></tr>'
+            for c in counties
+        )
+        out += (
+            f'<h2>{t("title.counties", lang)}</h2><table id="counties"><tr>'
+            + "".join(f"<th>{t(h, lang)}</th>" for h in head)
+            + f"</tr>{rows}</table>"
+        )
+    return out
+
+
 def kpi_table_html(kpis: dict[str, Any], lang: str) -> str:
     """The run's KPIs as an HTML table."""
     rows = "".join(
@@ -373,6 +420,7 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         f"<h2>{t('title.status', lang)}</h2>{status_text}"
         f"<h2>{t('sheet.kpis', lang)}</h2>{kpi_table_html(k, lang)}"
         f"{cost_note}"
+        f"{breakdown_html(k, lang)}"
         f"<h2>{t('title.stations', lang)}</h2>"
         f"{station_html}"
         f'<p class="muted">{t("report.stations_note", lang)}</p>'
