@@ -96,3 +96,34 @@ def test_init_in_english(tmp_path):
     assert wb["settlements"]["A1"].value == "settlement_id"
     text = (folder / "scenario.yaml").read_text(encoding="utf-8")
     assert "inputs.xlsx#settlements" in text and "language: en" in text
+
+
+def test_every_shipped_scenario_validates():
+    """Each scenario in scenarios/ (Cuiping's and the other plan areas') reads and checks."""
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        result = runner.invoke(app, ["validate", str(path)])
+        assert result.exit_code == 0, (path.name, result.output)
+
+
+def test_each_site_carries_its_operator(tmp_path):
+    """两网融合: the candidates' operator (运营主体) goes with every open site into the
+    workbook's facilities sheet and the GeoPackage."""
+    import geopandas as gpd
+
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(tmp_path / "in")
+    cand = pd.read_csv(path.parent / "candidates.csv", dtype=str, keep_default_na=False)
+    cand["运营主体"] = ["供销合作社" if t == "transfer_station" else "村委会" for t in cand["tier"]]
+    cand.to_csv(path.parent / "candidates.csv", index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(path), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    stations = gpd.read_file(out / "network.gpkg", layer="transfer_stations")
+    assert set(stations["operator"]) == {"供销合作社"}
+    sheet = load_workbook(out / "workbook.xlsx")["设施"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][-1] == "运营主体"
+    by_tier = {(r[0], r[-1]) for r in rows[1:]}
+    assert ("镇级中转站", "供销合作社") in by_tier and ("村级回收点", "村委会") in by_tier
+    assert not {t for t, op in by_tier if t != "区级分拣中心" and op in (None, "")}

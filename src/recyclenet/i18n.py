@@ -218,6 +218,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.collected_t_year": ("网络可收（吨/年）", "Network collects (t/yr)"),
     "col.met": ("是否达标", "Met"),
     "col.county": ("区县", "County"),
+    "col.operator": ("运营主体", "Operator"),
     "col.coverage": ("覆盖率", "Coverage"),
     "col.t_day": ("回收量（吨/日）", "Tonnes a day"),
     "col.points_n": ("回收点", "Points"),

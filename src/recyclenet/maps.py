@@ -421,6 +421,8 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
                 f"{t('map.throughput', lang)}: {f['kg_per_day'] / 1000:,.2f} t/"
                 f"{t('map.day', lang)}"
             )
+            if str(f.get("operator", "") or "").strip():
+                popup += f"<br>{t('col.operator', lang)}: {safe(str(f['operator']))}"
             if tier == "collection_point":
                 popup += f"<br>{t('map.served', lang)}: {int(served_pop.get(f['site_id'], 0)):,}"
                 why = visits_basis_text(result.week.visits.get(f["site_id"]), lang)

@@ -96,6 +96,7 @@ def open_sites(inputs: Inputs, siting: SitingResult, demand: pd.DataFrame) -> gp
     fac["name"] = fac["site_id"].map(cand["name"])
     fac["lon"] = fac["site_id"].map(cand["lon"]).astype(float)
     fac["lat"] = fac["site_id"].map(cand["lat"]).astype(float)
+    fac["operator"] = fac["site_id"].map(cand["operator"]).fillna("").astype(str)
     # Volume follows the settlements' material mix, point by point.
     m3 = np.bincount(
         siting.point_of_settlement,

@@ -143,6 +143,9 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
         values=_STATUS,
     ),
     Column("county", "str", required=False, aliases=("区县", "县（区）")),
+    # Who runs the site (两网融合: the sanitation department, the supply-and-marketing
+    # cooperative, a recycling company); shown with the site in the outputs.
+    Column("operator", "str", required=False, aliases=("运营主体", "运营方")),
     # Collection points only: what the point stores between visits (empty: a plain truck
     # stop, where residents bring everything to the truck), and visits a week fixed by
     # the planner (empty: from the amounts, the storage and the truck).

@@ -153,6 +153,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 "col.fixed_cost",
                 "col.existing",
                 "col.parent",
+                "col.operator",
             )
         ],
         [
@@ -167,6 +168,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 f["fixed_cost_cny_per_year"],
                 "是" if f["existing"] and lang == "zh" else ("yes" if f["existing"] else ""),
                 names.get(f["parent_site_id"], ""),
+                str(f.get("operator", "") or ""),
             ]
             for _, f in sites.iterrows()
         ],
