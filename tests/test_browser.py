@@ -244,7 +244,9 @@ def test_offline_report(browser, runs, tmp_path):
     frame.locator(".leaflet-interactive").first.wait_for()
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert errors == [] and blocked == []
-    assert page.locator("table:not(#stations) tr").count() == len(KPI_ROWS) + 1
+    assert page.locator("table#kpis tr").count() == len(KPI_ROWS) + 1
+    cats = json.loads((runs["a"] / "kpis.json").read_text(encoding="utf-8"))["categories"]
+    assert page.locator("table#categories tr").count() == len(cats) + 1
     stations = json.loads((runs["a"] / "kpis.json").read_text(encoding="utf-8"))["stations"]
     rows = page.locator("#stations tr")
     assert rows.count() == len(stations) + 1

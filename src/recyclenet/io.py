@@ -188,7 +188,7 @@ def _ragged_csv(text: str) -> pd.DataFrame:
     """A CSV as text columns, its first line the header, rows of any length (a title
     line above the header has one cell): every row is padded to the widest, a header
     cell left empty is named ``Unnamed: k``. Blank lines are skipped."""
-    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
     if not rows:
         return pd.DataFrame()
     width = max(len(row) for row in rows)

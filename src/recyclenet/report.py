@@ -278,8 +278,8 @@ def kpi_table_html(kpis: dict[str, Any], lang: str) -> str:
         for r in KPI_ROWS
     )
     return (
-        f"<table><tr><th>{t('col.indicator', lang)}</th><th>{t('col.value', lang)}</th></tr>"
-        f"{rows}</table>"
+        f'<table id="kpis"><tr><th>{t("col.indicator", lang)}</th>'
+        f"<th>{t('col.value', lang)}</th></tr>{rows}</table>"
     )
 
 
