@@ -89,10 +89,23 @@ def canonical_headers(present: list[str], columns: tuple[Column, ...], file: str
     return out
 
 
-_KIND: tuple[tuple[str, str], ...] = (("村", "village"), ("行政村", "village"), ("社区", "community"), ("居委会", "community"))
-_URBAN: tuple[tuple[str, str], ...] = (("城镇", "urban"), ("城市", "urban"), ("城", "urban"), ("乡村", "rural"))
+_KIND: tuple[tuple[str, str], ...] = (
+    ("村", "village"),
+    ("行政村", "village"),
+    ("社区", "community"),
+    ("居委会", "community"),
+)
+_URBAN: tuple[tuple[str, str], ...] = (
+    ("城镇", "urban"),
+    ("城市", "urban"),
+    ("城", "urban"),
+    ("乡村", "rural"),
+)
 _URBAN += (("农村", "rural"), ("乡", "rural"))
-_TIER: tuple[tuple[str, str], ...] = (("回收点", "collection_point"), ("收集点", "collection_point"))
+_TIER: tuple[tuple[str, str], ...] = (
+    ("回收点", "collection_point"),
+    ("收集点", "collection_point"),
+)
 _TIER += (("中转站", "transfer_station"), ("分拣中心", "sorting_centre"))
 _STATUS: tuple[tuple[str, str], ...] = (
     ("现有", "existing"),
