@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -127,3 +128,30 @@ def test_each_site_carries_its_operator(tmp_path):
     by_tier = {(r[0], r[-1]) for r in rows[1:]}
     assert ("镇级中转站", "供销合作社") in by_tier and ("村级回收点", "村委会") in by_tier
     assert not {t for t, op in by_tier if t != "区级分拣中心" and op in (None, "")}
+
+
+def test_init_fills_the_settlements_from_osm_places(tmp_path):
+    """`init --osm-xml` (the tests' small extract; --osm-place and --osm-bbox read the
+    same through osmnx from the internet): every named place a settlement, villages and
+    hamlets as 村, the rest as 社区, each in the township of its nearest town; the
+    population of a place without an OSM figure spread from --population and labelled
+    estimated; the scenario then validates as it is."""
+    folder = tmp_path / "osm"
+    xml = ROOT / "tests" / "data" / "osm_places.osm"
+    result = runner.invoke(
+        app, ["init", str(folder), "--osm-xml", str(xml), "--population", "60000"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(folder / "inputs.xlsx")["村社"].iter_rows(values_only=True))
+    head, body = rows[0], rows[1:]
+    table = pd.DataFrame(body, columns=head)
+    assert len(table) == 10  # the unnamed place is left out
+    assert set(table["类型"]) == {"村", "社区"}
+    assert table.loc[table["名称"] == "林家湾", "类型"].item() == "村"  # a hamlet
+    assert table.loc[table["名称"] == "石桥村", "人口"].item() == 1500  # OSM's own figure
+    assert table["人口"].sum() == pytest.approx(60000, abs=10)
+    estimated = table["来源"].str.contains("estimated")
+    assert estimated.sum() == 7 and not estimated[table["名称"] == "甲镇"].any()
+    assert set(table.loc[table["名称"] == "上坝村", "乡镇"]) == {"甲镇"}
+    result = runner.invoke(app, ["validate", str(folder / "scenario.yaml")])
+    assert result.exit_code == 0, result.output

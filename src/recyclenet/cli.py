@@ -130,6 +130,21 @@ def init(
         str | None, typer.Option("--title", help="title on the outputs, e.g. 通川区回收网络 2027")
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh or en: comments and headers")] = "zh",
+    osm_place: Annotated[
+        str | None,
+        typer.Option("--osm-place", help="fill the settlements from OSM places, e.g. 达州市通川区"),
+    ] = None,
+    osm_bbox: Annotated[
+        tuple[float, float, float, float] | None,
+        typer.Option("--osm-bbox", help="the same for a box: west south east north (degrees)"),
+    ] = None,
+    osm_xml: Annotated[
+        Path | None, typer.Option("--osm-xml", help="the same from an OSM XML extract on disk")
+    ] = None,
+    population: Annotated[
+        int | None,
+        typer.Option("--population", min=1, help="the county's residents, spread as estimates"),
+    ] = None,
 ) -> None:
     """Start a county: scenario.yaml and an input workbook to fill. 新建区县情景与输入表。"""
     import re
@@ -146,7 +161,20 @@ def init(
             lang,
         )
     try:
-        paths = write_starter(directory, name=slug, title=title or name or slug, lang=lang)
+        settlements = None
+        if osm_place or osm_bbox or osm_xml:
+            from recyclenet.network.places import osm_places, settlements_from_places
+
+            places = osm_places(place=osm_place, bbox=osm_bbox, xml=osm_xml)
+            settlements = settlements_from_places(places, population)
+            out.print(
+                f"OSM: {len(settlements)} places 个地名 "
+                f"({int((settlements['kind'] == 'village').sum())} villages 村, "
+                f"{int((settlements['kind'] == 'community').sum())} communities 社区)"
+            )
+        paths = write_starter(
+            directory, name=slug, title=title or name or slug, lang=lang, settlements=settlements
+        )
     except RecycleNetError as exc:
         _fail(exc, lang)
     out.print(f"outputs 输出: {', '.join(str(p) for p in paths)}")

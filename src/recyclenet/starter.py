@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -174,8 +175,27 @@ _HELP = {
 }
 
 
-def write_inputs_workbook(path: Path, lang: str) -> Path:
-    """The input workbook (see the module docstring), written whole or not at all."""
+_ZH_VALUES = {"village": "村", "community": "社区", "urban": "城镇", "rural": "乡村"}
+
+
+def _settlement_rows(settlements: pd.DataFrame, shown: list[Column], lang: str) -> list[list]:
+    """A settlements table as the sheet's rows (values in ``lang``)."""
+    rows = []
+    for _, r in settlements.iterrows():
+        row = []
+        for col in shown:
+            v = r.get(col.name, "")
+            if isinstance(v, str) and lang == "zh":
+                v = _ZH_VALUES.get(v, v)
+            row.append(v.item() if hasattr(v, "item") else v)
+        rows.append(row)
+    return rows
+
+
+def write_inputs_workbook(path: Path, lang: str, settlements: pd.DataFrame | None = None) -> Path:
+    """The input workbook (see the module docstring), written whole or not at all;
+    ``settlements`` (e.g. from OSM places) fill the settlements sheet instead of the
+    example rows."""
     wb = Workbook()
     first = True
     tables = {
@@ -196,7 +216,20 @@ def write_inputs_workbook(path: Path, lang: str) -> Path:
             words = {"村": "village", "社区": "community", "乡村": "rural", "城镇": "urban"}
             words |= {"回收点": "collection_point", "中转站": "transfer_station", "否": "false"}
             rows = [[words.get(v, v) if isinstance(v, str) else v for v in r] for r in rows]
+        if key == "settlements" and settlements is not None:
+            rows = _settlement_rows(settlements, shown, lang)
+        elif key == "candidates" and settlements is not None:
+            rows = []  # (header only: RecycleNet proposes candidates at the places read)
         _fill_sheet(ws, shown, [r[: len(shown)] for r in rows], lang)
+        if key == "settlements" and settlements is not None and "source" in settlements:
+            # where each row came from (an estimated population says so)
+            k = len(shown) + 1
+            ws.cell(row=1, column=k, value="来源" if lang == "zh" else "source").font = Font(
+                bold=True
+            )
+            for r, text in enumerate(settlements["source"], start=2):
+                ws.cell(row=r, column=k, value=str(text))
+            ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = 48
     ws = wb.create_sheet(SHEETS["help"][0 if lang == "zh" else 1])
     ws.column_dimensions["A"].width = 120
     for line in _HELP[lang]:
@@ -274,8 +307,8 @@ network:
 siting:
   counts:                     # {counts}
     sorting_centre: 1
-    transfer_station: 4
-    collection_point: 50
+    transfer_station: {n_stations}
+    collection_point: {n_points}
   max_access_km: 5.0          # {access}
   transport_cost_cny_per_tkm:
     access: 5.0               # {t_access}
@@ -299,7 +332,9 @@ solver:
 """
 
 
-def scenario_text(name: str, lang: str, *, title: str | None = None) -> str:
+def scenario_text(
+    name: str, lang: str, *, title: str | None = None, counts: tuple[int, int] = (50, 4)
+) -> str:
     """The new county's scenario, commented in ``lang``, its tables in ``inputs.xlsx``."""
     k = 0 if lang == "zh" else 1
     categories = "".join(
@@ -308,6 +343,8 @@ def scenario_text(name: str, lang: str, *, title: str | None = None) -> str:
         for cat, (u, r, d, g) in _CATEGORIES.items()
     )
     return _SCENARIO.format(
+        n_points=counts[0],
+        n_stations=counts[1],
         name=name,
         title=json.dumps(title or name, ensure_ascii=False),
         lang=lang,
@@ -317,7 +354,14 @@ def scenario_text(name: str, lang: str, *, title: str | None = None) -> str:
     )
 
 
-def write_starter(directory: Path, *, name: str, title: str, lang: str) -> list[Path]:
+def write_starter(
+    directory: Path,
+    *,
+    name: str,
+    title: str,
+    lang: str,
+    settlements: pd.DataFrame | None = None,
+) -> list[Path]:
     """Write ``scenario.yaml`` and ``inputs.xlsx`` into ``directory``; refuses to
     overwrite either. ``name``: the scenario's id (letters, digits, ``_.-``);
     ``title``: what the outputs show."""
@@ -331,6 +375,9 @@ def write_starter(directory: Path, *, name: str, title: str, lang: str) -> list[
             f"{', '.join(str(p) for p in there)} already exist(s): RecycleNet does not "
             "overwrite a planner's files. Fix: choose an empty folder, or move them away."
         )
-    write_inputs_workbook(targets[1], lang)
-    write_text(targets[0], scenario_text(name, lang, title=title))
+    write_inputs_workbook(targets[1], lang, settlements)
+    counts = (50, 4)
+    if settlements is not None:  # (no more than the places read allow)
+        counts = (min(50, len(settlements)), min(4, settlements["township_code"].nunique()))
+    write_text(targets[0], scenario_text(name, lang, title=title, counts=counts))
     return targets
