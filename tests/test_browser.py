@@ -138,7 +138,12 @@ def test_offline_map(browser, runs, tmp_path):
     overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     bases = page.locator(".leaflet-control-layers-base label").all_inner_texts()
     assert len(bases) == 3  # blank, OpenStreetMap, Amap (GCJ-02)
-    assert len(overlays) == 5 + 6  # tiers, assignments, settlements + one layer per day
+    # tiers, assignments, settlements, the townships' context + one layer per day
+    assert len(overlays) == 6 + 6
+    # the context drawn from the scenario itself (nothing to download): each township's
+    # extent and name
+    towns = gpd.read_file(out / "network.gpkg", layer="settlements")["township"].nunique()
+    assert page.locator(".township-name").count() == towns
     assert any("路线 周一" in o for o in overlays)
     # The Monday layer is shown: its numbered stops equal Monday's timetable rows.
     timetable = (out / "timetable.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -369,4 +374,28 @@ def test_offline_dispatch_day(browser, runs, tmp_path):
     assert "送新（公斤）" in headers
     swap_row = page.locator("tr", has_text="预约 SWAP").first.locator("td").all_inner_texts()
     assert swap_row[headers.index("送新（公斤）")] == "65"
+    page.context.close()
+
+
+def test_tianditu_base_layer_with_a_key(browser, tmp_path):
+    """With outputs.tianditu_key the map offers 天地图 and its labels beside the others;
+    choosing it asks Tianditu for tiles with the key (refused here: no network)."""
+    from recyclenet.config import load_scenario
+    from recyclenet.maps import build_map, save_map
+    from recyclenet.pipeline import run_scenario
+
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(
+        tmp_path / "in", overrides={"outputs": {"tianditu_key": "abc123def456"}}
+    )
+    result = run_scenario(load_scenario(path))
+    save_map(build_map(result, lang="zh", offline=True), tmp_path / "map.html", offline=True)
+    page, errors, blocked = open_offline(browser, tmp_path / "map.html")
+    bases = page.locator(".leaflet-control-layers-base label").all_inner_texts()
+    assert any("天地图" in b for b in bases)
+    page.get_by_text("天地图", exact=True).click()
+    page.wait_for_timeout(300)
+    assert any("tianditu.gov.cn" in url and "tk=abc123def456" in url for url in blocked)
+    assert [e for e in errors if "Failed to load resource" not in e] == []
     page.context.close()

@@ -133,9 +133,14 @@ class NetworkConfig(_Frozen):
 
 
 class OutputsConfig(_Frozen):
-    """Output options."""
+    """Output options.
+
+    ``tianditu_key``: a 天地图 (Tianditu) browser key (``tk``); the maps then offer its
+    standard base map, the government's, beside OpenStreetMap and Amap.
+    """
 
     gcj02_columns: bool = False
+    tianditu_key: str | None = Field(None, pattern=r"^[0-9A-Za-z]{8,64}$")
 
 
 class CountRange(_Frozen):

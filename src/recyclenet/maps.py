@@ -106,6 +106,9 @@ document.addEventListener("DOMContentLoaded", function () {
     var lo = dLon(p.lng - 105, p.lat - 35) * 180 / (A / sq * Math.cos(rad) * PI);
     return L.latLng(p.lat + la, p.lng + lo);
   }
+  function deep(a, f) {
+    return Array.isArray(a) ? a.map(function (x) { return deep(x, f); }) : f(a);
+  }
   function move(layer, on) {
     if (layer.eachLayer && !layer.getLatLng && !layer.getLatLngs) {
       layer.eachLayer(function (l) { move(l, on); });
@@ -113,8 +116,9 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!layer._wgs) { layer._wgs = layer.getLatLng(); }
       layer.setLatLng(on ? toGcj(layer._wgs) : layer._wgs);
     } else if (layer.getLatLngs && layer.setLatLngs) {
-      if (!layer._wgs) { layer._wgs = layer.getLatLngs().slice(); }
-      layer.setLatLngs(on ? layer._wgs.map(toGcj) : layer._wgs);
+      // (a polygon's are nested: rings of points)
+      if (!layer._wgs) { layer._wgs = deep(layer.getLatLngs(), function (p) { return p; }); }
+      layer.setLatLngs(on ? deep(layer._wgs, toGcj) : layer._wgs);
     }
   }
   window.recyclenetShifted = function () { return shifted; };
@@ -279,8 +283,73 @@ def _legend(lang: str) -> str:
     )
 
 
-def _base_map(bounds: list[list[float]], *, lang: str, offline: bool) -> folium.Map:
-    """An empty map fitted to ``bounds`` with OSM, Amap and blank base layers."""
+TIANDITU_TILES = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+    "&TILECOL={x}&tk={key}"
+)
+
+
+def _tianditu(fmap: folium.Map, key: str, lang: str) -> None:
+    """天地图's standard map (CGCS2000, drawn as WGS-84: no shift) with its labels."""
+    tiles = TIANDITU_TILES.replace("{layer}", "vec").replace("{key}", key)
+    folium.TileLayer(
+        tiles=tiles,
+        attr="© 天地图 Tianditu",
+        name=t("map.tianditu", lang),
+        subdomains="01234567",
+        max_zoom=18,
+        show=False,
+    ).add_to(fmap)
+    labels = TIANDITU_TILES.replace("{layer}", "cva").replace("{key}", key)
+    folium.TileLayer(
+        tiles=labels,
+        attr="© 天地图 Tianditu",
+        name=t("map.tianditu_labels", lang),
+        subdomains="01234567",
+        overlay=True,
+        show=False,
+    ).add_to(fmap)
+
+
+def township_layer(settlements: pd.DataFrame, lang: str) -> folium.FeatureGroup:
+    """A light context layer made from the scenario itself (no tiles needed): each
+    township's area as the hull of its settlements, a little widened, and its name."""
+    import shapely
+
+    group = folium.FeatureGroup(name=t("map.townships", lang), show=True)
+    for name, rows in settlements.groupby("township", sort=True):
+        points = shapely.MultiPoint(list(zip(rows["lon"], rows["lat"], strict=True)))
+        area = points.convex_hull.buffer(0.008)
+        ring = [[y, x] for x, y in area.exterior.coords] if hasattr(area, "exterior") else []
+        if ring:
+            folium.Polygon(
+                ring,
+                color="#9e9e9e",
+                weight=1,
+                fill=True,
+                fill_color="#eeeeee",
+                fill_opacity=0.35,
+                interactive=False,
+            ).add_to(group)
+        centre = area.centroid
+        folium.Marker(
+            [centre.y, centre.x],
+            icon=folium.DivIcon(
+                html=f'<div class="township-name" style="font-size:11px;color:#616161;'
+                f'white-space:nowrap;transform:translate(-50%,-50%)">{safe(str(name))}</div>',
+                icon_size=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def _base_map(
+    bounds: list[list[float]], *, lang: str, offline: bool, tianditu_key: str | None = None
+) -> folium.Map:
+    """An empty map fitted to ``bounds`` with OSM, Amap, blank and (with a key) Tianditu
+    base layers."""
     fmap = folium.Map(tiles=None, control_scale=True)
     osm = folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=not offline)
     blank = folium.TileLayer(
@@ -296,6 +365,8 @@ def _base_map(bounds: list[list[float]], *, lang: str, offline: bool) -> folium.
     )
     for layer in (blank, osm, amap) if offline else (osm, amap, blank):
         layer.add_to(fmap)
+    if tianditu_key:
+        _tianditu(fmap, tianditu_key, lang)
     fmap.fit_bounds(bounds)
     return fmap
 
@@ -346,7 +417,10 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         [float(st["lat"].min()), float(st["lon"].min())],
         [float(st["lat"].max()), float(st["lon"].max())],
     ]
-    fmap = _base_map(bounds, lang=lang, offline=offline)
+    fmap = _base_map(
+        bounds, lang=lang, offline=offline, tianditu_key=result.scenario.outputs.tianditu_key
+    )
+    township_layer(st, lang).add_to(fmap)
 
     timetable = result.week.timetable()
     slots: dict[str, list[str]] = {}
