@@ -5,6 +5,9 @@ together; truck-as-depot weekly timetables and daily routes (OR-Tools routing); 
 GIS outputs.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from recyclenet.config import Scenario, load_scenario
 from recyclenet.errors import (
     ConfigError,
@@ -17,7 +20,10 @@ from recyclenet.errors import (
 )
 from recyclenet.pipeline import ScenarioResult, run_scenario
 
-__version__ = "0.1.0"
+try:  # the version is written once, in pyproject.toml
+    __version__ = _version("recyclenet")
+except PackageNotFoundError:  # (run from a checkout that is not installed)
+    __version__ = "0+unknown"
 
 __all__ = [
     "ConfigError",

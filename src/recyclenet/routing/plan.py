@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from recyclenet.config import WEEKDAYS, min_to_hhmm
+from recyclenet.clock import WEEKDAYS, min_to_hhmm
 from recyclenet.errors import InfeasibleError
 from recyclenet.network import StraightLine
 from recyclenet.routing.day import RoutingParams

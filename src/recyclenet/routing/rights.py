@@ -7,8 +7,10 @@ points on narrow roads, and points inside the polygons of a forbidden-zone file)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -16,8 +18,23 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from recyclenet.config import RoadRulesConfig, hhmm_to_min
+from recyclenet.clock import hhmm_to_min
 from recyclenet.errors import InputError, InputProblem
+
+
+class RoadRuleLike(Protocol):
+    """What a vehicle type's road rule gives (the scenario's ``routing.road_rules``
+    entries are such): permitted hours as two ``HH:MM`` texts or ``None``, a zones file
+    or ``None``, and point ids the type cannot reach."""
+
+    @property
+    def permitted_hours(self) -> tuple[str, str] | None: ...
+
+    @property
+    def forbidden_zones(self) -> Path | None: ...
+
+    @property
+    def no_access_points(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,7 @@ def read_zones(path: str | Path) -> shapely.Geometry:
 
 
 def road_rights(
-    rules: dict[str, RoadRulesConfig], points: pd.DataFrame, known_points: set[str] | None = None
+    rules: Mapping[str, RoadRuleLike], points: pd.DataFrame, known_points: set[str] | None = None
 ) -> dict[str, RoadRights]:
     """Road rights by vehicle type for the given collection points.
 

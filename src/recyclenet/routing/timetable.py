@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from recyclenet.config import min_to_hhmm
+from recyclenet.clock import min_to_hhmm
 from recyclenet.routing.problem import Vehicle
 from recyclenet.routing.result import DayResult
 from recyclenet.routing.schedule import (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recyclenet.config import TIERS
+from recyclenet.clock import TIERS
 from recyclenet.siting import _ortools
 from recyclenet.siting.problem import SitingProblem
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from recyclenet.config import TIERS
+from recyclenet.clock import TIERS
 from recyclenet.i18n import solver_work_note
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 
