@@ -41,7 +41,14 @@ VEHICLE_COST = 10_000.0  # hierarchical: one vehicle outweighs any distance savi
 
 
 def bks(set_name: str, instance: str) -> tuple[int | None, float | None]:
-    """``(vehicles, distance)`` of the best known solution in ``bks.csv``."""
+    """``(vehicles, distance)`` of the best known solution in ``bks.csv`` (a
+    Gehring-Homberger instance, ``R1_2_2``: the hierarchical table of its folder)."""
+    gh = SHARED / "gehring_homberger" / "bks.csv"
+    if set_name == "solomon100_hierarchical" and instance.count("_") == 2 and gh.is_file():
+        with open(gh, encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row["instance"] == instance:
+                    return int(row["bks_vehicles"]), float(row["bks_distance"])
     with open(SHARED / "bks.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             if row["set"] == set_name and row["instance"] == instance:
