@@ -404,6 +404,62 @@ def compare(
 
 
 @app.command()
+def sweep(
+    manifest: Annotated[Path, typer.Argument(help="sweep manifest (YAML)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for every run and the comparison")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="local processes (default: the cores)")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="a Dask scheduler, tcp://host:8786, instead of the pool"),
+    ] = None,
+    lang: LangOption = None,
+    offline: OfflineOption = False,
+) -> None:
+    """Run many scenarios, resumable; compare them. 批量运行多个情景并比较。"""
+    import os
+
+    from recyclenet.sweep import load_manifest, run_sweep
+
+    try:
+        runs = load_manifest(manifest)
+        total = len(runs)
+        seen = {"done": 0, "skipped": 0, "failed": 0}
+
+        def report(o) -> None:  # noqa: ANN001 (a RunOutcome)
+            seen[o.status] += 1
+            finished = sum(seen.values())
+            colour = {"done": "green", "skipped": "blue", "failed": "red"}[o.status]
+            out.print(
+                f"[{colour}]{o.status}[/] {escape(o.name)} ({o.seconds:.0f} s) "
+                f"· {finished}/{total}, running 运行中 {total - finished}, "
+                f"failed 失败 {seen['failed']}" + (f"\n    {escape(o.error)}" if o.error else ""),
+                highlight=False,
+            )
+
+        outcomes = run_sweep(
+            runs,
+            out_dir,
+            workers=workers or os.cpu_count() or 1,
+            scheduler=scheduler,
+            offline=offline,
+            lang=lang or "zh",
+            progress=report,
+        )
+    except RecycleNetError as exc:
+        _fail(exc, lang)
+    failed = [o for o in outcomes if o.status == "failed"]
+    out.print(
+        f"sweep 批量运行: {len(outcomes) - len(failed)} of {len(outcomes)} runs complete "
+        f"({sum(o.status == 'skipped' for o in outcomes)} already were); "
+        f"outputs 输出: {out_dir}/"
+    )
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def route(
     planned: Annotated[Path, typer.Argument(help="output folder of `recyclenet run`")],
     bookings: Annotated[Path, typer.Argument(help="bookings table (CSV or Excel)")],
