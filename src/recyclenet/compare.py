@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -514,7 +515,7 @@ def comparison_html(
     )
 
 
-def compare_runs(folders: list[str | Path], out_dir: str | Path, *, lang: str) -> list[Path]:
+def compare_runs(folders: Sequence[str | Path], out_dir: str | Path, *, lang: str) -> list[Path]:
     """Read the run folders and write ``comparison.html`` and ``comparison.xlsx``."""
     if len(folders) < 2:
         raise InputError(
