@@ -438,6 +438,13 @@ class SolverConfig(_Frozen):
         "for the rest; ortools: OR-Tools for every day",
     )
     seed: int = Field(0, ge=0)
+    workers: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="processes routing station-days side by side (the plan is the same "
+        "for any number; recyclenet sweep sets 1 when it runs scenarios side by side)",
+    )
 
 
 class Scenario(_Frozen):

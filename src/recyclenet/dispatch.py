@@ -665,7 +665,7 @@ def plan_dispatch(
         stop_rows.extend(frame.to_dict("records"))
     params = RoutingParams(
         time_limit_s=time_limit_s,
-        workers=2,
+        workers=sc.solver.workers,
         engine=sc.solver.routing_engine,
         seed=sc.solver.seed,
         work_per_day=WORK_PER_DAY[sc.solver.effort],

@@ -310,7 +310,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     _check_every_point_servable(points, fleet, rights)
     params = RoutingParams(
         time_limit_s=max(1.0, scenario.solver.routing_time_limit_s),  # a safety cap
-        workers=2,
+        workers=scenario.solver.workers,
         engine=scenario.solver.routing_engine,
         seed=scenario.solver.seed,
         work_per_day=WORK_PER_DAY[scenario.solver.effort],

@@ -135,8 +135,11 @@ def _cap_threads() -> None:
         os.environ[name] = "1"
 
 
-def run_one(run: SweepRun, out: str, offline: bool = False) -> RunOutcome:
-    """Run one scenario into ``out/<name>`` unless its output set is already complete."""
+def run_one(run: SweepRun, out: str, offline: bool = False, single: bool = False) -> RunOutcome:
+    """Run one scenario into ``out/<name>`` unless its output set is already complete;
+    ``single``: route its station-days in this process only (runs side by side would
+    otherwise start more processes than there are cores, and a search the wall-clock
+    safety cap cuts short gives another plan)."""
     _cap_threads()
     began = time.perf_counter()
     target = Path(out) / run.name
@@ -147,7 +150,10 @@ def run_one(run: SweepRun, out: str, offline: bool = False) -> RunOutcome:
         from recyclenet.outputs import write_outputs
         from recyclenet.pipeline import run_scenario
 
-        scenario = parse_scenario(copy.deepcopy(run.data), source=run.source)
+        data = copy.deepcopy(run.data)
+        if single:
+            data.setdefault("solver", {})["workers"] = 1
+        scenario = parse_scenario(data, source=run.source)
         write_outputs(run_scenario(scenario), target, offline=offline)
     except Exception as exc:  # (a failing run is reported, the others go on)
         message = str(exc) if isinstance(exc, RecycleNetError) else f"{type(exc).__name__}: {exc}"
@@ -161,7 +167,7 @@ def _local(runs: list[SweepRun], out: Path, workers: int, offline: bool) -> Iter
 
     context = multiprocessing.get_context("spawn")  # (fresh workers: threads capped first)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_cap_threads) as pool:
-        futures = [pool.submit(run_one, r, str(out), offline) for r in runs]
+        futures = [pool.submit(run_one, r, str(out), offline, True) for r in runs]
         for future in as_completed(futures):
             yield future.result()
 
@@ -179,7 +185,7 @@ def _dask(runs: list[SweepRun], out: Path, scheduler: str, offline: bool) -> Ite
     except OSError as exc:
         raise RecycleNetError(f"no Dask scheduler answers at {scheduler} ({exc})") from None
     with client:
-        futures = client.map(run_one, runs, out=str(out), offline=offline, pure=False)
+        futures = client.map(run_one, runs, out=str(out), offline=offline, single=True, pure=False)
         for future in as_completed(futures):
             yield future.result()
 
