@@ -399,3 +399,27 @@ def test_tianditu_base_layer_with_a_key(browser, tmp_path):
     assert any("tianditu.gov.cn" in url and "tk=abc123def456" in url for url in blocked)
     assert [e for e in errors if "Failed to load resource" not in e] == []
     page.context.close()
+
+
+def test_comparison_runs_table_sorts(browser, runs):
+    """comparison.html: a row per run with the headline indicators; a click on a header
+    sorts the rows by it, a second click the other way."""
+    page, errors, blocked = open_offline(browser, runs["cmp"] / "comparison.html")
+    table = page.locator("table#runs")
+    assert table.locator("tr").count() == 1 + 2
+    km_col = [h.strip() for h in table.locator("th").all_inner_texts()].index("车公里/周")
+
+    def column() -> list[float]:
+        return [
+            float(v)
+            for v in page.evaluate(
+                f"""() => Array.from(document.querySelectorAll('table#runs tr')).slice(1)
+                    .map(r => r.children[{km_col}].dataset.value)"""
+            )
+        ]
+
+    table.locator("th").nth(km_col).click()
+    assert column() == sorted(column())
+    table.locator("th").nth(km_col).click()
+    assert column() == sorted(column(), reverse=True)
+    assert errors == [] and blocked == []

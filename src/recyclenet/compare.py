@@ -379,6 +379,60 @@ def map_svg(run: dict[str, Any], *, size: int = 300) -> str:
     return "".join(parts)
 
 
+RUNS_TABLE_PATHS = (
+    ("facilities", "collection_point"),
+    ("facilities", "transfer_station"),
+    ("trucks", "collection_total"),
+    ("vehicle_km_per_week", "total"),
+    ("network_cost_cny_per_year", "total_cny"),
+    ("population_share_within_access",),
+)
+"""The headline indicators of the runs table (a row per run, sortable)."""
+
+_SORT_JS = """
+document.querySelectorAll("table.sortable th").forEach(function (th, col) {
+  th.style.cursor = "pointer";
+  th.addEventListener("click", function () {
+    var table = th.closest("table"), rows = Array.from(table.querySelectorAll("tr")).slice(1);
+    var up = th.dataset.order !== "asc";
+    th.dataset.order = up ? "asc" : "desc";
+    rows.sort(function (a, b) {
+      var x = a.children[col].dataset.value, y = b.children[col].dataset.value;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var c = isNaN(nx) || isNaN(ny) ? String(x).localeCompare(String(y)) : nx - ny;
+      return up ? c : -c;
+    });
+    rows.forEach(function (r) { table.appendChild(r); });
+  });
+});
+"""
+
+
+def _runs_table(runs: list[dict[str, Any]], lang: str) -> str:
+    """A row per run and a column per headline indicator; a click on a header sorts the
+    rows by it (for a sweep of many runs)."""
+    rows_of = {r.path: r for r in KPI_ROWS}
+    cols = [rows_of[p] for p in RUNS_TABLE_PATHS if p in rows_of]
+    head = f"<th>{t('cmp.scenario', lang)}</th>" + "".join(
+        f"<th>{html.escape(t(c.key, lang))}</th>" for c in cols
+    )
+    body = ""
+    for r in runs:
+        cells = f'<td data-value="{html.escape(r["name"])}">{html.escape(r["name"])}</td>'
+        for c in cols:
+            v = kpi_value(r["kpis"], c)
+            num = "" if not isinstance(v, int | float) else f"{float(v):.6g}"
+            cells += (
+                f'<td class="num" data-value="{num}">{html.escape(format_value(v, c, lang))}</td>'
+            )
+        body += f"<tr>{cells}</tr>"
+    return (
+        f'<p class="muted">{t("cmp.runs_note", lang)}</p>'
+        f'<table id="runs" class="sortable"><tr>{head}</tr>{body}</table>'
+        f"<script>{_SORT_JS}</script>"
+    )
+
+
 def comparison_html(
     runs: list[dict[str, Any]],
     *,
@@ -495,6 +549,7 @@ def comparison_html(
     body = (
         f"<h1>{title}</h1><ul>{listing}</ul>"
         f"<h2>{t('sheet.kpis', lang)}</h2>"
+        f"{_runs_table(runs, lang)}"
         f'<p class="muted">{t("cmp.best_note", lang)}</p>'
         f"{kpi_table}"
         + "".join(

@@ -218,6 +218,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.collected_t_year": ("网络可收（吨/年）", "Network collects (t/yr)"),
     "col.met": ("是否达标", "Met"),
     "col.county": ("区县", "County"),
+    "cmp.runs_note": (
+        "各方案一行；点击表头按该列排序。",
+        "A row per run; click a header to sort by it.",
+    ),
     "map.townships": ("乡镇（按村社范围）", "Townships (extent of their settlements)"),
     "map.tianditu": ("天地图", "Tianditu"),
     "map.tianditu_labels": ("天地图注记", "Tianditu labels"),
