@@ -155,3 +155,14 @@ def test_init_fills_the_settlements_from_osm_places(tmp_path):
     assert set(table.loc[table["名称"] == "上坝村", "乡镇"]) == {"甲镇"}
     result = runner.invoke(app, ["validate", str(folder / "scenario.yaml")])
     assert result.exit_code == 0, result.output
+
+
+def test_too_few_candidates_is_said_in_chinese(tmp_path):
+    """More sites asked for than the candidates table has: named in Chinese first."""
+    from .conftest import write_small_scenario
+
+    path = write_small_scenario(tmp_path, overrides={"siting.counts.collection_point": 999})
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "情景要求 999 个 collection_point 站点" in result.output
+    assert "减到不超过" in result.output

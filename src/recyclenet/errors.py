@@ -13,6 +13,15 @@ from dataclasses import dataclass
 # The common problems and fixes in Chinese, by the English text's pattern; a text not
 # listed is shown as it is.
 _ZH: tuple[tuple[str, str], ...] = (
+    (
+        r"the scenario asks for (\d+) (\w+) sites \(siting\.counts\.\w+\) but the table has "
+        r"only (\d+) candidates of that tier",
+        r"情景要求 \1 个 \2 站点（siting.counts.\2），但候选站点表中该层级只有 \3 个",
+    ),
+    (
+        r"lower siting\.counts\.(\w+) to at most (\d+) or add candidates",
+        r"将 siting.counts.\1 减到不超过 \2 个，或增加候选站点",
+    ),
     (r"the value is not a number", "不是数字"),
     (r"the value is not a finite number", "不是有限数"),
     (r"the value is out of range \((.*)\)", r"超出允许范围（\1）"),
