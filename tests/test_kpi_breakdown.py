@@ -30,7 +30,13 @@ DEMAND = DemandConfig.model_validate(
         },
     }
 )
-TOWN = pd.DataFrame({"population": [10_000, 2_000], "urban_rural": ["urban", "rural"]})
+TOWN = pd.DataFrame(
+    {
+        "settlement_id": ["s1", "s2"],
+        "population": [10_000, 2_000],
+        "urban_rural": ["urban", "rural"],
+    }
+)
 
 
 def test_categories_grow_to_the_target_and_are_met_where_all_are_served():

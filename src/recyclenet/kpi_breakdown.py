@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from recyclenet.config import DemandConfig
+from recyclenet.demand import settlement_demand
 
 DAYS_PER_YEAR = 365.0
 
@@ -34,14 +35,12 @@ def category_kpis(
     ``target_pct``, ``target_t_per_year`` (the base grown by it), ``collected_t_per_year``
     (the target year's flow from settlements within access), ``met``. ``within``: per
     settlement, whether its point is within the access distance."""
-    urban = settlements["urban_rural"].to_numpy() == "urban"
-    pop = settlements["population"].to_numpy(float)
+    demand = settlement_demand(settlements, config)  # (the target year's, grown)
     grown: dict[str, np.ndarray] = {}
     out: dict[str, dict[str, Any]] = {}
     for name, cat in config.categories.items():
-        rate = urban * cat.urban_kg_per_person_day + ~urban * cat.rural_kg_per_person_day
-        base_kg = pop * rate * config.capture_rate
-        grown[name] = base_kg * (1.0 + cat.growth_pct_to_target / 100.0)
+        grown[name] = demand[f"kg_per_day_{name}"].to_numpy(float)
+        base_kg = grown[name] / (1.0 + cat.growth_pct_to_target / 100.0)
         out[name] = {
             "base_year": config.base_year,
             "target_year": config.target_year,

@@ -86,19 +86,19 @@ _EXAMPLES = {
     ],
 }
 
+_ZH_VALUES = {
+    value: word
+    for col in (*SETTLEMENT_COLUMNS, *CANDIDATE_COLUMNS)
+    for word, value in reversed(col.values)  # (the first Chinese word of a value wins)
+} | {"true": "是", "false": "否"}
+"""The Chinese word the sheets show for each choice (the tables read them back)."""
+
 _CHOICE_WORDS = {
-    "kind": ("村", "社区", "village", "community"),
-    "urban_rural": ("城镇", "乡村", "urban", "rural"),
-    "tier": (
-        "回收点",
-        "中转站",
-        "分拣中心",
-        "collection_point",
-        "transfer_station",
-        "sorting_centre",
-    ),
-    "existing": ("是", "否", "true", "false"),
-}
+    col.name: (*(_ZH_VALUES[c] for c in col.choices if c), *col.choices)
+    for col in (*SETTLEMENT_COLUMNS, *CANDIDATE_COLUMNS)
+    if col.kind == "choice" and col.values
+} | {"existing": ("是", "否", "true", "false")}
+"""The words each choice column's input check accepts."""
 
 
 def _shown(columns: tuple[Column, ...]) -> list[Column]:
@@ -175,9 +175,6 @@ _HELP = {
 }
 
 
-_ZH_VALUES = {"village": "村", "community": "社区", "urban": "城镇", "rural": "乡村"}
-
-
 def _settlement_rows(settlements: pd.DataFrame, shown: list[Column], lang: str) -> list[list]:
     """A settlements table as the sheet's rows (values in ``lang``)."""
     rows = []
@@ -213,8 +210,7 @@ def write_inputs_workbook(path: Path, lang: str, settlements: pd.DataFrame | Non
             shown = [c for c in shown if c.name != "county"]
         rows = _EXAMPLES[key]
         if lang == "en":
-            words = {"村": "village", "社区": "community", "乡村": "rural", "城镇": "urban"}
-            words |= {"回收点": "collection_point", "中转站": "transfer_station", "否": "false"}
+            words = {word: value for value, word in _ZH_VALUES.items()}
             rows = [[words.get(v, v) if isinstance(v, str) else v for v in r] for r in rows]
         if key == "settlements" and settlements is not None:
             rows = _settlement_rows(settlements, shown, lang)
