@@ -391,3 +391,74 @@ def test_unload_trips_are_counted_on_the_trucks_that_serve_the_stops():
     unloads = sum(e.kind == "unload" for route in result.routes for e in route)
     # one between any two stops (a route's last unload is part of its end at the base)
     assert unloads == 12 - len(result.routes)
+
+
+RUSH = ((450.0, 540.0),)  # no driving 07:30-09:00 (between 06:00-07:30 and 09:00-17:00)
+
+
+def test_a_rush_hour_ban_parks_the_truck_and_no_stop_is_served_in_it():
+    """Stops 5 km apart in a line, each 10 minutes: one truck out from 06:00 can serve
+    only three or four before 07:30; it must stand still 07:30-09:00 and go on after.
+    Every stop is served, none in the ban, and the standing time is on its sheet."""
+    p = dataclasses.replace(
+        plan(
+            [(5 * (i + 1), 0) for i in range(8)],
+            [50] * 8,
+            fleet=[TruckGroup(BOX, 1, earliest_min=360, latest_min=1020, bans_min=RUSH)],
+        ),
+        shift_start_min=360,
+    )
+    assert not _pyvrp.models(p)  # no-driving hours are OR-Tools' to route
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    assert result.dropped == ()
+    assert check_day(result) == []
+    (route,) = result.routes
+    for e in route:
+        if e.kind == "stop":
+            assert e.arrival_min + 10 <= 450 + 1e-6 or e.arrival_min >= 540 - 1e-6
+    parked = [e for e in route if e.kind == "parked"]
+    assert sum(e.departure_min - e.arrival_min for e in parked) == pytest.approx(90.0)
+    assert min(e.arrival_min for e in parked) >= 450 - 1e-6
+    assert max(e.departure_min for e in parked) <= 540 + 1e-6
+
+
+def test_a_drive_across_the_ban_pulls_over_and_goes_on():
+    """A stop 30 minutes away, the truck leaving at 07:10: it drives 20 minutes, stands
+    through the ban, drives the last 10 and arrives at 09:10."""
+    p = plan(
+        [(15, 0)],
+        [50],
+        fleet=[TruckGroup(BOX, 1, earliest_min=430, latest_min=1020, bans_min=RUSH)],
+    )
+    p = dataclasses.replace(p, shift_start_min=360)
+    route = timed_route(p, [0])
+    kinds = [e.kind for e in route]
+    assert kinds[:3] == ["start", "parked", "stop"]
+    assert (route[1].arrival_min, route[1].departure_min) == (pytest.approx(450), 540)
+    assert route[2].arrival_min == pytest.approx(550.0)
+    assert check_day(solve_day(p, RoutingParams(time_limit_s=1))) == []
+
+
+def test_a_stop_open_only_in_the_ban_goes_to_the_type_without_it():
+    """The box truck may not drive 07:30-09:00; a stop open only 08:00-08:45 is the
+    tricycle's, though the box truck alone could carry both stops."""
+    p = plan(
+        [(1, 0), (3, 0)],
+        [100, 400],
+        fleet=[TruckGroup(TRICYCLE, 1), TruckGroup(BOX, 1, bans_min=RUSH)],
+        window_open_min=np.array([480.0, 480.0]),
+        window_close_min=np.array([525.0, 1020.0]),
+    )
+    result = solve_day(p, RoutingParams(time_limit_s=2))
+    assert served_by(result)[0] == "e_tricycle"
+    assert check_day(result) == []
+
+
+def test_the_checker_catches_a_stop_served_in_the_ban():
+    p = plan([(3, 0)], [100], fleet=[TruckGroup(BOX, 1)])
+    result = solve_day(p, RoutingParams(time_limit_s=1, engine="ortools"))
+    assert check_day(result) == []
+    banned = dataclasses.replace(p, fleet=(TruckGroup(BOX, 1, bans_min=((480.0, 540.0),)),))
+    issues = check_day(dataclasses.replace(result, problem=banned))
+    assert any("serves stop 0 in no-driving hours" in m for m in issues)
+    assert any("arrives at stop 0 too early" in m for m in issues)  # drove in the ban

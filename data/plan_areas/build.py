@@ -14,6 +14,7 @@ README).
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -244,10 +245,47 @@ def _site(
     }
 
 
+def build_luojiang(rng: np.random.Generator) -> None:
+    """路权 in 洛江区: the old town around 万安街道's seat closed to box trucks (a polygon,
+    ``old_town.geojson``); candidates proposed by RecycleNet (header only)."""
+    folder = DATA / "luojiang"
+    towns = town_rows(seats("泉州市洛江区"))
+    write_csv(folder / "townships.csv", towns)
+    county = {str(t["code"]): "洛江区" for t in towns}
+    write_csv(folder / "settlements.csv", settlements_of(rng, towns, county))
+    header = "site_id,name,tier,settlement_id,lon,lat,fixed_cost_cny_per_year,"
+    header += "capacity_t_per_day,existing\n"
+    (folder / "candidate_sites.csv").write_text(header, encoding="utf-8")
+    write_fleet(folder)
+    seat = next(t for t in towns if t["name"] == "万安街道")
+    ring = [
+        [round(c, 6) for c in offset(float(seat["lon"]), float(seat["lat"]), *km)]
+        for km in (
+            (1.8 * math.cos(a), 1.8 * math.sin(a)) for a in np.linspace(0.0, 2 * math.pi, 25)[:-1]
+        )
+    ]
+    zone = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": "万安街道老城区（货车禁入，合成）",
+                    "source": SYNTHETIC,
+                },
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+            }
+        ],
+    }
+    text = json.dumps(zone, ensure_ascii=False, indent=1) + "\n"
+    (folder / "old_town.geojson").write_text(text, encoding="utf-8")
+
+
 def build() -> None:
     rng = np.random.default_rng(SEED)
     build_panzhihua(rng)
     build_wuqing(rng)
+    build_luojiang(rng)
 
 
 if __name__ == "__main__":

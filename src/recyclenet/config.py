@@ -277,8 +277,14 @@ class LunchConfig(_Frozen):
 class RoadRulesConfig(_Frozen):
     """Road rights of one vehicle type (路权): when it may drive and where it may not go."""
 
-    permitted_hours: tuple[ClockTime, ClockTime] | None = Field(
-        None, description="the type leaves its station no earlier and is back no later"
+    permitted_hours: (
+        tuple[ClockTime, ClockTime] | tuple[tuple[ClockTime, ClockTime], ...] | None
+    ) = Field(
+        None,
+        description="when the type may drive: one window ['06:00', '20:00'] (it leaves its "
+        "station no earlier and is back no later), or several, e.g. [['06:00', '07:30'], "
+        "['09:00', '17:00']] for a rush-hour ban: between two windows it neither drives nor "
+        "serves a stop, it waits where it is",
     )
     forbidden_zones: Path | None = Field(
         None,
@@ -289,14 +295,33 @@ class RoadRulesConfig(_Frozen):
         (), description="collection points the type cannot reach (narrow village roads)"
     )
 
+    def windows_min(self) -> tuple[tuple[float, float], ...]:
+        """The permitted windows in minutes after midnight, in order (none: the shift)."""
+        hours = self.permitted_hours
+        if hours is None:
+            return ()
+        pairs = [hours] if isinstance(hours[0], str) else list(hours)
+        return tuple((float(hhmm_to_min(a)), float(hhmm_to_min(b))) for a, b in pairs)
+
     @model_validator(mode="after")
     def _hours(self) -> RoadRulesConfig:
-        if self.permitted_hours is not None:
-            lo, hi = (hhmm_to_min(t) for t in self.permitted_hours)
+        windows = self.windows_min()
+        if self.permitted_hours is not None and not windows:
+            raise ValueError(
+                "permitted_hours lists no window; give at least one, e.g. ['06:00', '20:00']"
+            )
+        for lo, hi in windows:
             if hi <= lo:
                 raise ValueError(
-                    f"permitted_hours {list(self.permitted_hours)}: the end must be later "
-                    "than the start"
+                    f"permitted_hours {min_to_hhmm(lo)}-{min_to_hhmm(hi)}: the end must be "
+                    "later than the start"
+                )
+        for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+            if start < end:
+                raise ValueError(
+                    f"permitted_hours: the window from {min_to_hhmm(start)} starts before "
+                    f"the one before it ends ({min_to_hhmm(end)}); list the windows in order, "
+                    "without overlaps"
                 )
         return self
 

@@ -45,6 +45,7 @@ from recyclenet.routing import (
 )
 from recyclenet.routing.budget import WORK_PER_DAY
 from recyclenet.routing.plan import own_matrices
+from recyclenet.routing.result import STANDING
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.tables import FLEET_COLUMNS, validate_table
 
@@ -314,9 +315,9 @@ class Dispatch:
                 name.append(row["name"])
                 booking.append(row["booking_id"])
                 sign.append(row["sign"])
-            else:
+            else:  # (standing for a break or no-driving hours: where the truck is)
                 kind.append("")
-                name.append(names.get(site, site))
+                name.append("" if kind_ in STANDING else names.get(site, site))
                 booking.append("")
                 sign.append("")
         ev = ev.assign(stop_kind=kind, name=name, booking_id=booking, sign=sign)
@@ -609,6 +610,7 @@ def plan_dispatch(
                     depot=1 if kept else 0,
                     earliest_min=r.earliest_min,
                     latest_min=r.latest_min,
+                    bans_min=r.bans_min,
                     can_serve=None if ok.all() else ok,
                     distance_km=None if mats is None else mats[0],
                     time_min=None if mats is None else mats[1],

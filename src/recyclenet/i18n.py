@@ -200,6 +200,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "event.start": ("出车", "depart"),
     "event.stop": ("停靠收运", "collection stop"),
     "event.unload": ("回站卸货", "unload at station"),
+    "event.lunch": ("午休停车", "lunch break"),
+    "event.parked": ("禁行时段停车等候", "parked: no-driving hours"),
     "title.categories": (
         "各类物资：基准年、目标年与是否达标",
         "Material categories: base year, target and whether met",

@@ -17,6 +17,7 @@ from branca.element import Element, Figure
 
 from recyclenet.config import min_to_hhmm
 from recyclenet.i18n import t, visits_basis_text
+from recyclenet.routing.result import STANDING
 
 if TYPE_CHECKING:
     from recyclenet.dispatch import Dispatch
@@ -520,6 +521,8 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         group.add_to(fmap)
 
     events = result.week.events()
+    if not events.empty:
+        events = events[~events["kind"].isin(STANDING)]  # standing: no new place to draw
     names = sites.set_index("site_id")["name"]
     for d, day in enumerate(result.week.working_days):
         group = folium.FeatureGroup(
@@ -552,6 +555,7 @@ def route_lines(result: ScenarioResult) -> pd.DataFrame:
     rows: list[dict] = []
     if events.empty:
         return pd.DataFrame(rows)
+    events = events[~events["kind"].isin(STANDING)]  # standing: no new place
     for (base, day, truck), route in events.groupby(["base_id", "day", "truck"], sort=False):
         coords = [(float(pos.loc[s, "lon"]), float(pos.loc[s, "lat"])) for s in route["site_id"]]
         rows.append(
@@ -635,7 +639,8 @@ def dispatch_map(dispatch: Dispatch, *, lang: str = "zh", offline: bool = False)
         }
         site_at = dispatch.network.site_positions()
         names = dispatch.network.site_names()
-        for n, ((base, truck), route) in enumerate(events.groupby(["base_id", "truck"])):
+        moving = events[~events["kind"].isin(STANDING)]  # standing: no new place
+        for n, ((base, truck), route) in enumerate(moving.groupby(["base_id", "truck"])):
             label = f"{names.get(base, base)} {t('map.truck', lang)} {truck}"
             coords = [
                 where[(base, i)] if k in ("stop", "position") else site_at[s]

@@ -508,18 +508,31 @@ def _solve(
             time_dim.SetCumulVarSoftLowerBound(index, max(0, int(math.ceil(slot_s - tol_s))), coef)
     if p.has_releases():
         _add_releases(routing, manager, p, time_dim, service_s, horizon_s, num_v, base_nodes)
-    if p.lunch is not None:
-        earliest, latest, length = p.lunch
+    if p.lunch is not None or any(p.group_bans_min(g) for g in range(len(groups))):
         visit_s = [int(service_s[manager.IndexToNode(i)]) for i in range(routing.Size())]
-        for v in range(num_v):
-            brk = solver.FixedDurationIntervalVar(
-                int(round((earliest - p.shift_start_min) * 60)),
-                int(round((latest - p.shift_start_min) * 60)),
-                int(round(length * 60)),
-                False,
-                f"lunch {v}",
-            )
-            time_dim.SetBreakIntervalsOfVehicle([brk], v, visit_s)
+        for v, g in enumerate(truck_group):
+            breaks = []
+            if p.lunch is not None:
+                earliest, latest, length = p.lunch
+                breaks.append(
+                    solver.FixedDurationIntervalVar(
+                        int(round((earliest - p.shift_start_min) * 60)),
+                        int(round((latest - p.shift_start_min) * 60)),
+                        int(round(length * 60)),
+                        False,
+                        f"lunch {v}",
+                    )
+                )
+            for b, (ban_from, ban_to) in enumerate(p.group_bans_min(g)):
+                # No-driving hours: a break fixed in time (rounded outwards to seconds).
+                at = seconds(ban_from - p.shift_start_min, up=False)
+                breaks.append(
+                    solver.FixedDurationIntervalVar(
+                        at, at, seconds(ban_to - p.shift_start_min) - at, False, f"ban {v} {b}"
+                    )
+                )
+            if breaks:
+                time_dim.SetBreakIntervalsOfVehicle(breaks, v, visit_s)
 
     for node in range(1, n + 1):
         index = manager.NodeToIndex(node)

@@ -37,9 +37,9 @@ models go to it. Mapping:
   route is left to the route's end, which includes it); a plan that does not fit the
   fleet is ignored.
 
-Days it does not model go to OR-Tools: lunch breaks, slot targets, stops closed to a
-truck type, a limit on what a truck collects in a day, and unload sites with opening
-hours.
+Days it does not model go to OR-Tools: lunch breaks, no-driving hours, slot targets,
+stops closed to a truck type, a limit on what a truck collects in a day, and unload
+sites with opening hours.
 
 Only this module of ``recyclenet.routing`` imports PyVRP; times and loads reported are
 recomputed in exact arithmetic by :func:`recyclenet.routing.timing.timed_route`.
@@ -72,6 +72,7 @@ def models(problem: DayProblem) -> bool:
         and not has_slots
         and not closed
         and p.max_kg_per_truck_day is None
+        and not any(p.group_bans_min(g) for g in range(len(p.groups())))
         and all(p.open_all_shift(k) for k in p.unload_at)
     )
 

@@ -45,7 +45,7 @@ def min_trucks(problem: DayProblem) -> int:
     if p.max_kg_per_truck_day is not None and p.max_kg_per_truck_day > 0:
         bound = max(bound, math.ceil(p.load_kg.sum() / p.max_kg_per_truck_day - 1e-9))
     groups = range(len(p.groups()))
-    longest_min = max(hi - lo for lo, hi in map(p.group_hours_min, groups))
+    longest_min = max(_working_min(p, g) for g in groups)
     if longest_min > 0:
         bound = max(bound, math.ceil(p.dwell_min.sum() / longest_min - 1e-9))
     if not p.reload:
@@ -59,6 +59,12 @@ def min_trucks(problem: DayProblem) -> int:
     return int(bound)
 
 
+def _working_min(p: DayProblem, group: int) -> float:
+    """Minutes a group's truck may work: its permitted hours less its no-driving hours."""
+    lo, hi = p.group_hours_min(group)
+    return hi - lo - sum(b - a for a, b in p.group_bans_min(group))
+
+
 def fleet_estimate(result: DayResult) -> int:
     """Trucks the work of ``result`` would fill if it were spread evenly: its minutes of
     driving, dwelling and unloading over the longest permitted hours of a truck less
@@ -69,14 +75,14 @@ def fleet_estimate(result: DayResult) -> int:
         duration = p.group_duration_min(result.group_of(r))
         prev = None
         for e in route:
-            if e.kind == "lunch":
+            if e.kind in ("lunch", "parked"):
                 continue
             node = e.stop_idx + 1 if e.kind == "stop" else p.site_node(e.site)
             if prev is not None:  # the drive here, then the time spent here
                 busy_min += float(duration[prev, node]) + e.departure_min - e.arrival_min
             prev = node
     groups = range(len(p.groups()))
-    longest_min = max(hi - lo for lo, hi in map(p.group_hours_min, groups))
+    longest_min = max(_working_min(p, g) for g in groups)
     longest_min -= p.lunch[2] if p.lunch is not None else 0.0
     if longest_min <= 0:
         return result.num_trucks

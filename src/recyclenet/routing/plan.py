@@ -251,6 +251,10 @@ def plan_week(
         if params.visit_day_work and len(fleet) == 1 and not kept and arrive is None:
             if allowed[0].all():  # (else the trucks differ by point: balanced days kept)
                 work_min = shift_end_min - shift_start_min - (lunch[2] if lunch else 0.0)
+                work_min -= sum(  # the type's no-driving hours inside the shift
+                    max(0.0, min(b, shift_end_min) - max(a, shift_start_min))
+                    for a, b in rights.get(fleet[0][0].vehicle_type, no_rights).bans_min
+                )
                 days, days_from = search_station_days(
                     station_id=str(st["station_id"]),
                     days=days,
@@ -302,6 +306,7 @@ def plan_week(
                         depot=1 if kept else 0,
                         earliest_min=r.earliest_min,
                         latest_min=r.latest_min,
+                        bans_min=r.bans_min,
                         can_serve=ok[np.asarray(idx, dtype=int)] if not ok.all() else None,
                         distance_km=None if mats is None else mats[0][np.ix_(nodes, nodes)],
                         time_min=None if mats is None else mats[1][np.ix_(nodes, nodes)],

@@ -67,6 +67,11 @@ class TruckGroup:
         Permitted hours: the truck leaves its depot no earlier and is back (unloaded, when
         its depot is an unload site) no later, in minutes after midnight; ``None``: the
         shift.
+    bans_min
+        No-driving hours inside the permitted hours (a rush-hour ban between two
+        permitted windows), ``(start_min, end_min)`` each, in order: the truck neither
+        drives nor serves a stop then; it waits where it is (at a stop, at its station,
+        or pulled over on the way) and goes on after.
     can_serve
         Per stop, whether this type may serve it (narrow village roads, a stop inside a
         zone the type may not enter); ``None``: every stop.
@@ -80,6 +85,7 @@ class TruckGroup:
     depot: int = 0
     earliest_min: float | None = None
     latest_min: float | None = None
+    bans_min: tuple[tuple[float, float], ...] = ()
     can_serve: NDArray[np.bool_] | None = None
     distance_km: NDArray[np.float64] | None = None
     time_min: NDArray[np.float64] | None = None
@@ -332,6 +338,14 @@ class DayProblem:
         )
         hi = self.shift_end_min if g.latest_min is None else min(g.latest_min, self.shift_end_min)
         return lo, hi
+
+    def group_bans_min(self, group: int) -> tuple[tuple[float, float], ...]:
+        """A group's no-driving hours (:attr:`TruckGroup.bans_min`) that fall inside its
+        hours (:meth:`group_hours_min`), cut to them."""
+        lo, hi = self.group_hours_min(group)
+        return tuple(
+            (max(a, lo), min(b, hi)) for a, b in self.groups()[group].bans_min if b > lo and a < hi
+        )
 
     def served_by(self, group: int) -> NDArray[np.bool_]:
         """Per stop, whether the group may serve it."""

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from recyclenet.routing.bans import drive_through, overlaps
 from recyclenet.routing.problem import DayProblem
 
-EVENT_KINDS = ("start", "stop", "lunch", "unload", "end")
+EVENT_KINDS = ("start", "stop", "lunch", "parked", "unload", "end")
+STANDING = ("lunch", "parked")
+"""Event kinds of a truck standing where it is (no place of their own)."""
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,9 @@ class Event:
     ----------
     kind
         ``"start"`` at the base, ``"stop"`` at a collection point, ``"lunch"`` (parked
-        where the previous event was), ``"unload"`` at the base between trips, ``"end"``
-        (final unload and return) at the base.
+        on the way or where the previous event was), ``"parked"`` (standing through
+        no-driving hours, :attr:`~recyclenet.routing.problem.TruckGroup.bans_min`),
+        ``"unload"`` at the base between trips, ``"end"`` (final unload and return) at the base.
     stop_idx
         Index into the problem's stops for ``"stop"``, else -1.
     arrival_min, departure_min
@@ -174,7 +178,8 @@ class DayResult:
 
         Columns: ``base_id``, ``day``, ``truck`` (1-based per base and day),
         ``vehicle_type``, ``seq``, ``trip``, ``kind``, ``stop_idx``, ``site_id`` (the
-        stop's point, or the site of a start, unload or end), ``arrival_min``,
+        stop's point, the site of a start, unload or end, empty for a break or parked
+        hours), ``arrival_min``,
         ``departure_min``, ``load_kg``, ``load_m3``, ``distance_km``, ``collected_kg``,
         ``collected_m3``, ``delivered_kg``, ``delivered_m3`` (new goods handed over at a
         stop, 送新收旧; ``load_kg`` counts them on board from the trip's start).
@@ -197,7 +202,13 @@ class DayResult:
                         "trip": e.trip,
                         "kind": e.kind,
                         "stop_idx": e.stop_idx,
-                        "site_id": p.stop_ids[e.stop_idx] if is_stop else p.site_id(e.site),
+                        "site_id": (
+                            p.stop_ids[e.stop_idx]
+                            if is_stop
+                            else ""
+                            if e.kind in STANDING
+                            else p.site_id(e.site)
+                        ),
                         "arrival_min": e.arrival_min,
                         "departure_min": e.departure_min,
                         "load_kg": e.load_kg,
@@ -236,7 +247,8 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     release times; dwell and unload times respected; the shift and the
     group's permitted hours respected; a lunch break of full length started in its window
     by every truck still out after it (taken on a drive: no earlier than the truck left,
-    the drive and the break both before the next arrival); every route starting and
+    the drive and the break both before the next arrival); no driving and no stop served
+    in the group's no-driving hours (:mod:`recyclenet.routing.bans`); every route starting and
     ending at its depot, and ending empty (unloaded at the depot, or at an unload site
     before driving back).
     """
@@ -262,6 +274,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
         cap_kg, cap_m3 = p.group_capacity(g)
         allowed = p.served_by(g)
         earliest, latest = p.group_hours_min(g)
+        bans = p.group_bans_min(g)
         if route[0].kind != "start" or route[-1].kind != "end":
             issues.append(f"truck {t}: route must start and end at its depot")
             continue
@@ -304,12 +317,20 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                     issues.append(f"truck {t}: lunch too short")
                 lunch = (e.arrival_min, e.departure_min)
                 continue
+            if e.kind == "parked":  # a note of the time standing; the drive is checked below
+                continue
             node = e.stop_idx + 1 if e.kind == "stop" else p.site_node(e.site)
             if abs(e.distance_km - dist[node_prev, node]) > 1e-3:
                 issues.append(f"truck {t}: distance to {e.kind} {e.stop_idx} is wrong")
             expected_arrival = prev_dep + dur[node_prev, node]
+            if bans:  # no driving in no-driving hours (nor during a break on this drive)
+                blocked = [*bans, *([lunch] if lunch is not None else [])]
+                expected_arrival = drive_through(prev_dep, dur[node_prev, node], blocked)[0]
             if lunch is not None:  # taken on this drive: its length on top, and after it
-                expected_arrival = max(expected_arrival + lunch[1] - lunch[0], lunch[1])
+                expected_arrival = max(
+                    expected_arrival, prev_dep + dur[node_prev, node] + lunch[1] - lunch[0]
+                )
+                expected_arrival = max(expected_arrival, lunch[1])
                 lunch = None
             if e.arrival_min < expected_arrival - 1e-3:
                 issues.append(f"truck {t}: arrives at {e.kind} {e.stop_idx} too early")
@@ -334,6 +355,8 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 m3 += p.load_m3[j] - deliver_m3[j]
                 if e.departure_min - e.arrival_min < p.dwell_min[j] - 1e-3:
                     issues.append(f"truck {t}: dwell at stop {j} too short")
+                if overlaps(e.arrival_min, e.arrival_min + p.dwell_min[j], bans, 1e-3):
+                    issues.append(f"truck {t}: serves stop {j} in no-driving hours")
             elif e.kind == "unload" or e.site in p.unload_at:
                 if e.site not in p.unload_at:
                     issues.append(f"truck {t}: unloads at {p.site_id(e.site)}, not an unload site")

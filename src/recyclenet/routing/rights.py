@@ -1,4 +1,5 @@
-"""Road rights (路权) of vehicle types: permitted hours, forbidden zones, narrow roads.
+"""Road rights (路权) of vehicle types: permitted hours (one window, or several with
+no-driving hours between them), forbidden zones, narrow roads.
 
 A scenario's ``routing.road_rules`` are turned here into what the daily model needs: the
 hours each type may be on the road and the collection points it cannot serve (listed
@@ -18,17 +19,15 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from recyclenet.clock import hhmm_to_min
 from recyclenet.errors import InputError, InputProblem
 
 
 class RoadRuleLike(Protocol):
     """What a vehicle type's road rule gives (the scenario's ``routing.road_rules``
-    entries are such): permitted hours as two ``HH:MM`` texts or ``None``, a zones file
-    or ``None``, and point ids the type cannot reach."""
+    entries are such): its permitted windows in minutes after midnight (none: the
+    shift), a zones file or ``None``, and point ids the type cannot reach."""
 
-    @property
-    def permitted_hours(self) -> tuple[str, str] | None: ...
+    def windows_min(self) -> tuple[tuple[float, float], ...]: ...
 
     @property
     def forbidden_zones(self) -> Path | None: ...
@@ -44,13 +43,17 @@ class RoadRights:
     Attributes
     ----------
     earliest_min, latest_min
-        Permitted hours in minutes after midnight (``None``: the shift).
+        Permitted hours in minutes after midnight (``None``: the shift): the first
+        permitted window's start and the last one's end.
+    bans_min
+        The gaps between permitted windows (a rush-hour ban), ``(start, end)`` each.
     closed_points
         Collection points the type cannot serve.
     """
 
     earliest_min: float | None = None
     latest_min: float | None = None
+    bans_min: tuple[tuple[float, float], ...] = ()
     closed_points: frozenset[str] = field(default_factory=frozenset)
 
     def can_serve(self, ids: ArrayLike) -> NDArray[np.bool_]:
@@ -134,12 +137,12 @@ def road_rights(
                 zone, points["lon"].to_numpy(float), points["lat"].to_numpy(float)
             )
             closed |= set(points["point_id"].astype(str)[np.asarray(inside, bool)])
-        lo, hi = (
-            (None, None)
-            if rule.permitted_hours is None
-            else (float(hhmm_to_min(t)) for t in rule.permitted_hours)
+        windows = sorted(rule.windows_min())
+        lo, hi = (windows[0][0], windows[-1][1]) if windows else (None, None)
+        bans = tuple(
+            (a[1], b[0]) for a, b in zip(windows, windows[1:], strict=False) if b[0] > a[1]
         )
-        out[vt] = RoadRights(lo, hi, frozenset(closed))
+        out[vt] = RoadRights(lo, hi, bans, frozenset(closed))
     if problems:
         raise InputError(problems)
     return out

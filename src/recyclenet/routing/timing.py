@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from recyclenet.routing.bans import clear_start, drive_through
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult, Event
 
@@ -82,17 +83,25 @@ def timed_route(
     clock = leave
     trip = 1
     prev = p.site_node(depot)
+    bans = p.group_bans_min(group)
     for pos, j in enumerate([*order, None]):
+        mark = len(events)
         site = depot if j is None else (-1 - j if j < 0 else -1)
         here = j + 1 if j is not None and j >= 0 else p.site_node(site)
         d_km = float(dist[prev, here])
         arrival = clock + float(dur[prev, here])
+        blocked = list(bans)
         if lunch_before is not None and pos == lunch_before and p.lunch is not None:
             # Lunch on the way: the truck drives until the break may start, parks for
             # it, and drives on (or waits at the next stop when it gets there first).
             begin = max(clock, p.lunch[0])
             events.append(Event("lunch", -1, begin, begin + p.lunch[2], kg, m3, 0.0, trip))
             arrival = max(arrival, begin) + p.lunch[2]
+            blocked.append((begin, begin + p.lunch[2]))
+        if bans:  # no-driving hours: pulled over until they end
+            reach, parked = drive_through(clock, float(dur[prev, here]), blocked)
+            arrival = max(arrival, reach)
+            events.extend(_parked(bans, parked, kg, m3, trip))
         if j is None or j < 0:  # unloads wait for the site to open
             if j is not None or depot in p.unload_at:
                 arrival = max(arrival, p.site_hours(site)[0])
@@ -115,12 +124,36 @@ def timed_route(
             ):
                 slot_lo = float(p.slot_min[j]) - p.slot_tolerance_min
                 arrival = max(arrival, min(slot_lo, float(engine_arrival_min[pos])))
+            if bans:  # a stop is not served in no-driving hours: waits for their end
+                start = clear_start(arrival, float(p.dwell_min[j]), bans)
+                events.extend(_parked(bans, [(arrival, start)], kg, m3, trip))
+                arrival = start
             kg += float(p.load_kg[j]) - float(deliver_kg[j])
             m3 += float(p.load_m3[j]) - float(deliver_m3[j])
             clock = arrival + float(p.dwell_min[j])
             events.append(Event("stop", j, arrival, clock, kg, m3, d_km, trip))
+        if len(events) - mark > 2:  # breaks and parked hours on this leg, in time order
+            events[mark:-1] = sorted(events[mark:-1], key=lambda e: e.arrival_min)
         prev = here
     return tuple(events)
+
+
+def _parked(
+    bans: Sequence[tuple[float, float]],
+    spans: Sequence[tuple[float, float]],
+    kg: float,
+    m3: float,
+    trip: int,
+) -> list[Event]:
+    """``"parked"`` events: the parts of ``spans`` (time spent standing) that fall in
+    no-driving hours."""
+    out = []
+    for x, y in spans:
+        for a, b in bans:
+            lo, hi = max(x, a), min(y, b)
+            if hi > lo + 1e-9:
+                out.append(Event("parked", -1, lo, hi, kg, m3, 0.0, trip))
+    return out
 
 
 def day_result(
