@@ -462,3 +462,22 @@ def test_the_checker_catches_a_stop_served_in_the_ban():
     issues = check_day(dataclasses.replace(result, problem=banned))
     assert any("serves stop 0 in no-driving hours" in m for m in issues)
     assert any("arrives at stop 0 too early" in m for m in issues)  # drove in the ban
+
+
+def test_several_permitted_windows_read_as_hours_and_bans():
+    """``permitted_hours: [[06:30, 07:30], [09:00, 17:00]]``: out from 06:30, back by
+    17:00, no driving 07:30-09:00; overlapping windows are refused with both times."""
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from recyclenet.config import RoadRulesConfig
+    from recyclenet.routing.rights import road_rights
+
+    rule = RoadRulesConfig(permitted_hours=[["06:30", "07:30"], ["09:00", "17:00"]])
+    points = pd.DataFrame({"point_id": ["p0"], "lon": [104.6], "lat": [28.8]})
+    r = road_rights({"box": rule}, points)["box"]
+    assert (r.earliest_min, r.latest_min, r.bans_min) == (390.0, 1020.0, ((450.0, 540.0),))
+    one = road_rights({"box": RoadRulesConfig(permitted_hours=["09:00", "17:00"])}, points)
+    assert one["box"].bans_min == ()
+    with pytest.raises(ValidationError, match="09:00.*09:30"):
+        RoadRulesConfig(permitted_hours=[["06:30", "09:30"], ["09:00", "17:00"]])
