@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from recyclenet.cli import app
 from recyclenet.maps import day_ranges, leaflet_inline, save_map
-from recyclenet.report import KPI_ROWS
+from recyclenet.report import KPI_ROWS, shown_rows
 
 from .conftest import write_small_scenario
 
@@ -249,7 +249,9 @@ def test_offline_report(browser, runs, tmp_path):
     frame.locator(".leaflet-interactive").first.wait_for()
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert errors == [] and blocked == []
-    assert page.locator("table#kpis tr").count() == len(KPI_ROWS) + 1
+    kpis = json.loads((runs["a"] / "kpis.json").read_text(encoding="utf-8"))
+    assert page.locator("table#kpis tr").count() == len(shown_rows(kpis)) + 1
+    assert len(shown_rows(kpis)) == len(KPI_ROWS) - 1  # no specialised centres: no row
     cats = json.loads((runs["a"] / "kpis.json").read_text(encoding="utf-8"))["categories"]
     assert page.locator("table#categories tr").count() == len(cats) + 1
     stations = json.loads((runs["a"] / "kpis.json").read_text(encoding="utf-8"))["stations"]
@@ -299,7 +301,7 @@ def test_offline_comparison(browser, runs, tmp_path):
     page, errors, blocked = open_offline(browser, runs["cmp"] / "comparison.html")
     page.screenshot(path=str(tmp_path / "comparison.png"), full_page=True)
     assert errors == [] and blocked == []
-    assert page.locator("#kpi-table tr").count() == len(KPI_ROWS) + 1
+    assert page.locator("#kpi-table tr").count() == len(KPI_ROWS)  # all but specialised
     assert page.locator("#kpi-table td.best").count() >= 1
     assert page.locator("svg.chart").count() == 5  # one of them the fleet as routed
     # Every label and legend entry lies inside its chart (the legend wraps).

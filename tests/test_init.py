@@ -124,8 +124,8 @@ def test_each_site_carries_its_operator(tmp_path):
     assert set(stations["operator"]) == {"供销合作社"}
     sheet = load_workbook(out / "workbook.xlsx")["设施"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][-1] == "运营主体"
-    by_tier = {(r[0], r[-1]) for r in rows[1:]}
+    col = rows[0].index("运营主体")
+    by_tier = {(r[0], r[col]) for r in rows[1:]}
     assert ("镇级中转站", "供销合作社") in by_tier and ("村级回收点", "村委会") in by_tier
     assert not {t for t, op in by_tier if t != "区级分拣中心" and op in (None, "")}
 

@@ -281,11 +281,101 @@ def build_luojiang(rng: np.random.Generator) -> None:
     (folder / "old_town.geojson").write_text(text, encoding="utf-8")
 
 
+def build_dazhou(rng: np.random.Generator) -> None:
+    """通川区 with comprehensive and specialised sorting centres (综合型、专业型): the
+    appliance and e-waste dismantling candidates take those categories only. Every
+    settlement a candidate point (the urban streets' community points existing, so that
+    the dispatcher's bookings file names points that are open), the township seats
+    candidate stations, two comprehensive and three specialised centre candidates; a
+    Monday's bookings (door pickups and 送新收旧) for ``recyclenet route``."""
+    folder = DATA / "dazhou"
+    towns = town_rows(seats("达州市", "通川区"))
+    write_csv(folder / "townships.csv", towns)
+    county = {str(t["code"]): "通川区" for t in towns}
+    settlements = settlements_of(rng, towns, county)
+    write_csv(folder / "settlements.csv", settlements)
+    cand: list[dict[str, object]] = []
+    for s in settlements:
+        urban = str(s["township"]) in ("东城街道", "西城街道") and s["kind"] == "community"
+        cand.append(
+            _site(
+                f"P{s['settlement_id']}",
+                f"{s['name']}回收点",
+                "collection_point",
+                s["lon"],
+                s["lat"],
+                6000,
+                20,
+                "再生资源回收企业",
+                existing=urban,
+                settlement_id=str(s["settlement_id"]),
+            )
+        )
+    for t in towns:
+        lon, lat = offset(float(t["lon"]), float(t["lat"]), *rng.normal(0.0, 0.8, size=2))
+        cand.append(
+            _site(
+                f"T{t['code']}",
+                f"{t['name']}中转站",
+                "transfer_station",
+                lon,
+                lat,
+                60_000,
+                25,
+                "达州市供销合作社",
+            )
+        )
+    centres = [
+        ("C1", "复兴镇", "综合型分拣中心", 650_000, 150, ""),
+        ("C2", "罗江镇", "综合型分拣中心", 600_000, 150, ""),
+        ("E1", "复兴镇", "废旧家电与电子废弃物拆解中心", 900_000, 30, "appliances;e_waste"),
+        ("E2", "磐石镇", "废旧家电与电子废弃物拆解中心", 850_000, 30, "appliances;e_waste"),
+        ("X1", "双龙镇", "废旧纺织品分拣中心", 300_000, 10, "textiles"),
+    ]
+    for site_id, town, kind, cost, capacity, categories in centres:
+        t = next(t for t in towns if t["name"] == town)
+        lon, lat = offset(float(t["lon"]), float(t["lat"]), *rng.normal(0.0, 1.5, size=2))
+        row = _site(
+            site_id, f"{town}{kind}", "sorting_centre", lon, lat, cost, capacity, "再生资源回收企业"
+        )
+        cand.append({**row, "categories": categories})
+    for row in cand:
+        row.setdefault("categories", "")
+    write_csv(folder / "candidate_sites.csv", cand)
+    write_fleet(folder)
+    points = [c for c in cand if c["existing"] and c["tier"] == "collection_point"]
+    bookings = []
+    for b in range(12):
+        point = points[int(rng.integers(len(points)))]
+        lon, lat = offset(float(point["lon"]), float(point["lat"]), *rng.normal(0.0, 0.3, size=2))
+        start = int(rng.choice([8 * 60 + 30, 10 * 60, 14 * 60, 15 * 60 + 30]))
+        appliance = b % 3 == 0  # 送新收旧: a new appliance delivered, the old one taken
+        bookings.append(
+            {
+                "booking_id": f"B{b + 1:03d}",
+                "point_id": point["site_id"],
+                "day": "周一",
+                "window_start": f"{start // 60:02d}:{start % 60:02d}",
+                "window_end": f"{(start + 90) // 60:02d}:{(start + 90) % 60:02d}",
+                "kg": 45 if appliance else int(rng.integers(15, 80)),
+                "m3": 0.4 if appliance else round(float(rng.uniform(0.1, 0.6)), 2),
+                "deliver_kg": 50 if appliance else "",
+                "deliver_m3": 0.4 if appliance else "",
+                "handling_min": 20 if appliance else 10,
+                "lon": round(lon, 6),
+                "lat": round(lat, 6),
+                "source": SYNTHETIC,
+            }
+        )
+    write_csv(folder / "bookings_mon.csv", bookings)
+
+
 def build() -> None:
     rng = np.random.default_rng(SEED)
     build_panzhihua(rng)
     build_wuqing(rng)
     build_luojiang(rng)
+    build_dazhou(rng)
 
 
 if __name__ == "__main__":

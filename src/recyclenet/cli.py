@@ -320,6 +320,17 @@ def run(
         f"points on timetable 时刻表覆盖: {k['routing']['points_on_timetable']}/"
         f"{k['routing']['points_open']}"
     )
+    special = k.get("specialised_centres")
+    if special:
+        names = result.site_names()
+        out.print(
+            f"specialised centres 专业型分拣中心 ({special['status']}): "
+            + "; ".join(
+                f"{escape(names.get(c['site_id'], c['site_id']))} "
+                f"({', '.join(c['categories'])}: {c['t_per_day']:,.2f} t/day)"
+                for c in special["open"]
+            )
+        )
     network_cost = k["network_cost_cny_per_year"]
     per_t = network_cost["cny_per_t"]
     out.print(

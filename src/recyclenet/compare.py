@@ -24,7 +24,14 @@ from recyclenet.i18n import t
 from recyclenet.io import output_set, read_table, write_text, write_with
 from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_list
-from recyclenet.report import KPI_ROWS, PAGE_CSS, format_value, kpi_value, station_table_html
+from recyclenet.report import (
+    KPI_ROWS,
+    PAGE_CSS,
+    format_value,
+    kpi_value,
+    shown_rows,
+    station_table_html,
+)
 from recyclenet.routing.timetable import sign_times
 from recyclenet.workbook import best_index, comparison_workbook
 
@@ -448,7 +455,7 @@ def comparison_html(
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     delta_head = "".join(f"<th>Δ {html.escape(n)}</th>" for n in names[1:])
     rows = []
-    for row in KPI_ROWS:
+    for row in shown_rows(*[r["kpis"] for r in runs]):
         values = [kpi_value(r["kpis"], row) for r in runs]
         best = set(best_index(values, row.better, ndigits=4 if row.kind == "pct" else 2))
         cells = "".join(

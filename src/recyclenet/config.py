@@ -169,6 +169,14 @@ class CountsConfig(_Frozen):
     collection_point: Count
     transfer_station: Count
     sorting_centre: Count = 1
+    specialised_centre: int = Field(
+        0,
+        ge=0,
+        le=50,
+        description="specialised sorting centres (专业型) to open among the candidates whose "
+        "categories column names what they take; their categories go to them, the rest to "
+        "the comprehensive centres (sorting_centre)",
+    )
 
 
 class TransportCostConfig(_Frozen):

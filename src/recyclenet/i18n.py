@@ -17,6 +17,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi.points": ("回收点数量", "Collection points"),
     "kpi.stations": ("中转站数量", "Transfer stations"),
     "kpi.centres": ("分拣中心数量", "Sorting centres"),
+    "kpi.specialised_centres": ("专业型分拣中心数量", "Specialised sorting centres"),
     "kpi.total_cost": (
         "年化总成本（选址模型，元/年）",
         "Annualised total cost, siting model (CNY/yr)",
@@ -80,6 +81,12 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "kpi.dropped": ("未能安排的停靠", "Stops not served"),
     "kpi.siting_status": ("选址求解状态", "Siting status"),
+    "report.specialised": ("专业型分拣中心", "Specialised sorting centres"),
+    "report.specialised_note": (
+        "在选定的中转站基础上第二阶段求解（各品类运往接收该品类的中心，其余运往综合型分拣中心）",
+        "a second stage given the chosen stations (each category to a centre that takes it, "
+        "the rest to the comprehensive centre)",
+    ),
     "report.routing": ("路线", "Routing"),
     "report.base_days": ("个站·日求解", "station-days solved"),
     "report.routing_search": (
@@ -200,6 +207,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "event.start": ("出车", "depart"),
     "event.stop": ("停靠收运", "collection stop"),
     "event.unload": ("回站卸货", "unload at station"),
+    "map.specialised": ("专业型分拣中心，接收", "specialised centre, takes"),
+    "col.categories": ("接收品类（专业型）", "categories taken (specialised)"),
     "event.lunch": ("午休停车", "lunch break"),
     "event.parked": ("禁行时段停车等候", "parked: no-driving hours"),
     "title.categories": (
@@ -213,6 +222,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cat.glass": ("废玻璃", "glass"),
     "cat.textiles": ("废旧纺织品", "textiles"),
     "cat.appliances": ("废旧家电", "appliances"),
+    "cat.e_waste": ("电子废弃物", "e-waste"),
     "col.category": ("类别", "Category"),
     "col.base_t_year": ("基准年交投量（吨/年）", "Base year (t/yr)"),
     "col.target_pct": ("规划增长（%）", "Growth asked (%)"),

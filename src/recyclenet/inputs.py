@@ -7,6 +7,7 @@ naming file, row, column and value for each, before anything is solved.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 from recyclenet.candidates import default_candidates
 from recyclenet.config import WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
+from recyclenet.i18n import t
 from recyclenet.io import read_table
 from recyclenet.network.coords import is_geographic, to_wgs84
 from recyclenet.tables import (
@@ -209,6 +211,50 @@ def _point_windows(
     return candidates.assign(window_open_min=opens, window_close_min=closes, **shown)
 
 
+_CATEGORY_SEPARATORS = re.compile(r"[;；,，、/\s]+")
+
+
+def _centre_categories(
+    candidates: pd.DataFrame, scenario: Scenario, file: str, problems: list[InputProblem]
+) -> pd.DataFrame:
+    """The candidates with ``categories`` as the scenario's category keys joined by
+    ``;`` (a specialised sorting centre; empty: comprehensive). A category may be
+    written as its key or its Chinese name; a row that is not a sorting centre, or a
+    category the scenario does not have, is a problem."""
+    known = list(scenario.demand.categories)
+    by_name = {key: key for key in known} | {t(f"cat.{key}", "zh"): key for key in known}
+    out = []
+    for i, text in enumerate(candidates["categories"].fillna("").astype(str)):
+        words = [w for w in _CATEGORY_SEPARATORS.split(text.strip()) if w]
+        if words and candidates["tier"].iloc[i] != "sorting_centre":
+            problems.append(
+                InputProblem(
+                    file,
+                    "categories applies to sorting centres only (a specialised centre "
+                    f"takes those); this row is a {candidates['tier'].iloc[i]}",
+                    "leave categories empty on this row",
+                    row=i + 1,
+                    column="categories",
+                    value=text,
+                )
+            )
+        bad = [w for w in words if w not in by_name]
+        for w in bad:
+            problems.append(
+                InputProblem(
+                    file,
+                    f"'{w}' is not a demand category of the scenario",
+                    f"use one of {', '.join(known)} (or their Chinese names), separated by ; or 、",
+                    row=i + 1,
+                    column="categories",
+                    value=text,
+                )
+            )
+        keys = [by_name[w] for w in words if w in by_name]
+        out.append(";".join(k for k in known if k in keys))
+    return candidates.assign(categories=out)
+
+
 def _text(value: object) -> str:
     """A parsed number as the user typed it (``3`` rather than ``3.0``)."""
     if isinstance(value, float) and value.is_integer():
@@ -335,6 +381,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
             )
         )
     candidates = _point_windows(candidates, scenario, str(paths.candidates), problems)
+    candidates = _centre_categories(candidates, scenario, str(paths.candidates), problems)
     types = set(fleet["vehicle_type"])
     for key in ("collection_vehicle", "haul_vehicle"):
         value = getattr(scenario.routing, key)

@@ -12,6 +12,7 @@ from recyclenet.config import TIERS, Scenario
 from recyclenet.routing import DayResult, Vehicle, WeekPlan
 from recyclenet.siting import SitingResult
 from recyclenet.siting.problem import DAYS_PER_YEAR
+from recyclenet.siting.specialised import SpecialisedResult
 
 # A visit counts as off its sign only beyond the tolerance by more than this (the
 # routing's times are rounded to the solver's integer seconds).
@@ -152,6 +153,7 @@ def compute_kpis(
     siting: SitingResult,
     week: WeekPlan,
     vehicles: dict[str, Vehicle],
+    specialised: SpecialisedResult | None = None,
 ) -> dict[str, Any]:
     """The run's indicators, as plain JSON-ready values.
 
@@ -171,7 +173,10 @@ def compute_kpis(
     timetable, the largest deviation of a visit from its point's sign and the visits
     more than the tolerance off it, ``visits_basis``: how many points' visits a week the
     truck, their storage or the planner set, ``storage_overflow``:
-    :func:`storage_overflow`, and their number).
+    :func:`storage_overflow`, and their number), ``specialised_centres`` (with
+    ``specialised``: the centres opened, the categories each takes and its tonnes, their
+    fixed cost, the stage's objective and bound; their fixed cost is in the network
+    cost, their hauls in the fleet's).
     """
     pop = settlements["population"].to_numpy(float)
     access = siting.access_distance_km()
@@ -204,15 +209,18 @@ def compute_kpis(
     haul_h = float(haul["hours_per_week"].sum()) if len(haul) else 0.0
     fleet = fleet_cost_cny_per_year(week, vehicles["haul"], haul_trucks)
     t_per_year = float(siting.problem.demand_t_per_day.sum()) * DAYS_PER_YEAR
-    network_cny = cost["fixed_cny"] + fleet["total_cny"]
+    special_fixed = specialised.fixed_cost_cny_per_year() if specialised is not None else 0.0
+    sites_fixed = cost["fixed_cny"] + special_fixed
+    network_cny = sites_fixed + fleet["total_cny"]
     routed_rates = routed_cny_per_tkm(fleet, siting.tonne_km_per_day())
     return {
         "scenario": scenario.name,
-        "facilities": {t: int(len(siting.open_idx(t))) for t in TIERS},
+        "facilities": {t: int(len(siting.open_idx(t))) for t in TIERS}
+        | ({} if specialised is None else {"specialised_centre": len(specialised.open_idx)}),
         "cost_cny_per_year": {k: round(v, 2) for k, v in cost.items()},
         "fleet_cost_cny_per_year": {k: round(v, 2) for k, v in fleet.items()},
         "network_cost_cny_per_year": {
-            "facilities_fixed_cny": round(cost["fixed_cny"], 2),
+            "facilities_fixed_cny": round(sites_fixed, 2),
             "fleet_cny": round(fleet["total_cny"], 2),
             "total_cny": round(network_cny, 2),
             "cny_per_t": round(network_cny / t_per_year, 2) if t_per_year > 0 else None,
@@ -272,6 +280,7 @@ def compute_kpis(
             "haul": round(haul_h, 1),
             "total": round(coll_h + haul_h, 1),
         },
+        "specialised_centres": _specialised_kpis(specialised),
         "siting": {
             "status": siting.status,
             "solver": siting.solver,
@@ -406,7 +415,11 @@ def station_table(week: WeekPlan, sites: pd.DataFrame) -> pd.DataFrame:
     """
     stations = sites[sites["tier"] == "transfer_station"]
     timetable = week.timetable()
-    haul = week.haul.set_index("station_id") if len(week.haul) else pd.DataFrame()
+    haul = (  # a station may haul to a comprehensive and to specialised centres
+        week.haul.groupby("station_id")[["trips_per_week", "km_per_week"]].sum()
+        if len(week.haul)
+        else pd.DataFrame()
+    )
     rows = []
     for _, st in stations.iterrows():
         sid = str(st["site_id"])
@@ -496,3 +509,27 @@ def _sum_by_type(per_station: dict[str, dict[str, int]]) -> dict[str, int]:
         for vt, k in mine.items():
             out[vt] = out.get(vt, 0) + k
     return out
+
+
+def _specialised_kpis(result: SpecialisedResult | None) -> dict[str, Any] | None:
+    """The specialised-centre stage's indicators (``None``: the scenario has none)."""
+    if result is None:
+        return None
+    p = result.problem
+    flows = result.flows()
+    return {
+        "status": result.status,
+        "objective_cny": round(result.objective_cny, 2),
+        "bound_cny": round(result.bound_cny, 2),
+        "fixed_cny": round(result.fixed_cost_cny_per_year(), 2),
+        "open": [
+            {
+                "site_id": p.centre_ids[c],
+                "categories": [g for g, ok in zip(p.categories, p.takes[c], strict=True) if ok],
+                "t_per_day": round(
+                    float(flows.loc[flows["centre_id"] == p.centre_ids[c], "t_per_day"].sum()), 3
+                ),
+            }
+            for c in result.open_idx.tolist()
+        ],
+    }

@@ -498,6 +498,8 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
             )
             if str(f.get("operator", "") or "").strip():
                 popup += f"<br>{t('col.operator', lang)}: {safe(str(f['operator']))}"
+            if str(f.get("categories", "") or "").strip():  # a specialised centre (专业型)
+                popup += f"<br><b>{t('map.specialised', lang)}</b>: {safe(str(f['categories']))}"
             if tier == "collection_point":
                 popup += f"<br>{t('map.served', lang)}: {int(served_pop.get(f['site_id'], 0)):,}"
                 why = visits_basis_text(result.week.visits.get(f["site_id"]), lang)

@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from recyclenet.centres import plan_specialised, specialised_hauls, with_specialised
 from recyclenet.config import TIERS, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
@@ -246,7 +247,6 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             seed=scenario.solver.seed,
         ),
     )
-    timings["siting_s"] = time.perf_counter() - t1
     if siting.status == "infeasible":
         counts = scenario.siting.counts
         why = siting.explanation or (
@@ -263,8 +263,16 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             f"no siting solution was found within {scenario.solver.siting_time_limit_s:g} s; "
             f"raise solver.siting_time_limit_s (or --time-limit-s)."
         )
+    specialised = plan_specialised(scenario, inputs, demand, siting, travel)
+    timings["siting_s"] = time.perf_counter() - t1
     tick("siting", 1, 1)
     sites = open_sites(inputs, siting, demand)
+    sites = sites.assign(
+        centre_type=np.where(sites["tier"] == "sorting_centre", "comprehensive", ""),
+        categories="",
+    )
+    if specialised is not None:
+        sites = with_specialised(sites, specialised, inputs, scenario)
 
     t2 = time.perf_counter()
     vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
@@ -361,10 +369,15 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
     centre_of = siting.centre_of_station
     ks = sts["site_idx"].to_numpy(int)
+    sent_kg, sent_m3 = np.zeros(len(sts)), np.zeros(len(sts))
+    if specialised is not None:  # what goes to specialised centres is not hauled here
+        row = {sid: r for r, sid in enumerate(specialised.result.problem.station_ids)}
+        at = [row[sid] for sid in sts["site_id"]]
+        sent_kg, sent_m3 = specialised.kg_per_day[at], specialised.m3_per_day[at]
     haul = haul_trips(
         list(sts["site_id"]),
-        sts["kg_per_day"].to_numpy(float),
-        sts["m3_per_day"].to_numpy(float),
+        sts["kg_per_day"].to_numpy(float) - sent_kg,
+        sts["m3_per_day"].to_numpy(float) - sent_m3,
         problem.haul_km[ks, centre_of[ks]],
         [problem.centres.ids[centre_of[k]] for k in ks],
         vehicle=haul_vehicle,
@@ -372,6 +385,10 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         working_days=len(rc.working_days),
         handling_min=rc.unload_min,
     )
+    if specialised is not None:
+        haul = pd.concat(
+            [haul, specialised_hauls(specialised, scenario, haul_vehicle)], ignore_index=True
+        )
     week = WeekPlan(
         visits=visits,
         days=tuple(days),
@@ -387,6 +404,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         siting=siting,
         week=week,
         vehicles={"collection": vehicle, "haul": haul_vehicle},
+        specialised=None if specialised is None else specialised.result,
     )
     kpis["routing"]["runtime_s"] = round(timings["routing_s"], 2)  # wall clock
     slots = rc.slot_tolerance_min is not None and not kept_signs

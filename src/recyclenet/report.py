@@ -91,12 +91,20 @@ class KpiRow:
     path: tuple[str, ...]
     better: str | None  # "min", "max" or None
     kind: str = "num"  # num, int, pct, text
+    optional: bool = False  # left out of a run's tables where the run has no value
+
+
+def shown_rows(*kpis: dict[str, Any]) -> list[KpiRow]:
+    """The KPI rows the tables of these runs show: every row but the optional ones none
+    of them has."""
+    return [r for r in KPI_ROWS if not r.optional or any(kpi_value(k, r) is not None for k in kpis)]
 
 
 KPI_ROWS: tuple[KpiRow, ...] = (
     KpiRow("kpi.points", ("facilities", "collection_point"), None, "int"),
     KpiRow("kpi.stations", ("facilities", "transfer_station"), None, "int"),
     KpiRow("kpi.centres", ("facilities", "sorting_centre"), None, "int"),
+    KpiRow("kpi.specialised_centres", ("facilities", "specialised_centre"), None, "int", True),
     KpiRow("kpi.total_cost", ("cost_cny_per_year", "total_cny"), "min", "int"),
     KpiRow("kpi.fixed_cost", ("cost_cny_per_year", "fixed_cny"), "min", "int"),
     KpiRow("kpi.transport_cost", ("cost_cny_per_year", "transport_cny"), "min", "int"),
@@ -270,12 +278,36 @@ def breakdown_html(kpis: dict[str, Any], lang: str) -> str:
     return out
 
 
+def _specialised_html(k: dict[str, Any], names: dict[str, str], lang: str) -> str:
+    """The specialised-centre stage's line of the status section (empty without it)."""
+    special = k.get("specialised_centres")
+    if not special:
+        return ""
+    colon = "：" if lang == "zh" else ": "
+    comma = "，" if lang == "zh" else ", "
+    sep = "、" if lang == "zh" else ", "
+    centres = comma.join(
+        f"{html.escape(names.get(c['site_id'], c['site_id']))}"
+        f"（{sep.join(t('cat.' + g, lang) for g in c['categories'])}，{c['t_per_day']:,.2f} t/d）"
+        if lang == "zh"
+        else f"{html.escape(names.get(c['site_id'], c['site_id']))} "
+        f"({sep.join(t('cat.' + g, lang) for g in c['categories'])}, {c['t_per_day']:,.2f} t/d)"
+        for c in special["open"]
+    )
+    status = special["status"]
+    return (
+        f'<p id="specialised">{t("report.specialised", lang)}{colon}'
+        f'<b class="status-{status}">{t(status, lang)}</b> — {centres}'
+        f"{comma}{t('report.specialised_note', lang)}</p>"
+    )
+
+
 def kpi_table_html(kpis: dict[str, Any], lang: str) -> str:
     """The run's KPIs as an HTML table."""
     rows = "".join(
         f"<tr><th>{html.escape(t(r.key, lang))}</th>"
         f'<td class="num">{html.escape(format_value(kpi_value(kpis, r), r, lang))}</td></tr>'
-        for r in KPI_ROWS
+        for r in shown_rows(kpis)
     )
     return (
         f'<table id="kpis"><tr><th>{t("col.indicator", lang)}</th>'
@@ -388,6 +420,7 @@ def run_report_html(result: ScenarioResult, *, lang: str) -> str:
         f'<p>{t("kpi.siting_status", lang)}{colon}<b class="status-{status}">{t(status, lang)}</b>'
         f" — {comma.join(siting_parts)}</p>"
         f"<p>{t('report.routing', lang)}{colon}{comma.join(routing_parts)}</p>"
+        + _specialised_html(k, result.site_names(), lang)
     )
     stations = stations_frame(k)
     station_html = "" if stations is None else station_table_html(stations, lang)

@@ -159,6 +159,15 @@ CANDIDATE_COLUMNS: tuple[Column, ...] = (
     # Who runs the site (两网融合: the sanitation department, the supply-and-marketing
     # cooperative, a recycling company); shown with the site in the outputs.
     Column("operator", "str", required=False, aliases=("运营主体", "运营方")),
+    # Sorting centres only: the categories a specialised centre (专业型) takes, e.g.
+    # "appliances; e_waste" or "废旧家电、电子废弃物"; empty: a comprehensive centre (综合型).
+    Column(
+        "categories",
+        "str",
+        required=False,
+        meaning="demand categories the specialised centre takes",
+        aliases=("接收品类", "品类"),
+    ),
     # Collection points only: what the point stores between visits (empty: a plain truck
     # stop, where residents bring everything to the truck), and visits a week fixed by
     # the planner (empty: from the amounts, the storage and the truck).

@@ -20,11 +20,12 @@ from recyclenet.i18n import t, visits_basis_text
 from recyclenet.kpi import stations_frame
 from recyclenet.maps import day_label, sign_labels
 from recyclenet.report import (
-    KPI_ROWS,
     STATION_ROWS,
+    KpiRow,
     format_value,
     kpi_value,
     route_sheet_columns,
+    shown_rows,
     station_cells,
     truck_days,
 )
@@ -71,10 +72,11 @@ def kpi_cell(value: Any, row: Any, lang: str) -> Any:
     return round(float(value)) if row.kind == "int" else float(value)
 
 
-def _number_formats(ws: Any, columns: list[int]) -> None:
+def _number_formats(ws: Any, columns: list[int], rows: list[KpiRow]) -> None:
     """Thousands separators (and percentages on the KPI rows that are shares) on the
-    numeric cells of ``columns``, row by row after the KPI row's kind."""
-    for r, row in enumerate(KPI_ROWS, start=2):
+    numeric cells of ``columns``, row by row after the KPI row's kind (``rows``: the
+    rows the sheet shows, from its second row)."""
+    for r, row in enumerate(rows, start=2):
         fmt = KPI_FORMATS.get(row.kind)
         for c in columns:
             cell = ws.cell(row=r, column=c)
@@ -131,9 +133,9 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
         wb,
         t("sheet.kpis", lang),
         [t("col.indicator", lang), t("col.value", lang)],
-        [[t(r.key, lang), kpi_cell(kpi_value(k, r), r, lang)] for r in KPI_ROWS],
+        [[t(r.key, lang), kpi_cell(kpi_value(k, r), r, lang)] for r in shown_rows(k)],
     )
-    _number_formats(wb[_title(t("sheet.kpis", lang))], [2])
+    _number_formats(wb[_title(t("sheet.kpis", lang))], [2], shown_rows(k))
     _stations_sheet(wb, [(None, k)], lang)
     sites = result.sites
     names = sites.set_index("site_id")["name"]
@@ -154,6 +156,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 "col.existing",
                 "col.parent",
                 "col.operator",
+                "col.categories",
             )
         ],
         [
@@ -169,6 +172,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
                 "是" if f["existing"] and lang == "zh" else ("yes" if f["existing"] else ""),
                 names.get(f["parent_site_id"], ""),
                 str(f.get("operator", "") or ""),
+                str(f.get("categories", "") or ""),
             ]
             for _, f in sites.iterrows()
         ],
@@ -525,7 +529,7 @@ def comparison_workbook(
     for cell in ws[1]:
         cell.font = BOLD
         cell.fill = HEADER_FILL
-    for row in KPI_ROWS:
+    for row in shown_rows(*[r["kpis"] for r in runs]):
         values = [kpi_value(r["kpis"], row) for r in runs]
         line: list[Any] = [t(row.key, lang)]
         for v in values:
@@ -541,7 +545,7 @@ def comparison_workbook(
     ws.column_dimensions["A"].width = 34
     for i in range(2, 2 + 2 * len(names)):
         ws.column_dimensions[get_column_letter(i)].width = 18
-    _number_formats(ws, list(range(2, 2 + 2 * len(names))))
+    _number_formats(ws, list(range(2, 2 + 2 * len(names))), shown_rows(*[r["kpis"] for r in runs]))
     _stations_sheet(wb, [(r["name"], r["kpis"]) for r in runs], lang)
     if changes is not None:
         _sheet(wb, t("cmp.changes_sheet", lang), *changes)

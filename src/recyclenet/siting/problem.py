@@ -351,6 +351,22 @@ class SitingProblem:
         status = cand["status"] if "status" in cand else pd.Series("", index=cand.index)
         cand = cand.assign(existing=cand["existing"] | (status == "existing"))
         cand = cand[status != "forbidden"]
+        special = cand["categories"].fillna("").astype(str) != "" if "categories" in cand else None
+        if special is not None:  # specialised centres: a stage of their own (specialised.py)
+            n_special, wanted_special = int(special.sum()), cfg.counts.specialised_centre
+            if wanted_special > n_special:
+                problems.append(
+                    InputProblem(
+                        inputs.files["candidates"],
+                        f"the scenario asks for {wanted_special} specialised centres "
+                        "(siting.counts.specialised_centre) but the table has only "
+                        f"{n_special} sorting centres with categories",
+                        "lower siting.counts.specialised_centre or fill the categories of "
+                        "more sorting-centre candidates",
+                        column="categories",
+                    )
+                )
+            cand = cand[~special]
         for name in TIERS:
             rows = cand[cand["tier"] == name]
             frames[name] = rows
