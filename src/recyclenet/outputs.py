@@ -142,7 +142,8 @@ def routes_table(result: ScenarioResult) -> pd.DataFrame:
     """Every event of every collection truck, then the hauls to the centre.
 
     Columns: ``route_type`` (collection | haul), ``station_id``, ``day``, ``truck``,
-    ``trip``, ``seq``, ``kind`` (start | stop | unload | end | haul), ``site_id``,
+    ``vehicle_type``, ``trip``, ``seq``, ``kind`` (start | stop | lunch | parked | unload |
+    end | haul), ``site_id``,
     ``site``, ``arrival``, ``departure``, ``load_kg``, ``load_m3``, ``distance_km``.
     """
     ev = result.week.events()
@@ -156,6 +157,7 @@ def routes_table(result: ScenarioResult) -> pd.DataFrame:
                     "station_id": ev["base_id"],
                     "day": ev["day"],
                     "truck": ev["base_id"] + "-" + ev["truck"].astype(str),
+                    "vehicle_type": ev["vehicle_type"],
                     "trip": ev["trip"],
                     "seq": ev["seq"],
                     "kind": ev["kind"],
@@ -179,6 +181,7 @@ def routes_table(result: ScenarioResult) -> pd.DataFrame:
                     "station_id": h["station_id"],
                     "day": days[trip % len(days)],
                     "truck": f"H-{h['station_id']}",
+                    "vehicle_type": result.scenario.routing.haul_vehicle,
                     "trip": trip // len(days) + 1,
                     "seq": 0,
                     "kind": "haul",
