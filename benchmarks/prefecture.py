@@ -12,7 +12,7 @@ vary around the Cuiping defaults (unverified parameters, see data/cuiping/README
 the demand section is the Cuiping scenario's. Everything is synthetic.
 
 ``siting`` runs only the siting step of a scenario through the product's own path
-(tables, checks, ``SitingProblem.from_inputs``, ``recyclenet.siting.solve``) and prints
+(tables, checks, ``siting_problem``, ``recyclenet.siting.solve``) and prints
 one JSON object as its last line.
 """
 
@@ -184,8 +184,9 @@ def main_siting(argv: list[str]) -> None:
     from recyclenet.config import load_scenario
     from recyclenet.demand import settlement_demand
     from recyclenet.inputs import load_inputs
-    from recyclenet.network.build import travel_model
-    from recyclenet.siting import SitingParams, SitingProblem, solve
+    from recyclenet.siting import SitingParams, solve
+    from recyclenet.siting_inputs import siting_problem
+    from recyclenet.travel import travel_model
 
     parser = contract_parser("siting", 120.0, positional="scenario")
     parser.add_argument("--method", default="auto")
@@ -194,7 +195,7 @@ def main_siting(argv: list[str]) -> None:
     scenario = load_scenario(args.scenario)
     inputs = load_inputs(scenario)
     demand = settlement_demand(inputs.settlements, scenario.demand)
-    problem = SitingProblem.from_inputs(inputs, demand, scenario, travel_model(scenario.network))
+    problem = siting_problem(inputs, demand, scenario, travel_model(scenario.network))
     built = time.perf_counter() - start
     result = solve(
         problem, SitingParams(time_limit_s=args.time_limit_s, seed=args.seed, method=args.method)

@@ -26,3 +26,17 @@ def test_docs_build_strictly(tmp_path):
     assert (tmp_path / "site" / "planner" / "index.html").is_file()
     api = (tmp_path / "site" / "api" / "routing" / "index.html").read_text(encoding="utf-8")
     assert "search_patterns" in api  # the API reference drawn from the docstrings
+
+
+def test_readme_and_docstring_examples_run():
+    """The README's Python example (GeoDataFrames in, a sited network out) and the
+    docstring examples of the public API run as written."""
+    import doctest
+
+    import recyclenet.siting.problem
+
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    readme = doctest.testfile(str(ROOT / "README.md"), module_relative=False, optionflags=flags)
+    assert readme.attempted >= 8 and readme.failed == 0
+    api = doctest.testmod(recyclenet.siting.problem, optionflags=flags)
+    assert api.attempted >= 5 and api.failed == 0

@@ -9,7 +9,7 @@ from recyclenet.config import load_scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InputError
 from recyclenet.inputs import load_inputs
-from recyclenet.siting import SitingProblem
+from recyclenet.siting_inputs import siting_problem
 
 from .conftest import write_small_scenario
 
@@ -17,7 +17,7 @@ from .conftest import write_small_scenario
 def _problem(path):
     sc = load_scenario(path)
     inputs = load_inputs(sc)
-    return SitingProblem.from_inputs(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
+    return siting_problem(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
 
 
 def _edit(path, table, fn):

@@ -24,6 +24,7 @@ from recyclenet.siting.lagrangian import (
 )
 from recyclenet.siting.large import lower_bound, split_bound
 from recyclenet.siting.result import SitingResult
+from recyclenet.siting_inputs import siting_problem
 
 
 def line_instance(
@@ -130,7 +131,11 @@ def test_line_instance_optimum_by_hand(method):
     if method == "enumeration":  # what it did, as counts the reports put in words
         work = result.solver_work
         assert 1 <= work["sets_solved"] <= work["sets_total"]
-        assert f"{work['sets_solved']} of {work['sets_total']} station/centre" in result.summary()
+        from recyclenet.i18n import solver_work_note
+
+        note = solver_work_note(work, "en")
+        assert f"{work['sets_solved']} of {work['sets_total']} station/centre" in note
+        assert note in result.summary(note)
     else:
         assert result.solver_work == {}
 
@@ -315,9 +320,7 @@ def test_too_few_points_is_explained_with_names_and_numbers(tmp_path):
 
     sc = load_scenario(write_small_scenario(tmp_path, counts=(2, 2, 1)))
     inputs = load_inputs(sc)
-    problem = SitingProblem.from_inputs(
-        inputs, settlement_demand(inputs.settlements, sc.demand), sc
-    )
+    problem = siting_problem(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
     result = solve(problem, SitingParams(time_limit_s=20))
     assert result.status == "infeasible"
     text = result.explanation
@@ -432,9 +435,7 @@ def test_free_counts_never_cost_more_than_policy_counts(tmp_path):
     def optimum(path):
         sc = load_scenario(path)
         inputs = load_inputs(sc)
-        prob = SitingProblem.from_inputs(
-            inputs, settlement_demand(inputs.settlements, sc.demand), sc
-        )
+        prob = siting_problem(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
         return prob, solve(prob, SitingParams(time_limit_s=30))
 
     _, fixed = optimum(write_small_scenario(tmp_path / "a"))
@@ -554,7 +555,7 @@ def test_large_village_without_candidate_is_bad_input(tmp_path):
     sc = load_scenario(path)
     inputs = load_inputs(sc)
     with pytest.raises(InputError, match=dropped):
-        SitingProblem.from_inputs(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
+        siting_problem(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
 
 
 def test_township_rule_explanation_respects_the_rule(tmp_path):
@@ -572,9 +573,7 @@ def test_township_rule_explanation_respects_the_rule(tmp_path):
         )
     )
     inputs = load_inputs(sc)
-    problem = SitingProblem.from_inputs(
-        inputs, settlement_demand(inputs.settlements, sc.demand), sc
-    )
+    problem = siting_problem(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
     result = solve(problem, SitingParams(time_limit_s=20))
     assert result.status == "infeasible"
     named = re.findall(r"\((\d+\.\d) km\)", result.explanation)
@@ -762,7 +761,7 @@ def test_unknown_county_is_bad_input(tmp_path):
     sc = load_scenario(path)
     inputs = load_inputs(sc)
     with pytest.raises(InputError) as exc:
-        SitingProblem.from_inputs(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
+        siting_problem(inputs, settlement_demand(inputs.settlements, sc.demand), sc)
     (p,) = exc.value.problems
     assert (p.row, p.column, p.value) == (3, "county", "Z")
 

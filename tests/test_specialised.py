@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from recyclenet.errors import SolverError
-from recyclenet.siting.specialised import SpecialisedProblem, solve_specialised
+from recyclenet.siting.solve import solve_specialised
+from recyclenet.siting.specialised import SpecialisedProblem
 
 
 def stage(count=1, capacity=(100.0, 100.0), existing=(False, False), fixed=(1e5, 1e5)):

@@ -19,6 +19,8 @@ from recyclenet.errors import (
     SolverError,
 )
 from recyclenet.pipeline import ScenarioResult, run_scenario
+from recyclenet.routing import DayProblem, RoutingParams, WeekPlan, plan_week, solve_day
+from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve_siting
 
 try:  # the version is written once, in pyproject.toml
     __version__ = _version("recyclenet")
@@ -27,6 +29,15 @@ except PackageNotFoundError:  # (run from a checkout that is not installed)
 
 __all__ = [
     "ConfigError",
+    "DayProblem",
+    "RoutingParams",
+    "SitingParams",
+    "SitingProblem",
+    "SitingResult",
+    "WeekPlan",
+    "plan_week",
+    "solve_day",
+    "solve_siting",
     "InfeasibleError",
     "InputError",
     "InputProblem",

@@ -16,7 +16,8 @@ from recyclenet.errors import InputError, InputProblem
 from recyclenet.inputs import Inputs
 from recyclenet.routing import Vehicle, haul_trips
 from recyclenet.siting import SitingResult
-from recyclenet.siting.specialised import SpecialisedProblem, SpecialisedResult, solve_specialised
+from recyclenet.siting.solve import solve_specialised
+from recyclenet.siting.specialised import SpecialisedProblem, SpecialisedResult
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from rich.progress import (
 
 from recyclenet.config import EFFORTS, Scenario, load_scenario
 from recyclenet.errors import InputError, RecycleNetError, RecycleNetWarning
+from recyclenet.i18n import solver_work_note
 from recyclenet.io import check_output_folder
 
 if TYPE_CHECKING:
@@ -196,14 +197,14 @@ def validate(
     from recyclenet.demand import settlement_demand
     from recyclenet.inputs import load_inputs, read_kept_timetable
     from recyclenet.pipeline import check_loads
-    from recyclenet.siting import SitingProblem
+    from recyclenet.siting_inputs import siting_problem
 
     try:
         sc = _load(scenario)
         inputs = load_inputs(sc)
         demand = settlement_demand(inputs.settlements, sc.demand)
         check_loads(inputs, demand, sc)
-        SitingProblem.from_inputs(inputs, demand, sc)
+        siting_problem(inputs, demand, sc)
         if sc.routing.keep_timetable is not None:
             read_kept_timetable(sc.routing.keep_timetable, sc.routing.working_days)
     except RecycleNetError as exc:
@@ -312,7 +313,7 @@ def run(
         _fail(exc, lang or _language(scenario))
     k = result.kpis
     out.print(f"[bold]{sc.title or sc.name}[/]")
-    out.print(result.siting.summary())
+    out.print(result.siting.summary(solver_work_note(result.siting.solver_work, "en")))
     out.print(
         f"facilities 设施: {k['facilities']}; trucks 车辆: {k['trucks']['collection_total']} "
         f"collection + {k['trucks']['haul_total']} haul; "

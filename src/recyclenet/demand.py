@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 import pandas as pd
 
-from recyclenet.config import DemandConfig
+
+class CategoryRates(Protocol):
+    """One material category's rates (a scenario's ``demand.categories`` entries are such)."""
+
+    @property
+    def urban_kg_per_person_day(self) -> float: ...
+
+    @property
+    def rural_kg_per_person_day(self) -> float: ...
+
+    @property
+    def density_kg_per_m3(self) -> float: ...
+
+    @property
+    def growth_pct_to_target(self) -> float: ...
 
 
-def settlement_demand(settlements: pd.DataFrame, config: DemandConfig) -> pd.DataFrame:
+class DemandSettings(Protocol):
+    """What the demand model reads (a scenario's ``demand`` section is such)."""
+
+    @property
+    def capture_rate(self) -> float: ...
+
+    @property
+    def categories(self) -> Mapping[str, CategoryRates]: ...
+
+
+def settlement_demand(settlements: pd.DataFrame, config: DemandSettings) -> pd.DataFrame:
     """Expected recyclables handed to the network per settlement, in the target year.
 
     For settlement *i* and category *c*::

@@ -27,7 +27,6 @@ from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm,
 from recyclenet.errors import RecycleNetError
 from recyclenet.i18n import t
 from recyclenet.io import read_table
-from recyclenet.network.build import travel_model
 from recyclenet.replan import (
     TruckNow,
     groups_now,
@@ -48,6 +47,7 @@ from recyclenet.routing.plan import own_matrices
 from recyclenet.routing.result import STANDING
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.tables import FLEET_COLUMNS, validate_table
+from recyclenet.travel import travel_model
 
 PLANNED_FILES = ("scenario.resolved.yaml", "network.gpkg", "timetable.csv")
 

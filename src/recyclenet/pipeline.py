@@ -25,13 +25,14 @@ from recyclenet.inputs import (
 )
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.kpi_breakdown import category_kpis, county_kpis, site_counties
-from recyclenet.network.build import travel_model
 from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
 from recyclenet.routing.budget import VISIT_DAY_WORK, WORK_PER_DAY
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.routing.week import day_time_limit_s, published_week
-from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
+from recyclenet.siting import SitingParams, SitingResult, solve
+from recyclenet.siting_inputs import siting_problem
 from recyclenet.tables import POINT_PLAN_COLUMNS
+from recyclenet.travel import travel_model
 
 Progress = Callable[[str, float, float], None]
 """``progress(step, done, total)``: called as steps advance."""
@@ -232,7 +233,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     check_loads(inputs, demand, scenario)
     tick("network")
     travel = travel_model(scenario.network)
-    problem = SitingProblem.from_inputs(inputs, demand, scenario, travel)
+    problem = siting_problem(inputs, demand, scenario, travel)
     timings["inputs_s"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()

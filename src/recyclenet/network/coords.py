@@ -27,7 +27,9 @@ def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
     return (lon > 73.66) & (lon < 135.05) & (lat > 3.86) & (lat < 53.55)
 
 
-def _offset_deg(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+def _offset_deg(
+    lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     x, y = lon - 105.0, lat - 35.0
     d_lat = (
         -100.0
@@ -59,7 +61,9 @@ def _offset_deg(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDA
     return d_lon, d_lat
 
 
-def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+def wgs84_to_gcj02(
+    lon: ArrayLike, lat: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """WGS-84 to GCJ-02 (unchanged outside China)."""
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     d_lon, d_lat = _offset_deg(lon, lat)
@@ -69,7 +73,7 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
 
 def gcj02_to_wgs84(
     lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 30
-) -> tuple[NDArray, NDArray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """GCJ-02 to WGS-84 by fixed-point iteration (error far below 1 mm in China)."""
     g_lon, g_lat = np.asarray(lon, float), np.asarray(lat, float)
     w_lon, w_lat = g_lon.copy(), g_lat.copy()
@@ -82,7 +86,9 @@ def gcj02_to_wgs84(
     return w_lon, w_lat
 
 
-def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+def gcj02_to_bd09(
+    lon: ArrayLike, lat: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """GCJ-02 to BD-09."""
     x, y = np.asarray(lon, float), np.asarray(lat, float)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
@@ -90,7 +96,9 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+def bd09_to_gcj02(
+    lon: ArrayLike, lat: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """BD-09 to GCJ-02 (the standard closed-form inverse)."""
     x = np.asarray(lon, float) - 0.0065
     y = np.asarray(lat, float) - 0.006
@@ -99,7 +107,9 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
     return z * np.cos(theta), z * np.sin(theta)
 
 
-def to_wgs84(x: ArrayLike, y: ArrayLike, crs: str) -> tuple[NDArray, NDArray]:
+def to_wgs84(
+    x: ArrayLike, y: ArrayLike, crs: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Convert coordinates in ``crs`` to WGS-84 longitude and latitude.
 
     Parameters

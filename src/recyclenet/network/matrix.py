@@ -31,7 +31,8 @@ def haversine_km(
     la2 = np.radians(np.asarray(lat_b, dtype=float))[None, :]
     lo2 = np.radians(np.asarray(lon_b, dtype=float))[None, :]
     h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    km: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return km
 
 
 @dataclass(frozen=True)

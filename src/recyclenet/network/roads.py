@@ -22,9 +22,11 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -133,7 +135,7 @@ class RoadGraph:
         return len(self.edge_u)
 
     @classmethod
-    def from_networkx(cls, graph, fingerprint: str = "") -> RoadGraph:  # noqa: ANN001
+    def from_networkx(cls, graph: Any, fingerprint: str = "") -> RoadGraph:
         """From an osmnx MultiDiGraph (nodes with ``x``/``y``, edges with ``length``)."""
         nodes = list(graph.nodes)
         index = {n: i for i, n in enumerate(nodes)}
@@ -204,7 +206,9 @@ class RoadGraph:
         return _min_csr(u, v, packed, n), unit, scale
 
 
-def _min_csr(u: NDArray, v: NDArray, w: NDArray, n: int) -> csr_matrix:
+def _min_csr(
+    u: NDArray[np.int64], v: NDArray[np.int64], w: NDArray[np.float64], n: int
+) -> csr_matrix:
     """A CSR graph keeping the smallest weight of parallel edges."""
     order = np.lexsort((w, v, u))
     first = np.ones(len(order), dtype=bool)
@@ -213,9 +217,12 @@ def _min_csr(u: NDArray, v: NDArray, w: NDArray, n: int) -> csr_matrix:
     return csr_matrix((w[sel], (u[sel], v[sel])), shape=(n, n))
 
 
-def _packed_block(args: tuple[csr_matrix, NDArray, NDArray]) -> NDArray:
+def _packed_block(
+    args: tuple[csr_matrix, NDArray[np.int64], NDArray[np.int64]],
+) -> NDArray[np.float64]:
     graph, sources, targets = args
-    return dijkstra(graph, directed=True, indices=sources)[:, targets]
+    block: NDArray[np.float64] = dijkstra(graph, directed=True, indices=sources)[:, targets]
+    return block
 
 
 def load_graph(path: str | Path) -> RoadGraph:
@@ -280,7 +287,9 @@ def download_graph(
     return load_graph(cached)
 
 
-def _planar_km(lon: NDArray, lat: NDArray, lat0: float) -> NDArray:
+def _planar_km(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], lat0: float
+) -> NDArray[np.float64]:
     return np.column_stack([lon * 111.320 * math.cos(math.radians(lat0)), lat * KM_PER_DEG_LAT])
 
 
@@ -334,7 +343,7 @@ class RoadNetwork:
         """The profile of a vehicle type, or the default one."""
         return self.profiles.get(name or "default", self.profiles.get("default", Profile()))
 
-    def snap(self, lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.int64], NDArray]:
+    def snap(self, lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Nearest node of every point and the straight connector length in km."""
         pts = _planar_km(np.asarray(lon, float), np.asarray(lat, float), self._lat0)
         dist, idx = self._tree.query(pts)
@@ -342,7 +351,7 @@ class RoadNetwork:
 
     def node_matrices(
         self, sources: NDArray[np.int64], targets: NDArray[np.int64], profile: str | None
-    ) -> tuple[NDArray, NDArray]:
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Length (km) and time (min) of the fastest path between graph nodes."""
         name = profile or "default"
         if name not in self._weights:
@@ -415,14 +424,24 @@ class RoadNetwork:
         return TravelMatrix(distance_km=dist, method=self.method, time_min=mins)
 
     def _handle_unreachable(
-        self, dist, mins, bad, lon_a, lat_a, lon_b, lat_b, labels_a, labels_b, profile
-    ):  # noqa: ANN001, ANN202
+        self,
+        dist: NDArray[np.float64],
+        mins: NDArray[np.float64],
+        bad: NDArray[np.bool_],
+        lon_a: ArrayLike,
+        lat_a: ArrayLike,
+        lon_b: ArrayLike,
+        lat_b: ArrayLike,
+        labels_a: Sequence[str] | None,
+        labels_b: Sequence[str] | None,
+        profile: str | None,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         rows, cols = np.nonzero(bad)
         if self.unreachable != "straight_line":
-            la = labels_a or [f"point {i}" for i in range(len(lon_a))]
-            lb = labels_b or [f"point {j}" for j in range(len(lon_b))]
+            la = labels_a or [f"point {i}" for i in range(dist.shape[0])]
+            lb = labels_b or [f"point {j}" for j in range(dist.shape[1])]
             shown = "; ".join(
-                f"{la[i]} -> {lb[j]}" for i, j in list(zip(rows, cols, strict=True))[:8]
+                f"{la[int(i)]} -> {lb[int(j)]}" for i, j in list(zip(rows, cols, strict=True))[:8]
             )
             more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
             raise InfeasibleError(
@@ -439,7 +458,14 @@ class RoadNetwork:
         self.fallback_pairs += len(rows)
         return dist, mins
 
-    def _cache_path(self, lon_a, lat_a, lon_b, lat_b, profile) -> Path | None:  # noqa: ANN001
+    def _cache_path(
+        self,
+        lon_a: ArrayLike,
+        lat_a: ArrayLike,
+        lon_b: ArrayLike,
+        lat_b: ArrayLike,
+        profile: str | None,
+    ) -> Path | None:
         if self.cache_dir is None:
             return None
         h = hashlib.sha256()

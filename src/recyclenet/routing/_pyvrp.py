@@ -52,7 +52,13 @@ import time
 
 import numpy as np
 from pyvrp import Activity, ActivityType, Client, Model, ProblemData, Route, Solution, solve
-from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria
+from pyvrp.stop import (
+    FirstFeasible,
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    StoppingCriterion,
+)
 
 from recyclenet.routing.budget import Meter
 from recyclenet.routing.homing import route_home_via_unload
@@ -245,10 +251,10 @@ def solve_day(
     return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
 
 
-def _limits(limit_s: float, iterations: int | None, *more) -> MultipleCriteria:
+def _limits(limit_s: float, iterations: int | None, *more: StoppingCriterion) -> MultipleCriteria:
     """Stop after ``limit_s`` seconds, ``iterations`` iterations (``None``: no such
     limit) or when one of ``more`` says so."""
-    stops = [MaxRuntime(max(0.005, limit_s)), *more]
+    stops: list[StoppingCriterion] = [MaxRuntime(max(0.005, limit_s)), *more]
     if iterations is not None:
         stops.append(MaxIterations(iterations))
     return MultipleCriteria(stops)

@@ -40,6 +40,7 @@ import dataclasses
 import math
 import multiprocessing
 import time
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -53,7 +54,7 @@ from recyclenet.routing.periodic_problem import (
     insertion,
     remove,
 )
-from recyclenet.routing.problem import TruckGroup
+from recyclenet.routing.problem import DayProblem, TruckGroup
 from recyclenet.routing.result import DayResult
 
 Patterns = dict[int, tuple[int, ...]]
@@ -159,7 +160,7 @@ class DayRouter:
             2 * float(p.distance_km.max()) * p.cost_per_km() + p.vehicle.fixed_cost_cny_per_day
         )
 
-    def search(self, stops, start: Routes | None, iterations: int) -> DayPlan:
+    def search(self, stops: Iterable[int], start: Routes | None, iterations: int) -> DayPlan:
         """Route the set once more from ``start`` (a new seed per run), keep the better
         of it and the best plan so far, and return that."""
         key = frozenset(stops)
@@ -179,7 +180,7 @@ class DayRouter:
         self.cache[key] = best
         return best
 
-    def solve(self, day, iterations: int, seed: int) -> DayResult:
+    def solve(self, day: DayProblem, iterations: int, seed: int) -> DayResult:
         """PyVRP on a day for ``iterations``, stopped at the cap (noted) if sooner."""
         left = max(0.01, self.cap_at - time.time())
         params = RoutingParams(
@@ -192,7 +193,9 @@ class DayRouter:
             self.capped = True
         return result
 
-    def __call__(self, stops, effort: float = 1.0, start: Routes | None = None) -> DayPlan:
+    def __call__(
+        self, stops: Iterable[int], effort: float = 1.0, start: Routes | None = None
+    ) -> DayPlan:
         """The best plan for the set after at least ``effort`` trial budgets; a first
         routing starts from ``start`` (routes over these stops, some may be missing), a
         further one from the best plan so far."""
@@ -331,7 +334,11 @@ def aggregated_patterns(
 
 
 def _moved_routes(
-    p: PeriodicProblem, plans: list[DayPlan], current: Patterns, trial: Patterns, picked
+    p: PeriodicProblem,
+    plans: list[DayPlan],
+    current: Patterns,
+    trial: Patterns,
+    picked: Iterable[int],
 ) -> list[Routes]:
     """The current routes with the ``picked`` stops taken off the days they leave and
     inserted, cheapest, on the days they join (left out where they fit nowhere: the

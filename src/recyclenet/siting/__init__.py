@@ -2,6 +2,17 @@
 
 from recyclenet.siting.problem import SitingProblem, Tier
 from recyclenet.siting.result import SitingResult
-from recyclenet.siting.solve import SitingParams, solve
+from recyclenet.siting.solve import SitingParams, solve, solve_specialised
 
-__all__ = ["SitingParams", "SitingProblem", "SitingResult", "Tier", "solve"]
+solve_siting = solve
+"""The siting solver under the name the package exports (:func:`solve`)."""
+
+__all__ = [
+    "SitingParams",
+    "SitingProblem",
+    "SitingResult",
+    "Tier",
+    "solve",
+    "solve_siting",
+    "solve_specialised",
+]

@@ -52,8 +52,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,9 +65,18 @@ from ortools.math_opt.solvers import highs_pb2
 from recyclenet.errors import SolverError
 from recyclenet.siting import lagrangian
 from recyclenet.siting.heuristic import construct
-from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
+from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem, Tier
 from recyclenet.siting.result import SitingResult, network_cost_cny
 from recyclenet.siting.specialised import SpecialisedProblem, SpecialisedResult
+
+if TYPE_CHECKING:
+    from recyclenet.siting.solve import SitingParams
+
+PointsOutcome = (
+    tuple[NDArray[np.int64], NDArray[np.bool_], float, float, bool] | Literal["infeasible"] | None
+)
+"""What a point model returns: ``(point_of_settlement, open mask, objective, bound,
+proved)``, ``"infeasible"``, or ``None`` (nothing found in time)."""
 
 _MATHOPT_SOLVERS = {"HIGHS": "HIGHS", "SCIP": "GSCIP", "CP_SAT": "CP_SAT"}
 
@@ -80,7 +91,7 @@ def _solve_model(
     absolute_gap: float | None = None,
     cutoff: float = math.inf,
     skip_heuristics: bool = True,
-    hint: dict | None = None,
+    hint: dict[mathopt.Variable, float] | None = None,
 ) -> mathopt.SolveResult:
     """Solve a MathOpt model with one of the backends OR-Tools bundles.
 
@@ -160,8 +171,8 @@ class _Compact:
         cost = p.cost_cny_per_tkm
         self.y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
         if fixed_upper:
-            self.s: dict = {k: 1 for k in ks}
-            self.c: dict = {m: 1 for m in ms}
+            self.s: dict[int, Any] = {k: 1 for k in ks}
+            self.c: dict[int, Any] = {m: 1 for m in ms}
         else:
             self.s = {k: model.add_binary_variable(name=f"s{k}") for k in ks}
             self.c = {m: model.add_binary_variable(name=f"c{m}") for m in ms}
@@ -188,7 +199,7 @@ class _Compact:
         # Elastic: capacities may overflow at a penalty, to find out which ones bind.
         self.overflow: dict[tuple[str, int], mathopt.Variable] = {}
 
-        def room(tier: str, idx: int, cap):  # noqa: ANN001, ANN202
+        def room(tier: str, idx: int, cap: float) -> Any:
             if not elastic:
                 return cap
             var = model.add_variable(lb=0.0, name=f"o_{tier}{idx}")
@@ -273,7 +284,7 @@ class _Compact:
         )
         model.minimize(objective)
 
-    def network(self, values: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def network(self, values: dict[Any, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The solution ``values`` (variable -> value) as ``(point_of_settlement,
         station_of_point, centre_of_station)``."""
         p = self.p
@@ -289,14 +300,14 @@ class _Compact:
                 centre_of[k] = max(self.ms, key=lambda m: values[self.u[k, m]])
         return point_of, station_of, centre_of
 
-    def hint(self, net: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict:
+    def hint(self, net: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[Any, float]:
         """A network as values of the model's variables, for :func:`_solve_model`."""
         p = self.p
         point_of, station_of, centre_of = net
         w = p.demand_t_per_day
         inflow = np.bincount(point_of, weights=w, minlength=len(p.points))
         at_station = np.zeros(len(p.stations))
-        values: dict = {}
+        values: dict[Any, float] = {}
         for j in range(len(p.points)):
             values[self.y[j]] = float(station_of[j] >= 0)
             for k in self.ks:
@@ -321,7 +332,9 @@ class _Compact:
         return values
 
 
-def _largest_share(n_settlements: int, x: dict, value) -> np.ndarray:  # noqa: ANN001
+def _largest_share(
+    n_settlements: int, x: dict[tuple[int, int], Any], value: Callable[[Any], float]
+) -> np.ndarray:
     """Each settlement's point with the largest share ``value(x[i, j])`` (-1: none)."""
     point_of = np.full(n_settlements, -1, dtype=np.int64)
     best = np.zeros(n_settlements)
@@ -361,7 +374,7 @@ def capacity_overflows(
     return sorted(out, key=lambda r: -r[3])
 
 
-def _coverage(add, p: SitingProblem, x: dict) -> None:  # noqa: ANN001
+def _coverage(add: Callable[..., Any], p: SitingProblem, x: dict[tuple[int, int], Any]) -> None:
     """Coverage mode: the covered population must reach ``p.min_covered_population``."""
     if not p.coverage_mode or p.min_covered_population is None:
         return
@@ -373,7 +386,7 @@ def _coverage(add, p: SitingProblem, x: dict) -> None:  # noqa: ANN001
     )
 
 
-def _count(add, total, tier) -> None:  # noqa: ANN001
+def _count(add: Callable[..., Any], total: Any, tier: Tier) -> None:
     """Exact count, or a range when the tier has ``count_max``.
 
     ``add`` adds a constraint (``model.add_linear_constraint`` of MathOpt).
@@ -385,7 +398,9 @@ def _count(add, total, tier) -> None:  # noqa: ANN001
         add(total <= tier.count_max)
 
 
-def _point_constraints(add, p: SitingProblem, y: list, x: dict) -> None:  # noqa: ANN001
+def _point_constraints(
+    add: Callable[..., Any], p: SitingProblem, y: list[Any], x: dict[tuple[int, int], Any]
+) -> None:
     """Constraints on the point tier shared by every model: count, sites that must open,
     the coverage target, and each county's point count."""
     _count(add, sum(y), p.points)
@@ -407,7 +422,7 @@ def _points_budget(p: SitingProblem, ks: list[int], ms: list[int]) -> float:
     )
 
 
-def solve_mip(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (SitingParams)
+def solve_mip(problem: SitingProblem, params: SitingParams) -> SitingResult:
     """The monolithic MIP, started from the heuristic network; see the module docstring."""
     start = time.perf_counter()
     p = problem
@@ -602,7 +617,7 @@ class PointsTask:
     backend: str = "HIGHS"
 
 
-def solve_points(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
+def solve_points(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
     """Solve a :class:`PointsTask`: the radius model when no point can fill up, else the
     classical one. Returns ``"infeasible"``, ``None`` (nothing found) or
     ``(point_of_settlement, open mask, objective, bound, proved)``."""
@@ -612,16 +627,16 @@ def solve_points(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
 
 
 def _finish_points_model(
-    model,  # noqa: ANN001 (mathopt.Model)
+    model: mathopt.Model,
     task: PointsTask,
-    y: list,
-    terms: list,
+    y: list[Any],
+    terms: list[Any],
     constant: float,
     *,
     time_limit_s: float,
     absolute_gap: float | None = None,
     cutoff: float = math.inf,
-):  # noqa: ANN202
+) -> mathopt.SolveResult:
     """Shared end of the MathOpt point models: the point-tier rules, the points' budget,
     the objective (points' fixed costs + ``terms`` + ``constant``), and the solve
     (``absolute_gap``: just under 1 when every network costs a whole number; ``cutoff``:
@@ -651,7 +666,7 @@ def _finish_points_model(
     )
 
 
-def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
+def _p_median_mathopt(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
     """The inner problem without station and centre capacities, in MathOpt with HiGHS.
 
     MathOpt, unlike OR-Tools' pywraplp wrapper, returns HiGHS's incumbent and bound when
@@ -748,7 +763,7 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
 RADIUS_LEVELS = (4, 20)  # fewest and most cost levels per settlement in the first model
 
 
-def _p_median_radius(task: PointsTask, *, time_limit_s: float):  # noqa: ANN202
+def _p_median_radius(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
     r"""The inner problem when no point can fill up, in the radius formulation.
 
     Each settlement *i* sorts the distinct costs of its reachable points,
@@ -1044,7 +1059,7 @@ def max_cover(
     return np.array([values[v] > 0.5 for v in y])
 
 
-def solve_specialised(problem: SpecialisedProblem, *, time_limit_s: float):  # noqa: ANN201
+def solve_specialised(problem: SpecialisedProblem, *, time_limit_s: float) -> SpecialisedResult:
     """The specialised-centre stage (:mod:`recyclenet.siting.specialised`) as a MIP in
     MathOpt, solved by HiGHS to a relative gap of 1e-9."""
     p = problem
@@ -1060,7 +1075,7 @@ def solve_specialised(problem: SpecialisedProblem, *, time_limit_s: float):  # n
             model.add_linear_constraint(o[c] == 1)
     model.add_linear_constraint(sum(o) == p.count)
     a: dict[tuple[int, int, int], mathopt.Variable] = {}
-    load: list[list] = [[] for _ in range(n_c)]
+    load: list[list[Any]] = [[] for _ in range(n_c)]
     for k in range(n_k):
         for g in range(n_g):
             t = float(p.t_per_day[k, g])

@@ -21,60 +21,20 @@ C(free centres, centres to open)`` at most ``max_combinations``), the joint mode
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from recyclenet.siting import _ortools
+from recyclenet.siting.choices import upper_tier_choices
 from recyclenet.siting.heuristic import construct
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 from recyclenet.siting.result import SitingResult, network_cost_cny
 
-
-def upper_tier_choices(problem: SitingProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Every admissible (stations, centres) pair: existing sites in, counts (or ranges)
-    respected, within the budget when there is one."""
-    sets = []
-    for tier in (problem.stations, problem.centres):
-        must = tuple(int(j) for j in np.flatnonzero(tier.must_open))
-        free = [j for j in range(len(tier)) if j not in must]
-        options = []
-        for size in range(tier.count, tier.max_count + 1):
-            need = size - len(must)
-            if 0 <= need <= len(free):
-                options += [
-                    tuple(sorted(must + extra)) for extra in itertools.combinations(free, need)
-                ]
-        if not options:
-            return []
-        sets.append(options)
-    pairs = [(s, c) for s, c in itertools.product(sets[0], sets[1]) if problem.station_sets_ok(s)]
-    budget = problem.budget_cny_per_year
-    if budget is not None:
-        pairs = [
-            (s, c)
-            for s, c in pairs
-            if problem.stations.new_fixed_cost(np.array(s))
-            + problem.centres.new_fixed_cost(np.array(c))
-            <= budget + 1e-6
-        ]
-    return pairs
-
-
-def count_choices(problem: SitingProblem) -> int:
-    """Number of (stations, centres) pairs :func:`upper_tier_choices` would list."""
-    total = 1
-    for tier in (problem.stations, problem.centres):
-        must = int(tier.must_open.sum())
-        free = len(tier) - must
-        total *= sum(
-            math.comb(free, size - must)
-            for size in range(tier.count, tier.max_count + 1)
-            if 0 <= size - must <= free
-        )
-    return total
+if TYPE_CHECKING:
+    from recyclenet.siting.solve import SitingParams
 
 
 def pair_bounds(
@@ -108,7 +68,7 @@ def pair_bounds(
     return out
 
 
-def solve_by_enumeration(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
+def solve_by_enumeration(problem: SitingProblem, params: SitingParams) -> SitingResult:
     """Solve the joint model exactly by bounded enumeration of the upper tiers."""
     start = time.perf_counter()
     p = problem

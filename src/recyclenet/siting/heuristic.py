@@ -20,6 +20,7 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
+from recyclenet.siting.choices import count_choices, upper_tier_choices
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 
 Assignment = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
@@ -31,7 +32,6 @@ def _choose_sets(
     """Pick stations and centres; ``unit[i, k, m]`` is CNY/yr to send i via k to m."""
     w = p.demand_t_per_day
     tiers = (p.stations, p.centres)
-    from recyclenet.siting.decompose import count_choices, upper_tier_choices
 
     n_comb = count_choices(p)
     choices = []

@@ -234,7 +234,10 @@ def _rho(
 ) -> NDArray[np.float64]:
     """Each site's Lagrangian cost at the best multipliers."""
     lam = _best_multipliers(state)
-    return fixed + np.where(cost < lam[:, None], cost - lam[:, None], 0.0).sum(axis=0)
+    rho: NDArray[np.float64] = fixed + np.where(cost < lam[:, None], cost - lam[:, None], 0.0).sum(
+        axis=0
+    )
+    return rho
 
 
 def bound_fixings(
@@ -413,7 +416,7 @@ class _Cover:
         return max(0, math.ceil(amount / self.unit - 1e-9))
 
     def size(self, j: int) -> int:
-        return math.ceil(self.capacity[j] / self.unit - 1e-9)
+        return int(math.ceil(self.capacity[j] / self.unit - 1e-9))
 
     def table(
         self, value: NDArray[np.float64], items: list[int], need: int

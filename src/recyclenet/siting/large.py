@@ -45,18 +45,24 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from recyclenet.siting import _ortools
-from recyclenet.siting.decompose import count_choices, pair_bounds, upper_tier_choices
+from recyclenet.siting.choices import count_choices, upper_tier_choices
+from recyclenet.siting.decompose import pair_bounds
 from recyclenet.siting.heuristic import construct
 from recyclenet.siting.lagrangian import LagrangianState, facility_bound
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem, Tier
 from recyclenet.siting.result import SitingResult, network_cost_cny
 
 Network = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+if TYPE_CHECKING:
+    from recyclenet.siting.solve import SitingParams
 
 
 def _cheapest_set(tier: Tier) -> np.ndarray:
@@ -171,7 +177,9 @@ def stations_share_bound(sub: SitingProblem, *, time_limit_s: float) -> float:
     return float(bounds.min())
 
 
-def split_bound(p: SitingProblem, net: Network, params, *, time_limit_s: float) -> float:  # noqa: ANN001
+def split_bound(
+    p: SitingProblem, net: Network, params: SitingParams, *, time_limit_s: float
+) -> float:
     """A valid lower bound from the network's upper tiers (step 5 of the module
     docstring); ``-inf`` if the centre choices are too many to list. The stations'
     share gets 40 % of the time; where the points' MIP proves nothing in the rest, its
@@ -224,7 +232,7 @@ def upper_problem(p: SitingProblem, net: Network) -> tuple[SitingProblem, np.nda
     return sub, opened
 
 
-def inner_start(p: SitingProblem, params, *, time_limit_s: float) -> Network | None:  # noqa: ANN001
+def inner_start(p: SitingProblem, params: SitingParams, *, time_limit_s: float) -> Network | None:
     """A first network by the step-2 MIP: the existing stations and centres plus the
     cheapest others up to each tier's count, points and assignments solved exactly
     (``None`` when those sites admit no network or none was found in time)."""
@@ -243,16 +251,19 @@ def inner_start(p: SitingProblem, params, *, time_limit_s: float) -> Network | N
     return inner[2] if inner is not None else None
 
 
-def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001 (SitingParams)
-    """Solve a large instance as described in the module docstring."""
-    from recyclenet.siting.solve import solve as solve_any
-
+def solve_large(
+    problem: SitingProblem,
+    params: SitingParams,
+    solve_any: Callable[..., SitingResult],
+) -> SitingResult:
+    """Solve a large instance as described in the module docstring; ``solve_any`` solves
+    its sub-problems (:func:`recyclenet.siting.solve`)."""
     start = time.perf_counter()
     p = problem
     limit = params.time_limit_s
 
     def left() -> float:
-        return limit - (time.perf_counter() - start)
+        return float(limit - (time.perf_counter() - start))
 
     label = f"large+{params.backend}"
     net = construct(p, swap_time_s=min(10.0, 0.1 * limit))
@@ -285,7 +296,7 @@ def solve_large(problem: SitingProblem, params) -> SitingResult:  # noqa: ANN001
     search_until = start + (0.6 * limit if upper_ok else limit)
 
     def search_left() -> float:
-        return search_until - time.perf_counter()
+        return float(search_until - time.perf_counter())
 
     rounds = 0
     while search_left() > 1.0:

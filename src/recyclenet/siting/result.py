@@ -10,7 +10,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from recyclenet.clock import TIERS
-from recyclenet.i18n import solver_work_note
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem
 
 STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
@@ -197,12 +196,13 @@ class SitingResult:
             }
         )
 
-    def summary(self) -> str:
-        """One line: status, objective, bound, gap, time."""
+    def summary(self, note: str = "") -> str:
+        """One line: status, objective, bound, gap, time, the solver (and ``note`` after
+        it, e.g. what the method did)."""
         return (
             f"siting {self.status}: objective {self.objective_cny:,.0f} CNY/yr, "
             f"bound {self.bound_cny:,.0f}, gap {self.gap:.4%}, "
-            f"{self.runtime_s:.1f} s ({self.solver}{solver_work_note(self.solver_work, 'en')})"
+            f"{self.runtime_s:.1f} s ({self.solver}{note})"
         )
 
 

@@ -8,11 +8,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from recyclenet.siting import _ortools
-from recyclenet.siting.decompose import count_choices, solve_by_enumeration
+from recyclenet.siting.choices import count_choices
+from recyclenet.siting.decompose import solve_by_enumeration
 from recyclenet.siting.explain import explain_infeasibility, overflow_explanation
 from recyclenet.siting.large import solve_large
 from recyclenet.siting.problem import SitingProblem
 from recyclenet.siting.result import SitingResult
+from recyclenet.siting.specialised import SpecialisedProblem, SpecialisedResult
 
 BACKENDS = ("HIGHS", "SCIP", "CP_SAT")
 METHODS = ("auto", "enumeration", "mip", "large")
@@ -130,11 +132,26 @@ def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingR
     if method == "enumeration":
         result = solve_by_enumeration(problem, params)
     elif method == "large":
-        result = solve_large(problem, params)
+        result = solve_large(problem, params, solve)
     else:
         result = _ortools.solve_mip(problem, params)
     if result.status == "infeasible" and not result.explanation:
         why = overflow_explanation(problem, time_limit_s=min(30.0, params.time_limit_s))
         if why:
             result = replace(result, explanation=why)
+    return result
+
+
+def solve_specialised(
+    problem: SpecialisedProblem, *, time_limit_s: float = 30.0
+) -> SpecialisedResult:
+    """Open ``problem.count`` specialised centres and route every flow
+    (:mod:`recyclenet.siting.specialised`), solved exactly by HiGHS.
+
+    Raises
+    ------
+    recyclenet.errors.SolverError
+        When no plan exists (the open centres' capacities cannot take their categories).
+    """
+    result: SpecialisedResult = _ortools.solve_specialised(problem, time_limit_s=time_limit_s)
     return result

@@ -103,7 +103,8 @@ class SpecialisedResult:
     problem
         The stage solved.
     status
-        ``"optimal"`` or ``"feasible"`` (stopped at the time limit).
+        ``"optimal"`` or ``"feasible"`` (stopped at the time limit); solved by
+        :func:`recyclenet.siting.solve.solve_specialised`.
     open_idx
         Indices of the open candidates.
     centre_of
@@ -145,24 +146,11 @@ class SpecialisedResult:
     def diverted_t_per_day(self) -> NDArray[np.float64]:
         """Per station, the tonnes that go to specialised centres."""
         p = self.problem
-        return np.where(self.centre_of >= 0, p.t_per_day, 0.0).sum(axis=1)
+        sent: NDArray[np.float64] = np.where(self.centre_of >= 0, p.t_per_day, 0.0).sum(axis=1)
+        return sent
 
     def fixed_cost_cny_per_year(self) -> float:
         """Fixed cost of the open specialised centres that are not existing ones."""
         p = self.problem
         idx = np.asarray(self.open_idx, dtype=int)
         return float(p.fixed_cost_cny_per_year[idx][~p.existing[idx]].sum())
-
-
-def solve_specialised(problem: SpecialisedProblem, *, time_limit_s: float = 30.0):
-    """Open ``problem.count`` specialised centres and route every flow (see the module
-    docstring), solved by HiGHS (:func:`recyclenet.siting._ortools.solve_specialised`).
-
-    Raises
-    ------
-    recyclenet.errors.SolverError
-        When no plan exists (the open centres' capacities cannot take their categories).
-    """
-    from recyclenet.siting._ortools import solve_specialised as solve
-
-    return solve(problem, time_limit_s=time_limit_s)

@@ -1,4 +1,5 @@
-"""The travel model a scenario asks for."""
+"""The travel model a scenario asks for: its network settings as the straight-line or
+road-network model of :mod:`recyclenet.network` (which takes plain parameters)."""
 
 from __future__ import annotations
 
