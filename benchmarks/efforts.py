@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from recyclenet.config import EFFORTS, load_scenario
-from recyclenet.outputs import write_outputs
+from recyclenet.outputs.writer import write_outputs
 from recyclenet.pipeline import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,8 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from recyclenet.cli import app
-from recyclenet.maps import day_ranges, leaflet_inline, save_map
-from recyclenet.report import KPI_ROWS, shown_rows
+from recyclenet.outputs.maps import day_ranges, leaflet_inline, save_map
+from recyclenet.outputs.report import KPI_ROWS, shown_rows
 
 from .conftest import write_small_scenario
 
@@ -383,7 +383,7 @@ def test_tianditu_base_layer_with_a_key(browser, tmp_path):
     """With outputs.tianditu_key the map offers 天地图 and its labels beside the others;
     choosing it asks Tianditu for tiles with the key (refused here: no network)."""
     from recyclenet.config import load_scenario
-    from recyclenet.maps import build_map, save_map
+    from recyclenet.outputs.maps import build_map, save_map
     from recyclenet.pipeline import run_scenario
 
     from .conftest import write_small_scenario

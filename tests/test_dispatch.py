@@ -16,7 +16,7 @@ from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min, min_to_hhmm
 from recyclenet.dispatch import _published_window, load_planned, plan_dispatch
 from recyclenet.errors import InputError
-from recyclenet.outputs import DISPATCH_FILES, write_dispatch
+from recyclenet.outputs.writer import DISPATCH_FILES, write_dispatch
 from recyclenet.routing import check_day
 
 from .conftest import day_bookings, write_bookings, write_small_scenario
@@ -387,7 +387,7 @@ def test_trucks_kept_at_the_sorting_centre(tmp_path):
     day leaves the centre, unloads at its station after each trip and drives back to the
     centre empty; the weekly and the dispatched days pass the checker."""
     from recyclenet.config import load_scenario
-    from recyclenet.outputs import write_outputs
+    from recyclenet.outputs.writer import write_outputs
     from recyclenet.pipeline import run_scenario
 
     path = write_small_scenario(tmp_path / "in", overrides={"routing.truck_base": "sorting_centre"})

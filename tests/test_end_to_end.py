@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min, load_scenario
-from recyclenet.i18n import t
 from recyclenet.kpi import rate_mismatches, station_table
-from recyclenet.maps import day_ranges
-from recyclenet.outputs import OUTPUT_FILES
+from recyclenet.outputs.i18n import t
+from recyclenet.outputs.maps import day_ranges
+from recyclenet.outputs.writer import OUTPUT_FILES
 from recyclenet.routing import check_day
 from recyclenet.routing.budget import WORK_PER_DAY
 
@@ -335,7 +335,7 @@ def test_workbook_and_comparison(tmp_path):
     assert total[cheaper].fill.fgColor.rgb.endswith("C6EFCE")
     assert abs(total[3].value - (b - a)) < 1e-6
     # The timetable changes against the first run: sheet and page agree with the function.
-    from recyclenet.compare import timetable_changes
+    from recyclenet.outputs.compare import timetable_changes
 
     changed = timetable_changes(
         pd.read_csv(outs[0] / "timetable.csv", encoding="utf-8-sig", dtype=str),
@@ -427,7 +427,7 @@ def _timetable(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
 def test_timetable_changes_name_what_residents_would_see_change():
     """Against the first plan: a point with the same days and sign is not listed; one
     with other days, another time, both, one added and one removed each are."""
-    from recyclenet.compare import timetable_changes
+    from recyclenet.outputs.compare import timetable_changes
 
     before = _timetable(
         [("SAME", "mon", "09:00"), ("SAME", "thu", "09:00"), ("DAYS", "mon", "10:00")]
@@ -484,7 +484,7 @@ def test_keep_timetable_keeps_the_signs_up(tmp_path):
     """routing.keep_timetable: re-planned with a shorter dwell, the plan keeps every
     point's days and the time on its sign where the plain re-plan moves some; a bad row
     in the kept timetable stops `validate` with its row, column and value."""
-    from recyclenet.compare import timetable_changes
+    from recyclenet.outputs.compare import timetable_changes
 
     def timetable(name: str, **overrides) -> pd.DataFrame:
         scenario = write_small_scenario(tmp_path / f"in_{name}", overrides=overrides)

@@ -8,10 +8,10 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from recyclenet import outputs
 from recyclenet.cli import app
 from recyclenet.errors import InputError
 from recyclenet.io import output_set
+from recyclenet.outputs import writer as outputs
 
 runner = CliRunner()
 

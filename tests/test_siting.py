@@ -131,7 +131,7 @@ def test_line_instance_optimum_by_hand(method):
     if method == "enumeration":  # what it did, as counts the reports put in words
         work = result.solver_work
         assert 1 <= work["sets_solved"] <= work["sets_total"]
-        from recyclenet.i18n import solver_work_note
+        from recyclenet.outputs.i18n import solver_work_note
 
         note = solver_work_note(work, "en")
         assert f"{work['sets_solved']} of {work['sets_total']} station/centre" in note

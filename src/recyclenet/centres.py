@@ -132,7 +132,7 @@ def with_specialised(
     """The open sites with the specialised centres added (tier ``sorting_centre``,
     ``centre_type`` ``specialised``, ``categories`` in the scenario's language) and
     what they take off the comprehensive centres' flows."""
-    from recyclenet.i18n import t
+    from recyclenet.outputs.i18n import t
 
     lang = scenario.language
     r = stage.result

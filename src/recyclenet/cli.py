@@ -24,8 +24,8 @@ from rich.progress import (
 
 from recyclenet.config import EFFORTS, Scenario, load_scenario
 from recyclenet.errors import InputError, RecycleNetError, RecycleNetWarning
-from recyclenet.i18n import solver_work_note
 from recyclenet.io import check_output_folder
+from recyclenet.outputs.i18n import solver_work_note
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
@@ -283,9 +283,9 @@ def run(
     quiet: QuietOption = False,
 ) -> None:
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
-    from recyclenet.outputs import write_outputs
+    from recyclenet.outputs.report import plan_notes, rate_notes, storage_notes
+    from recyclenet.outputs.writer import write_outputs
     from recyclenet.pipeline import run_scenario
-    from recyclenet.report import plan_notes, rate_notes, storage_notes
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
@@ -399,7 +399,7 @@ def compare(
     ] = False,
 ) -> None:
     """Compare finished runs side by side. 多情景比较。"""
-    from recyclenet.compare import compare_runs
+    from recyclenet.outputs.compare import compare_runs
 
     if lang not in ("zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
@@ -506,7 +506,7 @@ def route(
     from recyclenet.bookings import read_bookings
     from recyclenet.config import WEEKDAYS, parse_clock, parse_weekday
     from recyclenet.dispatch import load_planned, plan_dispatch
-    from recyclenet.outputs import dispatch_summary, write_dispatch
+    from recyclenet.outputs.writer import dispatch_summary, write_dispatch
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))

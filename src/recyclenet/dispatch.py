@@ -25,8 +25,8 @@ from numpy.typing import NDArray
 from recyclenet.bookings import BookingTable
 from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm, parse_clock
 from recyclenet.errors import RecycleNetError
-from recyclenet.i18n import t
 from recyclenet.io import read_table
+from recyclenet.outputs.i18n import t
 from recyclenet.replan import (
     TruckNow,
     groups_now,

@@ -18,9 +18,9 @@ import pandas as pd
 from recyclenet.candidates import default_candidates
 from recyclenet.config import WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
-from recyclenet.i18n import t
 from recyclenet.io import read_table
 from recyclenet.network.coords import is_geographic, to_wgs84
+from recyclenet.outputs.i18n import t
 from recyclenet.tables import (
     CANDIDATE_COLUMNS,
     FLEET_COLUMNS,

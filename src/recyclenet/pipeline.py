@@ -1,6 +1,6 @@
 """``run_scenario(scenario) -> ScenarioResult``: inputs, demand, siting, routing, KPIs.
 
-No file is written here; :mod:`recyclenet.outputs` writes results.
+No file is written here; :mod:`recyclenet.outputs.writer` writes results.
 """
 
 from __future__ import annotations

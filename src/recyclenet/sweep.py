@@ -147,7 +147,7 @@ def run_one(run: SweepRun, out: str, offline: bool = False, single: bool = False
         return RunOutcome(run.name, "skipped", 0.0)
     try:
         from recyclenet.config import parse_scenario
-        from recyclenet.outputs import write_outputs
+        from recyclenet.outputs.writer import write_outputs
         from recyclenet.pipeline import run_scenario
 
         data = copy.deepcopy(run.data)
@@ -224,7 +224,7 @@ def run_sweep(
 
 def _comparison(folders: list[Path], out: Path, lang: str) -> None:
     """``comparison.html`` and ``.xlsx`` of the runs, moved into ``out`` when complete."""
-    from recyclenet.compare import compare_runs
+    from recyclenet.outputs.compare import compare_runs
 
     staging = out / ".comparison"
     shutil.rmtree(staging, ignore_errors=True)

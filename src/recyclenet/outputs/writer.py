@@ -20,10 +20,11 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import t
 from recyclenet.io import output_set, write_csv, write_text, write_with
 from recyclenet.kpi import STATION_COLUMNS, stations_frame
-from recyclenet.maps import (
+from recyclenet.network.coords import wgs84_to_gcj02
+from recyclenet.outputs.i18n import t
+from recyclenet.outputs.maps import (
     build_map,
     day_label,
     day_list,
@@ -32,9 +33,13 @@ from recyclenet.maps import (
     save_map,
     sign_labels,
 )
-from recyclenet.network.coords import wgs84_to_gcj02
-from recyclenet.report import route_sheets_html, route_sheets_page, run_report_html, signs_page
-from recyclenet.workbook import bookings_template, dispatch_workbook, run_workbook
+from recyclenet.outputs.report import (
+    route_sheets_html,
+    route_sheets_page,
+    run_report_html,
+    signs_page,
+)
+from recyclenet.outputs.workbook import bookings_template, dispatch_workbook, run_workbook
 
 if TYPE_CHECKING:
     from recyclenet.dispatch import Dispatch
@@ -127,7 +132,7 @@ def signs_table(result: ScenarioResult) -> pd.DataFrame:
 
 def signs_html(result: ScenarioResult, *, lang: str) -> str:
     """``signs.html``: one printable sign per collection point (see
-    :func:`recyclenet.report.signs_page`)."""
+    :func:`recyclenet.outputs.report.signs_page`)."""
     sc = result.scenario
     table = signs_table(result).sort_values(["station", "township", "point"], kind="stable")
     return signs_page(

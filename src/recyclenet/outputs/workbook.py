@@ -16,10 +16,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from recyclenet.bookings import BOOKING_COLUMNS
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import t, visits_basis_text
 from recyclenet.kpi import stations_frame
-from recyclenet.maps import day_label, sign_labels
-from recyclenet.report import (
+from recyclenet.outputs.i18n import t, visits_basis_text
+from recyclenet.outputs.maps import day_label, sign_labels
+from recyclenet.outputs.report import (
     STATION_ROWS,
     KpiRow,
     format_value,
@@ -278,7 +278,7 @@ def route_sheet_title(station: str, day: str, truck: int | str, lang: str) -> st
 
 def _route_sheets(wb: Workbook, routes: list[tuple[str, pd.DataFrame]], lang: str) -> None:
     """One sheet per ``(title, events)``: the route sheet's columns
-    (:func:`recyclenet.report.route_sheet_columns`), the events carrying ``name`` and
+    (:func:`recyclenet.outputs.report.route_sheet_columns`), the events carrying ``name`` and
     ``sign`` besides the columns of :meth:`DayResult.events`."""
     columns = route_sheet_columns(r for _, r in routes)
     value = {
@@ -519,7 +519,7 @@ def comparison_workbook(
     """``comparison.xlsx``: KPIs side by side (best per row shaded), differences to the
     first scenario, every scenario's transfer stations (``kpis.json`` ``stations``, a
     row each after the scenario's name), the timetable changes against the first
-    (``changes``: header and rows, from :func:`recyclenet.compare.changes_table`) and
+    (``changes``: header and rows, from :func:`recyclenet.outputs.compare.changes_table`) and
     each scenario's main assumptions."""
     wb = Workbook()
     ws = wb.active

@@ -16,7 +16,7 @@ import pandas as pd
 from branca.element import Element, Figure
 
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import t, visits_basis_text
+from recyclenet.outputs.i18n import t, visits_basis_text
 from recyclenet.routing.result import STANDING
 
 if TYPE_CHECKING:

@@ -20,11 +20,11 @@ import yaml
 
 from recyclenet.config import WEEKDAYS
 from recyclenet.errors import InputError, InputProblem, RecycleNetWarning
-from recyclenet.i18n import t
 from recyclenet.io import output_set, read_table, write_text, write_with
 from recyclenet.kpi import stations_frame
-from recyclenet.maps import day_list
-from recyclenet.report import (
+from recyclenet.outputs.i18n import t
+from recyclenet.outputs.maps import day_list
+from recyclenet.outputs.report import (
     KPI_ROWS,
     PAGE_CSS,
     format_value,
@@ -32,8 +32,8 @@ from recyclenet.report import (
     shown_rows,
     station_table_html,
 )
+from recyclenet.outputs.workbook import best_index, comparison_workbook
 from recyclenet.routing.timetable import sign_times
-from recyclenet.workbook import best_index, comparison_workbook
 
 REQUIRED = ("kpis.json", "scenario.resolved.yaml", "network.gpkg")
 SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")

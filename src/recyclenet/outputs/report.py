@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from recyclenet.config import min_to_hhmm
-from recyclenet.i18n import LABELS, solver_work_note, t
 from recyclenet.kpi import WEEKS_PER_YEAR, rate_mismatches, stations_frame
-from recyclenet.maps import day_label, day_ranges
+from recyclenet.outputs.i18n import LABELS, solver_work_note, t
+from recyclenet.outputs.maps import day_label, day_ranges
 
 if TYPE_CHECKING:
     from recyclenet.pipeline import ScenarioResult
