@@ -8,13 +8,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from recyclenet.centres import plan_specialised, specialised_hauls, with_specialised
-from recyclenet.config import TIERS, Scenario
+from recyclenet.centres import (
+    CentresStage,
+    plan_specialised,
+    specialised_hauls,
+    with_specialised,
+)
+from recyclenet.config import TIERS, RoutingConfig, Scenario
 from recyclenet.demand import settlement_demand
 from recyclenet.errors import InfeasibleError, InputError, InputProblem, SolverError
 from recyclenet.inputs import (
@@ -25,11 +31,19 @@ from recyclenet.inputs import (
 )
 from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.kpi_breakdown import category_kpis, county_kpis, site_counties
-from recyclenet.routing import RoutingParams, Vehicle, WeekPlan, haul_trips, plan_week, solve_week
+from recyclenet.routing import (
+    DayProblem,
+    RoutingParams,
+    Vehicle,
+    WeekPlan,
+    haul_trips,
+    plan_week,
+    solve_week,
+)
 from recyclenet.routing.budget import VISIT_DAY_WORK, WORK_PER_DAY
 from recyclenet.routing.rights import RoadRights, road_rights
 from recyclenet.routing.week import day_time_limit_s, published_week
-from recyclenet.siting import SitingParams, SitingResult, solve
+from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve
 from recyclenet.siting_inputs import siting_problem
 from recyclenet.tables import POINT_PLAN_COLUMNS
 from recyclenet.travel import travel_model
@@ -91,7 +105,8 @@ def open_sites(inputs: Inputs, siting: SitingResult, demand: pd.DataFrame) -> gp
     """Open sites of every tier with their table attributes and flows.
 
     Columns: those of :meth:`SitingResult.facilities` plus ``name``, ``lon``, ``lat``,
-    ``kg_per_day``, ``m3_per_day`` and ``geometry``.
+    ``operator``, ``kg_per_day``, ``m3_per_day``, ``centre_type`` (``comprehensive`` for a
+    sorting centre), ``categories`` and ``geometry``.
     """
     fac = siting.facilities()
     cand = inputs.candidates.set_index("site_id")
@@ -128,6 +143,8 @@ def open_sites(inputs: Inputs, siting: SitingResult, demand: pd.DataFrame) -> gp
     fac["m3_per_day"] = [
         float(per_tier_m3[t][i]) for t, i in zip(fac["tier"], fac["site_idx"], strict=True)
     ]
+    fac["centre_type"] = np.where(fac["tier"] == "sorting_centre", "comprehensive", "")
+    fac["categories"] = ""  # what a specialised centre takes (centres.with_specialised)
     return gpd.GeoDataFrame(
         fac, geometry=gpd.points_from_xy(fac["lon"], fac["lat"]), crs="EPSG:4326"
     )
@@ -201,43 +218,8 @@ def check_loads(inputs: Inputs, demand: pd.DataFrame, scenario: Scenario) -> Non
         raise InputError(problems)
 
 
-def run_scenario(scenario: Scenario, progress: Progress | None = None) -> ScenarioResult:
-    """Run a scenario end to end (no files written).
-
-    Raises
-    ------
-    InputError
-        Bad tables, before any solving.
-    InfeasibleError
-        When the siting model has no solution; the message names what to relax.
-    SolverError
-        When no network was found within the time limit.
-    """
-
-    def tick(step: str, done: float = 0, total: float = 1) -> None:
-        if progress:
-            progress(step, done, total)
-
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    tick("inputs")
-    inputs = load_inputs(scenario)
-    rc = scenario.routing
-    kept = (
-        read_kept_timetable(rc.keep_timetable, rc.working_days)
-        if rc.keep_timetable is not None
-        else KeptTimetable(days={}, signs={}, day_signs={}, rounds={})
-    )
-    kept_days, kept_signs, kept_day_signs = kept.days, kept.signs, kept.day_signs
-    demand = settlement_demand(inputs.settlements, scenario.demand)
-    check_loads(inputs, demand, scenario)
-    tick("network")
-    travel = travel_model(scenario.network)
-    problem = siting_problem(inputs, demand, scenario, travel)
-    timings["inputs_s"] = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
-    tick("siting")
+def _solve_siting(scenario: Scenario, inputs: Inputs, problem: SitingProblem) -> SitingResult:
+    """The three tiers sited, or the reason why not (what to relax, or more time)."""
     siting = solve(
         problem,
         SitingParams(
@@ -264,19 +246,15 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             f"no siting solution was found within {scenario.solver.siting_time_limit_s:g} s; "
             f"raise solver.siting_time_limit_s (or --time-limit-s)."
         )
-    specialised = plan_specialised(scenario, inputs, demand, siting, travel)
-    timings["siting_s"] = time.perf_counter() - t1
-    tick("siting", 1, 1)
-    sites = open_sites(inputs, siting, demand)
-    sites = sites.assign(
-        centre_type=np.where(sites["tier"] == "sorting_centre", "comprehensive", ""),
-        categories="",
-    )
-    if specialised is not None:
-        sites = with_specialised(sites, specialised, inputs, scenario)
+    return siting
 
-    t2 = time.perf_counter()
-    vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
+
+def _routing_inputs(
+    inputs: Inputs, sites: gpd.GeoDataFrame, rc: RoutingConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[tuple[Vehicle, int], ...], dict[str, RoadRights]]:
+    """What the week's routing reads of the open sites: the points (with their storage,
+    visits and hours from the table), the stations (and where their trucks are kept), the
+    station fleet and the road rights of its types."""
     pts = sites[sites["tier"] == "collection_point"]
     sts = sites[sites["tier"] == "transfer_station"]
     points = pd.DataFrame(
@@ -317,7 +295,13 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         known_points=set(cand.loc[cand["tier"] == "collection_point", "site_id"].astype(str)),
     )
     _check_every_point_servable(points, fleet, rights)
-    params = RoutingParams(
+    return points, stations, fleet, rights
+
+
+def routing_params(scenario: Scenario) -> RoutingParams:
+    """The routing search settings of a scenario: work by effort, the wall-clock cap,
+    the processes, the engine and the seed."""
+    return RoutingParams(
         time_limit_s=max(1.0, scenario.solver.routing_time_limit_s),  # a safety cap
         workers=scenario.solver.workers,
         engine=scenario.solver.routing_engine,
@@ -329,6 +313,177 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
             WORK_PER_DAY["standard"] if scenario.solver.effort == "thorough" else None
         ),
     )
+
+
+def _hauls(
+    scenario: Scenario,
+    problem: SitingProblem,
+    siting: SitingResult,
+    sts: pd.DataFrame,
+    specialised: CentresStage | None,
+    haul_vehicle: Vehicle,
+) -> pd.DataFrame:
+    """The week's station -> centre hauls: to the comprehensive centre, and what goes to
+    specialised centres to them."""
+    rc = scenario.routing
+    centre_of = siting.centre_of_station
+    ks = sts["site_idx"].to_numpy(int)
+    sent_kg, sent_m3 = np.zeros(len(sts)), np.zeros(len(sts))
+    if specialised is not None:  # what goes to specialised centres is not hauled here
+        row = {sid: r for r, sid in enumerate(specialised.result.problem.station_ids)}
+        at = [row[sid] for sid in sts["site_id"]]
+        sent_kg, sent_m3 = specialised.kg_per_day[at], specialised.m3_per_day[at]
+    haul = haul_trips(
+        list(sts["site_id"]),
+        sts["kg_per_day"].to_numpy(float) - sent_kg,
+        sts["m3_per_day"].to_numpy(float) - sent_m3,
+        problem.haul_km[ks, centre_of[ks]],
+        [problem.centres.ids[centre_of[k]] for k in ks],
+        vehicle=haul_vehicle,
+        max_fill=rc.max_fill,
+        working_days=len(rc.working_days),
+        handling_min=rc.unload_min,
+    )
+    if specialised is not None:
+        haul = pd.concat(
+            [haul, specialised_hauls(specialised, scenario, haul_vehicle)], ignore_index=True
+        )
+    return haul
+
+
+@dataclass(frozen=True)
+class _RoutingRun:
+    """What the week's routing was given, for its indicators."""
+
+    params: RoutingParams
+    day_problems: list[DayProblem]
+    as_published: list[Any]
+    points: pd.DataFrame
+    kept_signs: bool
+
+
+def _kpis(
+    scenario: Scenario,
+    inputs: Inputs,
+    siting: SitingResult,
+    sites: gpd.GeoDataFrame,
+    week: WeekPlan,
+    *,
+    vehicles: dict[str, Vehicle],
+    specialised: CentresStage | None,
+    travel: Any,
+    routing: _RoutingRun,
+    routing_s: float,
+) -> dict[str, Any]:
+    """Every indicator of the run (:func:`~recyclenet.kpi.compute_kpis` and the
+    breakdowns by station, category and county, the search's settings, the network)."""
+    kpis = compute_kpis(
+        scenario=scenario,
+        settlements=inputs.settlements,
+        siting=siting,
+        week=week,
+        vehicles=vehicles,
+        specialised=None if specialised is None else specialised.result,
+    )
+    kpis["routing"]["runtime_s"] = round(routing_s, 2)  # wall clock
+    rc = scenario.routing
+    slots = rc.slot_tolerance_min is not None and not routing.kept_signs
+    drivable = [d is not None for d in routing.as_published]
+    kpis["routing"]["day_time_limit_s"] = round(
+        day_time_limit_s(routing.day_problems, routing.params, slots=slots, drivable=drivable), 2
+    )
+    kpis["routing"]["effort"] = scenario.solver.effort
+    kpis["routing"]["work_per_day"] = routing.params.work_per_day
+    # Station-days whose search the wall-clock cap cut short: not reproducible.
+    kpis["routing"]["capped_days"] = [
+        f"{d.problem.base_id} {d.problem.day}" for d in week.days if d.capped
+    ] + sorted(
+        {
+            f"{routing.points.set_index('point_id').at[pid, 'station_id']} visit days"
+            for pid, v in week.visits.items()
+            if v.days_from == "search_capped"
+        }
+    )
+    kpis["inputs"] = {"default_candidates": inputs.default_candidates}
+    kpis["routing"]["visit_days_searched"] = sum(
+        v.days_from != "balanced" for v in week.visits.values()
+    )
+    kpis["stations"] = station_kpis(station_table(week, sites))
+    within = siting.access_distance_km() <= scenario.siting.max_access_km + 1e-9
+    centres = sites[sites["tier"] == "sorting_centre"]
+    kpis["categories"] = category_kpis(
+        scenario.demand,
+        inputs.settlements,
+        within,
+        float(centres["capacity_t_per_day"].sum()),
+    )
+    fleet_cost = kpis["fleet_cost_cny_per_year"]
+    kpis["counties"] = county_kpis(
+        inputs.settlements,
+        siting.assignments(),
+        sites,
+        kpis["stations"],
+        within,
+        float(fleet_cost["haul_trucks_cny"] + fleet_cost["haul_km_cny"]),
+        site_counties(siting, inputs.candidates, inputs.settlements),
+    )
+    kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
+    return kpis
+
+
+def _kept_timetable(rc: RoutingConfig) -> KeptTimetable:
+    """The published timetable the scenario keeps (empty where it keeps none)."""
+    if rc.keep_timetable is None:
+        return KeptTimetable(days={}, signs={}, day_signs={}, rounds={})
+    return read_kept_timetable(rc.keep_timetable, rc.working_days)
+
+
+def run_scenario(scenario: Scenario, progress: Progress | None = None) -> ScenarioResult:
+    """Run a scenario end to end (no files written).
+
+    Raises
+    ------
+    InputError
+        Bad tables, before any solving.
+    InfeasibleError
+        When the siting model has no solution; the message names what to relax.
+    SolverError
+        When no network was found within the time limit.
+    """
+
+    def tick(step: str, done: float = 0, total: float = 1) -> None:
+        if progress:
+            progress(step, done, total)
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    tick("inputs")
+    inputs = load_inputs(scenario)
+    rc = scenario.routing
+    kept = _kept_timetable(rc)
+    kept_days, kept_signs, kept_day_signs = kept.days, kept.signs, kept.day_signs
+    demand = settlement_demand(inputs.settlements, scenario.demand)
+    check_loads(inputs, demand, scenario)
+    tick("network")
+    travel = travel_model(scenario.network)
+    problem = siting_problem(inputs, demand, scenario, travel)
+    timings["inputs_s"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    tick("siting")
+    siting = _solve_siting(scenario, inputs, problem)
+    specialised = plan_specialised(scenario, inputs, demand, siting, travel)
+    timings["siting_s"] = time.perf_counter() - t1
+    tick("siting", 1, 1)
+    sites = open_sites(inputs, siting, demand)
+    if specialised is not None:
+        sites = with_specialised(sites, specialised, inputs, scenario)
+
+    t2 = time.perf_counter()
+    vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
+    sts = sites[sites["tier"] == "transfer_station"]
+    points, stations, fleet, rights = _routing_inputs(inputs, sites, rc)
+    params = routing_params(scenario)
     visits, day_problems = plan_week(
         points,
         stations,
@@ -368,28 +523,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         kept_day_signs=kept_day_signs,
     )
     haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
-    centre_of = siting.centre_of_station
-    ks = sts["site_idx"].to_numpy(int)
-    sent_kg, sent_m3 = np.zeros(len(sts)), np.zeros(len(sts))
-    if specialised is not None:  # what goes to specialised centres is not hauled here
-        row = {sid: r for r, sid in enumerate(specialised.result.problem.station_ids)}
-        at = [row[sid] for sid in sts["site_id"]]
-        sent_kg, sent_m3 = specialised.kg_per_day[at], specialised.m3_per_day[at]
-    haul = haul_trips(
-        list(sts["site_id"]),
-        sts["kg_per_day"].to_numpy(float) - sent_kg,
-        sts["m3_per_day"].to_numpy(float) - sent_m3,
-        problem.haul_km[ks, centre_of[ks]],
-        [problem.centres.ids[centre_of[k]] for k in ks],
-        vehicle=haul_vehicle,
-        max_fill=rc.max_fill,
-        working_days=len(rc.working_days),
-        handling_min=rc.unload_min,
-    )
-    if specialised is not None:
-        haul = pd.concat(
-            [haul, specialised_hauls(specialised, scenario, haul_vehicle)], ignore_index=True
-        )
+    haul = _hauls(scenario, problem, siting, sts, specialised, haul_vehicle)
     week = WeekPlan(
         visits=visits,
         days=tuple(days),
@@ -399,54 +533,18 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         kept_signs=kept_signs,
     )
     timings["routing_s"] = time.perf_counter() - t2
-    kpis = compute_kpis(
-        scenario=scenario,
-        settlements=inputs.settlements,
-        siting=siting,
-        week=week,
-        vehicles={"collection": vehicle, "haul": haul_vehicle},
-        specialised=None if specialised is None else specialised.result,
-    )
-    kpis["routing"]["runtime_s"] = round(timings["routing_s"], 2)  # wall clock
-    slots = rc.slot_tolerance_min is not None and not kept_signs
-    drivable = [d is not None for d in as_published]
-    kpis["routing"]["day_time_limit_s"] = round(
-        day_time_limit_s(day_problems, params, slots=slots, drivable=drivable), 2
-    )
-    kpis["routing"]["effort"] = scenario.solver.effort
-    kpis["routing"]["work_per_day"] = params.work_per_day
-    # Station-days whose search the wall-clock cap cut short: not reproducible.
-    kpis["routing"]["capped_days"] = [
-        f"{d.problem.base_id} {d.problem.day}" for d in week.days if d.capped
-    ] + sorted(
-        {
-            f"{points.set_index('point_id').at[pid, 'station_id']} visit days"
-            for pid, v in visits.items()
-            if v.days_from == "search_capped"
-        }
-    )
-    kpis["inputs"] = {"default_candidates": inputs.default_candidates}
-    kpis["routing"]["visit_days_searched"] = sum(v.days_from != "balanced" for v in visits.values())
-    kpis["stations"] = station_kpis(station_table(week, sites))
-    within = siting.access_distance_km() <= scenario.siting.max_access_km + 1e-9
-    centres = sites[sites["tier"] == "sorting_centre"]
-    kpis["categories"] = category_kpis(
-        scenario.demand,
-        inputs.settlements,
-        within,
-        float(centres["capacity_t_per_day"].sum()),
-    )
-    fleet_cost = kpis["fleet_cost_cny_per_year"]
-    kpis["counties"] = county_kpis(
-        inputs.settlements,
-        siting.assignments(),
+    kpis = _kpis(
+        scenario,
+        inputs,
+        siting,
         sites,
-        kpis["stations"],
-        within,
-        float(fleet_cost["haul_trucks_cny"] + fleet_cost["haul_km_cny"]),
-        site_counties(siting, inputs.candidates, inputs.settlements),
+        week,
+        vehicles={"collection": vehicle, "haul": haul_vehicle},
+        specialised=specialised,
+        travel=travel,
+        routing=_RoutingRun(params, day_problems, as_published, points, bool(kept_signs)),
+        routing_s=timings["routing_s"],
     )
-    kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
     timings["total_s"] = time.perf_counter() - t0
     kpis["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
     return ScenarioResult(
