@@ -51,6 +51,7 @@ def generate(
     seed: int = 1,
     counts: tuple[int, int, int] = (1500, 40, 2),
     max_access_km: float = 3.0,
+    by_county: bool = False,
 ) -> Path:
     """Write ``settlements.csv``, ``candidate_sites.csv``, ``fleet.csv`` and
     ``scenario.yaml`` under ``out``; returns the scenario path."""
@@ -99,6 +100,8 @@ def generate(
             "source": source,
         }
     )
+    if by_county:  # each county its own network, the centres shared
+        sett["county"] = [county_names[c] for c in county_of]
     rows: list[dict] = []
 
     def site(site_id: str, name: str, tier: str, settlement: str, x: float, y: float,
@@ -155,6 +158,18 @@ def generate(
         "sorting_centre": counts[2],
     }
     base["siting"]["max_access_km"] = max_access_km
+    if by_county:
+        size = np.bincount(county_of, minlength=counties)
+        points = np.floor(counts[0] * size / size.sum()).astype(int)
+        points[np.argsort(-size)[: counts[0] - int(points.sum())]] += 1
+        base["siting"]["counts_by_county"] = {
+            county_names[c]: {
+                "collection_point": int(points[c]),
+                "transfer_station": counts[1] // counties,
+            }
+            for c in range(counties)
+        }
+        base["siting"]["rules"] = {**base["siting"].get("rules", {}), "same_county": True}
     path = out / "scenario.yaml"
     path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -168,6 +183,12 @@ def main_generate(argv: list[str]) -> None:
     parser.add_argument("--stations", type=int, default=200)
     parser.add_argument("--centres", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--points", type=int, default=1500, help="collection points to open")
+    parser.add_argument(
+        "--by-county",
+        action="store_true",
+        help="counties with networks of their own (counts_by_county, same_county)",
+    )
     args = parser.parse_args(argv)
     path = generate(
         args.out,
@@ -175,6 +196,8 @@ def main_generate(argv: list[str]) -> None:
         stations=args.stations,
         centres=args.centres,
         seed=args.seed,
+        by_county=args.by_county,
+        counts=(args.points, 40, 2),
     )
     print(json.dumps({"scenario": str(path)}))
 

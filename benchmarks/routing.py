@@ -137,10 +137,18 @@ def to_day_problem(inst: dict, *, vehicle_cost: float) -> DayProblem:
     )
 
 
-def run_pyvrp(inst: dict, *, vehicle_cost: float, time_limit_s: float, seed: int, scale: int):
+def run_pyvrp(
+    inst: dict,
+    *,
+    vehicle_cost: float,
+    time_limit_s: float,
+    seed: int,
+    scale: int,
+    iterations: int | None = None,
+):
     """PyVRP on the same data, integer-scaled by ``scale``: ``(vehicles, distance, feasible)``."""
     from pyvrp import Model
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     m = Model()
     n = len(inst["demand"]) - 1
@@ -170,7 +178,10 @@ def run_pyvrp(inst: dict, *, vehicle_cost: float, time_limit_s: float, seed: int
             if a != b:
                 m.add_edge(locs[a], locs[b], distance=int(d[a, b]), duration=int(d[a, b]))
     t0 = time.perf_counter()
-    res = m.solve(stop=MaxRuntime(time_limit_s), seed=seed, display=False)
+    stop = MaxRuntime(time_limit_s)
+    if iterations is not None:  # a budget in work: the same plan on any machine load
+        stop = MultipleCriteria([stop, MaxIterations(iterations)])
+    res = m.solve(stop=stop, seed=seed, display=False)
     runtime = time.perf_counter() - t0
     sol = res.best
     return sol.num_routes(), sol.distance() / scale, sol.is_feasible(), runtime
@@ -180,6 +191,12 @@ def _run(problem: str, argv: list[str]) -> None:
     ap = contract_parser(problem, 30.0)
     ap.add_argument("--pyvrp", action="store_true")
     ap.add_argument("--engine", choices=("auto", "ortools", "pyvrp"), default="auto")
+    ap.add_argument(
+        "--iterations",
+        type=int,
+        default=None,
+        help="PyVRP iterations for ours and PyVRP alone (the time limit then a safety cap)",
+    )
     if problem == "vrptw":
         ap.add_argument("--convention", choices=("hierarchical", "distance"), default="distance")
     args = ap.parse_args(argv)
@@ -211,6 +228,7 @@ def _run(problem: str, argv: list[str]) -> None:
             inst,
             vehicle_cost=vehicle_cost,
             time_limit_s=args.time_limit_s,
+            iterations=args.iterations,
             seed=args.seed,
             scale=scale,
         )
@@ -232,7 +250,12 @@ def solve_and_score(
     vehicle on top of the distance)."""
     bks_veh, bks_dist = bks(bks_set, instance)
     t0 = time.perf_counter()
-    params = RoutingParams(time_limit_s=args.time_limit_s, engine=args.engine, seed=args.seed)
+    params = RoutingParams(
+        time_limit_s=args.time_limit_s,
+        engine=args.engine,
+        seed=args.seed,
+        max_iterations=getattr(args, "iterations", None),
+    )
     result = solve_day(day, params)
     runtime = time.perf_counter() - t0
     issues = check_day(result)
@@ -257,6 +280,7 @@ def solve_and_score(
         "gap_pct": round(100 * (distance / bks_dist - 1), 3) if bks_dist and feasible else None,
         "seed": args.seed,
         "time_limit_s": args.time_limit_s,
+        "iterations": getattr(args, "iterations", None),
     }
 
 

@@ -207,6 +207,12 @@ class RulesConfig(_Frozen):
     """
 
     same_township: bool = False
+    same_county: bool = Field(
+        False,
+        description="with counts_by_county: each county's settlements use its own points, "
+        "and its points send to its own stations; only the sorting centres are shared "
+        "(solved county by county)",
+    )
     one_station_per_township: bool = False
     point_in_villages_above_households: int | None = Field(None, ge=1)
 
@@ -235,6 +241,15 @@ class SitingConfig(_Frozen):
     relative_gap: float = Field(1e-4, ge=0, le=1)
     solver: Literal["HIGHS", "SCIP", "CP_SAT"] = "HIGHS"
     method: Literal["auto", "enumeration", "mip", "large"] = "auto"
+
+    @model_validator(mode="after")
+    def _same_county(self) -> SitingConfig:
+        if self.rules.same_county and not self.counts_by_county:
+            raise ValueError(
+                "siting.rules.same_county needs siting.counts_by_county (which county opens "
+                "how many points and stations)"
+            )
+        return self
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -192,7 +192,7 @@ def siting_problem(
             near = dist(sts, st, None).argmin(axis=1)
             codes = st["township_code"].to_numpy()[near]
         _, station_group = np.unique(codes, return_inverse=True)
-    point_county = station_county = None
+    point_county = station_county = settlement_county = None
     if by_county:
         names = list(by_county)
         index = {n: g for g, n in enumerate(names)}
@@ -219,6 +219,10 @@ def siting_problem(
         ]
         point_county = np.array([index.get(c, -1) for c in p_c], dtype=np.int64)
         station_county = np.array([index.get(c, -1) for c in s_c], dtype=np.int64)
+        settlement_county = np.array([index.get(c, -1) for c in st_county], dtype=np.int64)
+        if cfg.rules.same_county:  # residents use their own county's points
+            same = settlement_county[:, None] == point_county[None, :]
+            allowed = same if allowed is None else allowed & same
         for g, (name, c) in enumerate(by_county.items()):
             for tier, have, want in (
                 ("collection_point", int((point_county == g).sum()), c.collection_point),
@@ -256,6 +260,8 @@ def siting_problem(
         allowed_access=allowed,
         point_county=point_county,
         station_county=station_county,
+        settlement_county=settlement_county,
+        same_county=bool(by_county) and cfg.rules.same_county,
         county_counts=tuple(
             (n, c.collection_point, c.transfer_station) for n, c in by_county.items()
         ),

@@ -113,6 +113,11 @@ class SitingProblem:
     point_county, station_county, county_counts
         Several counties sharing the sorting centre: the county index of every candidate
         point and station, and per county ``(name, points, stations)`` to open.
+    settlement_county, same_county
+        The county index of every settlement; with ``same_county`` each county's network
+        is its own (its settlements use its points, its points send to its stations) and
+        only the sorting centres are shared: solved county by county
+        (:mod:`recyclenet.siting.counties`).
     single_sourcing
         Each settlement hands all its material to one point (the default). ``False``
         lets a settlement's demand split over several points, as in the published
@@ -142,6 +147,8 @@ class SitingProblem:
     point_county: NDArray[np.int64] | None = None
     station_county: NDArray[np.int64] | None = None
     county_counts: tuple[tuple[str, int, int], ...] = ()
+    settlement_county: NDArray[np.int64] | None = None
+    same_county: bool = False
     max_stations_per_group: int | None = None
     single_sourcing: bool = True
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from recyclenet.siting import _ortools
 from recyclenet.siting.choices import count_choices
+from recyclenet.siting.counties import solve_by_county
 from recyclenet.siting.decompose import solve_by_enumeration
 from recyclenet.siting.explain import explain_infeasibility, overflow_explanation
 from recyclenet.siting.large import solve_large
@@ -44,7 +45,9 @@ class SitingParams:
         prefecture-scale instances (see :mod:`recyclenet.siting.large`). ``"auto"``
         takes enumeration when there are at most ``max_combinations`` choices, else
         ``"large"`` when the compact model would have more than ``max_compact_pairs``
-        point-station plus settlement-point pairs, else ``"mip"``.
+        point-station plus settlement-point pairs, else ``"mip"``. A problem whose
+        counties each have a network of their own (``same_county``) is solved county by
+        county (:mod:`recyclenet.siting.counties`), each county by the method given.
     max_combinations, max_compact_pairs
         Limits for ``"auto"``.
     """
@@ -100,7 +103,12 @@ def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingR
     start = time.perf_counter()
     if problem.coverage_mode:
         problem = with_coverage_target(problem, time_limit_s=min(20.0, params.time_limit_s))
-    reason = explain_infeasibility(problem, time_limit_s=min(20.0, params.time_limit_s))
+    by_county = problem.same_county and bool(problem.county_counts)
+    reason = (  # (counties: each county's own problem is checked as it is solved)
+        None
+        if by_county
+        else explain_infeasibility(problem, time_limit_s=min(20.0, params.time_limit_s))
+    )
     if reason is not None:
         n_p, n_k = len(problem.points), len(problem.stations)
         return SitingResult(
@@ -120,6 +128,8 @@ def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingR
         params, time_limit_s=max(0.5, params.time_limit_s - (time.perf_counter() - start))
     )
     method = params.method
+    if by_county:
+        method = "counties"  # each county's network its own: solved county by county
     if method == "auto":
         n = count_choices(problem)
         compact_size = len(problem.points) * (len(problem.stations) + problem.num_settlements)
@@ -129,7 +139,10 @@ def solve(problem: SitingProblem, params: SitingParams | None = None) -> SitingR
             method = "large"
         else:
             method = "mip"
-    if method == "enumeration":
+    if method == "counties":  # each county by the method asked for (auto: as any problem)
+        sub = params.method if params.method in ("enumeration", "mip", "large") else "auto"
+        result = solve_by_county(problem, replace(params, method=sub), solve)
+    elif method == "enumeration":
         result = solve_by_enumeration(problem, params)
     elif method == "large":
         result = solve_large(problem, params, solve)
