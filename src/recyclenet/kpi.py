@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from recyclenet.config import TIERS, Scenario
 from recyclenet.routing import DayResult, Vehicle, WeekPlan
@@ -178,7 +179,6 @@ def compute_kpis(
     fixed cost, the stage's objective and bound; their fixed cost is in the network
     cost, their hauls in the fleet's).
     """
-    pop = settlements["population"].to_numpy(float)
     access = siting.access_distance_km()
     within = access <= scenario.siting.max_access_km + 1e-9
     flows = siting.throughput_t_per_day()
@@ -202,7 +202,6 @@ def compute_kpis(
     timetable = week.timetable()
     overflow = storage_overflow(week)
     open_points = {siting.problem.points.ids[j] for j in siting.open_idx("collection_point")}
-    on_timetable = set(timetable["point_id"]) if len(timetable) else set()
     coll_km = week.collection_km_per_week()
     haul_km = week.haul_km_per_week()
     coll_h = week.collection_hours_per_week()
@@ -233,35 +232,8 @@ def compute_kpis(
             }
             for flow, rate in routed_rates.items()
         },
-        "population": int(pop.sum()),
-        "population_share_within_access": float(pop[within].sum() / pop.sum()),
-        "left_out": [
-            {
-                "settlement": str(settlements["name"].iloc[i]),
-                "population": int(pop[i]),
-                "access_km": round(float(access[i]), 2),
-            }
-            for i in np.argsort(-access)
-            if not within[i]
-        ],
-        "access_km": {
-            "limit": scenario.siting.max_access_km,
-            "mean": float(access.mean()),
-            "population_weighted_mean": float((access * pop).sum() / pop.sum()),
-            "max": float(access.max()),
-        },
-        "t_per_day": {
-            "total": float(siting.problem.demand_t_per_day.sum()),
-            "collection_points": float(flows["collection_point"].sum()),
-            "transfer_stations": {
-                siting.problem.stations.ids[k]: float(flows["transfer_station"][k])
-                for k in siting.open_idx("transfer_station")
-            },
-            "sorting_centre": {
-                siting.problem.centres.ids[m]: float(flows["sorting_centre"][m])
-                for m in siting.open_idx("sorting_centre")
-            },
-        },
+        **_access_kpis(settlements, access, within, scenario.siting.max_access_km),
+        "t_per_day": _tonnes_kpis(siting, flows),
         "trucks": {
             "collection_vehicle": vehicles["collection"].vehicle_type,
             "collection_total": int(sum(trucks.values())),
@@ -290,63 +262,115 @@ def compute_kpis(
             "gap": siting.gap,
             "runtime_s": round(siting.runtime_s, 2),
         },
-        "routing": {
-            "status": "feasible"
-            if all(d.status != "no_solution" for d in week.days)
-            else "incomplete",
-            "base_days": len(week.days),
-            "stops_per_week": int(len(timetable)),
-            "dropped_stops": [list(x) for x in week.dropped()],
-            "points_open": len(open_points),
-            "points_on_timetable": len(open_points & on_timetable),
-            "slot_tolerance_min": scenario.routing.slot_tolerance_min,
-            "max_slot_deviation_min": (
-                round(float(timetable["slot_deviation_min"].abs().max()), 1)
-                if len(timetable)
-                else 0.0
-            ),
-            "visits_beyond_tolerance": (
-                int(
-                    (
-                        timetable["slot_deviation_min"].abs()
-                        > scenario.routing.slot_tolerance_min + SLOT_SLACK_MIN
-                    ).sum()
-                )
-                if len(timetable)
-                else 0
-            ),
-            # Each visit beyond the tolerance of its sign: point, day, arrival, sign time.
-            "visits_off_sign": (
-                [
-                    {
-                        "point_id": str(r.point_id),
-                        "day": str(r.day),
-                        "arrival": str(r.arrival),
-                        "slot": str(r.slot),
-                        "deviation_min": round(float(r.slot_deviation_min), 1),
-                    }
-                    for r in timetable[
-                        timetable["slot_deviation_min"].abs()
-                        > scenario.routing.slot_tolerance_min + SLOT_SLACK_MIN
-                    ].itertuples()
-                ]
-                if len(timetable)
-                else []
-            ),
-            "solver_time_s": round(sum(d.runtime_s for d in week.days), 2),
-            "visits_basis": {
-                basis: sum(1 for v in week.visits.values() if v.basis == basis)
-                for basis in VISIT_BASES
-            },
-            "storage_overflow": overflow,
-            "storage_overflow_points": len(overflow),
-            # Re-planning a kept timetable: the station-days its trucks drive as published.
-            "days_as_published": (
-                sum(d.status == "published" for d in week.days)
-                if scenario.routing.keep_timetable is not None
-                else None
-            ),
+        "routing": _routing_kpis(scenario, week, timetable, open_points, overflow),
+    }
+
+
+def _access_kpis(
+    settlements: pd.DataFrame,
+    access: NDArray[np.float64],
+    within: NDArray[np.bool_],
+    limit_km: float,
+) -> dict[str, Any]:
+    """Population served within the access distance, who is left out, access distances."""
+    pop = settlements["population"].to_numpy(float)
+    return {
+        "population": int(pop.sum()),
+        "population_share_within_access": float(pop[within].sum() / pop.sum()),
+        "left_out": [
+            {
+                "settlement": str(settlements["name"].iloc[i]),
+                "population": int(pop[i]),
+                "access_km": round(float(access[i]), 2),
+            }
+            for i in np.argsort(-access)
+            if not within[i]
+        ],
+        "access_km": {
+            "limit": limit_km,
+            "mean": float(access.mean()),
+            "population_weighted_mean": float((access * pop).sum() / pop.sum()),
+            "max": float(access.max()),
         },
+    }
+
+
+def _tonnes_kpis(siting: SitingResult, flows: dict[str, NDArray[np.float64]]) -> dict[str, Any]:
+    """Tonnes a day in all, through the points, each station and each centre."""
+    return {
+        "total": float(siting.problem.demand_t_per_day.sum()),
+        "collection_points": float(flows["collection_point"].sum()),
+        "transfer_stations": {
+            siting.problem.stations.ids[k]: float(flows["transfer_station"][k])
+            for k in siting.open_idx("transfer_station")
+        },
+        "sorting_centre": {
+            siting.problem.centres.ids[m]: float(flows["sorting_centre"][m])
+            for m in siting.open_idx("sorting_centre")
+        },
+    }
+
+
+def _routing_kpis(
+    scenario: Scenario,
+    week: WeekPlan,
+    timetable: pd.DataFrame,
+    open_points: set[str],
+    overflow: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The ``routing`` indicators of :func:`compute_kpis`."""
+    on_timetable = set(timetable["point_id"]) if len(timetable) else set()
+    return {
+        "status": "feasible" if all(d.status != "no_solution" for d in week.days) else "incomplete",
+        "base_days": len(week.days),
+        "stops_per_week": int(len(timetable)),
+        "dropped_stops": [list(x) for x in week.dropped()],
+        "points_open": len(open_points),
+        "points_on_timetable": len(open_points & on_timetable),
+        "slot_tolerance_min": scenario.routing.slot_tolerance_min,
+        "max_slot_deviation_min": (
+            round(float(timetable["slot_deviation_min"].abs().max()), 1) if len(timetable) else 0.0
+        ),
+        "visits_beyond_tolerance": (
+            int(
+                (
+                    timetable["slot_deviation_min"].abs()
+                    > scenario.routing.slot_tolerance_min + SLOT_SLACK_MIN
+                ).sum()
+            )
+            if len(timetable)
+            else 0
+        ),
+        # Each visit beyond the tolerance of its sign: point, day, arrival, sign time.
+        "visits_off_sign": (
+            [
+                {
+                    "point_id": str(r.point_id),
+                    "day": str(r.day),
+                    "arrival": str(r.arrival),
+                    "slot": str(r.slot),
+                    "deviation_min": round(float(r.slot_deviation_min), 1),
+                }
+                for r in timetable[
+                    timetable["slot_deviation_min"].abs()
+                    > scenario.routing.slot_tolerance_min + SLOT_SLACK_MIN
+                ].itertuples()
+            ]
+            if len(timetable)
+            else []
+        ),
+        "solver_time_s": round(sum(d.runtime_s for d in week.days), 2),
+        "visits_basis": {
+            basis: sum(1 for v in week.visits.values() if v.basis == basis) for basis in VISIT_BASES
+        },
+        "storage_overflow": overflow,
+        "storage_overflow_points": len(overflow),
+        # Re-planning a kept timetable: the station-days its trucks drive as published.
+        "days_as_published": (
+            sum(d.status == "published" for d in week.days)
+            if scenario.routing.keep_timetable is not None
+            else None
+        ),
     }
 
 
