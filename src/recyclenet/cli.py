@@ -28,6 +28,8 @@ from recyclenet.io import check_output_folder
 from recyclenet.outputs.i18n import solver_work_note
 
 if TYPE_CHECKING:
+    from recyclenet.bookings import BookingTable
+    from recyclenet.dispatch import Dispatch
     from recyclenet.pipeline import ScenarioResult
 
 DEFAULT_SCENARIO = Path("scenarios") / "cuiping-2027.yaml"
@@ -283,7 +285,6 @@ def run(
     quiet: QuietOption = False,
 ) -> None:
     """Site the three tiers, plan a week of routes, and write every output. 运行情景。"""
-    from recyclenet.outputs.report import plan_notes, rate_notes, storage_notes
     from recyclenet.outputs.writer import write_outputs
     from recyclenet.pipeline import run_scenario
 
@@ -311,8 +312,17 @@ def run(
             progress("writing", 1, 1)
     except RecycleNetError as exc:
         _fail(exc, lang or _language(scenario))
-    k = result.kpis
     out.print(f"[bold]{sc.title or sc.name}[/]")
+    _run_summary(result, lang or sc.language)
+    out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
+
+
+def _run_summary(result: ScenarioResult, lang: str) -> None:
+    """What a planner reads first after a run: the siting, the trucks, the cost, and
+    every note or warning the run has."""
+    from recyclenet.outputs.report import plan_notes, rate_notes, storage_notes
+
+    k = result.kpis
     out.print(result.siting.summary(solver_work_note(result.siting.solver_work, "en")))
     out.print(
         f"facilities 设施: {k['facilities']}; trucks 车辆: {k['trucks']['collection_total']} "
@@ -372,15 +382,14 @@ def run(
             "候选站点表为空：已按默认规则生成候选站点（成本为文档默认值，未核实）。",
             highlight=False,
         )
-    for note in rate_notes(k, lang or sc.language):
+    for note in rate_notes(k, lang):
         out.print(f"[yellow]note:[/] {note}", highlight=False)
-    for note in storage_notes(k, result.site_names(), lang or sc.language):
+    for note in storage_notes(k, result.site_names(), lang):
         out.print(f"[yellow]warning:[/] {note}", highlight=False)
     if k["routing"]["dropped_stops"]:
         out.print(f"[yellow]warning:[/] {_dropped_note(result)}", highlight=False)
-    for note in plan_notes(k, lang or sc.language, result.site_names()):
+    for note in plan_notes(k, lang, result.site_names()):
         out.print(f"[yellow]warning:[/] {note}", highlight=False)
-    out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 
 
 @app.command()
@@ -506,7 +515,7 @@ def route(
     from recyclenet.bookings import read_bookings
     from recyclenet.config import WEEKDAYS, parse_clock, parse_weekday
     from recyclenet.dispatch import load_planned, plan_dispatch
-    from recyclenet.outputs.writer import dispatch_summary, write_dispatch
+    from recyclenet.outputs.writer import write_dispatch
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))
@@ -554,6 +563,15 @@ def route(
         paths = write_dispatch(dispatch, target, lang=lang, offline=offline)
     except RecycleNetError as exc:
         _fail(exc, lang)
+    _route_summary(dispatch, table, day)
+    out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
+
+
+def _route_summary(dispatch: Dispatch, table: BookingTable, day: str) -> None:
+    """What a dispatcher reads first: bookings rejected and deferred with why, published
+    stops that cannot keep their sign, and the day per station."""
+    from recyclenet.outputs.writer import dispatch_summary
+
     summary = dispatch_summary(dispatch)
     for _, r in table.rejected.iterrows():
         out.print(
@@ -598,7 +616,6 @@ def route(
             f"{st['distance_km']:,.1f} km, {st['first_out'] or '–'}–{st['last_back'] or '–'}",
             highlight=False,
         )
-    out.print(f"outputs 输出: {target}/ ({', '.join(p.name for p in paths)})")
 
 
 def main() -> None:
