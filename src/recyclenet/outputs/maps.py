@@ -403,38 +403,17 @@ def _draw_route(
         ).add_to(group)
 
 
-def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False) -> folium.Map:
-    """The run's map: tiers with distinct symbols, assignment lines, routes per day.
-
-    Layers: settlements, assignment lines, collection points, transfer stations, the
-    sorting centre, and one route layer per working day (the first shown), with a layer
-    switcher, a scale bar and a legend. Popups give names, population, kg per day and visit
-    times.
-    """
-    zh = lang == "zh"
-    st = result.inputs.settlements
-    sites = result.sites
-    bounds = [
-        [float(st["lat"].min()), float(st["lon"].min())],
-        [float(st["lat"].max()), float(st["lon"].max())],
-    ]
-    fmap = _base_map(
-        bounds, lang=lang, offline=offline, tianditu_key=result.scenario.outputs.tianditu_key
-    )
-    township_layer(st, lang).add_to(fmap)
-
-    timetable = result.week.timetable()
-    slots: dict[str, list[str]] = {}
-    for _, row in timetable.iterrows():
-        slots.setdefault(row["point_id"], []).append(
-            f"{day_label(row['day'], lang)} {row['arrival']}–{row['departure']}"
-        )
-    signs = sign_labels(timetable, lang)
-
-    demand = result.demand.set_index("settlement_id")
-    assign = result.siting.assignments().set_index("settlement_id")
-    pos = sites.set_index("site_id")
-
+def _settlement_layers(
+    fmap: folium.Map,
+    st: pd.DataFrame,
+    sites: pd.DataFrame,
+    demand: pd.DataFrame,
+    assign: pd.DataFrame,
+    pos: pd.DataFrame,
+    lang: str,
+) -> None:
+    """The settlements (population, kg a day, their point) and the assignment lines
+    settlement -> point -> station -> centre."""
     g_settle = folium.FeatureGroup(name=t("map.settlements", lang))
     g_assign = folium.FeatureGroup(name=t("map.assignments", lang))
     for _, s in st.iterrows():
@@ -476,6 +455,62 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
         ).add_to(g_assign)
     g_settle.add_to(fmap)
     g_assign.add_to(fmap)
+
+
+def _route_layers(fmap: folium.Map, result: ScenarioResult, pos: pd.DataFrame, lang: str) -> None:
+    """One layer of routes per working day (the first shown)."""
+    sites = result.sites
+    events = result.week.events()
+    if not events.empty:
+        events = events[~events["kind"].isin(STANDING)]  # standing: no new place to draw
+    names = sites.set_index("site_id")["name"]
+    for d, day in enumerate(result.week.working_days):
+        group = folium.FeatureGroup(
+            name=f"{t('map.routes', lang)} {day_label(day, lang)}", show=(d == 0)
+        )
+        if not events.empty:
+            today = events[events["day"] == day]
+            for n, ((base, truck), route) in enumerate(today.groupby(["base_id", "truck"])):
+                coords = [(pos.loc[s, "lat"], pos.loc[s, "lon"]) for s in route["site_id"]]
+                label = f"{names.get(base, base)} {t('map.truck', lang)} {truck}"
+                stop_names = [names.get(s, "") for s in route["site_id"]]
+                _draw_route(group, route, coords, stop_names, label, n)
+        group.add_to(fmap)
+
+
+def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False) -> folium.Map:
+    """The run's map: tiers with distinct symbols, assignment lines, routes per day.
+
+    Layers: settlements, assignment lines, collection points, transfer stations, the
+    sorting centre, and one route layer per working day (the first shown), with a layer
+    switcher, a scale bar and a legend. Popups give names, population, kg per day and visit
+    times.
+    """
+    zh = lang == "zh"
+    st = result.inputs.settlements
+    sites = result.sites
+    bounds = [
+        [float(st["lat"].min()), float(st["lon"].min())],
+        [float(st["lat"].max()), float(st["lon"].max())],
+    ]
+    fmap = _base_map(
+        bounds, lang=lang, offline=offline, tianditu_key=result.scenario.outputs.tianditu_key
+    )
+    township_layer(st, lang).add_to(fmap)
+
+    timetable = result.week.timetable()
+    slots: dict[str, list[str]] = {}
+    for _, row in timetable.iterrows():
+        slots.setdefault(row["point_id"], []).append(
+            f"{day_label(row['day'], lang)} {row['arrival']}–{row['departure']}"
+        )
+    signs = sign_labels(timetable, lang)
+
+    demand = result.demand.set_index("settlement_id")
+    assign = result.siting.assignments().set_index("settlement_id")
+    pos = sites.set_index("site_id")
+
+    _settlement_layers(fmap, st, sites, demand, assign, pos, lang)
 
     tier_names = {
         tier: t(f"map.layer.{tier}", lang)
@@ -522,22 +557,7 @@ def build_map(result: ScenarioResult, *, lang: str = "zh", offline: bool = False
             ).add_to(group)
         group.add_to(fmap)
 
-    events = result.week.events()
-    if not events.empty:
-        events = events[~events["kind"].isin(STANDING)]  # standing: no new place to draw
-    names = sites.set_index("site_id")["name"]
-    for d, day in enumerate(result.week.working_days):
-        group = folium.FeatureGroup(
-            name=f"{t('map.routes', lang)} {day_label(day, lang)}", show=(d == 0)
-        )
-        if not events.empty:
-            today = events[events["day"] == day]
-            for n, ((base, truck), route) in enumerate(today.groupby(["base_id", "truck"])):
-                coords = [(pos.loc[s, "lat"], pos.loc[s, "lon"]) for s in route["site_id"]]
-                label = f"{names.get(base, base)} {t('map.truck', lang)} {truck}"
-                stop_names = [names.get(s, "") for s in route["site_id"]]
-                _draw_route(group, route, coords, stop_names, label, n)
-        group.add_to(fmap)
+    _route_layers(fmap, result, pos, lang)
 
     control = folium.LayerControl(collapsed=False)
     control.add_to(fmap)

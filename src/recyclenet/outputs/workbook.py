@@ -208,7 +208,26 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
             for i, (_, s) in enumerate(st.iterrows())
         ],
     )
-    # Timetable grid: one row per point, one column per working day.
+    _timetable_sheet(wb, result, names, lang)
+    # Route sheets, one per truck and day.
+    _route_sheets(
+        wb,
+        [
+            (
+                route_sheet_title(names.get(base, base), day, truck, lang),
+                route.assign(name=route["site_id"].map(lambda s: names.get(s, s))),
+            )
+            for base, truck, day, route in truck_days(result)
+        ],
+        lang,
+    )
+    _save(wb, path)
+
+
+def _timetable_sheet(wb: Workbook, result: ScenarioResult, names: pd.Series, lang: str) -> None:
+    """The timetable grid: one row per point (its township, station, visits a week, what
+    set them, its sign), one column per working day with the day's visits."""
+    sites = result.sites
     tt = result.week.timetable()
     days = list(result.week.working_days)
     grid: dict[str, dict[str, list[str]]] = {}
@@ -251,19 +270,6 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    # Route sheets, one per truck and day.
-    _route_sheets(
-        wb,
-        [
-            (
-                route_sheet_title(names.get(base, base), day, truck, lang),
-                route.assign(name=route["site_id"].map(lambda s: names.get(s, s))),
-            )
-            for base, truck, day, route in truck_days(result)
-        ],
-        lang,
-    )
-    _save(wb, path)
 
 
 def route_sheet_title(station: str, day: str, truck: int | str, lang: str) -> str:
