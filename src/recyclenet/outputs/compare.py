@@ -440,18 +440,9 @@ def _runs_table(runs: list[dict[str, Any]], lang: str) -> str:
     )
 
 
-def comparison_html(
-    runs: list[dict[str, Any]],
-    *,
-    lang: str,
-    changes: list[tuple[dict[str, Any], pd.DataFrame]] | None = None,
-) -> str:
-    """The comparison page: KPIs side by side (best marked, differences to the first),
-    charts, a small map per scenario, the timetable changes against the first
-    (``changes``, from :func:`changed_points`; computed when not given) and the main
-    assumptions."""
-    changes = changed_points(runs) if changes is None else changes
-    names = [r["name"] for r in runs]
+def _kpi_table(runs: list[dict[str, Any]], names: list[str], lang: str) -> str:
+    """The runs' indicators side by side, the best of each row marked, with the
+    differences against the first run."""
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     delta_head = "".join(f"<th>Δ {html.escape(n)}</th>" for n in names[1:])
     rows = []
@@ -476,7 +467,12 @@ def comparison_html(
         f'<table id="kpi-table"><tr><th>{t("col.indicator", lang)}</th>{head}{delta_head}</tr>'
         f"{''.join(rows)}</table>"
     )
-    zh = lang == "zh"
+    return kpi_table
+
+
+def _charts(runs: list[dict[str, Any]], names: list[str], lang: str) -> str:
+    """Bar charts of the runs: the siting's and the routed cost split, coverage,
+    vehicle-km and trucks."""
 
     def k(run: dict[str, Any], *path: str) -> float:
         node: Any = run["kpis"]
@@ -535,6 +531,26 @@ def comparison_html(
             ),
         ]
     )
+    return charts
+
+
+def comparison_html(
+    runs: list[dict[str, Any]],
+    *,
+    lang: str,
+    changes: list[tuple[dict[str, Any], pd.DataFrame]] | None = None,
+) -> str:
+    """The comparison page: KPIs side by side (best marked, differences to the first),
+    charts, a small map per scenario, the timetable changes against the first
+    (``changes``, from :func:`changed_points`; computed when not given) and the main
+    assumptions."""
+    changes = changed_points(runs) if changes is None else changes
+    names = [r["name"] for r in runs]
+    kpi_table = _kpi_table(runs, names, lang)
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    zh = lang == "zh"
+
+    charts = _charts(runs, names, lang)
     maps = "".join(
         f'<figure style="display:inline-block;margin:8px">{map_svg(r)}'
         f"<figcaption>{html.escape(r['name'])}</figcaption></figure>"
