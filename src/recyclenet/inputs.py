@@ -294,6 +294,54 @@ class Inputs:
     default_candidates: bool = False
 
 
+def _fleet_references(scenario: Scenario, fleet: pd.DataFrame, file: str) -> list[InputProblem]:
+    """Problems with what the scenario says of the fleet: a vehicle type it names that
+    the fleet table lacks, a forbidden-zones file that does not exist."""
+    problems: list[InputProblem] = []
+    types = set(fleet["vehicle_type"])
+    for key in ("collection_vehicle", "haul_vehicle"):
+        value = getattr(scenario.routing, key)
+        if value not in types:
+            problems.append(
+                InputProblem(
+                    file,
+                    f"the scenario's routing.{key} '{value}' is not a vehicle_type in the fleet",
+                    f"use one of {', '.join(sorted(types))} or add a row for it",
+                    column="vehicle_type",
+                    value=value,
+                )
+            )
+    rc = scenario.routing
+    for key, named in (
+        ("collection_fleet", list(rc.collection_fleet or {})),
+        ("road_rules", list(rc.road_rules)),
+    ):
+        for value in named:
+            if value not in types:
+                problems.append(
+                    InputProblem(
+                        file,
+                        f"the scenario's routing.{key} names '{value}', which is not a "
+                        "vehicle_type in the fleet",
+                        f"use one of {', '.join(sorted(types))} or add a row for it",
+                        column="vehicle_type",
+                        value=value,
+                    )
+                )
+    for vt, rules in rc.road_rules.items():
+        zones = rules.forbidden_zones
+        if zones is not None and not Path(zones).is_file():
+            problems.append(
+                InputProblem(
+                    str(zones),
+                    f"routing.road_rules.{vt}.forbidden_zones: the file does not exist",
+                    "give the path of a GeoJSON or GeoPackage file of polygons, relative "
+                    "to the scenario file",
+                )
+            )
+    return problems
+
+
 def load_inputs(scenario: Scenario) -> Inputs:
     """Read and validate the three tables a scenario names, and check them against each other.
 
@@ -382,47 +430,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
         )
     candidates = _point_windows(candidates, scenario, str(paths.candidates), problems)
     candidates = _centre_categories(candidates, scenario, str(paths.candidates), problems)
-    types = set(fleet["vehicle_type"])
-    for key in ("collection_vehicle", "haul_vehicle"):
-        value = getattr(scenario.routing, key)
-        if value not in types:
-            problems.append(
-                InputProblem(
-                    str(paths.fleet),
-                    f"the scenario's routing.{key} '{value}' is not a vehicle_type in the fleet",
-                    f"use one of {', '.join(sorted(types))} or add a row for it",
-                    column="vehicle_type",
-                    value=value,
-                )
-            )
-    rc = scenario.routing
-    for key, named in (
-        ("collection_fleet", list(rc.collection_fleet or {})),
-        ("road_rules", list(rc.road_rules)),
-    ):
-        for value in named:
-            if value not in types:
-                problems.append(
-                    InputProblem(
-                        str(paths.fleet),
-                        f"the scenario's routing.{key} names '{value}', which is not a "
-                        "vehicle_type in the fleet",
-                        f"use one of {', '.join(sorted(types))} or add a row for it",
-                        column="vehicle_type",
-                        value=value,
-                    )
-                )
-    for vt, rules in rc.road_rules.items():
-        zones = rules.forbidden_zones
-        if zones is not None and not Path(zones).is_file():
-            problems.append(
-                InputProblem(
-                    str(zones),
-                    f"routing.road_rules.{vt}.forbidden_zones: the file does not exist",
-                    "give the path of a GeoJSON or GeoPackage file of polygons, relative "
-                    "to the scenario file",
-                )
-            )
+    problems += _fleet_references(scenario, fleet, str(paths.fleet))
     if problems:
         raise InputError(problems)
     return Inputs(
