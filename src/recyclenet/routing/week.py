@@ -187,17 +187,10 @@ def _solve_levelled(
     the whole fleet searches again for the time left, at least a fifth of the limit.
 
     OR-Tools' first plans spread a day's stops over every truck it may use, and with
-    slots to keep its search closes a truck only slowly: on the Cuiping default (10 s
-    a day) the busiest station ran 6 trucks on one day and 4 on the others. The two
-    searches also fail differently: on one day the station's own 2 trucks kept every
-    slot where the whole fleet's search missed them by 14 minutes, and on another the
-    reverse. Measured 2026-11-24 on the Cuiping default's four stations, most trucks a
-    day summed: at 10 s a day 12-13 trucks in five runs against 14 in three with one
-    search; at 5 s a day, where each search gets 2.5 s, 18-19 in three runs against
-    16-17 in two, hence the floor. Searched with the whole fleet rather than the capped
-    one, a station's trucks grew day after day (the 5-station Cuiping scenario at 6.7 s
-    a day, its busiest station: 6, 7 and 6 trucks at the peak in three runs; capped 5,
-    5 and 5; the plan's stations at 10 s a day: 4 either way).
+    slots to keep its search closes a truck only slowly; the two searches also fail
+    differently (one keeps every slot where the other misses some), so both are tried.
+    Searched with the whole fleet rather than the capped one, a station's trucks grow
+    day after day. The figures are in the git history of benchmarks/README.md.
     """
     start = meter.now()
     capped = _capped(levelled, running)
@@ -525,17 +518,14 @@ def solve_week(
     that many minutes of its first arrival of the week (its published slot), day after
     day; each minute beyond costs ``slot_penalty_cny_per_min``. ``kept_signs``, by
     ``(point_id, load)``: times already on the signs, which every day aims at instead;
-    ``kept_day_signs``: the times each weekday's visits kept (see :func:`_with_slots`).
+    ``kept_day_signs``: the times each weekday's visits kept, which that day's loads aim
+    at (points that collect several loads a day keep their signs so; see
+    :func:`_with_slots`).
 
-    The first day a point is visited sets its slot, so the order of the days matters: a
-    later day may inherit slots, set by different routes on different days, that its
-    trucks cannot all keep. With slots and no signs already up, the first pass gets half
-    of the limit; each base whose hardest day (see :func:`_hardest_day`) is not its first
-    is then routed again in the same calendar rotation starting from that day, in the
-    time left, and keeps the better week (:func:`_week_rank`). Measured on the Cuiping
-    default (2026-11-24, 10 s a day): the two rural stations ran 2 trucks Monday to
-    Friday and 3 on Saturday; starting from Saturday, 2 every day; of the urban ones,
-    one went from 5 to 4 trucks and the other from 4 to 5 (so it kept its first week).
+    The first day a point is visited sets its slot, so the order of the days matters.
+    With slots and no signs up yet, the first pass gets half the limit; a base whose
+    hardest day (:func:`_hardest_day`) is not its first is routed again in the same
+    rotation from that day, and keeps the better week (:func:`_week_rank`).
 
     ``as_published``, per day: the day as the published trucks of a kept timetable drive
     it, ``None`` where they no longer can (see :func:`published_week`). Each day of a
@@ -545,20 +535,6 @@ def solve_week(
     works (a shorter shift, a grown load) is routed again alone, not with its whole
     week. A day the published rounds still drive is routed with :data:`PUBLISHED_SHARE`
     of the time of one they no longer drive, which gets the rest.
-
-    Measured on the Cuiping default re-planned (2026-11-24, 240 s, one run each). With a
-    shift ending at 17:00 instead of 17:30: one day of the 安阜 station breaks, the five
-    others are kept as published (before: none), and the 金秋湖 station keeps all six
-    (before: the four its routing found again); 14 trucks and 5.56 M CNY/yr either way;
-    with the time shares, 40 s instead of 20 s a day for the days routed again, and 13
-    trucks, 5.42 M once route elimination tried one truck more than its estimate (see
-    :mod:`~recyclenet.routing.elimination`). With a 25 min dwell instead of 30: 12
-    trucks as published, every visit within 15 min of its sign; with the time shares, 22
-    of the 24 station-days kept as published (11 with equal time), 12 trucks, 5.28 M
-    either way. Before a day's loads aimed at that day's own times (``kept_day_signs``)
-    rather than at the sign's times in order, the routed week needed 14 trucks and the
-    published one ranked far off its signs at the urban stations, whose points collect
-    several loads a day.
     """
     start = time.perf_counter()
     cap_at = time.time() + params.time_limit_s  # (work mode: the safety cap)
