@@ -63,7 +63,6 @@ class _Compact:
         n_i, n_p = p.num_settlements, len(p.points)
         w = p.demand_t_per_day
         reach = p.reach()
-        cost = p.cost_cny_per_tkm
         self.y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
         if fixed_upper:
             self.s: dict[int, Any] = {k: 1 for k in ks}
@@ -161,23 +160,28 @@ class _Compact:
             limit = _points_budget(p, ks, ms) if fixed_upper else p.budget_cny_per_year
             add(new_fixed <= limit)
 
-        days = DAYS_PER_YEAR
-        objective = total(
-            [float(p.points.fixed_cost_cny_per_year[j]) * y[j] for j in range(n_p)]
-            + [float(p.stations.fixed_cost_cny_per_year[k]) * s[k] for k in ks]
-            + [float(p.centres.fixed_cost_cny_per_year[m]) * c[m] for m in ms]
+        model.minimize(self._objective())
+
+    def _objective(self) -> Any:
+        """Fixed costs of the open sites, the yearly transport of every flow, and the
+        overflow penalties of the elastic model."""
+        p, days, cost = self.p, DAYS_PER_YEAR, self.p.cost_cny_per_tkm
+        w = p.demand_t_per_day
+        return mathopt.fast_sum(
+            [float(p.points.fixed_cost_cny_per_year[j]) * v for j, v in enumerate(self.y)]
+            + [float(p.stations.fixed_cost_cny_per_year[k]) * self.s[k] for k in self.ks]
+            + [float(p.centres.fixed_cost_cny_per_year[m]) * self.c[m] for m in self.ms]
             + [
                 days * cost["access"] * float(w[i] * p.access_km[i, j]) * v
-                for (i, j), v in x.items()
+                for (i, j), v in self.x.items()
             ]
             + [
                 days * cost["collection"] * float(p.collection_km[j, k]) * v
-                for (j, k), v in f.items()
+                for (j, k), v in self.f.items()
             ]
-            + [days * cost["haul"] * float(p.haul_km[k, m]) * v for (k, m), v in g.items()]
+            + [days * cost["haul"] * float(p.haul_km[k, m]) * v for (k, m), v in self.g.items()]
             + [OVERFLOW_PENALTY * v for v in self.overflow.values()]
         )
-        model.minimize(objective)
 
     def network(self, values: dict[Any, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The solution ``values`` (variable -> value) as ``(point_of_settlement,
