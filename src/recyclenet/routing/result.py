@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from recyclenet.routing.bans import drive_through, overlaps
 from recyclenet.routing.problem import DayProblem
@@ -235,6 +236,113 @@ def truck_plan(
     )
 
 
+def _trip_deliveries(
+    route: tuple[Event, ...], deliver_kg: NDArray[np.float64], deliver_m3: NDArray[np.float64]
+) -> dict[int, list[float]]:
+    """New goods on board at the start of each trip (the deliveries of its stops, loaded
+    where it starts), by trip."""
+    trip_new: dict[int, list[float]] = {}
+    for e in route:
+        if e.kind == "stop":
+            acc = trip_new.setdefault(e.trip, [0.0, 0.0])
+            acc[0] += deliver_kg[e.stop_idx]
+            acc[1] += deliver_m3[e.stop_idx]
+    return trip_new
+
+
+def _served_once(p: DayProblem, seen: list[int], dropped: tuple[int, ...]) -> list[str]:
+    """Every stop served once or reported dropped."""
+    out: list[str] = []
+    counts = np.bincount(np.asarray(seen + list(dropped), dtype=int), minlength=p.num_stops)
+    for j in np.flatnonzero(counts != 1).tolist():
+        out.append(f"stop {j} ({p.stop_ids[j]}) is served {counts[j]} times")
+    return out
+
+
+def _stop_issues(
+    p: DayProblem,
+    t: int,
+    e: Event,
+    allowed: NDArray[np.bool_],
+    vehicle_type: str,
+    trip_leave: float,
+    bans: tuple[tuple[float, float], ...],
+) -> list[str]:
+    """What is wrong at a stop: arrival outside its window, a type that may not serve
+    it, a trip leaving before its release, dwell too short, service in no-driving hours."""
+    j = e.stop_idx
+    lo, hi = p.windows_min()
+    release = p.releases()
+    out = []
+    if not lo[j] - 1e-3 <= e.arrival_min <= hi[j] + 1e-3:
+        out.append(
+            f"truck {t}: arrives at stop {j} at {e.arrival_min:.1f}, "
+            f"outside its window {lo[j]:.1f}-{hi[j]:.1f}"
+        )
+    if not allowed[j]:
+        out.append(f"truck {t}: a {vehicle_type} may not serve stop {j}")
+    if trip_leave < release[j] - 1e-3:
+        out.append(
+            f"truck {t}: the trip serving stop {j} leaves at {trip_leave:.1f}, "
+            f"before its release {release[j]:.1f}"
+        )
+    if e.departure_min - e.arrival_min < p.dwell_min[j] - 1e-3:
+        out.append(f"truck {t}: dwell at stop {j} too short")
+    if overlaps(e.arrival_min, e.arrival_min + p.dwell_min[j], bans, 1e-3):
+        out.append(f"truck {t}: serves stop {j} in no-driving hours")
+    return out
+
+
+def _unload_issues(p: DayProblem, t: int, e: Event) -> list[str]:
+    """What is wrong at an unload: not an unload site, too short, outside its hours."""
+    out = []
+    if e.site not in p.unload_at:
+        out.append(f"truck {t}: unloads at {p.site_id(e.site)}, not an unload site")
+    if e.departure_min - e.arrival_min < p.unload_min_at(e.site) - 1e-3:
+        out.append(f"truck {t}: unload too short")
+    open_min, close_min = p.site_hours(e.site)
+    if not open_min - 1e-3 <= e.arrival_min <= close_min + 1e-3:
+        out.append(
+            f"truck {t}: unloads at {p.site_id(e.site)} at {e.arrival_min:.1f}, "
+            f"outside its hours {open_min:.1f}-{close_min:.1f}"
+        )
+    return out
+
+
+def _lunch_issues(p: DayProblem, t: int, e: Event, prev_dep: float) -> list[str]:
+    """What is wrong with a lunch break: none asked for, out of its window, too short."""
+    if p.lunch is None:
+        return [f"truck {t}: a lunch break nobody asked for"]
+    out = []
+    if e.arrival_min < max(prev_dep, p.lunch[0]) - 1e-3:
+        out.append(f"truck {t}: lunch starts too early ({e.arrival_min:.1f})")
+    if e.arrival_min > p.lunch[1] + 1e-3:
+        out.append(f"truck {t}: lunch starts too late ({e.arrival_min:.1f})")
+    if e.departure_min - e.arrival_min < p.lunch[2] - 1e-3:
+        out.append(f"truck {t}: lunch too short")
+    return out
+
+
+def _day_end_issues(
+    p: DayProblem, t: int, route: tuple[Event, ...], had_lunch: bool, latest: float
+) -> list[str]:
+    """A truck out over lunch time without a break, or back after its hours."""
+    out = []
+    if (
+        p.lunch is not None
+        and not had_lunch
+        and route[-1].arrival_min > p.lunch[1] + 1e-3
+        and route[0].departure_min < p.lunch[0] + 1e-3
+    ):
+        out.append(f"truck {t}: out over lunch time without a break")
+    if route[-1].departure_min > latest + 1e-3:
+        out.append(
+            f"truck {t}: ends after the shift or its permitted hours "
+            f"({route[-1].departure_min:.0f} min)"
+        )
+    return out
+
+
 def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     """Recompute loads, times and distances of every route; return every violation found.
 
@@ -253,9 +361,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
     before driving back).
     """
     p = result.problem
-    lo, hi = p.windows_min()
     deliver_kg, deliver_m3 = p.deliveries()
-    release = p.releases()
     groups = p.groups()
     issues: list[str] = []
     seen: list[int] = []
@@ -282,13 +388,7 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
             issues.append(f"truck {t}: must start and end at its depot {p.site_id(group.depot)}")
         if route[0].departure_min < earliest - tol:
             issues.append(f"truck {t}: leaves before its permitted hours or the shift")
-        # Deliveries still on board at the start of each trip: loaded where it starts.
-        trip_new: dict[int, list[float]] = {}
-        for e in route:
-            if e.kind == "stop":
-                acc = trip_new.setdefault(e.trip, [0.0, 0.0])
-                acc[0] += deliver_kg[e.stop_idx]
-                acc[1] += deliver_m3[e.stop_idx]
+        trip_new = _trip_deliveries(route, deliver_kg, deliver_m3)
         kg, m3 = trip_new.get(1, [0.0, 0.0])
         if abs(route[0].load_kg - kg) > 1e-3 or abs(route[0].load_m3 - m3) > 1e-3:
             issues.append(f"truck {t}: reported load at the start is wrong")
@@ -306,16 +406,8 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
         for e in route[1:]:
             if e.kind == "lunch":
                 had_lunch = True
-                if p.lunch is None:
-                    issues.append(f"truck {t}: a lunch break nobody asked for")
-                    continue
-                if e.arrival_min < max(prev_dep, p.lunch[0]) - 1e-3:
-                    issues.append(f"truck {t}: lunch starts too early ({e.arrival_min:.1f})")
-                if e.arrival_min > p.lunch[1] + 1e-3:
-                    issues.append(f"truck {t}: lunch starts too late ({e.arrival_min:.1f})")
-                if e.departure_min - e.arrival_min < p.lunch[2] - 1e-3:
-                    issues.append(f"truck {t}: lunch too short")
-                lunch = (e.arrival_min, e.departure_min)
+                issues += _lunch_issues(p, t, e, prev_dep)
+                lunch = None if p.lunch is None else (e.arrival_min, e.departure_min)
                 continue
             if e.kind == "parked":  # a note of the time standing; the drive is checked below
                 continue
@@ -336,39 +428,15 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 issues.append(f"truck {t}: arrives at {e.kind} {e.stop_idx} too early")
             if e.kind == "stop":
                 j = e.stop_idx
-                if not lo[j] - 1e-3 <= e.arrival_min <= hi[j] + 1e-3:
-                    issues.append(
-                        f"truck {t}: arrives at stop {j} at {e.arrival_min:.1f}, "
-                        f"outside its window {lo[j]:.1f}-{hi[j]:.1f}"
-                    )
-                if not allowed[j]:
-                    issues.append(
-                        f"truck {t}: a {group.vehicle.vehicle_type} may not serve stop {j}"
-                    )
+                issues += _stop_issues(
+                    p, t, e, allowed, group.vehicle.vehicle_type, trip_leave, bans
+                )
                 seen.append(j)
-                if trip_leave < release[j] - 1e-3:
-                    issues.append(
-                        f"truck {t}: the trip serving stop {j} leaves at {trip_leave:.1f}, "
-                        f"before its release {release[j]:.1f}"
-                    )
                 kg += p.load_kg[j] - deliver_kg[j]
                 m3 += p.load_m3[j] - deliver_m3[j]
-                if e.departure_min - e.arrival_min < p.dwell_min[j] - 1e-3:
-                    issues.append(f"truck {t}: dwell at stop {j} too short")
-                if overlaps(e.arrival_min, e.arrival_min + p.dwell_min[j], bans, 1e-3):
-                    issues.append(f"truck {t}: serves stop {j} in no-driving hours")
             elif e.kind == "unload" or e.site in p.unload_at:
-                if e.site not in p.unload_at:
-                    issues.append(f"truck {t}: unloads at {p.site_id(e.site)}, not an unload site")
+                issues += _unload_issues(p, t, e)
                 kg, m3 = trip_new.get(e.trip + 1, [0.0, 0.0]) if e.kind == "unload" else (0, 0)
-                if e.departure_min - e.arrival_min < p.unload_min_at(e.site) - 1e-3:
-                    issues.append(f"truck {t}: unload too short")
-                open_min, close_min = p.site_hours(e.site)
-                if not open_min - 1e-3 <= e.arrival_min <= close_min + 1e-3:
-                    issues.append(
-                        f"truck {t}: unloads at {p.site_id(e.site)} at {e.arrival_min:.1f}, "
-                        f"outside its hours {open_min:.1f}-{close_min:.1f}"
-                    )
                 if e.kind == "unload" and not p.reload:
                     issues.append(f"truck {t}: unloads mid-day although reloading is off")
                 trip_leave = e.departure_min
@@ -382,22 +450,9 @@ def check_day(result: DayResult, *, tol: float = 1e-6) -> list[str]:
                 issues.append(f"truck {t}: reported load after {e.kind} {e.stop_idx} is wrong")
             prev_dep = e.departure_min
             node_prev = node
-        if (
-            p.lunch is not None
-            and not had_lunch
-            and route[-1].arrival_min > p.lunch[1] + 1e-3
-            and route[0].departure_min < p.lunch[0] + 1e-3
-        ):
-            issues.append(f"truck {t}: out over lunch time without a break")
-        if route[-1].departure_min > latest + 1e-3:
-            issues.append(
-                f"truck {t}: ends after the shift or its permitted hours "
-                f"({route[-1].departure_min:.0f} min)"
-            )
+        issues += _day_end_issues(p, t, route, had_lunch, latest)
     for g, group in enumerate(groups):
         if used[g] > group.count:
             issues.append(f"group {g} uses {used[g]} trucks but has {group.count}")
-    counts = np.bincount(np.asarray(seen + list(result.dropped), dtype=int), minlength=p.num_stops)
-    for j in np.flatnonzero(counts != 1).tolist():
-        issues.append(f"stop {j} ({p.stop_ids[j]}) is served {counts[j]} times")
+    issues += _served_once(p, seen, result.dropped)
     return issues
