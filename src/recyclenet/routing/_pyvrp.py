@@ -51,6 +51,7 @@ import math
 import time
 
 import numpy as np
+from numpy.typing import NDArray
 from pyvrp import Activity, ActivityType, Client, Model, ProblemData, Route, Solution, solve
 from pyvrp.stop import (
     FirstFeasible,
@@ -120,6 +121,67 @@ def solve_day(
     n = p.num_stops
     if n == 0:
         return DayResult(p, "optimal", (), (), 0.0, 0.0)
+    relaxed, site_list, live, final_site, must_serve = _build(p)
+    clients = relaxed.clients()
+    # Required stops first, then every stop optional (see the module docstring).
+    tries = [[True] * len(clients)]
+    must = [c.prize >= must_serve for c in clients]
+    if any(must) and not all(must):
+        tries.append(must)
+    remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
+    try_its = None if max_iterations is None else int(REQUIRED_SHARE * max_iterations)
+    used, found = 0, None
+    for mask in tries:
+        data = relaxed.replace(clients=[_client(c, r) for c, r in zip(clients, mask, strict=True)])
+        stop = _limits(REQUIRED_SHARE * remaining, try_its, FirstFeasible())
+        init = _initial_solution(data, p, site_list, live)
+        res = solve(data, stop, seed, False, False, initial_solution=init)
+        used += res.num_iterations
+        if res.best.is_feasible():
+            found = res.best
+            break
+    # On a day of single trips, once a plan serves every stop that must be served, those
+    # stay required: optional, PyVRP spends its search on plans that leave some out
+    # (Gehring-Homberger 200 customers, 30 s: RC1_2_2 3,708 -> 3,355, R1_2_2 4,388 ->
+    # 4,223). Where trucks unload and go out again, taking stops out and putting them
+    # back moves them between trips and finds shorter days (Cuiping: 12 trucks instead
+    # of 15 with them required).
+    final = relaxed
+    if found is not None and not p.reload:
+        final = relaxed.replace(clients=[_client(c, m) for c, m in zip(clients, must, strict=True)])
+    if found is not None:
+        init = _same_plan(found, final)
+    else:
+        init = _initial_solution(relaxed, p, site_list, live)
+    left = time_limit_s - (time.perf_counter() - start)
+    its = None if max_iterations is None else max(0, max_iterations - used)
+    res = solve(final, _limits(left, its), seed, False, False, initial_solution=init)
+    best = res.best
+    if not best.is_feasible():
+        return DayResult(
+            p, "no_solution", (), tuple(range(n)), math.nan, time.perf_counter() - start
+        )
+    routes = []
+    route_group = []
+    for route in best.routes():
+        g = route.vehicle_type()
+        acts = list(route)[1:-1]
+        order = [unload_code(site_list[a.idx]) if a.is_depot() else live[a.idx] for a in acts]
+        via = final_site[min(g, len(final_site) - 1)]
+        if via is not None and order and order[-1] >= 0:  # the unload on the way home
+            order.append(unload_code(int(via[len(site_list) + live.index(order[-1])])))
+        routes.append(timed_route(p, order, group=g))
+        route_group.append(g)
+    return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
+
+
+def _build(
+    p: DayProblem,
+) -> tuple[ProblemData, list[int], list[int], list[NDArray[np.int64] | None], int]:
+    """The day as PyVRP data with every stop optional (see the module docstring):
+    the data, its depots (sites) and clients (stops) in order, each group's unload site
+    on the way home (``None``: its depot), and the prize of a stop that must be served."""
+    n = p.num_stops
     groups = p.groups()
     lo, hi = p.windows_min()
     live = [j for j in range(n) if lo[j] <= hi[j]]  # empty windows cannot be served
@@ -180,7 +242,7 @@ def solve_day(
         if k in p.unload_at:
             into_unload[i] = seconds(p.unload_min_at(k))
     is_unload = np.array([k in p.unload_at for k in site_list] + [False] * len(live))
-    final_site: list[np.ndarray | None] = []
+    final_site: list[NDArray[np.int64] | None] = []
     for g, profile in enumerate(profiles):
         dist_m = np.rint(p.group_distance_km(g)[np.ix_(idx, idx)] * 1000).astype(np.int64)
         travel_s = seconds(p.group_duration_min(g)[np.ix_(idx, idx)])
@@ -198,57 +260,7 @@ def solve_day(
                         profile=profile,
                     )
     relaxed = m.data()  # every stop optional
-    clients = relaxed.clients()
-    # Required stops first, then every stop optional (see the module docstring).
-    tries = [[True] * len(clients)]
-    must = [c.prize >= must_serve for c in clients]
-    if any(must) and not all(must):
-        tries.append(must)
-    remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
-    try_its = None if max_iterations is None else int(REQUIRED_SHARE * max_iterations)
-    used, found = 0, None
-    for mask in tries:
-        data = relaxed.replace(clients=[_client(c, r) for c, r in zip(clients, mask, strict=True)])
-        stop = _limits(REQUIRED_SHARE * remaining, try_its, FirstFeasible())
-        init = _initial_solution(data, p, site_list, live)
-        res = solve(data, stop, seed, False, False, initial_solution=init)
-        used += res.num_iterations
-        if res.best.is_feasible():
-            found = res.best
-            break
-    # On a day of single trips, once a plan serves every stop that must be served, those
-    # stay required: optional, PyVRP spends its search on plans that leave some out
-    # (Gehring-Homberger 200 customers, 30 s: RC1_2_2 3,708 -> 3,355, R1_2_2 4,388 ->
-    # 4,223). Where trucks unload and go out again, taking stops out and putting them
-    # back moves them between trips and finds shorter days (Cuiping: 12 trucks instead
-    # of 15 with them required).
-    final = relaxed
-    if found is not None and not p.reload:
-        final = relaxed.replace(clients=[_client(c, m) for c, m in zip(clients, must, strict=True)])
-    if found is not None:
-        init = _same_plan(found, final)
-    else:
-        init = _initial_solution(relaxed, p, site_list, live)
-    left = time_limit_s - (time.perf_counter() - start)
-    its = None if max_iterations is None else max(0, max_iterations - used)
-    res = solve(final, _limits(left, its), seed, False, False, initial_solution=init)
-    best = res.best
-    if not best.is_feasible():
-        return DayResult(
-            p, "no_solution", (), tuple(range(n)), math.nan, time.perf_counter() - start
-        )
-    routes = []
-    route_group = []
-    for route in best.routes():
-        g = route.vehicle_type()
-        acts = list(route)[1:-1]
-        order = [unload_code(site_list[a.idx]) if a.is_depot() else live[a.idx] for a in acts]
-        via = final_site[min(g, len(final_site) - 1)]
-        if via is not None and order and order[-1] >= 0:  # the unload on the way home
-            order.append(unload_code(int(via[len(site_list) + live.index(order[-1])])))
-        routes.append(timed_route(p, order, group=g))
-        route_group.append(g)
-    return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
+    return relaxed, site_list, live, final_site, must_serve
 
 
 def _limits(limit_s: float, iterations: int | None, *more: StoppingCriterion) -> MultipleCriteria:
