@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -109,6 +110,60 @@ class _Pairs:
         cur = current[self.rows]
         gain = np.where(np.isfinite(cur), np.maximum(0.0, cur - self.vals), 1e12)
         return np.bincount(self.cols, weights=gain, minlength=self.m).astype(np.float64)
+
+
+def _upper_links(
+    p: SitingProblem,
+    s_set: tuple[int, ...],
+    c_set: tuple[int, ...],
+    open_mask: NDArray[np.bool_],
+    inflow: NDArray[Any],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+    """Each open point to a station and each station to a centre (largest points first
+    to their cheapest station with room), ``None`` where a capacity, a rule, a county's
+    count or the budget is broken."""
+    c = p.cost_cny_per_tkm
+    # Links with capacities: largest points first to their cheapest station with room.
+    centre_of = np.full(len(p.stations), -1, dtype=np.int64)
+    for k in s_set:
+        centre_of[k] = int(c_set[int(p.haul_km[k, list(c_set)].argmin())])
+    room = p.stations.capacity_t_per_day.copy()
+    station_of = np.full(len(p.points), -1, dtype=np.int64)
+    unit_k = (
+        c["collection"] * p.collection_km
+        + c["haul"] * p.haul_km[np.arange(len(p.stations)), np.maximum(centre_of, 0)][None, :]
+    )
+    for j in sorted(np.flatnonzero(open_mask).tolist(), key=lambda j: -inflow[j]):
+        options = sorted(s_set, key=lambda k: unit_k[j, k])
+        for k in options:
+            if room[k] >= inflow[j] - 1e-9:
+                station_of[j] = k
+                room[k] -= inflow[j]
+                break
+        else:
+            return None
+    at_centre = np.bincount(
+        centre_of[list(s_set)],
+        weights=p.stations.capacity_t_per_day[list(s_set)] - room[list(s_set)],
+        minlength=len(p.centres),
+    )
+    if np.any(at_centre > p.centres.capacity_t_per_day + 1e-9):
+        return None
+    if not p.station_sets_ok(s_set):
+        return None
+    if p.county_counts and p.point_county is not None:
+        per = np.bincount(p.point_county[open_mask], minlength=len(p.county_counts))
+        if any(per[g] != n for g, (_, n, _) in enumerate(p.county_counts)):
+            return None
+    if p.budget_cny_per_year is not None:
+        new_fixed = (
+            p.points.new_fixed_cost(np.flatnonzero(open_mask))
+            + p.stations.new_fixed_cost(np.array(s_set))
+            + p.centres.new_fixed_cost(np.array(c_set))
+        )
+        if new_fixed > p.budget_cny_per_year + 1e-6:
+            return None
+    return station_of, centre_of
 
 
 def construct(
@@ -217,44 +272,7 @@ def construct(
     if np.any(inflow > p.points.capacity_t_per_day + 1e-9):
         return None
 
-    # Links with capacities: largest points first to their cheapest station with room.
-    centre_of = np.full(len(p.stations), -1, dtype=np.int64)
-    for k in s_set:
-        centre_of[k] = int(c_set[int(p.haul_km[k, list(c_set)].argmin())])
-    room = p.stations.capacity_t_per_day.copy()
-    station_of = np.full(len(p.points), -1, dtype=np.int64)
-    unit_k = (
-        c["collection"] * p.collection_km
-        + c["haul"] * p.haul_km[np.arange(len(p.stations)), np.maximum(centre_of, 0)][None, :]
-    )
-    for j in sorted(np.flatnonzero(open_mask).tolist(), key=lambda j: -inflow[j]):
-        options = sorted(s_set, key=lambda k: unit_k[j, k])
-        for k in options:
-            if room[k] >= inflow[j] - 1e-9:
-                station_of[j] = k
-                room[k] -= inflow[j]
-                break
-        else:
-            return None
-    at_centre = np.bincount(
-        centre_of[list(s_set)],
-        weights=p.stations.capacity_t_per_day[list(s_set)] - room[list(s_set)],
-        minlength=len(p.centres),
-    )
-    if np.any(at_centre > p.centres.capacity_t_per_day + 1e-9):
+    links = _upper_links(p, s_set, c_set, open_mask, inflow)
+    if links is None:
         return None
-    if not p.station_sets_ok(s_set):
-        return None
-    if p.county_counts and p.point_county is not None:
-        per = np.bincount(p.point_county[open_mask], minlength=len(p.county_counts))
-        if any(per[g] != n for g, (_, n, _) in enumerate(p.county_counts)):
-            return None
-    if p.budget_cny_per_year is not None:
-        new_fixed = (
-            p.points.new_fixed_cost(np.flatnonzero(open_mask))
-            + p.stations.new_fixed_cost(np.array(s_set))
-            + p.centres.new_fixed_cost(np.array(c_set))
-        )
-        if new_fixed > p.budget_cny_per_year + 1e-6:
-            return None
-    return point_of, station_of, centre_of
+    return point_of, *links
