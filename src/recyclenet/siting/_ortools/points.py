@@ -203,6 +203,31 @@ def _p_median_mathopt(task: PointsTask, *, time_limit_s: float) -> PointsOutcome
 RADIUS_LEVELS = (4, 20)  # fewest and most cost levels per settlement in the first model
 
 
+def _cost_levels(
+    p: SitingProblem, unit: NDArray[np.float64]
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] | None:
+    """Per settlement, its reachable points by cost, their costs, and where each cost
+    level starts (``None`` where a settlement reaches no point)."""
+    w = p.demand_t_per_day
+    c = p.cost_cny_per_tkm
+    reach = p.reach()
+    order: list[np.ndarray] = []
+    costs: list[np.ndarray] = []
+    levels: list[np.ndarray] = []  # start index of every level in order[i]
+    for i in range(p.num_settlements):
+        js = np.flatnonzero(reach[i])
+        cost = DAYS_PER_YEAR * w[i] * (c["access"] * p.access_km[i, js] + unit[js])
+        sort = np.argsort(cost, kind="stable")
+        js, cost = js[sort], cost[sort]
+        if len(cost) == 0:
+            return None
+        new_level = np.r_[True, np.diff(cost) > 1e-9 * max(1.0, abs(float(cost[-1])))]
+        order.append(js)
+        costs.append(cost)
+        levels.append(np.flatnonzero(new_level))
+    return order, costs, levels
+
+
 def _p_median_radius(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
     r"""The inner problem when no point can fill up, in the radius formulation.
 
@@ -221,26 +246,12 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
 
     start = time.perf_counter()
     p, unit, backend = task.problem, task.unit, task.backend
-    w = p.demand_t_per_day
-    c = p.cost_cny_per_tkm
-    reach = p.reach()
     n_i, n_p = p.num_settlements, len(p.points)
     fixed = p.points.fixed_cost_cny_per_year
-    # Per settlement: reachable points by cost, and the level of each.
-    order: list[np.ndarray] = []
-    costs: list[np.ndarray] = []
-    levels: list[np.ndarray] = []  # start index of every level in order[i]
-    for i in range(n_i):
-        js = np.flatnonzero(reach[i])
-        cost = DAYS_PER_YEAR * w[i] * (c["access"] * p.access_km[i, js] + unit[js])
-        sort = np.argsort(cost, kind="stable")
-        js, cost = js[sort], cost[sort]
-        if len(cost) == 0:
-            return "infeasible"
-        new_level = np.r_[True, np.diff(cost) > 1e-9 * max(1.0, abs(float(cost[-1])))]
-        order.append(js)
-        costs.append(cost)
-        levels.append(np.flatnonzero(new_level))
+    ranked = _cost_levels(p, unit)
+    if ranked is None:
+        return "infeasible"
+    order, costs, levels = ranked
     # About as many levels as points per open point: a settlement's nearest open point
     # usually lies within them (measured on OR-Library pmed: fewer levels mean more
     # rounds, more levels a slower MIP per round).
