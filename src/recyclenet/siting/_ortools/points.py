@@ -228,6 +228,44 @@ def _cost_levels(
     return order, costs, levels
 
 
+def _radius_model(
+    task: PointsTask,
+    order: list[np.ndarray],
+    costs: list[np.ndarray],
+    levels: list[np.ndarray],
+    depth: NDArray[np.int64],
+) -> tuple[mathopt.Model, list[Any], list[Any], float]:
+    """One round's radius model: a settlement's first ``depth`` cost levels, the point
+    tier's rules; its objective terms beyond each settlement's first level and their
+    constant."""
+    p, backend = task.problem, task.backend
+    n_p = len(p.points)
+    model = mathopt.Model(name="recyclenet-radius")
+    y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
+    terms = []
+    constant = task.fixed_upper
+    for i in range(p.num_settlements):
+        lv, js, cost = levels[i], order[i], costs[i]
+        constant += float(cost[lv[0]])
+        prev = None  # z_i^{h-1}; None stands for the constant 1
+        for h in range(depth[i]):
+            members = js[lv[h] : lv[h + 1] if h + 1 < len(lv) else len(js)]
+            opened = mathopt.fast_sum(y[int(j)] for j in members)
+            if h + 1 == len(lv):  # the last level: some reachable point must open
+                model.add_linear_constraint(opened >= (1 if prev is None else prev))
+                break
+            z = (  # 0/1 at an optimum anyway; CP-SAT needs it integer
+                model.add_binary_variable(name=f"z{i}_{h}")
+                if backend == "CP_SAT"
+                else model.add_variable(lb=0.0, ub=1.0, name=f"z{i}_{h}")
+            )
+            model.add_linear_constraint(z + opened >= (1 if prev is None else prev))
+            terms.append(float(cost[lv[h + 1]] - cost[lv[h]]) * z)
+            prev = z
+    _point_constraints(model.add_linear_constraint, p, y, {})
+    return model, y, terms, constant
+
+
 def _p_median_radius(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
     r"""The inner problem when no point can fill up, in the radius formulation.
 
@@ -245,7 +283,7 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
     """
 
     start = time.perf_counter()
-    p, unit, backend = task.problem, task.unit, task.backend
+    p, unit = task.problem, task.unit
     n_i, n_p = p.num_settlements, len(p.points)
     fixed = p.points.fixed_cost_cny_per_year
     ranked = _cost_levels(p, unit)
@@ -288,29 +326,7 @@ def _p_median_radius(task: PointsTask, *, time_limit_s: float) -> PointsOutcome:
         remaining = time_limit_s - (time.perf_counter() - start)
         if remaining <= 0.05:
             break
-        model = mathopt.Model(name="recyclenet-radius")
-        y = [model.add_binary_variable(name=f"y{j}") for j in range(n_p)]
-        terms = []
-        constant = task.fixed_upper
-        for i in range(n_i):
-            lv, js, cost = levels[i], order[i], costs[i]
-            constant += float(cost[lv[0]])
-            prev = None  # z_i^{h-1}; None stands for the constant 1
-            for h in range(depth[i]):
-                members = js[lv[h] : lv[h + 1] if h + 1 < len(lv) else len(js)]
-                opened = mathopt.fast_sum(y[int(j)] for j in members)
-                if h + 1 == len(lv):  # the last level: some reachable point must open
-                    model.add_linear_constraint(opened >= (1 if prev is None else prev))
-                    break
-                z = (  # 0/1 at an optimum anyway; CP-SAT needs it integer
-                    model.add_binary_variable(name=f"z{i}_{h}")
-                    if backend == "CP_SAT"
-                    else model.add_variable(lb=0.0, ub=1.0, name=f"z{i}_{h}")
-                )
-                model.add_linear_constraint(z + opened >= (1 if prev is None else prev))
-                terms.append(float(cost[lv[h + 1]] - cost[lv[h]]) * z)
-                prev = z
-        _point_constraints(model.add_linear_constraint, p, y, {})
+        model, y, terms, constant = _radius_model(task, order, costs, levels, depth)
         for j in forced:
             model.add_linear_constraint(y[int(j)] == 1)
         for j in barred:
