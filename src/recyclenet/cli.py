@@ -514,8 +514,9 @@ def route(
     """Plan one day: published stops keep their times, bookings fit in. 当日调度（预约上门）。"""
     from recyclenet.bookings import read_bookings
     from recyclenet.config import WEEKDAYS, parse_clock, parse_weekday
-    from recyclenet.dispatch import load_planned, plan_dispatch
+    from recyclenet.dispatch import plan_dispatch
     from recyclenet.outputs.writer import write_dispatch
+    from recyclenet.planned import load_planned
 
     if lang not in (None, "zh", "en"):
         _fail(RecycleNetError(f"--lang must be zh or en, got '{lang}'"))

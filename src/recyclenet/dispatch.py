@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
-from numpy.typing import NDArray
 
 from recyclenet.bookings import BookingTable
-from recyclenet.config import Scenario, hhmm_to_min, load_scenario, min_to_hhmm, parse_clock
-from recyclenet.errors import RecycleNetError
-from recyclenet.io import read_table
+from recyclenet.config import (
+    RoutingConfig,
+    min_to_hhmm,
+    parse_clock,
+)
 from recyclenet.outputs.i18n import t
+from recyclenet.planned import PlannedNetwork, load_planned  # (re-exported: load_planned)
 from recyclenet.replan import (
     TruckNow,
     groups_now,
@@ -39,195 +39,13 @@ from recyclenet.routing import (
     DayResult,
     RoutingParams,
     TruckGroup,
-    Vehicle,
     solve_week,
 )
 from recyclenet.routing.budget import WORK_PER_DAY
 from recyclenet.routing.plan import own_matrices
 from recyclenet.routing.result import STANDING
 from recyclenet.routing.rights import RoadRights, road_rights
-from recyclenet.tables import FLEET_COLUMNS, validate_table
 from recyclenet.travel import travel_model
-
-PLANNED_FILES = ("scenario.resolved.yaml", "network.gpkg", "timetable.csv")
-
-
-@dataclass(frozen=True)
-class PlannedNetwork:
-    """What ``recyclenet run`` wrote, as the dispatcher needs it.
-
-    Attributes
-    ----------
-    directory
-        The run's output folder.
-    scenario
-        The resolved scenario of the run.
-    vehicle
-        The collection vehicle type (the scenario's ``collection_vehicle``).
-    points, stations
-        Open collection points (``site_id``, ``name``, ``station_id``, ``lon``, ``lat``,
-        and the hours the truck may stand there, ``open_min`` and ``close_min``: NaN where
-        the shift's) and transfer stations (``site_id``, ``name``, ``lon``, ``lat``, and where their
-        trucks are kept overnight: ``keeper_id``, ``keeper_name``, ``keeper_lon``,
-        ``keeper_lat``; the station itself unless ``routing.truck_base`` says the
-        sorting centre).
-    timetable
-        The published timetable (``timetable.csv``), with ``arrival_min`` and
-        ``slot_min`` (the time on the sign) added.
-    trucks
-        Collection trucks of each station: the distinct trucks of its published week.
-    trucks_by_type
-        The same per vehicle type (station -> type -> trucks).
-    vehicles
-        Every collection vehicle type of the run, by id.
-    """
-
-    directory: Path
-    scenario: Scenario
-    vehicle: Vehicle
-    points: pd.DataFrame
-    stations: pd.DataFrame
-    timetable: pd.DataFrame
-    trucks: dict[str, int]
-    trucks_by_type: dict[str, dict[str, int]]
-    vehicles: dict[str, Vehicle]
-
-    def site_names(self) -> dict[str, str]:
-        """Names of the stations and of the sites where trucks are kept, by id."""
-        st = self.stations
-        return {
-            **dict(zip(st["keeper_id"], st["keeper_name"], strict=True)),
-            **dict(zip(st["site_id"], st["name"], strict=True)),
-        }
-
-    def site_positions(self) -> dict[str, tuple[float, float]]:
-        """``(lat, lon)`` of the stations and of the sites where trucks are kept, by id."""
-        st = self.stations
-        return {
-            **{
-                k: (float(a), float(o))
-                for k, a, o in zip(st["keeper_id"], st["keeper_lat"], st["keeper_lon"], strict=True)
-            },
-            **{
-                k: (float(a), float(o))
-                for k, a, o in zip(st["site_id"], st["lat"], st["lon"], strict=True)
-            },
-        }
-
-    def max_load(self) -> tuple[float, float]:
-        """Largest usable payload (kg) and volume (m3) of any collection type."""
-        fill = self.scenario.routing.max_fill
-        return (
-            max(v.payload_kg for v in self.vehicles.values()) * fill,
-            max(v.volume_m3 for v in self.vehicles.values()) * fill,
-        )
-
-
-def load_planned(directory: str | Path) -> PlannedNetwork:
-    """Read a ``recyclenet run`` output folder.
-
-    Raises
-    ------
-    RecycleNetError
-        When a file the dispatcher needs is missing, naming it.
-    """
-    directory = Path(directory)
-    missing = [f for f in PLANNED_FILES if not (directory / f).is_file()]
-    if missing:
-        raise RecycleNetError(
-            f"{directory} is not a planned network: {', '.join(missing)} missing. Fix: give "
-            "the output folder of `recyclenet run` (run it first if there is none)."
-        )
-    scenario = load_scenario(directory / "scenario.resolved.yaml")
-    fleet_file = scenario.inputs.fleet
-    fleet = validate_table(read_table(fleet_file), FLEET_COLUMNS, fleet_file).set_index(
-        "vehicle_type"
-    )
-    rc = scenario.routing
-    for vt in {rc.collection_vehicle, *rc.fleet_counts()}:
-        if vt not in fleet.index:
-            raise RecycleNetError(
-                f"file {fleet_file}: the collection vehicle '{vt}' of the planned run is not "
-                "in the fleet table any more. Fix: restore it or re-run `recyclenet run`."
-            )
-    vehicle = Vehicle.from_fleet(fleet, rc.collection_vehicle)
-    vehicles = {vt: Vehicle.from_fleet(fleet, vt) for vt in rc.fleet_counts()}
-    gpkg = directory / "network.gpkg"
-    layers = set(pyogrio.list_layers(gpkg)[:, 0])
-    if not {"collection_points", "transfer_stations"} <= layers:
-        raise RecycleNetError(
-            f"file {gpkg}: layers collection_points and transfer_stations are needed, found "
-            f"{', '.join(sorted(layers))}. Fix: re-run `recyclenet run`."
-        )
-    pts = gpd.read_file(gpkg, layer="collection_points")
-    sts = gpd.read_file(gpkg, layer="transfer_stations")
-    points = pd.DataFrame(
-        {
-            "site_id": pts["site_id"].astype(str),
-            "name": pts["name"].astype(str),
-            "station_id": pts["parent_site_id"].astype(str),
-            "lon": pts["lon"].astype(float),
-            "lat": pts["lat"].astype(float),
-            # (a run from before points had hours has no such columns)
-            "open_min": _clock_column(pts, "window_start"),
-            "close_min": _clock_column(pts, "window_end"),
-        }
-    )
-    stations = pd.DataFrame(
-        {
-            "site_id": sts["site_id"].astype(str),
-            "name": sts["name"].astype(str),
-            "lon": sts["lon"].astype(float),
-            "lat": sts["lat"].astype(float),
-        }
-    )
-    # Where each station's trucks are kept overnight (routing.truck_base).
-    stations["keeper_id"] = stations["site_id"]
-    if rc.truck_base == "sorting_centre" and "sorting_centre" in layers:
-        centres = gpd.read_file(gpkg, layer="sorting_centre")
-        centres = centres.assign(site_id=centres["site_id"].astype(str)).set_index("site_id")
-        parent = sts["parent_site_id"].astype(str).to_numpy()
-        stations["keeper_id"] = np.where(
-            np.isin(parent, centres.index), parent, stations["site_id"]
-        )
-        known = pd.concat(
-            [stations.set_index("site_id")[["name", "lon", "lat"]], centres[["name", "lon", "lat"]]]
-        )
-        known = known[~known.index.duplicated()]
-    else:
-        known = stations.set_index("site_id")[["name", "lon", "lat"]]
-    keepers = known.loc[stations["keeper_id"]]
-    stations["keeper_name"] = keepers["name"].astype(str).to_numpy()
-    stations["keeper_lon"] = keepers["lon"].astype(float).to_numpy()
-    stations["keeper_lat"] = keepers["lat"].astype(float).to_numpy()
-    tt = read_table(directory / "timetable.csv")
-    tt["arrival_min"] = tt["arrival"].map(hhmm_to_min).astype(float)
-    tt["departure_min"] = tt["departure"].map(hhmm_to_min).astype(float)
-    # The time on the sign (a run from before slots were published: the arrival).
-    sign = tt["slot"] if "slot" in tt.columns else tt["arrival"]
-    tt["slot_min"] = sign.fillna(tt["arrival"]).map(hhmm_to_min).astype(float)
-    for col in ("expected_kg", "expected_m3"):
-        tt[col] = tt[col].astype(float)
-    station_of = dict(zip(points["site_id"], points["station_id"], strict=True))
-    tt["station_id"] = tt["point_id"].map(station_of)
-    if "vehicle_type" not in tt.columns:  # a run from before mixed fleets
-        tt["vehicle_type"] = rc.collection_vehicle
-    trucks = tt.groupby("station_id")["truck"].nunique().astype(int).to_dict()
-    by_type: dict[str, dict[str, int]] = {}
-    for (sid, vt), k in tt.groupby(["station_id", "vehicle_type"])["truck"].nunique().items():
-        by_type.setdefault(str(sid), {})[str(vt)] = int(k)
-    return PlannedNetwork(
-        directory, scenario, vehicle, points, stations, tt, trucks, by_type, vehicles
-    )
-
-
-def _clock_column(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
-    """Minutes after midnight of an ``HH:MM`` column (NaN where empty, not a time, or
-    absent)."""
-    if column not in frame:
-        return np.full(len(frame), np.nan)
-    minutes = [parse_clock(v) for v in frame[column].fillna("").astype(str)]
-    return np.array([np.nan if m is None else float(m) for m in minutes])
 
 
 def _published_window(
@@ -455,6 +273,183 @@ def _published_start(
     ]
 
 
+def _stop_rows(
+    published: pd.DataFrame,
+    booked: pd.DataFrame,
+    states: list[TruckNow] | None,
+    points: pd.DataFrame,
+    rc: RoutingConfig,
+) -> list[dict[str, Any]]:
+    """A station's stops of the day: its published stops (at their signs), its bookings
+    (in their windows, at the door where given), and where each truck is (re-planning)."""
+    tol = rc.slot_tolerance_min
+    rows = []
+    for _, r in published.iterrows():
+        pos = points.loc[r["point_id"]]
+        rows.append(
+            {
+                "kind": "published",
+                "stop_id": r["point_id"],
+                "point_id": r["point_id"],
+                "booking_id": "",
+                "name": pos["name"],
+                "lon": float(pos["lon"]),
+                "lat": float(pos["lat"]),
+                "kg": float(r["expected_kg"]),
+                "m3": float(r["expected_m3"]),
+                "deliver_kg": 0.0,
+                "deliver_m3": 0.0,
+                "dwell": float(rc.dwell_min),
+                **_published_window(
+                    r["arrival_min"],
+                    r["slot_min"],
+                    tol,
+                    hours=(float(pos["open_min"]), float(pos["close_min"])),
+                    dwell_min=float(rc.dwell_min),
+                ),
+                "penalty": np.inf,
+                "published_arrival": r["arrival"],
+                "sign": min_to_hhmm(r["slot_min"]),
+            }
+        )
+    for _, b in booked.iterrows():
+        pos = points.loc[b["point_id"]]
+        at_door = np.isfinite(b["lon"])
+        rows.append(
+            {
+                "kind": "booking",
+                "stop_id": b["booking_id"],
+                "point_id": b["point_id"],
+                "booking_id": b["booking_id"],
+                "name": pos["name"],
+                "lon": float(b["lon"] if at_door else pos["lon"]),
+                "lat": float(b["lat"] if at_door else pos["lat"]),
+                "kg": float(b["kg"]),
+                "m3": float(b["m3"]),
+                "deliver_kg": float(b["deliver_kg"]),
+                "deliver_m3": float(b["deliver_m3"]),
+                "dwell": float(b["handling_min"]),
+                "open": float(b["window_open_min"]),
+                "close": float(b["window_close_min"]),
+                "penalty": float(rc.booking_defer_penalty_cny),
+                "published_arrival": "",
+                "sign": "",
+            }
+        )
+    for state in states or []:
+        if state.point_id is not None:
+            rows.append(position_row(state, points.loc[state.point_id]))
+    return rows
+
+
+def _station_day(
+    network: PlannedNetwork,
+    st: pd.Series,
+    frame: pd.DataFrame,
+    published: pd.DataFrame,
+    states: list[TruckNow] | None,
+    travel: Any,
+    day: str,
+    start: float,
+) -> DayProblem:
+    """One station's day as a routing problem: its fleet (the trucks of its published
+    week by type) with their road rights, the matrices, the published plan (or where
+    each truck is) as the start, bookings optional at their defer penalty."""
+    rc = network.scenario.routing
+    sid = st["site_id"]
+    # The station's fleet: the trucks of its published week by type (the scenario's
+    # fleet for a station without a published day).
+    counts = network.trucks_by_type.get(sid) or rc.fleet_counts()
+    types = [vt for vt in rc.fleet_counts() if counts.get(vt, 0) > 0] or [
+        next(iter(rc.fleet_counts()))
+    ]
+    stop_rights = road_rights(
+        rc.road_rules,
+        pd.DataFrame({"point_id": frame["stop_id"], "lon": frame["lon"], "lat": frame["lat"]}),
+    )
+    # Trucks kept away from the station: one more node, after the stops.
+    kept = st["keeper_id"] != sid
+    all_lon = np.r_[float(st["lon"]), frame["lon"].to_numpy(float)]
+    all_lat = np.r_[float(st["lat"]), frame["lat"].to_numpy(float)]
+    labels = [sid, *frame["stop_id"].astype(str)]
+    if kept:
+        all_lon = np.r_[all_lon, float(st["keeper_lon"])]
+        all_lat = np.r_[all_lat, float(st["keeper_lat"])]
+        labels.append(str(st["keeper_id"]))
+    matrix = travel.matrix(all_lon, all_lat, profile=network.vehicle.vehicle_type, labels_a=labels)
+    own = own_matrices(
+        travel,
+        all_lon,
+        all_lat,
+        labels,
+        [network.vehicles[vt] for vt in types],
+        main=network.vehicle,
+        road=matrix.time_min is not None,
+    )
+    groups = []
+    for vt, mats in zip(types, own, strict=True):
+        r = stop_rights.get(vt, RoadRights())
+        ok = r.can_serve(frame["stop_id"]) & r.can_serve(frame["point_id"])
+        groups.append(
+            TruckGroup(
+                network.vehicles[vt],
+                max(1, counts.get(vt, 0)),
+                depot=1 if kept else 0,
+                earliest_min=r.earliest_min,
+                latest_min=r.latest_min,
+                bans_min=r.bans_min,
+                can_serve=None if ok.all() else ok,
+                distance_km=None if mats is None else mats[0],
+                time_min=None if mats is None else mats[1],
+            )
+        )
+    if states is not None:
+        groups, initial = groups_now(
+            states,
+            frame,
+            published,
+            {vt: g for vt, g in zip(types, groups, strict=True)},
+            matrix.duration_min(network.vehicle.speed_kmh),
+            home=len(frame) + 1 if kept else 0,
+        )
+        shift_start = min([start, *(g.earliest_min or start for g in groups)])
+    else:
+        initial = _published_start(published, groups, types)
+        shift_start = start
+    # Published stops must be served: a penalty far above any day's cost.
+    penalty = frame["penalty"].to_numpy(float, copy=True)
+    penalty[~np.isfinite(penalty)] = 1e7
+    # New appliances (送新收旧) are loaded at the station when a trip starts.
+    delivers = bool((frame[["deliver_kg", "deliver_m3"]].to_numpy() > 0).any())
+    return DayProblem(
+        base_id=sid,
+        day=day,
+        stop_ids=tuple(frame["stop_id"].astype(str)),
+        load_kg=frame["kg"].to_numpy(float),
+        load_m3=frame["m3"].to_numpy(float),
+        deliver_kg=frame["deliver_kg"].to_numpy(float) if delivers else None,
+        deliver_m3=frame["deliver_m3"].to_numpy(float) if delivers else None,
+        dwell_min=frame["dwell"].to_numpy(float),
+        distance_km=matrix.distance_km,
+        time_min=matrix.duration_min(network.vehicle.speed_kmh)
+        if matrix.time_min is not None
+        else None,
+        vehicle=groups[0].vehicle,
+        num_vehicles=groups[0].count,
+        fleet=tuple(groups),
+        shift_start_min=shift_start,
+        shift_end_min=float(rc.shift_end_min),
+        unload_min=float(rc.unload_min),
+        max_fill=float(rc.max_fill),
+        window_open_min=frame["open"].to_numpy(float),
+        window_close_min=frame["close"].to_numpy(float),
+        defer_penalty_cny=penalty,
+        lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
+        initial_routes=tuple(initial) if any(initial) else None,
+        sites=(str(st["keeper_id"]),) if kept else (),
+    )
+
+
 def plan_dispatch(
     network: PlannedNetwork,
     bookings: BookingTable,
@@ -511,158 +506,9 @@ def plan_dispatch(
                 continue
         elif published.empty and booked.empty:
             continue
-        rows = []
-        for _, r in published.iterrows():
-            pos = points.loc[r["point_id"]]
-            rows.append(
-                {
-                    "kind": "published",
-                    "stop_id": r["point_id"],
-                    "point_id": r["point_id"],
-                    "booking_id": "",
-                    "name": pos["name"],
-                    "lon": float(pos["lon"]),
-                    "lat": float(pos["lat"]),
-                    "kg": float(r["expected_kg"]),
-                    "m3": float(r["expected_m3"]),
-                    "deliver_kg": 0.0,
-                    "deliver_m3": 0.0,
-                    "dwell": float(rc.dwell_min),
-                    **_published_window(
-                        r["arrival_min"],
-                        r["slot_min"],
-                        tol,
-                        hours=(float(pos["open_min"]), float(pos["close_min"])),
-                        dwell_min=float(rc.dwell_min),
-                    ),
-                    "penalty": np.inf,
-                    "published_arrival": r["arrival"],
-                    "sign": min_to_hhmm(r["slot_min"]),
-                }
-            )
-        for _, b in booked.iterrows():
-            pos = points.loc[b["point_id"]]
-            at_door = np.isfinite(b["lon"])
-            rows.append(
-                {
-                    "kind": "booking",
-                    "stop_id": b["booking_id"],
-                    "point_id": b["point_id"],
-                    "booking_id": b["booking_id"],
-                    "name": pos["name"],
-                    "lon": float(b["lon"] if at_door else pos["lon"]),
-                    "lat": float(b["lat"] if at_door else pos["lat"]),
-                    "kg": float(b["kg"]),
-                    "m3": float(b["m3"]),
-                    "deliver_kg": float(b["deliver_kg"]),
-                    "deliver_m3": float(b["deliver_m3"]),
-                    "dwell": float(b["handling_min"]),
-                    "open": float(b["window_open_min"]),
-                    "close": float(b["window_close_min"]),
-                    "penalty": float(rc.booking_defer_penalty_cny),
-                    "published_arrival": "",
-                    "sign": "",
-                }
-            )
-        for state in states or []:
-            if state.point_id is not None:
-                rows.append(position_row(state, points.loc[state.point_id]))
+        rows = _stop_rows(published, booked, states, points, rc)
         frame = pd.DataFrame(rows)
-        # The station's fleet: the trucks of its published week by type (the scenario's
-        # fleet for a station without a published day).
-        counts = network.trucks_by_type.get(sid) or rc.fleet_counts()
-        types = [vt for vt in rc.fleet_counts() if counts.get(vt, 0) > 0] or [
-            next(iter(rc.fleet_counts()))
-        ]
-        stop_rights = road_rights(
-            rc.road_rules,
-            pd.DataFrame({"point_id": frame["stop_id"], "lon": frame["lon"], "lat": frame["lat"]}),
-        )
-        # Trucks kept away from the station: one more node, after the stops.
-        kept = st["keeper_id"] != sid
-        all_lon = np.r_[float(st["lon"]), frame["lon"].to_numpy(float)]
-        all_lat = np.r_[float(st["lat"]), frame["lat"].to_numpy(float)]
-        labels = [sid, *frame["stop_id"].astype(str)]
-        if kept:
-            all_lon = np.r_[all_lon, float(st["keeper_lon"])]
-            all_lat = np.r_[all_lat, float(st["keeper_lat"])]
-            labels.append(str(st["keeper_id"]))
-        matrix = travel.matrix(
-            all_lon, all_lat, profile=network.vehicle.vehicle_type, labels_a=labels
-        )
-        own = own_matrices(
-            travel,
-            all_lon,
-            all_lat,
-            labels,
-            [network.vehicles[vt] for vt in types],
-            main=network.vehicle,
-            road=matrix.time_min is not None,
-        )
-        groups = []
-        for vt, mats in zip(types, own, strict=True):
-            r = stop_rights.get(vt, RoadRights())
-            ok = r.can_serve(frame["stop_id"]) & r.can_serve(frame["point_id"])
-            groups.append(
-                TruckGroup(
-                    network.vehicles[vt],
-                    max(1, counts.get(vt, 0)),
-                    depot=1 if kept else 0,
-                    earliest_min=r.earliest_min,
-                    latest_min=r.latest_min,
-                    bans_min=r.bans_min,
-                    can_serve=None if ok.all() else ok,
-                    distance_km=None if mats is None else mats[0],
-                    time_min=None if mats is None else mats[1],
-                )
-            )
-        if states is not None:
-            groups, initial = groups_now(
-                states,
-                frame,
-                published,
-                {vt: g for vt, g in zip(types, groups, strict=True)},
-                matrix.duration_min(network.vehicle.speed_kmh),
-                home=len(frame) + 1 if kept else 0,
-            )
-            shift_start = min([start, *(g.earliest_min or start for g in groups)])
-        else:
-            initial = _published_start(published, groups, types)
-            shift_start = start
-        # Published stops must be served: a penalty far above any day's cost.
-        penalty = frame["penalty"].to_numpy(float, copy=True)
-        penalty[~np.isfinite(penalty)] = 1e7
-        # New appliances (送新收旧) are loaded at the station when a trip starts.
-        delivers = bool((frame[["deliver_kg", "deliver_m3"]].to_numpy() > 0).any())
-        problems.append(
-            DayProblem(
-                base_id=sid,
-                day=day,
-                stop_ids=tuple(frame["stop_id"].astype(str)),
-                load_kg=frame["kg"].to_numpy(float),
-                load_m3=frame["m3"].to_numpy(float),
-                deliver_kg=frame["deliver_kg"].to_numpy(float) if delivers else None,
-                deliver_m3=frame["deliver_m3"].to_numpy(float) if delivers else None,
-                dwell_min=frame["dwell"].to_numpy(float),
-                distance_km=matrix.distance_km,
-                time_min=matrix.duration_min(network.vehicle.speed_kmh)
-                if matrix.time_min is not None
-                else None,
-                vehicle=groups[0].vehicle,
-                num_vehicles=groups[0].count,
-                fleet=tuple(groups),
-                shift_start_min=shift_start,
-                shift_end_min=float(rc.shift_end_min),
-                unload_min=float(rc.unload_min),
-                max_fill=float(rc.max_fill),
-                window_open_min=frame["open"].to_numpy(float),
-                window_close_min=frame["close"].to_numpy(float),
-                defer_penalty_cny=penalty,
-                lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
-                initial_routes=tuple(initial) if any(initial) else None,
-                sites=(str(st["keeper_id"]),) if kept else (),
-            )
-        )
+        problems.append(_station_day(network, st, frame, published, states, travel, day, start))
         frame = frame.assign(station_id=sid, stop_idx=np.arange(len(frame)))
         stop_rows.extend(frame.to_dict("records"))
     params = RoutingParams(

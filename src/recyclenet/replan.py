@@ -30,7 +30,7 @@ from recyclenet.config import min_to_hhmm
 from recyclenet.routing.problem import TruckGroup
 
 if TYPE_CHECKING:
-    from recyclenet.dispatch import PlannedNetwork
+    from recyclenet.planned import PlannedNetwork
 
 POSITION_SLACK_MIN = 1.0
 """A position stop's window: from the time the truck can leave there to this much later
