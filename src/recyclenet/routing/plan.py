@@ -112,6 +112,269 @@ grow past what a machine holds (each load is a stop and an unload), and the flee
 wrong for the point."""
 
 
+def _visit_rules(
+    mine: pd.DataFrame,
+    fleet: tuple[tuple[Vehicle, int], ...],
+    allowed: list[NDArray[np.bool_]],
+    vehicle: Vehicle,
+    max_fill: float,
+    weekdays: tuple[int, ...],
+) -> list[_VisitRule]:
+    """Each point's visits a week and loads a visit (the largest truck allowed to serve
+    it); a point that would need more than :data:`MAX_LOADS_PER_VISIT` loads a visit is
+    infeasible, named with its numbers."""
+    rules = [
+        _visit_rule(
+            row,
+            [v for (v, _), ok in zip(fleet, allowed, strict=True) if ok[j]] or [vehicle],
+            max_fill=max_fill,
+            weekdays=weekdays,
+        )
+        for j, row in mine.iterrows()
+    ]
+    loads = np.array([r.loads for r in rules], dtype=np.int64)
+    if (loads > MAX_LOADS_PER_VISIT).any():
+        named = "; ".join(
+            f"{mine['point_id'].iloc[j]} ({float(mine['kg_per_day'].iloc[j]):,.0f} kg a day, "
+            f"{rules[j].frequency} visits a week: {int(loads[j])} loads a visit)"
+            for j in np.flatnonzero(loads > MAX_LOADS_PER_VISIT)
+        )
+        raise InfeasibleError(
+            f"these collection points would need more than {MAX_LOADS_PER_VISIT} "
+            f"truckloads a visit: {named}. Use a larger collection vehicle "
+            "(routing.collection_vehicle or routing.collection_fleet), more visits a "
+            "week (column visits_per_week), or more collection points."
+        )
+    return rules
+
+
+def _station_day_problems(
+    st: pd.Series,
+    mine: pd.DataFrame,
+    visits: dict[str, PointVisits],
+    days: list[tuple[int, ...]],
+    fleet: tuple[tuple[Vehicle, int], ...],
+    allowed: list[NDArray[np.bool_]],
+    own: list[tuple[NDArray[np.float64], NDArray[np.float64]] | None],
+    rights: dict[str, RoadRights],
+    matrices: tuple[NDArray[np.float64], NDArray[np.float64] | None],
+    arrive: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+    *,
+    working_days: tuple[str, ...],
+    shift: tuple[float, float],
+    dwell_min: float,
+    unload_min: float,
+    max_fill: float,
+    lunch: tuple[float, float, float] | None,
+) -> list[DayProblem]:
+    """A station's working days as routing problems: each day's stops (a stop per load
+    of a point's visit), its fleet with their road rights and matrices, the points'
+    hours; ``matrices`` the station's distance and (road) time matrices over the base,
+    its points and the site its trucks are kept at."""
+    full_km, full_min = matrices
+    keeper = str(st.get("keeper_id", "") or "")
+    kept = keeper not in ("", "nan", str(st["station_id"]))
+    no_rights = RoadRights()
+    shift_start_min, shift_end_min = shift
+    out: list[DayProblem] = []
+    for d, label in enumerate(working_days):
+        on = {
+            j: visits[pid].stops_on(d) for j, pid in enumerate(mine["point_id"]) if d in days[j]
+        }  # point -> (loads, kg and m3 a load) of its visit today
+        idx = [j for j, (n, _, _) in on.items() for _ in range(n)]
+        nodes = np.r_[0, np.asarray(idx, dtype=int) + 1, [len(mine) + 1] if kept else []]
+        nodes = nodes.astype(int)
+        ids = tuple(mine["point_id"].iloc[idx])
+        groups = []
+        for (v, count), ok, mats in zip(fleet, allowed, own, strict=True):
+            r = rights.get(v.vehicle_type, no_rights)
+            groups.append(
+                TruckGroup(
+                    v,
+                    count,
+                    depot=1 if kept else 0,
+                    earliest_min=r.earliest_min,
+                    latest_min=r.latest_min,
+                    bans_min=r.bans_min,
+                    can_serve=ok[np.asarray(idx, dtype=int)] if not ok.all() else None,
+                    distance_km=None if mats is None else mats[0][np.ix_(nodes, nodes)],
+                    time_min=None if mats is None else mats[1][np.ix_(nodes, nodes)],
+                )
+            )
+        out.append(
+            DayProblem(
+                base_id=str(st["station_id"]),
+                day=label,
+                stop_ids=ids,
+                load_kg=np.array([on[j][1] for j in idx], dtype=float),
+                load_m3=np.array([on[j][2] for j in idx], dtype=float),
+                dwell_min=np.full(len(ids), float(dwell_min)),
+                distance_km=full_km[np.ix_(nodes, nodes)],
+                time_min=None if full_min is None else full_min[np.ix_(nodes, nodes)],
+                vehicle=fleet[0][0],
+                num_vehicles=fleet[0][1],
+                fleet=tuple(groups),
+                shift_start_min=shift_start_min,
+                shift_end_min=shift_end_min,
+                unload_min=unload_min,
+                max_fill=max_fill,
+                lunch=lunch,
+                sites=(keeper,) if kept else (),
+                window_open_min=None if arrive is None else arrive[0][idx],
+                window_close_min=None if arrive is None else arrive[1][idx],
+            )
+        )
+    return out
+
+
+def _searched_days(
+    st: pd.Series,
+    mine: pd.DataFrame,
+    days: list[tuple[int, ...]],
+    rules: list[_VisitRule],
+    fixed: list[tuple[int, ...] | None],
+    truck: tuple[Vehicle, int],
+    rights: RoadRights,
+    matrices: tuple[NDArray[np.float64], NDArray[np.float64]],
+    workload: NDArray[np.float64],
+    xy: NDArray[np.float64],
+    params: RoutingParams,
+    *,
+    weekdays: tuple[int, ...],
+    shift: tuple[float, float],
+    dwell_min: float,
+    unload_min: float,
+    max_fill: float,
+    lunch: tuple[float, float, float] | None,
+) -> tuple[list[tuple[int, ...]], list[str]]:
+    """The station's visit days from the week's search
+    (:func:`~recyclenet.routing.visit_days.search_station_days`), starting from the
+    balanced ``days``; a truck's working minutes are its shift less lunch and its
+    no-driving hours."""
+    shift_start_min, shift_end_min = shift
+    full_km, full_min = matrices
+    assert params.visit_day_work is not None
+    work_min = shift_end_min - shift_start_min - (lunch[2] if lunch else 0.0)
+    work_min -= sum(  # the type's no-driving hours inside the shift
+        max(0.0, min(b, shift_end_min) - max(a, shift_start_min)) for a, b in rights.bans_min
+    )
+    return search_station_days(
+        station_id=str(st["station_id"]),
+        days=days,
+        options=[r.patterns for r in rules],
+        fixed=fixed,
+        truckload_days=[r.truckload_days for r in rules],
+        kg_per_day=mine["kg_per_day"].to_numpy(float),
+        m3_per_day=mine["m3_per_day"].to_numpy(float),
+        weekdays=weekdays,
+        full_km=full_km,
+        full_min=full_min,
+        vehicle=truck[0],
+        trucks=truck[1],
+        max_fill=max_fill,
+        dwell_min=dwell_min,
+        unload_min=unload_min,
+        work_min=work_min,
+        workload_min=workload,
+        xy_km=xy,
+        work=params.visit_day_work,
+        seed=params.seed,
+        cap_s=params.time_limit_s,
+    )
+
+
+def _station_matrices(
+    st: pd.Series,
+    mine: pd.DataFrame,
+    travel: Any,
+    vehicle: Vehicle,
+    fleet: tuple[tuple[Vehicle, int], ...],
+) -> tuple[
+    bool,
+    NDArray[np.float64],
+    tuple[NDArray[np.float64], NDArray[np.float64], bool],
+    list[tuple[NDArray[np.float64], NDArray[np.float64]] | None],
+]:
+    """Whether the station's trucks are kept elsewhere (an extra node after the points),
+    its points' planar positions (km), the matrices over the base, its points and that
+    site (km, minutes, whether from a road graph), and each vehicle type's own."""
+    lon0, lat0 = float(st["lon"]), float(st["lat"])
+    # Where the trucks are kept (an extra node after the points), if not here.
+    keeper = str(st.get("keeper_id", "") or "")
+    kept = keeper not in ("", "nan", str(st["station_id"]))
+    extra_lon = [float(st["keeper_lon"])] if kept else []
+    extra_lat = [float(st["keeper_lat"])] if kept else []
+    all_lon = np.r_[lon0, mine["lon"].to_numpy(float), extra_lon]
+    all_lat = np.r_[lat0, mine["lat"].to_numpy(float), extra_lat]
+    labels = [str(st["station_id"]), *mine["point_id"].astype(str), *([keeper] if kept else [])]
+    xy = np.column_stack(
+        [
+            (mine["lon"].to_numpy(float) - lon0) * 111.32 * math.cos(math.radians(lat0)),
+            (mine["lat"].to_numpy(float) - lat0) * 110.574,
+        ]
+    )
+    # One matrix per station over the base and all its points; days take sub-matrices.
+    everything = travel.matrix(all_lon, all_lat, profile=vehicle.vehicle_type, labels_a=labels)
+    full_km = everything.distance_km
+    full_min = everything.duration_min(vehicle.speed_kmh)
+    own = own_matrices(
+        travel,
+        all_lon,
+        all_lat,
+        labels,
+        [v for v, _ in fleet],
+        main=vehicle,
+        road=everything.time_min is not None,
+    )
+    road = everything.time_min is not None
+    return kept, xy, (full_km, full_min, road), own
+
+
+def _point_visits(
+    mine: pd.DataFrame,
+    rules: list[_VisitRule],
+    days: list[tuple[int, ...]],
+    days_from: list[str],
+    weekdays: tuple[int, ...],
+) -> dict[str, PointVisits]:
+    """Each point's week: its visit days, the loads of each visit, what set them."""
+    return {
+        row["point_id"]: PointVisits(
+            frequency_per_week=int(rules[j].frequency),
+            day_idx=days[j],
+            **_visit_loads(row, days[j], rules[j].truckload_days, weekdays),
+            basis=rules[j].basis,
+            storage_full_days=rules[j].storage_full_days,
+            longest_gap_days=longest_gap_days(days[j], weekdays),
+            days_from=days_from[j],
+        )
+        for j, row in mine.iterrows()
+    }
+
+
+def _workloads(
+    mine: pd.DataFrame,
+    rules: list[_VisitRule],
+    loads: NDArray[np.int64],
+    full_min: NDArray[np.float64],
+    published: dict[str, tuple[int, ...]],
+    weekdays: tuple[int, ...],
+    per_load_min: float,
+) -> tuple[NDArray[np.float64], list[tuple[int, ...] | None], list[Any]]:
+    """What balancing the days weighs: each point's minutes a visit (its loads' dwell and
+    unloading, the drive from the base), the published days a point keeps (visited as
+    often as before and emptying its storage in time), and the minutes per day of each
+    of its day patterns."""
+    from_base = full_min[0, 1 : len(mine) + 1]
+    workload = loads * per_load_min + from_base
+    fixed = [rules[j].keeps(published.get(str(pid))) for j, pid in enumerate(mine["point_id"])]
+    per_pattern = [
+        _day_minutes(rule, keep, weekdays, per_load_min, from_base[j])
+        for j, (rule, keep) in enumerate(zip(rules, fixed, strict=True))
+    ]
+    return workload, fixed, per_pattern
+
+
 def plan_week(
     points: pd.DataFrame,
     stations: pd.DataFrame,
@@ -163,8 +426,14 @@ def plan_week(
     fleet = fleet if fleet is not None else ((vehicle, trucks_per_station),)
     rights = rights or {}
     no_rights = RoadRights()
-    n_days = len(working_days)
     weekdays = tuple(WEEKDAYS.index(d) for d in working_days)
+    common: dict[str, Any] = {  # the day's settings, for the search and the day problems
+        "shift": (shift_start_min, shift_end_min),
+        "dwell_min": dwell_min,
+        "unload_min": unload_min,
+        "max_fill": max_fill,
+        "lunch": lunch,
+    }
     visits: dict[str, PointVisits] = {}
     problems: list[DayProblem] = []
     for _, st in stations.iterrows():
@@ -174,169 +443,54 @@ def plan_week(
         allowed = [
             rights.get(v.vehicle_type, no_rights).can_serve(mine["point_id"]) for v, _ in fleet
         ]
-        rules = [
-            _visit_rule(
-                row,
-                [v for (v, _), ok in zip(fleet, allowed, strict=True) if ok[j]] or [vehicle],
-                max_fill=max_fill,
-                weekdays=weekdays,
-            )
-            for j, row in mine.iterrows()
-        ]
-        freq = np.array([r.frequency for r in rules], dtype=np.int64)
-        loads = np.array([r.loads for r in rules], dtype=np.int64)
-        if (loads > MAX_LOADS_PER_VISIT).any():
-            named = "; ".join(
-                f"{mine['point_id'].iloc[j]} ({float(mine['kg_per_day'].iloc[j]):,.0f} kg a day, "
-                f"{rules[j].frequency} visits a week: {int(loads[j])} loads a visit)"
-                for j in np.flatnonzero(loads > MAX_LOADS_PER_VISIT)
-            )
-            raise InfeasibleError(
-                f"these collection points would need more than {MAX_LOADS_PER_VISIT} "
-                f"truckloads a visit: {named}. Use a larger collection vehicle "
-                "(routing.collection_vehicle or routing.collection_fleet), more visits a "
-                "week (column visits_per_week), or more collection points."
-            )
-        lon0, lat0 = float(st["lon"]), float(st["lat"])
-        # Where the trucks are kept (an extra node after the points), if not here.
-        keeper = str(st.get("keeper_id", "") or "")
-        kept = keeper not in ("", "nan", str(st["station_id"]))
-        extra_lon = [float(st["keeper_lon"])] if kept else []
-        extra_lat = [float(st["keeper_lat"])] if kept else []
-        all_lon = np.r_[lon0, mine["lon"].to_numpy(float), extra_lon]
-        all_lat = np.r_[lat0, mine["lat"].to_numpy(float), extra_lat]
-        labels = [str(st["station_id"]), *mine["point_id"].astype(str), *([keeper] if kept else [])]
-        xy = np.column_stack(
-            [
-                (mine["lon"].to_numpy(float) - lon0) * 111.32 * math.cos(math.radians(lat0)),
-                (mine["lat"].to_numpy(float) - lat0) * 110.574,
-            ]
+        rules = _visit_rules(mine, fleet, allowed, vehicle, max_fill, weekdays)
+        freq, loads = np.array([(r.frequency, r.loads) for r in rules], dtype=np.int64).T
+        kept, xy, (full_km, full_min, road), own = _station_matrices(
+            st, mine, travel, vehicle, fleet
         )
-        # One matrix per station over the base and all its points; days take sub-matrices.
-        everything = travel.matrix(all_lon, all_lat, profile=vehicle.vehicle_type, labels_a=labels)
-        full_km = everything.distance_km
-        full_min = everything.duration_min(vehicle.speed_kmh)
-        own = own_matrices(
-            travel,
-            all_lon,
-            all_lat,
-            labels,
-            [v for v, _ in fleet],
-            main=vehicle,
-            road=everything.time_min is not None,
+        workload, fixed, per_pattern = _workloads(
+            mine, rules, loads, full_min, kept_days or {}, weekdays, dwell_min + unload_min
         )
-        from_base = full_min[0, 1 : len(mine) + 1]
-        workload = loads * (dwell_min + unload_min) + from_base
-        published = kept_days or {}
-        # A point keeps its published days where it is visited as often as before and
-        # they empty its storage in time.
-        fixed = [rules[j].keeps(published.get(str(pid))) for j, pid in enumerate(mine["point_id"])]
-        per_pattern = [
-            _day_minutes(rule, keep, weekdays, dwell_min + unload_min, from_base[j])
-            for j, (rule, keep) in enumerate(zip(rules, fixed, strict=True))
-        ]
-        arrive = _arrival_windows(
-            mine,
-            full_min,
-            kept=kept,
-            shift=(shift_start_min, shift_end_min),
-            dwell_min=dwell_min,
-            unload_min=unload_min,
-        )
-        options: list[list[tuple[int, ...]] | None] = [r.patterns for r in rules]
+        times = {k: common[k] for k in ("shift", "dwell_min", "unload_min")}
+        arrive = _arrival_windows(mine, full_min, kept=kept, **times)
+        patterns: list[list[tuple[int, ...]] | None] = [r.patterns for r in rules]
+        n_days = len(weekdays)
         days = assign_days(
-            workload, freq, xy, n_days, fixed=fixed, options=options, pattern_workload=per_pattern
+            workload, freq, xy, n_days, fixed=fixed, options=patterns, pattern_workload=per_pattern
         )
         days_from = ["balanced"] * len(mine)
         if params.visit_day_work and len(fleet) == 1 and not kept and arrive is None:
-            if allowed[0].all():  # (else the trucks differ by point: balanced days kept)
-                work_min = shift_end_min - shift_start_min - (lunch[2] if lunch else 0.0)
-                work_min -= sum(  # the type's no-driving hours inside the shift
-                    max(0.0, min(b, shift_end_min) - max(a, shift_start_min))
-                    for a, b in rights.get(fleet[0][0].vehicle_type, no_rights).bans_min
-                )
-                days, days_from = search_station_days(
-                    station_id=str(st["station_id"]),
-                    days=days,
-                    options=[r.patterns for r in rules],
-                    fixed=fixed,
-                    truckload_days=[r.truckload_days for r in rules],
-                    kg_per_day=mine["kg_per_day"].to_numpy(float),
-                    m3_per_day=mine["m3_per_day"].to_numpy(float),
+            if allowed[0].all():
+                days, days_from = _searched_days(
+                    st,
+                    mine,
+                    days,
+                    rules,
+                    fixed,
+                    fleet[0],
+                    rights.get(fleet[0][0].vehicle_type, no_rights),
+                    (full_km, full_min),
+                    workload,
+                    xy,
+                    params,
                     weekdays=weekdays,
-                    full_km=full_km,
-                    full_min=full_min,
-                    vehicle=fleet[0][0],
-                    trucks=fleet[0][1],
-                    max_fill=max_fill,
-                    dwell_min=dwell_min,
-                    unload_min=unload_min,
-                    work_min=work_min,
-                    workload_min=workload,
-                    xy_km=xy,
-                    work=params.visit_day_work,
-                    seed=params.seed,
-                    cap_s=params.time_limit_s,
+                    **common,
                 )
-        for j, row in mine.iterrows():
-            visits[row["point_id"]] = PointVisits(
-                frequency_per_week=int(freq[j]),
-                day_idx=days[j],
-                **_visit_loads(row, days[j], rules[j].truckload_days, weekdays),
-                basis=rules[j].basis,
-                storage_full_days=rules[j].storage_full_days,
-                longest_gap_days=longest_gap_days(days[j], weekdays),
-                days_from=days_from[j],
-            )
-        for d, label in enumerate(working_days):
-            on = {
-                j: visits[pid].stops_on(d) for j, pid in enumerate(mine["point_id"]) if d in days[j]
-            }  # point -> (loads, kg and m3 a load) of its visit today
-            idx = [j for j, (n, _, _) in on.items() for _ in range(n)]
-            nodes = np.r_[0, np.asarray(idx, dtype=int) + 1, [len(mine) + 1] if kept else []]
-            nodes = nodes.astype(int)
-            ids = tuple(mine["point_id"].iloc[idx])
-            groups = []
-            for (v, count), ok, mats in zip(fleet, allowed, own, strict=True):
-                r = rights.get(v.vehicle_type, no_rights)
-                groups.append(
-                    TruckGroup(
-                        v,
-                        count,
-                        depot=1 if kept else 0,
-                        earliest_min=r.earliest_min,
-                        latest_min=r.latest_min,
-                        bans_min=r.bans_min,
-                        can_serve=ok[np.asarray(idx, dtype=int)] if not ok.all() else None,
-                        distance_km=None if mats is None else mats[0][np.ix_(nodes, nodes)],
-                        time_min=None if mats is None else mats[1][np.ix_(nodes, nodes)],
-                    )
-                )
-            problems.append(
-                DayProblem(
-                    base_id=str(st["station_id"]),
-                    day=label,
-                    stop_ids=ids,
-                    load_kg=np.array([on[j][1] for j in idx], dtype=float),
-                    load_m3=np.array([on[j][2] for j in idx], dtype=float),
-                    dwell_min=np.full(len(ids), float(dwell_min)),
-                    distance_km=full_km[np.ix_(nodes, nodes)],
-                    time_min=(
-                        full_min[np.ix_(nodes, nodes)] if everything.time_min is not None else None
-                    ),
-                    vehicle=fleet[0][0],
-                    num_vehicles=fleet[0][1],
-                    fleet=tuple(groups),
-                    shift_start_min=shift_start_min,
-                    shift_end_min=shift_end_min,
-                    unload_min=unload_min,
-                    max_fill=max_fill,
-                    lunch=lunch,
-                    sites=(keeper,) if kept else (),
-                    window_open_min=None if arrive is None else arrive[0][idx],
-                    window_close_min=None if arrive is None else arrive[1][idx],
-                )
-            )
+        visits |= _point_visits(mine, rules, days, days_from, weekdays)
+        problems += _station_day_problems(
+            st,
+            mine,
+            visits,
+            days,
+            fleet,
+            allowed,
+            own,
+            rights,
+            (full_km, full_min if road else None),
+            arrive,
+            working_days=working_days,
+            **common,
+        )
     return visits, problems
 
 
