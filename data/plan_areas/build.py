@@ -169,21 +169,7 @@ def build_wuqing(rng: np.random.Generator) -> None:
     county = {str(t["code"]): "武清区" for t in towns}
     settlements = settlements_of(rng, towns, county)
     write_csv(folder / "settlements.csv", settlements)
-    cand: list[dict[str, object]] = []
-    for s in settlements:
-        cand.append(
-            _site(
-                f"P{s['settlement_id']}",
-                f"{s['name']}回收点",
-                "collection_point",
-                s["lon"],
-                s["lat"],
-                6000,
-                20,
-                "村（居）委会",
-                settlement_id=str(s["settlement_id"]),
-            )
-        )
+    cand = [_point(s, "村（居）委会") for s in settlements]
     for t in towns:
         street = str(t["name"]).endswith("街道")
         lon, lat = offset(float(t["lon"]), float(t["lat"]), *rng.normal(0.0, 0.8, size=2))
@@ -225,6 +211,22 @@ def build_wuqing(rng: np.random.Generator) -> None:
         )
     write_csv(folder / "candidate_sites.csv", cand)
     write_fleet(folder)
+
+
+def _point(s: dict[str, object], operator: str, *, existing: bool = False) -> dict[str, object]:
+    """A candidate collection point in settlement ``s`` (6,000 CNY a year, 20 t a day)."""
+    return _site(
+        f"P{s['settlement_id']}",
+        f"{s['name']}回收点",
+        "collection_point",
+        s["lon"],
+        s["lat"],
+        6000,
+        20,
+        operator,
+        existing=existing,
+        settlement_id=str(s["settlement_id"]),
+    )
 
 
 def _site(
@@ -294,23 +296,11 @@ def build_dazhou(rng: np.random.Generator) -> None:
     county = {str(t["code"]): "通川区" for t in towns}
     settlements = settlements_of(rng, towns, county)
     write_csv(folder / "settlements.csv", settlements)
-    cand: list[dict[str, object]] = []
-    for s in settlements:
-        urban = str(s["township"]) in ("东城街道", "西城街道") and s["kind"] == "community"
-        cand.append(
-            _site(
-                f"P{s['settlement_id']}",
-                f"{s['name']}回收点",
-                "collection_point",
-                s["lon"],
-                s["lat"],
-                6000,
-                20,
-                "再生资源回收企业",
-                existing=urban,
-                settlement_id=str(s["settlement_id"]),
-            )
-        )
+    urban = ("东城街道", "西城街道")
+    cand = [
+        _point(s, "再生资源回收企业", existing=s["township"] in urban and s["kind"] == "community")
+        for s in settlements
+    ]
     for t in towns:
         lon, lat = offset(float(t["lon"]), float(t["lat"]), *rng.normal(0.0, 0.8, size=2))
         cand.append(

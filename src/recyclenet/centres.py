@@ -38,6 +38,11 @@ class CentresStage:
     m3_per_day: np.ndarray
 
 
+def _m3_per_t(scenario: Scenario) -> dict[str, float]:
+    """Loose volume of a tonne of each category (its density), in the scenario's order."""
+    return {name: 1000.0 / c.density_kg_per_m3 for name, c in scenario.demand.categories.items()}
+
+
 def specialised_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
     """The sorting-centre candidates with categories (not forbidden)."""
     cats = candidates.get("categories", pd.Series("", index=candidates.index)).fillna("")
@@ -86,7 +91,7 @@ def plan_specialised(
     ks = siting.open_idx("transfer_station")
     station_of_settlement = siting.station_of_point[siting.point_of_settlement]
     t_per_day = np.zeros((len(ks), len(categories)))
-    m3_per_t = np.array([1000.0 / c.density_kg_per_m3 for c in scenario.demand.categories.values()])
+    m3_per_t = np.array(list(_m3_per_t(scenario).values()))
     row_of = {int(k): r for r, k in enumerate(ks)}
     for g, name in enumerate(categories):
         kg = demand[f"kg_per_day_{name}"].to_numpy(float)
@@ -148,9 +153,7 @@ def with_specialised(
         out.loc[at, "throughput_t_per_day"] -= kg / 1000.0
     cand = inputs.candidates.set_index("site_id")
     flows = r.flows()
-    m3_per_t = {
-        name: 1000.0 / c.density_kg_per_m3 for name, c in scenario.demand.categories.items()
-    }
+    m3_per_t = _m3_per_t(scenario)
     rows = []
     for c in r.open_idx.tolist():
         cid = p.centre_ids[c]
@@ -197,9 +200,7 @@ def specialised_hauls(stage: CentresStage, scenario: Scenario, vehicle: Vehicle)
     flows = stage.result.flows()
     if flows.empty:
         return flows
-    m3_per_t = {
-        name: 1000.0 / c.density_kg_per_m3 for name, c in scenario.demand.categories.items()
-    }
+    m3_per_t = _m3_per_t(scenario)
     flows = flows.assign(
         kg=flows["t_per_day"] * 1000.0,
         m3=[m3_per_t[g] * tt for g, tt in zip(flows["category"], flows["t_per_day"], strict=True)],

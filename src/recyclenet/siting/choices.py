@@ -8,26 +8,27 @@ import math
 
 import numpy as np
 
-from recyclenet.siting.problem import SitingProblem
+from recyclenet.siting.problem import SitingProblem, Tier
+
+
+def tier_sets(tier: Tier) -> list[tuple[int, ...]]:
+    """Every set of a tier's sites its count (or range) allows, existing sites in."""
+    must = tuple(int(j) for j in np.flatnonzero(tier.must_open))
+    free = [j for j in range(len(tier)) if j not in must]
+    options = []
+    for size in range(tier.count, tier.max_count + 1):
+        need = size - len(must)
+        if 0 <= need <= len(free):
+            options += [tuple(sorted(must + extra)) for extra in itertools.combinations(free, need)]
+    return options
 
 
 def upper_tier_choices(problem: SitingProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Every admissible (stations, centres) pair: existing sites in, counts (or ranges)
     respected, within the budget when there is one."""
-    sets = []
-    for tier in (problem.stations, problem.centres):
-        must = tuple(int(j) for j in np.flatnonzero(tier.must_open))
-        free = [j for j in range(len(tier)) if j not in must]
-        options = []
-        for size in range(tier.count, tier.max_count + 1):
-            need = size - len(must)
-            if 0 <= need <= len(free):
-                options += [
-                    tuple(sorted(must + extra)) for extra in itertools.combinations(free, need)
-                ]
-        if not options:
-            return []
-        sets.append(options)
+    sets = [tier_sets(problem.stations), tier_sets(problem.centres)]
+    if not all(sets):
+        return []
     pairs = [(s, c) for s, c in itertools.product(sets[0], sets[1]) if problem.station_sets_ok(s)]
     budget = problem.budget_cny_per_year
     if budget is not None:

@@ -20,7 +20,6 @@ counties' problems are small and independent (the prefecture's size no longer en
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from recyclenet.siting.choices import tier_sets
 from recyclenet.siting.problem import DAYS_PER_YEAR, SitingProblem, Tier
 from recyclenet.siting.result import SitingResult, network_cost_cny
 
@@ -172,16 +172,7 @@ def _centre_set(p: SitingProblem, relaxed: list[SitingResult]) -> NDArray[np.int
 def _centre_sets(p: SitingProblem) -> list[tuple[int, ...]]:
     """The centre sets the counts and existing centres allow (at most
     :data:`MAX_CENTRE_SETS`)."""
-    tier = p.centres
-    must = tuple(int(i) for i in np.flatnonzero(tier.must_open))
-    free = [i for i in range(len(tier)) if i not in must]
-    out: list[tuple[int, ...]] = []
-    for size in range(tier.count, tier.max_count + 1):
-        for extra in itertools.combinations(free, size - len(must)):
-            out.append(tuple(sorted(must + extra)))
-            if len(out) >= MAX_CENTRE_SETS:
-                return out
-    return out
+    return tier_sets(p.centres)[:MAX_CENTRE_SETS]
 
 
 def _bound(p: SitingProblem, relaxed: list[SitingResult]) -> float:
