@@ -44,7 +44,7 @@ def test_the_core_reads_no_configuration() -> None:
     import ast
 
     package = ROOT / "src" / "recyclenet"
-    core = [p for d in ("siting", "routing", "network") for p in (package / d).glob("*.py")]
+    core = [p for d in ("siting", "routing", "network") for p in (package / d).rglob("*.py")]
     core.append(package / "demand.py")
     banned = ("recyclenet.config", "recyclenet.inputs", "recyclenet.outputs.i18n")
     for path in core:
@@ -100,3 +100,20 @@ def test_no_import_cycle() -> None:
         if a != b and not a.startswith(b + ".") and not b.startswith(a + ".") and reaches(b, a)
     ]
     assert cycles == []
+
+
+def test_modules_and_functions_stay_readable() -> None:
+    """No module of the package over 700 lines, no function over 120."""
+    import ast
+
+    long = []
+    for path in (ROOT / "src" / "recyclenet").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > 700:
+            long.append(f"{path.name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 120:
+                    long.append(f"{path.name}:{node.name}: {length} lines")
+    assert long == []
