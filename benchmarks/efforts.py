@@ -55,7 +55,7 @@ def main(argv: list[str]) -> None:
             if busy is not None:
                 busy.terminate()
                 busy.join()
-        k = result.kpis
+        k = result.kpis.to_dict()
         signs = result.week.signs()
         row = {
             "effort": effort,

@@ -60,11 +60,7 @@ def brute_force(p: SitingProblem) -> float:
         pts = np.flatnonzero(p.point_county == g)
         sts = np.flatnonzero(p.station_county == g)
         per_county.append(
-            [
-                (ps, k)
-                for ps in itertools.combinations(pts.tolist(), 2)
-                for k in sts.tolist()
-            ]
+            [(ps, k) for ps in itertools.combinations(pts.tolist(), 2) for k in sts.tolist()]
         )
     for m in range(3):
         for (pa, ka), (pb, kb) in itertools.product(*per_county):
@@ -80,10 +76,14 @@ def brute_force(p: SitingProblem) -> float:
                 if p.access_km[i, j] > p.max_access_km:
                     feasible = False
                     break
-                cost += 365 * w[i] * (
-                    c["access"] * p.access_km[i, j]
-                    + c["collection"] * p.collection_km[j, k]
-                    + c["haul"] * p.haul_km[k, m]
+                cost += (
+                    365
+                    * w[i]
+                    * (
+                        c["access"] * p.access_km[i, j]
+                        + c["collection"] * p.collection_km[j, k]
+                        + c["haul"] * p.haul_km[k, m]
+                    )
                 )
             if feasible:
                 best = min(best, cost)

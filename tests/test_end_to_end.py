@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from recyclenet.cli import app
 from recyclenet.config import hhmm_to_min, load_scenario
-from recyclenet.kpi import rate_mismatches, station_table
+from recyclenet.kpi import RunKpis, rate_mismatches, station_table
 from recyclenet.outputs.i18n import t
 from recyclenet.outputs.maps import day_ranges
 from recyclenet.outputs.writer import OUTPUT_FILES
@@ -182,7 +183,12 @@ def test_pipeline_routes_pass_the_checker(tmp_path):
     off = [
         abs(a - hhmm_to_min(sign)) for sign, a in zip(tt["slot"], tt["arrival_min"], strict=True)
     ]
-    routing = result.kpis["routing"]
+    routing = result.kpis.routing
+    # The typed indicators: every section filled, kpis.json's order and keys.
+    as_dict = result.kpis.to_dict()
+    assert list(as_dict) == [f.name for f in dataclasses.fields(RunKpis)]
+    assert as_dict["routing"] is routing and as_dict["stations"] and as_dict["network"]
+    assert "timings_s" in as_dict and as_dict["timings_s"]["total_s"] > 0
     assert sum(d > tol + 0.5 for d in off) <= routing["visits_beyond_tolerance"]
     assert routing["visits_beyond_tolerance"] <= sum(d > tol - 0.5 for d in off)
     assert routing["max_slot_deviation_min"] == pytest.approx(max(off), abs=0.5)

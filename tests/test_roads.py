@@ -183,11 +183,11 @@ def test_pipeline_on_a_road_graph(tmp_path):
         },
     )
     result = run_scenario(load_scenario(path))
-    net = result.kpis["network"]
+    net = result.kpis.network
     assert net["method"].startswith("road graph")
     assert net["graph_nodes"] == 22 * 20
     assert 1.0 < net["calibrated_detour_factor"] < 3.0
-    assert result.kpis["routing"]["points_on_timetable"] == 8
+    assert result.kpis.routing["points_on_timetable"] == 8
     for day in result.week.days:
         assert check_day(day) == []
         assert day.problem.time_min is not None

@@ -712,26 +712,26 @@ def test_counties_from_the_scenario(tmp_path):
     pts = result.sites[result.sites["tier"] == "collection_point"]
     got = pd.Series([county[cand.loc[s, "settlement_id"]] for s in pts["site_id"]]).value_counts()
     assert got.to_dict() == {"A": 5, "B": 4}
-    assert result.kpis["facilities"] == {
+    assert result.kpis.facilities == {
         "collection_point": 9,
         "transfer_station": 2,
         "sorting_centre": 1,
     }
     # kpis counties: each county's sites, tonnes and trucks; the shared centre's cost
     # split by tonnes, so the counties' costs add up to the network's
-    counties = {c["county"]: c for c in result.kpis["counties"]}
+    counties = {c["county"]: c for c in result.kpis.counties}
     assert {k: (c["collection_point"], c["transfer_station"]) for k, c in counties.items()} == {
         "A": (5, 1),
         "B": (4, 1),
     }
     assert sum(c["centre_share"] for c in counties.values()) == pytest.approx(1.0, abs=1e-3)
     assert sum(c["t_per_day"] for c in counties.values()) == pytest.approx(
-        result.kpis["t_per_day"]["total"], rel=1e-3
+        result.kpis.t_per_day["total"], rel=1e-3
     )
     assert sum(c["trucks"] for c in counties.values()) == sum(
-        s["trucks"] for s in result.kpis["stations"]
+        s["trucks"] for s in result.kpis.stations
     )
-    network = result.kpis["network_cost_cny_per_year"]["total_cny"]
+    network = result.kpis.network_cost_cny_per_year["total_cny"]
     assert sum(c["cost_cny_per_year"] for c in counties.values()) == pytest.approx(
         network, rel=1e-3
     )

@@ -118,7 +118,7 @@ def test_a_run_sends_each_category_to_the_centre_that_takes_it(tmp_path):
         [("S1", "废旧纺织品、metals", "104.60", "28.78"), ("S2", "textiles", "104.75", "28.90")],
     )
     result = run_scenario(load_scenario(path))
-    k = result.kpis
+    k = result.kpis.to_dict()
     assert k["facilities"]["specialised_centre"] == 1
     (opened,) = k["specialised_centres"]["open"]
     special = result.sites[result.sites["centre_type"] == "specialised"]

@@ -234,7 +234,7 @@ def _dropped_note(result: ScenarioResult) -> str:
     """What to say of the stops the trucks could not serve: how many, at which points
     (the first 8 by name), and what would help (more trucks, a longer shift, and where
     those points have hours, wider hours)."""
-    dropped = result.kpis["routing"]["dropped_stops"]
+    dropped = result.kpis.routing["dropped_stops"]
     points = sorted({str(p) for *_, p in dropped})
     names = result.site_names()
     listed = ", ".join(f"{names.get(p, p)} ({p})" for p in points[:8])
@@ -322,7 +322,7 @@ def _run_summary(result: ScenarioResult, lang: str) -> None:
     every note or warning the run has."""
     from recyclenet.outputs.report import plan_notes, rate_notes, storage_notes
 
-    k = result.kpis
+    k = result.kpis.to_dict()
     out.print(result.siting.summary(solver_work_note(result.siting.solver_work, "en")))
     out.print(
         f"facilities 设施: {k['facilities']}; trucks 车辆: {k['trucks']['collection_total']} "

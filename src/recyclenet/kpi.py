@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,46 @@ SLOT_SLACK_MIN = 0.05
 # Weeks in a year: the routed week's costs are annualised with it, as the siting
 # model annualises a day's flows over 365 days.
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7.0
+
+
+@dataclass(frozen=True)
+class RunKpis:
+    """The run's indicators: one attribute per section of ``kpis.json``, in its order.
+
+    :func:`compute_kpis` fills the sections it computes from the results (their keys are
+    listed there); the pipeline adds the breakdowns (``inputs``, ``stations``,
+    ``categories``, ``counties``, ``network``) and the step timings with
+    :func:`dataclasses.replace`. :meth:`to_dict` gives the JSON-ready mapping that the
+    report, the workbook and the comparison read.
+    """
+
+    scenario: str
+    facilities: dict[str, int]
+    cost_cny_per_year: dict[str, float]
+    fleet_cost_cny_per_year: dict[str, float]
+    network_cost_cny_per_year: dict[str, float | None]
+    transport_rates_cny_per_tkm: dict[str, dict[str, float | None]]
+    population: int
+    population_share_within_access: float
+    left_out: list[dict[str, Any]]
+    access_km: dict[str, float]
+    t_per_day: dict[str, Any]
+    trucks: dict[str, Any]
+    vehicle_km_per_week: dict[str, float]
+    truck_hours_per_week: dict[str, float]
+    specialised_centres: dict[str, Any] | None
+    siting: dict[str, Any]
+    routing: dict[str, Any]
+    inputs: dict[str, Any] = field(default_factory=dict)
+    stations: list[dict[str, Any]] = field(default_factory=list)
+    categories: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counties: list[dict[str, Any]] = field(default_factory=list)
+    network: dict[str, Any] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The indicators as ``kpis.json`` holds them (sections in order)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def collection_cost_cny_per_year(
@@ -155,8 +196,8 @@ def compute_kpis(
     week: WeekPlan,
     vehicles: dict[str, Vehicle],
     specialised: SpecialisedResult | None = None,
-) -> dict[str, Any]:
-    """The run's indicators, as plain JSON-ready values.
+) -> RunKpis:
+    """The run's indicators (see :class:`RunKpis`), as plain JSON-ready values.
 
     Keys: ``facilities`` (open sites per tier), ``cost_cny_per_year`` (the siting
     model's: fixed, transport per tier estimated per tonne-km, total),
@@ -212,19 +253,19 @@ def compute_kpis(
     sites_fixed = cost["fixed_cny"] + special_fixed
     network_cny = sites_fixed + fleet["total_cny"]
     routed_rates = routed_cny_per_tkm(fleet, siting.tonne_km_per_day())
-    return {
-        "scenario": scenario.name,
-        "facilities": {t: int(len(siting.open_idx(t))) for t in TIERS}
+    return RunKpis(
+        scenario=scenario.name,
+        facilities={t: int(len(siting.open_idx(t))) for t in TIERS}
         | ({} if specialised is None else {"specialised_centre": len(specialised.open_idx)}),
-        "cost_cny_per_year": {k: round(v, 2) for k, v in cost.items()},
-        "fleet_cost_cny_per_year": {k: round(v, 2) for k, v in fleet.items()},
-        "network_cost_cny_per_year": {
+        cost_cny_per_year={k: round(v, 2) for k, v in cost.items()},
+        fleet_cost_cny_per_year={k: round(v, 2) for k, v in fleet.items()},
+        network_cost_cny_per_year={
             "facilities_fixed_cny": round(sites_fixed, 2),
             "fleet_cny": round(fleet["total_cny"], 2),
             "total_cny": round(network_cny, 2),
             "cny_per_t": round(network_cny / t_per_year, 2) if t_per_year > 0 else None,
         },
-        "transport_rates_cny_per_tkm": {
+        transport_rates_cny_per_tkm={
             flow: {
                 "set": float(siting.problem.cost_cny_per_tkm[flow]),
                 "routed": None if rate is None else round(rate["all"], 3),
@@ -233,8 +274,8 @@ def compute_kpis(
             for flow, rate in routed_rates.items()
         },
         **_access_kpis(settlements, access, within, scenario.siting.max_access_km),
-        "t_per_day": _tonnes_kpis(siting, flows),
-        "trucks": {
+        t_per_day=_tonnes_kpis(siting, flows),
+        trucks={
             "collection_vehicle": vehicles["collection"].vehicle_type,
             "collection_total": int(sum(trucks.values())),
             "collection_per_station": trucks,
@@ -242,18 +283,18 @@ def compute_kpis(
             "haul_vehicle": vehicles["haul"].vehicle_type,
             "haul_total": haul_trucks,
         },
-        "vehicle_km_per_week": {
+        vehicle_km_per_week={
             "collection": round(coll_km, 1),
             "haul": round(haul_km, 1),
             "total": round(coll_km + haul_km, 1),
         },
-        "truck_hours_per_week": {
+        truck_hours_per_week={
             "collection": round(coll_h, 1),
             "haul": round(haul_h, 1),
             "total": round(coll_h + haul_h, 1),
         },
-        "specialised_centres": _specialised_kpis(specialised),
-        "siting": {
+        specialised_centres=_specialised_kpis(specialised),
+        siting={
             "status": siting.status,
             "solver": siting.solver,
             "solver_work": dict(siting.solver_work),
@@ -262,8 +303,8 @@ def compute_kpis(
             "gap": siting.gap,
             "runtime_s": round(siting.runtime_s, 2),
         },
-        "routing": _routing_kpis(scenario, week, timetable, open_points, overflow),
-    }
+        routing=_routing_kpis(scenario, week, timetable, open_points, overflow),
+    )
 
 
 def _access_kpis(

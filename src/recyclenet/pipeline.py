@@ -5,6 +5,7 @@ No file is written here; :mod:`recyclenet.outputs.writer` writes results.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from recyclenet.inputs import (
     load_inputs,
     read_kept_timetable,
 )
-from recyclenet.kpi import compute_kpis, network_kpis, station_kpis, station_table
+from recyclenet.kpi import RunKpis, compute_kpis, network_kpis, station_kpis, station_table
 from recyclenet.kpi_breakdown import category_kpis, county_kpis, site_counties
 from recyclenet.routing import (
     DayProblem,
@@ -83,7 +84,7 @@ class ScenarioResult:
     siting: SitingResult
     sites: gpd.GeoDataFrame
     week: WeekPlan
-    kpis: dict
+    kpis: RunKpis
     timings_s: dict[str, float] = field(default_factory=dict)
 
     def site_names(self) -> dict[str, str]:
@@ -374,7 +375,7 @@ def _kpis(
     travel: Any,
     routing: _RoutingRun,
     routing_s: float,
-) -> dict[str, Any]:
+) -> RunKpis:
     """Every indicator of the run (:func:`~recyclenet.kpi.compute_kpis` and the
     breakdowns by station, category and county, the search's settings, the network)."""
     kpis = compute_kpis(
@@ -385,50 +386,54 @@ def _kpis(
         vehicles=vehicles,
         specialised=None if specialised is None else specialised.result,
     )
-    kpis["routing"]["runtime_s"] = round(routing_s, 2)  # wall clock
     rc = scenario.routing
     slots = rc.slot_tolerance_min is not None and not routing.kept_signs
     drivable = [d is not None for d in routing.as_published]
-    kpis["routing"]["day_time_limit_s"] = round(
-        day_time_limit_s(routing.day_problems, routing.params, slots=slots, drivable=drivable), 2
-    )
-    kpis["routing"]["effort"] = scenario.solver.effort
-    kpis["routing"]["work_per_day"] = routing.params.work_per_day
-    # Station-days whose search the wall-clock cap cut short: not reproducible.
-    kpis["routing"]["capped_days"] = [
-        f"{d.problem.base_id} {d.problem.day}" for d in week.days if d.capped
-    ] + sorted(
-        {
-            f"{routing.points.set_index('point_id').at[pid, 'station_id']} visit days"
-            for pid, v in week.visits.items()
-            if v.days_from == "search_capped"
-        }
-    )
-    kpis["inputs"] = {"default_candidates": inputs.default_candidates}
-    kpis["routing"]["visit_days_searched"] = sum(
-        v.days_from != "balanced" for v in week.visits.values()
-    )
-    kpis["stations"] = station_kpis(station_table(week, sites))
+    search = {
+        "runtime_s": round(routing_s, 2),  # wall clock
+        "day_time_limit_s": round(
+            day_time_limit_s(routing.day_problems, routing.params, slots=slots, drivable=drivable),
+            2,
+        ),
+        "effort": scenario.solver.effort,
+        "work_per_day": routing.params.work_per_day,
+        # Station-days whose search the wall-clock cap cut short: not reproducible.
+        "capped_days": [f"{d.problem.base_id} {d.problem.day}" for d in week.days if d.capped]
+        + sorted(
+            {
+                f"{routing.points.set_index('point_id').at[pid, 'station_id']} visit days"
+                for pid, v in week.visits.items()
+                if v.days_from == "search_capped"
+            }
+        ),
+        "visit_days_searched": sum(v.days_from != "balanced" for v in week.visits.values()),
+    }
+    stations = station_kpis(station_table(week, sites))
     within = siting.access_distance_km() <= scenario.siting.max_access_km + 1e-9
     centres = sites[sites["tier"] == "sorting_centre"]
-    kpis["categories"] = category_kpis(
-        scenario.demand,
-        inputs.settlements,
-        within,
-        float(centres["capacity_t_per_day"].sum()),
+    fleet_cost = kpis.fleet_cost_cny_per_year
+    return dataclasses.replace(
+        kpis,
+        routing=kpis.routing | search,
+        inputs={"default_candidates": inputs.default_candidates},
+        stations=stations,
+        categories=category_kpis(
+            scenario.demand,
+            inputs.settlements,
+            within,
+            float(centres["capacity_t_per_day"].sum()),
+        ),
+        counties=county_kpis(
+            inputs.settlements,
+            siting.assignments(),
+            sites,
+            stations,
+            within,
+            float(fleet_cost["haul_trucks_cny"] + fleet_cost["haul_km_cny"]),
+            site_counties(siting, inputs.candidates, inputs.settlements),
+        ),
+        network=network_kpis(travel, inputs.settlements, seed=scenario.solver.seed),
     )
-    fleet_cost = kpis["fleet_cost_cny_per_year"]
-    kpis["counties"] = county_kpis(
-        inputs.settlements,
-        siting.assignments(),
-        sites,
-        kpis["stations"],
-        within,
-        float(fleet_cost["haul_trucks_cny"] + fleet_cost["haul_km_cny"]),
-        site_counties(siting, inputs.candidates, inputs.settlements),
-    )
-    kpis["network"] = network_kpis(travel, inputs.settlements, seed=scenario.solver.seed)
-    return kpis
 
 
 def _kept_timetable(rc: RoutingConfig) -> KeptTimetable:
@@ -546,7 +551,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
         routing_s=timings["routing_s"],
     )
     timings["total_s"] = time.perf_counter() - t0
-    kpis["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
+    kpis = dataclasses.replace(kpis, timings_s={k: round(v, 2) for k, v in timings.items()})
     return ScenarioResult(
         scenario=scenario,
         inputs=inputs,

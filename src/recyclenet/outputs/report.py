@@ -394,7 +394,7 @@ def storage_notes(kpis: dict[str, Any], names: Mapping[str, str], lang: str) -> 
 
 def run_report_html(result: ScenarioResult, *, lang: str) -> str:
     """``report.html``: KPIs, the map (``map.html`` beside it) and solver status."""
-    k = result.kpis
+    k = result.kpis.to_dict()
     sc = result.scenario
     siting = k["siting"]
     status = siting["status"]

@@ -128,7 +128,7 @@ def run_workbook(result: ScenarioResult, path: str | Path, *, lang: str) -> None
     sheet per truck and day; headers in ``lang``."""
     wb = Workbook()
     wb.remove(wb.active)
-    k = result.kpis
+    k = result.kpis.to_dict()
     _sheet(
         wb,
         t("sheet.kpis", lang),

@@ -319,7 +319,7 @@ def network_layers(result: ScenarioResult) -> dict[str, gpd.GeoDataFrame]:
 def _with_station_work(stations: pd.DataFrame, result: ScenarioResult) -> pd.DataFrame:
     """The station layer's rows with what serving their points takes (``kpis.json``
     ``stations`` from ``points`` on), for styling in QGIS."""
-    work = stations_frame(result.kpis)
+    work = stations_frame(result.kpis.to_dict())
     if work is None:
         return stations
     work = work.set_index("station_id")
@@ -359,7 +359,7 @@ def write_outputs(
 
 def _write_run(result: ScenarioResult, out: Path, *, lang: str, offline: bool) -> list[Path]:
     """Every file of a run, into ``out``."""
-    kpis = {"run_id": uuid.uuid4().hex, **result.kpis}
+    kpis = {"run_id": uuid.uuid4().hex, **result.kpis.to_dict()}
     written = [
         write_text(
             out / "kpis.json",
