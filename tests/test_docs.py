@@ -29,10 +29,11 @@ def test_docs_build_strictly(tmp_path):
 
 
 def test_readme_and_docstring_examples_run():
-    """The README's Python example (GeoDataFrames in, a sited network out) and the
-    docstring examples of the public API run as written."""
+    """The README's Python example (GeoDataFrames in, a sited network and its week out)
+    and the docstring examples of the public API run as written."""
     import doctest
 
+    import recyclenet.routing.week_problem
     import recyclenet.siting.problem
 
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -40,3 +41,5 @@ def test_readme_and_docstring_examples_run():
     assert readme.attempted >= 8 and readme.failed == 0
     api = doctest.testmod(recyclenet.siting.problem, optionflags=flags)
     assert api.attempted >= 5 and api.failed == 0
+    week = doctest.testmod(recyclenet.routing.week_problem, optionflags=flags)
+    assert week.attempted >= 7 and week.failed == 0

@@ -20,7 +20,7 @@ from recyclenet.routing import (
     assign_days,
     check_day,
     day_patterns,
-    plan_week,
+    schedule_week,
     solve_day,
     visit_frequency,
 )
@@ -241,7 +241,7 @@ def _week_points(**columns):
 
 def _plan(points, working_days=("mon", "tue", "wed", "thu", "fri"), **options):
     stations = pd.DataFrame({"station_id": ["S"], "lon": [104.0], "lat": [28.8]})
-    return plan_week(
+    return schedule_week(
         points,
         stations,
         vehicle=TRUCK,
@@ -1239,7 +1239,7 @@ def test_a_point_of_too_many_loads_a_visit_is_refused_before_any_day_model():
     stations = pd.DataFrame({"station_id": ["S"], "lon": [104.61], "lat": [28.71]})
     tricycle = Vehicle("t", 100.0, 10.0, 20.0, 0.3, 150.0)
     with pytest.raises(InfeasibleError, match=r"P1 \(4,000 kg a day"):
-        plan_week(
+        schedule_week(
             points,
             stations,
             vehicle=tricycle,
@@ -1253,3 +1253,55 @@ def test_a_point_of_too_many_loads_a_visit_is_refused_before_any_day_model():
             detour_factor=1.3,
             params=RoutingParams(),
         )
+
+
+def test_week_problem_from_a_siting_result_plans_every_open_point():
+    """A week built from a siting result and the candidates' frame: every open point is
+    on a sign, the hauls carry what the station takes in, each day passes the checker,
+    and an unknown setting is named."""
+    import geopandas as gpd
+
+    from recyclenet import SitingProblem, WeekProblem, plan_week, solve_siting
+
+    xy = gpd.points_from_xy
+    villages = gpd.GeoDataFrame(
+        {"settlement_id": ["v1", "v2", "v3", "v4"], "demand_t_per_day": [0.2, 0.3, 0.1, 0.25]},
+        geometry=xy([104.60, 104.62, 104.70, 104.66], [28.75, 28.76, 28.80, 28.79]),
+        crs="EPSG:4326",
+    )
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": ["p1", "p2", "p3", "s1", "s2", "c1"],
+            "tier": ["collection_point"] * 3 + ["transfer_station"] * 2 + ["sorting_centre"],
+            "fixed_cost_cny_per_year": [6000, 6000, 6000, 40000, 90000, 600000],
+            "capacity_t_per_day": [20, 20, 20, 50, 50, 150],
+        },
+        geometry=xy(
+            [104.61, 104.69, 104.66, 104.65, 104.50, 104.66],
+            [28.75, 28.80, 28.78, 28.77, 28.70, 28.78],
+        ),
+        crs="EPSG:4326",
+    )
+    problem = SitingProblem.from_geodataframes(
+        villages,
+        sites,
+        max_access_km=3.0,
+        counts={"collection_point": (1, 3), "transfer_station": 1, "sorting_centre": 1},
+        cost_cny_per_tkm={"access": 5.0, "collection": 3.0, "haul": 1.0},
+    )
+    result = solve_siting(problem)
+    open_points = set(result.facilities().query("tier == 'collection_point'")["site_id"])
+    truck = Vehicle("tricycle", 500, 3, 25, 1.0, 150)
+    week = WeekProblem.from_siting(
+        result, sites.to_crs(3857), vehicle=truck, haul_vehicle=truck, working_days=("mon", "wed")
+    )
+    assert set(week.points["point_id"]) == open_points
+    assert week.points["lon"].between(104.5, 104.8).all()  # read back in WGS-84
+    plan = plan_week(week, RoutingParams(work_per_day=0.5))
+    assert set(plan.signs()["point_id"]) == open_points
+    assert all(check_day(d) == [] for d in plan.days)
+    assert plan.working_days == ("mon", "wed")
+    taken_kg = 1000 * sum(villages["demand_t_per_day"])
+    assert plan.haul["kg_per_week"].sum() == pytest.approx(7 * taken_kg)
+    with pytest.raises(TypeError, match="trucks_per_statoin"):
+        WeekProblem.from_siting(result, sites, vehicle=truck, trucks_per_statoin=3)

@@ -19,7 +19,15 @@ from recyclenet.errors import (
     SolverError,
 )
 from recyclenet.pipeline import ScenarioResult, run_scenario
-from recyclenet.routing import DayProblem, RoutingParams, WeekPlan, plan_week, solve_day
+from recyclenet.routing import (
+    DayProblem,
+    RoutingParams,
+    Vehicle,
+    WeekPlan,
+    WeekProblem,
+    plan_week,
+    solve_day,
+)
 from recyclenet.siting import SitingParams, SitingProblem, SitingResult, solve_siting
 
 try:  # the version is written once, in pyproject.toml
@@ -34,7 +42,9 @@ __all__ = [
     "SitingParams",
     "SitingProblem",
     "SitingResult",
+    "Vehicle",
     "WeekPlan",
+    "WeekProblem",
     "plan_week",
     "solve_day",
     "solve_siting",

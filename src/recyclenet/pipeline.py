@@ -38,7 +38,7 @@ from recyclenet.routing import (
     Vehicle,
     WeekPlan,
     haul_trips,
-    plan_week,
+    schedule_week,
     solve_week,
 )
 from recyclenet.routing.budget import VISIT_DAY_WORK, WORK_PER_DAY
@@ -72,8 +72,8 @@ class ScenarioResult:
     week
         The weekly schedule, daily routes and hauls.
     kpis
-        Indicators (see :func:`recyclenet.kpi.compute_kpis`; ``stations``: per station,
-        :func:`recyclenet.kpi.station_kpis`).
+        Indicators, section by section (:class:`recyclenet.kpi.RunKpis`; ``to_dict()``
+        is ``kpis.json``).
     timings_s
         Wall time of each step.
     """
@@ -489,7 +489,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     sts = sites[sites["tier"] == "transfer_station"]
     points, stations, fleet, rights = _routing_inputs(inputs, sites, rc)
     params = routing_params(scenario)
-    visits, day_problems = plan_week(
+    visits, day_problems = schedule_week(
         points,
         stations,
         vehicle=vehicle,

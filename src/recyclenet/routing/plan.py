@@ -375,7 +375,7 @@ def _workloads(
     return workload, fixed, per_pattern
 
 
-def plan_week(
+def schedule_week(
     points: pd.DataFrame,
     stations: pd.DataFrame,
     *,
