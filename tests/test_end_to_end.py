@@ -566,3 +566,38 @@ def test_stops_left_out_name_their_points_and_hours(tmp_path):
     # Every stop served keeps to the hours.
     timetable = pd.read_csv(out / "timetable.csv", encoding="utf-8-sig")
     assert timetable["arrival"].between("09:00", "09:10").all()
+
+
+def test_run_scenario_takes_tables_in_memory(tmp_path):
+    """The tables given as frames (the settlements as a GeoDataFrame in a projected CRS)
+    plan the same network and week as the files; a bad value in a frame is named with
+    the table, row and column."""
+    import geopandas as gpd
+
+    from recyclenet import InputError, load_scenario, run_scenario
+
+    folder = tmp_path / "small"
+    scenario = load_scenario(write_small_scenario(folder, counts=(6, 1, 1))).with_effort("quick")
+    from_files = run_scenario(scenario)
+    st = pd.read_csv(folder / "settlements.csv", dtype=str)
+    geo = gpd.GeoDataFrame(
+        st.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(st["lon"].astype(float), st["lat"].astype(float)),
+        crs="EPSG:4326",
+    ).to_crs(3857)
+    tables = {
+        "settlements": geo,
+        "candidates": pd.read_csv(folder / "candidates.csv", dtype=str, keep_default_na=False),
+        "fleet": pd.read_csv(folder / "fleet.csv"),
+    }
+    elsewhere = scenario.model_copy(
+        update={"inputs": scenario.inputs.model_copy(update={"settlements": tmp_path / "none.csv"})}
+    )
+    in_memory = run_scenario(elsewhere, tables=tables)
+    assert in_memory.siting.objective_cny == pytest.approx(from_files.siting.objective_cny)
+    assert sorted(in_memory.sites["site_id"]) == sorted(from_files.sites["site_id"])
+    assert in_memory.week.signs().equals(from_files.week.signs())
+    bad = tables | {"fleet": tables["fleet"].assign(payload_kg="heavy")}
+    with pytest.raises(InputError) as err:
+        run_scenario(scenario, tables=bad)
+    assert "fleet (DataFrame)" in str(err.value) and "payload_kg" in str(err.value)

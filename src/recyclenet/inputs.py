@@ -8,6 +8,7 @@ naming file, row, column and value for each, before anything is solved.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 from recyclenet.candidates import default_candidates
 from recyclenet.config import WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
 from recyclenet.errors import InputError, InputProblem
-from recyclenet.io import read_table
+from recyclenet.io import frame_as_read, read_table
 from recyclenet.network.coords import is_geographic, to_wgs84
 from recyclenet.outputs.i18n import t
 from recyclenet.tables import (
@@ -342,8 +343,13 @@ def _fleet_references(scenario: Scenario, fleet: pd.DataFrame, file: str) -> lis
     return problems
 
 
-def load_inputs(scenario: Scenario) -> Inputs:
+def load_inputs(scenario: Scenario, tables: Mapping[str, pd.DataFrame] | None = None) -> Inputs:
     """Read and validate the three tables a scenario names, and check them against each other.
+
+    ``tables``: any of ``settlements``, ``candidates`` and ``fleet`` given in memory
+    (DataFrames with the files' columns, or GeoDataFrames of points in any CRS),
+    read instead of the scenario's files and checked the same way; messages name them
+    ``settlements (DataFrame)`` and so on.
 
     Raises
     ------
@@ -351,32 +357,46 @@ def load_inputs(scenario: Scenario) -> Inputs:
         Before any solving, for every problem found.
     """
     paths = scenario.inputs
+    tables = tables or {}
+    unknown = sorted(set(tables) - {"settlements", "candidates", "fleet"})
+    if unknown:
+        raise ValueError(f"unknown tables {unknown}: give settlements, candidates or fleet")
+
+    def raw(name: str, path: Path) -> tuple[pd.DataFrame, str]:
+        if name in tables:
+            return frame_as_read(tables[name]), f"{name} (DataFrame)"
+        return read_table(path), str(path)
+
     crs_s = paths.crs.get("settlements", "wgs84")
     crs_c = paths.crs.get("candidates", "wgs84")
-    settlements = validate_table(
-        read_table(paths.settlements), _columns_for(SETTLEMENT_COLUMNS, crs_s), paths.settlements
-    )
-    settlements = _to_wgs84(settlements, crs_s, str(paths.settlements))
-    raw = read_table(paths.candidates)
-    made_here = data_rows(raw, CANDIDATE_COLUMNS, str(paths.candidates)) == 0
+    if "settlements" in tables and hasattr(tables["settlements"], "to_crs"):
+        crs_s = "wgs84"  # (read from the geometries)
+    if "candidates" in tables and hasattr(tables["candidates"], "to_crs"):
+        crs_c = "wgs84"
+    raw_s, file_s = raw("settlements", paths.settlements)
+    raw_c, file_c = raw("candidates", paths.candidates)
+    raw_f, file_f = raw("fleet", paths.fleet)
+    settlements = validate_table(raw_s, _columns_for(SETTLEMENT_COLUMNS, crs_s), file_s)
+    settlements = _to_wgs84(settlements, crs_s, file_s)
+    made_here = data_rows(raw_c, CANDIDATE_COLUMNS, file_c) == 0
     if made_here:
         # None listed: every settlement, township seat and best-placed seat a candidate.
         made = default_candidates(settlements).astype(str)
-        candidates = validate_table(made, CANDIDATE_COLUMNS, paths.candidates)
+        candidates = validate_table(made, CANDIDATE_COLUMNS, file_c)
     else:
-        candidates = validate_table(raw, _columns_for(CANDIDATE_COLUMNS, crs_c), paths.candidates)
-        candidates = _to_wgs84(candidates, crs_c, str(paths.candidates))
-    outside = _outside_china(settlements, str(paths.settlements))
-    outside += _outside_china(candidates, str(paths.candidates))
+        candidates = validate_table(raw_c, _columns_for(CANDIDATE_COLUMNS, crs_c), file_c)
+        candidates = _to_wgs84(candidates, crs_c, file_c)
+    outside = _outside_china(settlements, file_s)
+    outside += _outside_china(candidates, file_c)
     if outside:
         raise InputError(outside)
-    fleet = validate_table(read_table(paths.fleet), FLEET_COLUMNS, paths.fleet)
+    fleet = validate_table(raw_f, FLEET_COLUMNS, file_f)
     tiny = (fleet["cost_cny_per_km"] > 0) & (fleet["cost_cny_per_km"] < MIN_COST_CNY_PER_KM)
     if tiny.any():
         raise InputError(
             [
                 InputProblem(
-                    str(paths.fleet),
+                    file_f,
                     f"the cost per km is above 0 but below {MIN_COST_CNY_PER_KM:g} CNY",
                     "write 0 for a vehicle with no cost per km, or its cost in CNY per km",
                     row=int(i) + 1,
@@ -387,15 +407,15 @@ def load_inputs(scenario: Scenario) -> Inputs:
             ]
         )
 
-    problems: list[InputProblem] = _far_sites(settlements, candidates, str(paths.candidates))
+    problems: list[InputProblem] = _far_sites(settlements, candidates, file_c)
     known = set(settlements["settlement_id"])
     for i, sid in enumerate(candidates["settlement_id"]):
         if sid and sid not in known:
             problems.append(
                 InputProblem(
-                    str(paths.candidates),
+                    file_c,
                     "the candidate refers to a settlement that is not in the settlements table",
-                    f"use a settlement_id from {paths.settlements} or leave it empty",
+                    f"use a settlement_id from {file_s} or leave it empty",
                     row=i + 1,
                     column="settlement_id",
                     value=sid,
@@ -408,7 +428,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
         for i in np.flatnonzero(given & ~is_point).tolist():
             problems.append(
                 InputProblem(
-                    str(paths.candidates),
+                    file_c,
                     f"{col} applies to collection points only; this row is a "
                     f"{candidates['tier'].iloc[i]}",
                     f"leave {col} empty on this row",
@@ -420,7 +440,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     for i in np.flatnonzero((candidates["visits_per_week"] > n_days).to_numpy()).tolist():
         problems.append(
             InputProblem(
-                str(paths.candidates),
+                file_c,
                 f"more visits a week than the {n_days} working days of routing.working_days",
                 f"write at most {n_days}, or add working days to the scenario",
                 row=i + 1,
@@ -428,9 +448,9 @@ def load_inputs(scenario: Scenario) -> Inputs:
                 value=_text(candidates["visits_per_week"].iloc[i]),
             )
         )
-    candidates = _point_windows(candidates, scenario, str(paths.candidates), problems)
-    candidates = _centre_categories(candidates, scenario, str(paths.candidates), problems)
-    problems += _fleet_references(scenario, fleet, str(paths.fleet))
+    candidates = _point_windows(candidates, scenario, file_c, problems)
+    candidates = _centre_categories(candidates, scenario, file_c, problems)
+    problems += _fleet_references(scenario, fleet, file_f)
     if problems:
         raise InputError(problems)
     return Inputs(
@@ -439,9 +459,9 @@ def load_inputs(scenario: Scenario) -> Inputs:
         candidates=_points(candidates),
         fleet=fleet.set_index("vehicle_type", drop=False),
         files={
-            "settlements": str(paths.settlements),
-            "candidates": str(paths.candidates),
-            "fleet": str(paths.fleet),
+            "settlements": file_s,
+            "candidates": file_c,
+            "fleet": file_f,
         },
     )
 

@@ -27,6 +27,21 @@ from recyclenet.errors import InputError, InputProblem
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".geojson", ".json", ".gpkg")
 
 
+def frame_as_read(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table given in memory as :func:`read_table` would have read it from a file: text
+    values, empty cells as ``""``; a GeoDataFrame's point geometries (in any CRS) give
+    its ``lon``/``lat`` in WGS-84."""
+    if "geometry" in frame.columns and hasattr(frame, "to_crs"):
+        gdf = frame
+        if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+            gdf = gdf.to_crs("EPSG:4326")
+        frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        frame["lon"] = gdf.geometry.x.to_numpy()
+        frame["lat"] = gdf.geometry.y.to_numpy()
+    frame = frame.reset_index(drop=True)
+    return frame.astype(object).where(frame.notna(), "").astype(str)
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read one input table as text-preserving columns.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -443,8 +443,20 @@ def _kept_timetable(rc: RoutingConfig) -> KeptTimetable:
     return read_kept_timetable(rc.keep_timetable, rc.working_days)
 
 
-def run_scenario(scenario: Scenario, progress: Progress | None = None) -> ScenarioResult:
+def run_scenario(
+    scenario: Scenario,
+    progress: Progress | None = None,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> ScenarioResult:
     """Run a scenario end to end (no files written).
+
+    ``tables``: any of ``settlements``, ``candidates`` and ``fleet`` in memory
+    (DataFrames with the input files' columns, or GeoDataFrames of points), used instead
+    of the files the scenario names and checked the same way (see
+    :func:`recyclenet.inputs.load_inputs`). Outputs written from such a run name the
+    scenario's paths in ``scenario.resolved.yaml``: save the tables there to dispatch
+    from it later.
 
     Raises
     ------
@@ -463,7 +475,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> Scenar
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     tick("inputs")
-    inputs = load_inputs(scenario)
+    inputs = load_inputs(scenario, tables)
     rc = scenario.routing
     kept = _kept_timetable(rc)
     kept_days, kept_signs, kept_day_signs = kept.days, kept.signs, kept.day_signs
