@@ -9,8 +9,7 @@ import yaml
 
 from recyclenet.config import hhmm_to_min, load_scenario, min_to_hhmm
 from recyclenet.errors import ConfigError
-
-from .conftest import CUIPING
+from tests.conftest import CUIPING
 
 
 def _write(tmp_path: Path, mutate) -> Path:

@@ -18,8 +18,7 @@ from recyclenet.dispatch import _published_window, load_planned, plan_dispatch
 from recyclenet.errors import InputError
 from recyclenet.outputs.writer import DISPATCH_FILES, write_dispatch
 from recyclenet.routing import check_day
-
-from .conftest import day_bookings, write_bookings, write_small_scenario
+from tests.conftest import day_bookings, write_bookings, write_small_scenario
 
 runner = CliRunner()
 

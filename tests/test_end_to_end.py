@@ -20,8 +20,7 @@ from recyclenet.outputs.maps import day_ranges
 from recyclenet.outputs.writer import OUTPUT_FILES
 from recyclenet.routing import check_day
 from recyclenet.routing.budget import WORK_PER_DAY
-
-from .conftest import write_small_scenario
+from tests.conftest import write_small_scenario
 
 runner = CliRunner()
 

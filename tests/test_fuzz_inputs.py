@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from recyclenet.cli import app
-
-from .conftest import write_small_scenario
+from tests.conftest import write_small_scenario
 
 runner = CliRunner()
 TABLES = ("settlements.csv", "candidates.csv", "fleet.csv")

@@ -111,7 +111,7 @@ def test_each_site_carries_its_operator(tmp_path):
     workbook's facilities sheet and the GeoPackage."""
     import geopandas as gpd
 
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(tmp_path / "in")
     cand = pd.read_csv(path.parent / "candidates.csv", dtype=str, keep_default_na=False)
@@ -159,7 +159,7 @@ def test_init_fills_the_settlements_from_osm_places(tmp_path):
 
 def test_too_few_candidates_is_said_in_chinese(tmp_path):
     """More sites asked for than the candidates table has: named in Chinese first."""
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(tmp_path, overrides={"siting.counts.collection_point": 999})
     result = runner.invoke(app, ["validate", str(path)])

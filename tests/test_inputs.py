@@ -10,8 +10,7 @@ from recyclenet.demand import settlement_demand
 from recyclenet.errors import InputError
 from recyclenet.inputs import load_inputs
 from recyclenet.siting_inputs import siting_problem
-
-from .conftest import write_small_scenario
+from tests.conftest import write_small_scenario
 
 
 def _problem(path):

@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 
 from recyclenet.cli import app
 from recyclenet.sweep import load_manifest
-
-from .conftest import write_small_scenario
+from tests.conftest import write_small_scenario
 
 runner = CliRunner()
 SAME = ("timetable.csv", "routes.csv", "signs.csv")

@@ -17,8 +17,7 @@ from recyclenet.dispatch import load_planned, plan_dispatch
 from recyclenet.errors import InputError
 from recyclenet.pipeline import run_scenario
 from recyclenet.routing import check_day
-
-from .conftest import day_bookings, write_bookings, write_small_scenario
+from tests.conftest import day_bookings, write_bookings, write_small_scenario
 
 runner = CliRunner()
 ZONE_TOWNSHIP = "李庄镇"

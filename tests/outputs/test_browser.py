@@ -21,8 +21,7 @@ from typer.testing import CliRunner
 from recyclenet.cli import app
 from recyclenet.outputs.maps import day_ranges, leaflet_inline, save_map
 from recyclenet.outputs.report import KPI_ROWS, shown_rows
-
-from .conftest import write_small_scenario
+from tests.conftest import write_small_scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api")
@@ -385,8 +384,7 @@ def test_tianditu_base_layer_with_a_key(browser, tmp_path):
     from recyclenet.config import load_scenario
     from recyclenet.outputs.maps import build_map, save_map
     from recyclenet.pipeline import run_scenario
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(
         tmp_path / "in", overrides={"outputs": {"tianditu_key": "abc123def456"}}

@@ -18,8 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from recyclenet.cli import app
-
-from .conftest import write_small_scenario
+from tests.conftest import write_small_scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 runner = CliRunner()

@@ -155,8 +155,7 @@ def test_pipeline_on_a_road_graph(tmp_path):
     from recyclenet.config import load_scenario
     from recyclenet.pipeline import run_scenario
     from recyclenet.routing import check_day
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     osm = write_grid_osm(
         tmp_path / "roads.osm",

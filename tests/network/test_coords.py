@@ -16,8 +16,7 @@ from recyclenet.network import (
     to_wgs84,
     wgs84_to_gcj02,
 )
-
-from .conftest import write_small_scenario
+from tests.conftest import write_small_scenario
 
 
 @pytest.mark.parametrize(

@@ -315,8 +315,7 @@ def test_too_few_points_is_explained_with_names_and_numbers(tmp_path):
     from recyclenet.config import load_scenario
     from recyclenet.demand import settlement_demand
     from recyclenet.inputs import load_inputs
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     sc = load_scenario(write_small_scenario(tmp_path, counts=(2, 2, 1)))
     inputs = load_inputs(sc)
@@ -372,8 +371,7 @@ def test_forbidden_site_is_never_opened(tmp_path):
 
     from recyclenet.config import load_scenario
     from recyclenet.pipeline import run_scenario
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(tmp_path)
     first = run_scenario(load_scenario(path))
@@ -429,8 +427,7 @@ def test_free_counts_never_cost_more_than_policy_counts(tmp_path):
     from recyclenet.config import load_scenario
     from recyclenet.demand import settlement_demand
     from recyclenet.inputs import load_inputs
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     def optimum(path):
         sc = load_scenario(path)
@@ -511,8 +508,7 @@ def test_same_township_and_large_villages(tmp_path):
 
     from recyclenet.config import load_scenario
     from recyclenet.pipeline import run_scenario
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(tmp_path)
     st = pd.read_csv(path.parent / "settlements.csv")
@@ -543,8 +539,7 @@ def test_large_village_without_candidate_is_bad_input(tmp_path):
     from recyclenet.demand import settlement_demand
     from recyclenet.errors import InputError
     from recyclenet.inputs import load_inputs
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(
         tmp_path, overrides={"siting.rules": {"point_in_villages_above_households": 1}}
@@ -564,8 +559,7 @@ def test_township_rule_explanation_respects_the_rule(tmp_path):
     from recyclenet.config import load_scenario
     from recyclenet.demand import settlement_demand
     from recyclenet.inputs import load_inputs
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     sc = load_scenario(
         write_small_scenario(
@@ -691,8 +685,7 @@ def test_counties_from_the_scenario(tmp_path):
 
     from recyclenet.config import load_scenario
     from recyclenet.pipeline import run_scenario
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(
         tmp_path,
@@ -745,8 +738,7 @@ def test_unknown_county_is_bad_input(tmp_path):
     from recyclenet.demand import settlement_demand
     from recyclenet.errors import InputError
     from recyclenet.inputs import load_inputs
-
-    from .conftest import write_small_scenario
+    from tests.conftest import write_small_scenario
 
     path = write_small_scenario(
         tmp_path,
