@@ -356,57 +356,9 @@ def load_inputs(scenario: Scenario, tables: Mapping[str, pd.DataFrame] | None = 
     InputError
         Before any solving, for every problem found.
     """
-    paths = scenario.inputs
-    tables = tables or {}
-    unknown = sorted(set(tables) - {"settlements", "candidates", "fleet"})
-    if unknown:
-        raise ValueError(f"unknown tables {unknown}: give settlements, candidates or fleet")
-
-    def raw(name: str, path: Path) -> tuple[pd.DataFrame, str]:
-        if name in tables:
-            return frame_as_read(tables[name]), f"{name} (DataFrame)"
-        return read_table(path), str(path)
-
-    crs_s = paths.crs.get("settlements", "wgs84")
-    crs_c = paths.crs.get("candidates", "wgs84")
-    if "settlements" in tables and hasattr(tables["settlements"], "to_crs"):
-        crs_s = "wgs84"  # (read from the geometries)
-    if "candidates" in tables and hasattr(tables["candidates"], "to_crs"):
-        crs_c = "wgs84"
-    raw_s, file_s = raw("settlements", paths.settlements)
-    raw_c, file_c = raw("candidates", paths.candidates)
-    raw_f, file_f = raw("fleet", paths.fleet)
-    settlements = validate_table(raw_s, _columns_for(SETTLEMENT_COLUMNS, crs_s), file_s)
-    settlements = _to_wgs84(settlements, crs_s, file_s)
-    made_here = data_rows(raw_c, CANDIDATE_COLUMNS, file_c) == 0
-    if made_here:
-        # None listed: every settlement, township seat and best-placed seat a candidate.
-        made = default_candidates(settlements).astype(str)
-        candidates = validate_table(made, CANDIDATE_COLUMNS, file_c)
-    else:
-        candidates = validate_table(raw_c, _columns_for(CANDIDATE_COLUMNS, crs_c), file_c)
-        candidates = _to_wgs84(candidates, crs_c, file_c)
-    outside = _outside_china(settlements, file_s)
-    outside += _outside_china(candidates, file_c)
-    if outside:
-        raise InputError(outside)
-    fleet = validate_table(raw_f, FLEET_COLUMNS, file_f)
-    tiny = (fleet["cost_cny_per_km"] > 0) & (fleet["cost_cny_per_km"] < MIN_COST_CNY_PER_KM)
-    if tiny.any():
-        raise InputError(
-            [
-                InputProblem(
-                    file_f,
-                    f"the cost per km is above 0 but below {MIN_COST_CNY_PER_KM:g} CNY",
-                    "write 0 for a vehicle with no cost per km, or its cost in CNY per km",
-                    row=int(i) + 1,
-                    column="cost_cny_per_km",
-                    value=str(fleet["cost_cny_per_km"].iloc[i]),
-                )
-                for i in np.flatnonzero(tiny.to_numpy())
-            ]
-        )
-
+    settlements, candidates, fleet, made_here, (file_s, file_c, file_f) = _read_tables(
+        scenario, tables or {}
+    )
     problems: list[InputProblem] = _far_sites(settlements, candidates, file_c)
     known = set(settlements["settlement_id"])
     for i, sid in enumerate(candidates["settlement_id"]):
@@ -464,6 +416,64 @@ def load_inputs(scenario: Scenario, tables: Mapping[str, pd.DataFrame] | None = 
             "fleet": file_f,
         },
     )
+
+
+def _read_tables(
+    scenario: Scenario, tables: Mapping[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool, tuple[str, str, str]]:
+    """The settlements, candidates (made here where none are listed: ``made_here``) and
+    fleet, each from its file or from ``tables``, checked on its own, with the names
+    messages give them."""
+    paths = scenario.inputs
+    unknown = sorted(set(tables) - {"settlements", "candidates", "fleet"})
+    if unknown:
+        raise ValueError(f"unknown tables {unknown}: give settlements, candidates or fleet")
+
+    def raw(name: str, path: Path) -> tuple[pd.DataFrame, str]:
+        if name in tables:
+            return frame_as_read(tables[name]), f"{name} (DataFrame)"
+        return read_table(path), str(path)
+
+    crs_s = paths.crs.get("settlements", "wgs84")
+    crs_c = paths.crs.get("candidates", "wgs84")
+    if "settlements" in tables and hasattr(tables["settlements"], "to_crs"):
+        crs_s = "wgs84"  # (read from the geometries)
+    if "candidates" in tables and hasattr(tables["candidates"], "to_crs"):
+        crs_c = "wgs84"
+    raw_s, file_s = raw("settlements", paths.settlements)
+    raw_c, file_c = raw("candidates", paths.candidates)
+    raw_f, file_f = raw("fleet", paths.fleet)
+    settlements = validate_table(raw_s, _columns_for(SETTLEMENT_COLUMNS, crs_s), file_s)
+    settlements = _to_wgs84(settlements, crs_s, file_s)
+    made_here = data_rows(raw_c, CANDIDATE_COLUMNS, file_c) == 0
+    if made_here:
+        # None listed: every settlement, township seat and best-placed seat a candidate.
+        made = default_candidates(settlements).astype(str)
+        candidates = validate_table(made, CANDIDATE_COLUMNS, file_c)
+    else:
+        candidates = validate_table(raw_c, _columns_for(CANDIDATE_COLUMNS, crs_c), file_c)
+        candidates = _to_wgs84(candidates, crs_c, file_c)
+    outside = _outside_china(settlements, file_s)
+    outside += _outside_china(candidates, file_c)
+    if outside:
+        raise InputError(outside)
+    fleet = validate_table(raw_f, FLEET_COLUMNS, file_f)
+    tiny = (fleet["cost_cny_per_km"] > 0) & (fleet["cost_cny_per_km"] < MIN_COST_CNY_PER_KM)
+    if tiny.any():
+        raise InputError(
+            [
+                InputProblem(
+                    file_f,
+                    f"the cost per km is above 0 but below {MIN_COST_CNY_PER_KM:g} CNY",
+                    "write 0 for a vehicle with no cost per km, or its cost in CNY per km",
+                    row=int(i) + 1,
+                    column="cost_cny_per_km",
+                    value=str(fleet["cost_cny_per_km"].iloc[i]),
+                )
+                for i in np.flatnonzero(tiny.to_numpy())
+            ]
+        )
+    return settlements, candidates, fleet, made_here, (file_s, file_c, file_f)
 
 
 KEPT_TIMETABLE_COLUMNS: tuple[Column, ...] = (

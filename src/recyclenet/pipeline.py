@@ -443,6 +443,69 @@ def _kept_timetable(rc: RoutingConfig) -> KeptTimetable:
     return read_kept_timetable(rc.keep_timetable, rc.working_days)
 
 
+def _route_week(
+    scenario: Scenario,
+    inputs: Inputs,
+    sites: gpd.GeoDataFrame,
+    travel: Any,
+    kept: KeptTimetable,
+    tick: Callable[[str, float, float], None],
+) -> tuple[WeekPlan, _RoutingRun]:
+    """The week's visits and routes (no hauls yet): the points scheduled, the days a
+    kept timetable still drives as published, and the days searched."""
+    rc = scenario.routing
+    vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
+    points, stations, fleet, rights = _routing_inputs(inputs, sites, rc)
+    params = routing_params(scenario)
+    visits, day_problems = schedule_week(
+        points,
+        stations,
+        vehicle=vehicle,
+        working_days=rc.working_days,
+        trucks_per_station=rc.max_trucks_per_station,
+        shift_start_min=rc.shift_start_min,
+        shift_end_min=rc.shift_end_min,
+        dwell_min=rc.dwell_min,
+        unload_min=rc.unload_min,
+        max_fill=rc.max_fill,
+        detour_factor=scenario.network.detour_factor,
+        params=params,
+        travel=travel,
+        lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
+        fleet=fleet,
+        rights=rights,
+        kept_days=kept.days,
+    )
+    as_published = published_week(
+        day_problems,
+        kept.rounds,
+        slot_tolerance_min=rc.slot_tolerance_min,
+        slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
+        kept_signs=kept.signs,
+        kept_day_signs=kept.day_signs,
+    )
+    tick("routing", 0, len(day_problems))
+    days = solve_week(
+        day_problems,
+        params,
+        progress=lambda d, t: tick("routing", d, t),
+        slot_tolerance_min=rc.slot_tolerance_min,
+        slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
+        kept_signs=kept.signs,
+        as_published=as_published,
+        kept_day_signs=kept.day_signs,
+    )
+    week = WeekPlan(
+        visits=visits,
+        days=tuple(days),
+        working_days=rc.working_days,
+        haul=pd.DataFrame(),
+        slot_tolerance_min=rc.slot_tolerance_min,
+        kept_signs=kept.signs,
+    )
+    return week, _RoutingRun(params, day_problems, as_published, points, bool(kept.signs))
+
+
 def run_scenario(
     scenario: Scenario,
     progress: Progress | None = None,
@@ -478,7 +541,6 @@ def run_scenario(
     inputs = load_inputs(scenario, tables)
     rc = scenario.routing
     kept = _kept_timetable(rc)
-    kept_days, kept_signs, kept_day_signs = kept.days, kept.signs, kept.day_signs
     demand = settlement_demand(inputs.settlements, scenario.demand)
     check_loads(inputs, demand, scenario)
     tick("network")
@@ -497,57 +559,11 @@ def run_scenario(
         sites = with_specialised(sites, specialised, inputs, scenario)
 
     t2 = time.perf_counter()
-    vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
-    sts = sites[sites["tier"] == "transfer_station"]
-    points, stations, fleet, rights = _routing_inputs(inputs, sites, rc)
-    params = routing_params(scenario)
-    visits, day_problems = schedule_week(
-        points,
-        stations,
-        vehicle=vehicle,
-        working_days=rc.working_days,
-        trucks_per_station=rc.max_trucks_per_station,
-        shift_start_min=rc.shift_start_min,
-        shift_end_min=rc.shift_end_min,
-        dwell_min=rc.dwell_min,
-        unload_min=rc.unload_min,
-        max_fill=rc.max_fill,
-        detour_factor=scenario.network.detour_factor,
-        params=params,
-        travel=travel,
-        lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
-        fleet=fleet,
-        rights=rights,
-        kept_days=kept_days,
-    )
-    as_published = published_week(
-        day_problems,
-        kept.rounds,
-        slot_tolerance_min=rc.slot_tolerance_min,
-        slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
-        kept_signs=kept_signs,
-        kept_day_signs=kept_day_signs,
-    )
-    tick("routing", 0, len(day_problems))
-    days = solve_week(
-        day_problems,
-        params,
-        progress=lambda d, t: tick("routing", d, t),
-        slot_tolerance_min=rc.slot_tolerance_min,
-        slot_penalty_cny_per_min=rc.slot_penalty_cny_per_min,
-        kept_signs=kept_signs,
-        as_published=as_published,
-        kept_day_signs=kept_day_signs,
-    )
+    week, run = _route_week(scenario, inputs, sites, travel, kept, tick)
     haul_vehicle = Vehicle.from_fleet(inputs.fleet, rc.haul_vehicle)
-    haul = _hauls(scenario, problem, siting, sts, specialised, haul_vehicle)
-    week = WeekPlan(
-        visits=visits,
-        days=tuple(days),
-        working_days=rc.working_days,
-        haul=haul,
-        slot_tolerance_min=rc.slot_tolerance_min,
-        kept_signs=kept_signs,
+    sts = sites[sites["tier"] == "transfer_station"]
+    week = dataclasses.replace(
+        week, haul=_hauls(scenario, problem, siting, sts, specialised, haul_vehicle)
     )
     timings["routing_s"] = time.perf_counter() - t2
     kpis = _kpis(
@@ -556,10 +572,13 @@ def run_scenario(
         siting,
         sites,
         week,
-        vehicles={"collection": vehicle, "haul": haul_vehicle},
+        vehicles={
+            "collection": Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle),
+            "haul": haul_vehicle,
+        },
         specialised=specialised,
         travel=travel,
-        routing=_RoutingRun(params, day_problems, as_published, points, bool(kept_signs)),
+        routing=run,
         routing_s=timings["routing_s"],
     )
     timings["total_s"] = time.perf_counter() - t0
