@@ -19,6 +19,7 @@ PROBLEMS = {
     "mtvrptw": ("benchmarks.multitrip", "main_mtvrptw"),
     "efforts": ("benchmarks.efforts", "main"),
     "fuzz": ("benchmarks.fuzz", "main"),
+    "sidebyside": ("benchmarks.sidebyside", "main"),
 }
 
 

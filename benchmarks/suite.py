@@ -3,7 +3,9 @@
     python -m benchmarks suite pmedian ../shared/data/siting/orlib_pmed/pmed*.txt --time-limit-s 30
 
 Each instance runs as ``python -m benchmarks <problem> FILE ...`` (extra options after
-``--`` are passed on, e.g. ``-- --backend SCIP``); its JSON line is echoed, and a Markdown
+``--`` are passed on, e.g. ``-- --backend SCIP``), ``--jobs N`` of them at a time (for
+searches counted in work, e.g. ``--iterations``, whose results do not depend on the
+machine's load); its JSON line is echoed in the instances' order, and a Markdown
 table of all of them is printed at the end. The last line is one JSON object summarising
 the suite (instances, solved to the known optimum, median and maximum runtime).
 """
@@ -15,6 +17,7 @@ import json
 import statistics
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -34,19 +37,23 @@ def main(argv: list[str]) -> None:
     parser.add_argument("problem")
     parser.add_argument("instances", type=Path, nargs="+")
     parser.add_argument("--time-limit-s", type=float, default=30.0)
+    parser.add_argument("--jobs", type=int, default=1, help="instances run at a time")
     args = parser.parse_args(argv)
-    rows = []
-    for path in sorted(args.instances, key=natural_key):
+
+    def run(path: Path) -> dict:
         cmd = [sys.executable, "-m", "benchmarks", args.problem, str(path)]
         cmd += ["--time-limit-s", str(args.time_limit_s), *extra]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         lines = done.stdout.strip().splitlines()
         if done.returncode != 0 or not lines:
-            row = {"instance": path.stem, "status": "error", "error": done.stderr[-300:]}
-        else:
-            row = json.loads(lines[-1])
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+            return {"instance": path.stem, "status": "error", "error": done.stderr[-300:]}
+        return json.loads(lines[-1])
+
+    rows = []
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        for row in pool.map(run, sorted(args.instances, key=natural_key)):
+            print(json.dumps(row), flush=True)
+            rows.append(row)
     print("\n| instance | status | objective | optimum | gap to optimum | proved gap | time |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:

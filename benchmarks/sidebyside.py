@@ -1,0 +1,103 @@
+"""Ours against PyVRP alone, per family, from the JSON lines of ``benchmarks vrptw
+--pyvrp`` (as ``benchmarks suite`` prints them).
+
+    python -m benchmarks sidebyside RESULTS.jsonl [RESULTS.jsonl ...]
+
+For each family (the instance name's prefix before the first ``_``, e.g. ``RC1``) and
+size: instances at the best-known vehicle count (ours / PyVRP), vehicles fewer / same /
+more than PyVRP, at the same count the mean and worst distance ratio and the instances
+more than 0.5 % above PyVRP, and the mean gap to the best known at its count (ours /
+PyVRP). The last line is one JSON object over all instances.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+# The "never worse than PyVRP alone" tolerance of the issue this measures.
+WORSE_PCT = 0.5
+
+
+def _rows(paths: list[Path]) -> list[dict]:
+    rows = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("{") and '"pyvrp_vehicles"' in line:
+                rows.append(json.loads(line))
+    return rows
+
+
+def _family(row: dict) -> tuple[str, str]:
+    name = row["instance"]
+    parts = name.split("_")
+    size = parts[1] + "00" if len(parts) > 1 else "100"
+    return size, parts[0]
+
+
+def summary(rows: list[dict]) -> dict:
+    """The side-by-side figures of ``rows`` (see the module docstring)."""
+    same = [r for r in rows if r["vehicles"] == r["pyvrp_vehicles"]]
+    ratios = [100 * (r["distance"] / r["pyvrp_distance"] - 1) for r in same]
+    ours_gap = [
+        r["gap_pct"]
+        for r in rows
+        if r["vehicles"] == r["bks_vehicles"] and r["gap_pct"] is not None
+    ]
+    theirs_gap = [
+        r["pyvrp_gap_pct"]
+        for r in rows
+        if r["pyvrp_vehicles"] == r["bks_vehicles"] and r["pyvrp_gap_pct"] is not None
+    ]
+    return {
+        "instances": len(rows),
+        "bks_vehicles_ours": sum(r["vehicles"] == r["bks_vehicles"] for r in rows),
+        "bks_vehicles_pyvrp": sum(r["pyvrp_vehicles"] == r["bks_vehicles"] for r in rows),
+        "fewer": sum(r["vehicles"] < r["pyvrp_vehicles"] for r in rows),
+        "same": len(same),
+        "more": sum(r["vehicles"] > r["pyvrp_vehicles"] for r in rows),
+        "mean_ratio_pct": round(statistics.fmean(ratios), 2) if ratios else None,
+        "worst_ratio_pct": round(max(ratios), 2) if ratios else None,
+        "worse_than_pyvrp": [
+            r["instance"] for r, x in zip(same, ratios, strict=True) if x > WORSE_PCT
+        ],
+        "more_vehicles": [r["instance"] for r in rows if r["vehicles"] > r["pyvrp_vehicles"]],
+        "mean_gap_pct_ours": round(statistics.fmean(ours_gap), 2) if ours_gap else None,
+        "mean_gap_pct_pyvrp": round(statistics.fmean(theirs_gap), 2) if theirs_gap else None,
+        "checked": all(r["check_issues"] == 0 and r["status"] == "feasible" for r in rows),
+    }
+
+
+def main(argv: list[str]) -> None:
+    """``python -m benchmarks sidebyside FILES...``."""
+    rows = _rows([Path(a) for a in argv])
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[_family(r)].append(r)
+    print(
+        "| size | family | at the best-known vehicles: ours / PyVRP | vehicles vs PyVRP: "
+        "fewer / same / more | same count: mean distance vs PyVRP (worst) | more than "
+        f"{WORSE_PCT} % above PyVRP | mean gap to best known at its count: ours / PyVRP |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for (size, family), group in sorted(groups.items()):
+        s = summary(group)
+        ratio = (
+            "—"
+            if s["mean_ratio_pct"] is None
+            else f"{s['mean_ratio_pct']:+.2f} % ({s['worst_ratio_pct']:+.2f} %)"
+        )
+        gaps = f"{s['mean_gap_pct_ours']} % / {s['mean_gap_pct_pyvrp']} %"
+        print(
+            f"| {size} | {family} | {s['bks_vehicles_ours']} / {s['bks_vehicles_pyvrp']} | "
+            f"{s['fewer']} / {s['same']} / {s['more']} | {ratio} | "
+            f"{len(s['worse_than_pyvrp'])} | {gaps} |"
+        )
+    print(json.dumps(summary(rows)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
