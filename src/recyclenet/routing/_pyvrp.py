@@ -10,8 +10,9 @@ models go to it. Mapping:
   the OR-Tools model;
 * fleet groups = vehicle types with their capacity, depot, permitted hours (type time
   window), cost per km and per day, and their own matrices (a PyVRP profile each);
-* stops = clients with pickups (and deliveries, 送新收旧) in grams and litres, dwell as
-  service, windows and release times in seconds after the shift start. PyVRP opens an
+* stops = clients with pickups (and deliveries, 送新收旧), dwell as service, windows and
+  release times after the shift start, in the day's units (see :data:`COST_PER_M`: PyVRP's
+  penalties need a unit of time and of load worth about a unit of cost). PyVRP opens an
   unload trip for a required client but not for an optional one (a truck full after
   one 600 kg stop left the second stop out through 10,000 iterations; required, it
   served both in 10), while optional clients let its perturbation take stops out and
@@ -24,12 +25,12 @@ models go to it. Mapping:
   that is cheaper than its detour, and a stop that must be served carries a prize far
   above any route cost, so that what cannot be served (out of reach, more than the
   fleet can do) is left out and reported;
-* cost in tenths of a metre driven by the cheapest type: each type's metres weigh its
-  cost per km relative to it, fixed costs and prizes are converted alike; in the day
-  with every stop optional, a stop that must be served has a prize ten times a truck's
-  fixed cost plus the longest round trip, enough to prefer any feasible service, yet
-  small enough for PyVRP's penalties on time and load excess to keep solutions feasible.
-
+* cost in tenths of a metre driven by the cheapest type (:data:`COST_PER_M`): each
+  type's metres weigh its cost per km relative to it, fixed costs and prizes are
+  converted alike; in the day with every stop optional, a stop that must be served has
+  a prize ten times a truck's fixed cost plus the longest round trip, enough to prefer
+  any feasible service, yet small enough for PyVRP's penalties on time and load excess
+  to keep solutions feasible;
 * trucks kept where they cannot unload (they end the day empty): their arcs into the
   depot run through an unload site (:func:`~recyclenet.routing.homing.route_home_via_unload`),
   and that unload is written back into the route;
@@ -65,7 +66,7 @@ from recyclenet.routing.budget import Meter
 from recyclenet.routing.homing import route_home_via_unload
 from recyclenet.routing.problem import DayProblem
 from recyclenet.routing.result import DayResult
-from recyclenet.routing.scaling import seconds, thousandths
+from recyclenet.routing.scaling import load_units, ticks
 from recyclenet.routing.timing import day_result, timed_route, unload_code
 
 
@@ -86,6 +87,8 @@ def models(problem: DayProblem) -> bool:
 
 # Share of the time (and iterations) each try with required stops may take.
 REQUIRED_SHARE = 0.15
+# PyVRP's cost of a plan that is not feasible.
+_INT_MAX = int(np.iinfo(np.int64).max)
 
 
 def solve_day(
@@ -123,14 +126,25 @@ def solve_day(
         return DayResult(p, "optimal", (), (), 0.0, 0.0)
     relaxed, site_list, live, final_site, must_serve = _build(p)
     clients = relaxed.clients()
-    # Required stops first, then every stop optional (see the module docstring).
-    tries = [[True] * len(clients)]
     must = [c.prize >= must_serve for c in clients]
-    if any(must) and not all(must):
-        tries.append(must)
     remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
     try_its = None if max_iterations is None else int(REQUIRED_SHARE * max_iterations)
     used, found = 0, None
+    # Required stops first, then every stop optional (see the module docstring).
+    tries = [[True] * len(clients)]
+    if any(must) and not all(must):
+        tries.append(must)
+    if all(must) and not p.reload:
+        # Every stop must be served and stays required: one search, which gives up
+        # where it has no plan serving them all by its share of the try (a restart
+        # from the try's first plan lost what the search had learnt of its penalties).
+        required = relaxed.replace(clients=[_client(c, True) for c in clients])
+        stop = _limits(remaining, max_iterations, _NoPlanBy(try_its, REQUIRED_SHARE * remaining))
+        init = _initial_solution(required, p, site_list, live)
+        res = solve(required, stop, seed, False, False, initial_solution=init)
+        if res.best.is_feasible():
+            return _day(p, res.best, site_list, live, final_site, start)
+        used, tries = res.num_iterations, []
     for mask in tries:
         data = relaxed.replace(clients=[_client(c, r) for c, r in zip(clients, mask, strict=True)])
         stop = _limits(REQUIRED_SHARE * remaining, try_its, FirstFeasible())
@@ -156,10 +170,39 @@ def solve_day(
     left = time_limit_s - (time.perf_counter() - start)
     its = None if max_iterations is None else max(0, max_iterations - used)
     res = solve(final, _limits(left, its), seed, False, False, initial_solution=init)
-    best = res.best
+    return _day(p, res.best, site_list, live, final_site, start)
+
+
+class _NoPlanBy:
+    """Stop where no plan is feasible after ``iterations`` iterations (``None``: no such
+    count) or ``limit_s`` seconds, whichever comes first; once one is, never."""
+
+    def __init__(self, iterations: int | None, limit_s: float) -> None:
+        self._iterations = iterations
+        self._until = time.perf_counter() + limit_s
+        self._done = 0
+
+    def __call__(self, best_cost: float) -> bool:
+        self._done += 1
+        if best_cost < _INT_MAX:  # a feasible plan (PyVRP's cost of one that is not)
+            self._iterations, self._until = None, math.inf
+            return False
+        late = self._iterations is not None and self._done > self._iterations
+        return late or time.perf_counter() > self._until
+
+
+def _day(
+    p: DayProblem,
+    best: Solution,
+    site_list: list[int],
+    live: list[int],
+    final_site: list[NDArray[np.int64] | None],
+    start: float,
+) -> DayResult:
+    """PyVRP's best plan as the day's timed routes (``no_solution`` if not feasible)."""
     if not best.is_feasible():
         return DayResult(
-            p, "no_solution", (), tuple(range(n)), math.nan, time.perf_counter() - start
+            p, "no_solution", (), tuple(range(p.num_stops)), math.nan, time.perf_counter() - start
         )
     routes = []
     route_group = []
@@ -175,6 +218,31 @@ def solve_day(
     return day_result(p, routes, "feasible", time.perf_counter() - start, route_group)
 
 
+# PyVRP prices a unit of excess load or of time warp at a penalty it adapts between 0.1
+# and 100,000 from their midpoint (PenaltyParams), the same for every dimension: these
+# work where a unit of each is worth about a unit of cost, as in the benchmark formats
+# it is tuned on. So the day's integer units are chosen for it: COST_PER_M units of
+# cost a metre driven by the cheapest type; time units such that driving one costs
+# about one (at the day's median speed); loads in units of 1 / LOAD_UNITS of the
+# largest capacity. (Measured on Gehring-Homberger RC1_2_5, R1_2_5, C1_2_10 at 10,000
+# iterations, 3 seeds: with seconds and grams, 19 trucks where PyVRP alone on the
+# instance's own units needs 18, or 18 with 5-25 % more distance.)
+COST_PER_M = 10
+LOAD_UNITS = 10_000
+
+
+def _time_units_per_min(p: DayProblem) -> float:
+    """Engine time units in a minute: the cost units a minute of driving costs at the
+    median speed of the day's arcs (at least 60, whole seconds)."""
+    km = np.concatenate([p.group_distance_km(g).ravel() for g in range(len(p.groups()))])
+    minutes = np.concatenate([p.group_duration_min(g).ravel() for g in range(len(p.groups()))])
+    moving = (km > 0) & (minutes > 0) & np.isfinite(km) & np.isfinite(minutes)
+    if not moving.any():
+        return 60.0
+    m_per_min = float(np.median(km[moving] / minutes[moving])) * 1000
+    return max(60.0, COST_PER_M * m_per_min)
+
+
 def _build(
     p: DayProblem,
 ) -> tuple[ProblemData, list[int], list[int], list[NDArray[np.int64] | None], int]:
@@ -187,13 +255,21 @@ def _build(
     live = [j for j in range(n) if lo[j] <= hi[j]]  # empty windows cannot be served
     deliver_kg, deliver_m3 = p.deliveries()
     release = p.releases()
-    horizon_s = int(round((p.shift_end_min - p.shift_start_min) * 60))
+    per_min = _time_units_per_min(p)
+
+    def time_units(minutes: float, up: bool = True) -> int:
+        return ticks(minutes, per_min, up=up)
+
+    horizon = time_units(p.shift_end_min - p.shift_start_min, up=False)
+    caps = [p.group_capacity(g) for g in range(len(groups))]
+    kg_unit = max(c[0] for c in caps) / LOAD_UNITS
+    m3_unit = max(c[1] for c in caps) / LOAD_UNITS
 
     per_km = [g.vehicle.cost_cny_per_km for g in groups]
     ref = min([c for c in per_km if c > 0], default=1.0)
 
     def units(cny: float) -> int:
-        return int(round(cny / ref * 10_000))
+        return int(round(cny / ref * 1000 * COST_PER_M))
 
     round_trip_km = 2 * max(float(p.group_distance_km(g).max()) for g in range(len(groups)))
     must_serve = 10 * units(
@@ -204,22 +280,23 @@ def _build(
     site_list = sorted({g.depot for g in groups} | set(p.unload_at))
     nodes = [p.site_node(k) for k in site_list] + [j + 1 for j in live]
     locs = [m.add_location(0.0, 0.0) for _ in nodes]
-    depots = {
-        k: m.add_depot(locs[i], tw_early=0, tw_late=horizon_s) for i, k in enumerate(site_list)
-    }
+    depots = {k: m.add_depot(locs[i], tw_early=0, tw_late=horizon) for i, k in enumerate(site_list)}
     profiles = [m.add_profile() for _ in groups] if len(groups) > 1 else [None]
     for g, group in enumerate(groups):
-        cap_kg, cap_m3 = p.group_capacity(g)
+        cap_kg, cap_m3 = caps[g]
         earliest, latest = p.group_hours_min(g)
         m.add_vehicle_type(
             num_available=group.count,
-            capacity=[int(math.floor(cap_kg * 1000)), int(math.floor(cap_m3 * 1000))],
+            capacity=[
+                int(math.floor(cap_kg / kg_unit + 1e-9)),
+                int(math.floor(cap_m3 / m3_unit + 1e-9)),
+            ],
             start_depot=depots[group.depot],
             end_depot=depots[group.depot],
             fixed_cost=units(group.vehicle.fixed_cost_cny_per_day),
-            unit_distance_cost=max(1, int(round(10 * group.vehicle.cost_cny_per_km / ref))),
-            tw_early=seconds(earliest - p.shift_start_min),
-            tw_late=seconds(latest - p.shift_start_min, up=False),
+            unit_distance_cost=max(1, int(round(COST_PER_M * group.vehicle.cost_cny_per_km / ref))),
+            tw_early=time_units(earliest - p.shift_start_min),
+            tw_late=time_units(latest - p.shift_start_min, up=False),
             reload_depots=[depots[k] for k in p.unload_at] if p.reload else [],
             profile=profiles[min(g, len(profiles) - 1)],
         )
@@ -227,28 +304,28 @@ def _build(
         penalty = None if p.defer_penalty_cny is None else float(p.defer_penalty_cny[j])
         m.add_client(
             locs[k],
-            pickup=[thousandths(p.load_kg[j]), thousandths(p.load_m3[j])],
-            delivery=[thousandths(deliver_kg[j]), thousandths(deliver_m3[j])],
-            service_duration=seconds(p.dwell_min[j]),
-            tw_early=seconds(lo[j] - p.shift_start_min),
-            tw_late=seconds(hi[j] - p.shift_start_min, up=False),
+            pickup=[load_units(p.load_kg[j], kg_unit), load_units(p.load_m3[j], m3_unit)],
+            delivery=[load_units(deliver_kg[j], kg_unit), load_units(deliver_m3[j], m3_unit)],
+            service_duration=time_units(p.dwell_min[j]),
+            tw_early=time_units(lo[j] - p.shift_start_min),
+            tw_late=time_units(hi[j] - p.shift_start_min, up=False),
             prize=must_serve if penalty is None else min(must_serve, units(penalty)),
             required=False,
-            release_time=seconds(max(0.0, release[j] - p.shift_start_min)),
+            release_time=time_units(max(0.0, release[j] - p.shift_start_min)),
         )
     idx = np.asarray(nodes)
     into_unload = np.zeros(len(nodes), dtype=np.int64)
     for i, k in enumerate(site_list):
         if k in p.unload_at:
-            into_unload[i] = seconds(p.unload_min_at(k))
+            into_unload[i] = time_units(p.unload_min_at(k))
     is_unload = np.array([k in p.unload_at for k in site_list] + [False] * len(live))
     final_site: list[NDArray[np.int64] | None] = []
     for g, profile in enumerate(profiles):
         dist_m = np.rint(p.group_distance_km(g)[np.ix_(idx, idx)] * 1000).astype(np.int64)
-        travel_s = seconds(p.group_duration_min(g)[np.ix_(idx, idx)])
+        travel = ticks(p.group_duration_min(g)[np.ix_(idx, idx)], per_min)
         # One profile per group (or one group): a kept-away depot's arcs are its own.
-        final_site.append(route_home_via_unload(p, g, idx, is_unload, dist_m, travel_s)[0])
-        travel_s += into_unload[None, :]  # every arrival at an unload site: an unload
+        final_site.append(route_home_via_unload(p, g, idx, is_unload, dist_m, travel, per_min)[0])
+        travel += into_unload[None, :]  # every arrival at an unload site: an unload
         for a in range(len(nodes)):
             for b in range(len(nodes)):
                 if a != b:
@@ -256,7 +333,7 @@ def _build(
                         locs[a],
                         locs[b],
                         distance=int(dist_m[a, b]),
-                        duration=int(travel_s[a, b]),
+                        duration=int(travel[a, b]),
                         profile=profile,
                     )
     relaxed = m.data()  # every stop optional
