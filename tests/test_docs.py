@@ -26,6 +26,14 @@ def test_docs_build_strictly(tmp_path):
     assert (tmp_path / "site" / "planner" / "index.html").is_file()
     api = (tmp_path / "site" / "api" / "routing" / "index.html").read_text(encoding="utf-8")
     assert "search_patterns" in api  # the API reference drawn from the docstrings
+    # The scenario reference is generated from the models: every key, with its bounds.
+    from recyclenet.config import RoutingConfig
+
+    page = (tmp_path / "site" / "scenario" / "index.html").read_text(encoding="utf-8")
+    assert "<!-- scenario-reference -->" not in page
+    for name in RoutingConfig.model_fields:
+        assert f"routing.{name}" in page, name
+    assert "routing.slot_tolerance_min" in page and "≤ 240" in page
 
 
 def test_readme_and_docstring_examples_run():
