@@ -1305,3 +1305,18 @@ def test_week_problem_from_a_siting_result_plans_every_open_point():
     assert plan.haul["kg_per_week"].sum() == pytest.approx(7 * taken_kg)
     with pytest.raises(TypeError, match="trucks_per_statoin"):
         WeekProblem.from_siting(result, sites, vehicle=truck, trucks_per_statoin=3)
+
+
+def test_pyvrp_single_trips_leave_out_what_the_fleet_cannot_carry():
+    """One truck of single trips (no unloading between stops) and two 600 kg stops that
+    must be served: the one search over required stops finds no plan serving both, gives
+    up at its share, and the day leaves one stop out and reports it; with two trucks
+    both are served. The same plan with the same iterations."""
+    one = dataclasses.replace(day([(3, 0), (6, 0)], [600, 600]), reload=False)
+    params = RoutingParams(time_limit_s=30, engine="pyvrp", seed=0, max_iterations=400)
+    left = solve_day(one, params)
+    assert left.status == "feasible" and len(left.dropped) == 1 and check_day(left) == []
+    assert solve_day(one, params).plan() == left.plan()
+    two = dataclasses.replace(one, num_vehicles=2)
+    both = solve_day(two, params)
+    assert both.dropped == () and both.num_trucks == 2 and check_day(both) == []
