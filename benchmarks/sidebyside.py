@@ -3,8 +3,8 @@
 
     python -m benchmarks sidebyside RESULTS.jsonl [RESULTS.jsonl ...]
 
-For each family (the instance name's prefix before the first ``_``, e.g. ``RC1``) and
-size: instances at the best-known vehicle count (ours / PyVRP), vehicles fewer / same /
+For each family (``RC1`` of Gehring-Homberger's ``RC1_2_5`` or Solomon's ``RC105``)
+and size: instances at the best-known vehicle count (ours / PyVRP), vehicles fewer / same /
 more than PyVRP, at the same count the mean and worst distance ratio and the instances
 more than 0.5 % above PyVRP, and the mean gap to the best known at its count (ours /
 PyVRP). The last line is one JSON object over all instances.
@@ -32,10 +32,14 @@ def _rows(paths: list[Path]) -> list[dict]:
 
 
 def _family(row: dict) -> tuple[str, str]:
+    """``(size, family)``: ``RC1_2_5`` -> ``("200", "RC1")``, Solomon's ``RC105`` ->
+    ``("100", "RC1")``."""
     name = row["instance"]
     parts = name.split("_")
-    size = parts[1] + "00" if len(parts) > 1 else "100"
-    return size, parts[0]
+    if len(parts) > 1:
+        return parts[1] + "00", parts[0]
+    letters = name.rstrip("0123456789")
+    return "100", letters + name[len(letters) : len(letters) + 1]
 
 
 def summary(rows: list[dict]) -> dict:
