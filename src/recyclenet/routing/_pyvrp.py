@@ -221,26 +221,34 @@ def _day(
 # PyVRP prices a unit of excess load or of time warp at a penalty it adapts between 0.1
 # and 100,000 from their midpoint (PenaltyParams), the same for every dimension: these
 # work where a unit of each is worth about a unit of cost, as in the benchmark formats
-# it is tuned on. So the day's integer units are chosen for it: COST_PER_M units of
-# cost a metre driven by the cheapest type; time units such that driving one costs
-# about one (at the day's median speed); loads in units of 1 / LOAD_UNITS of the
-# largest capacity. (Measured on Gehring-Homberger RC1_2_5, R1_2_5, C1_2_10 at 10,000
-# iterations, 3 seeds: with seconds and grams, 19 trucks where PyVRP alone on the
-# instance's own units needs 18, or 18 with 5-25 % more distance.)
+# it is tuned on. COST_PER_M units of cost a metre driven by the cheapest type; on a day
+# of single trips, time units such that driving one costs about one (at the day's median
+# speed) and loads in units of 1 / LOAD_UNITS of the largest capacity (measured on
+# Gehring-Homberger RC1_2_5, R1_2_5 and C1_2_10 at 10,000 iterations, 3 seeds: with
+# seconds and grams 19 trucks where PyVRP alone on the instance's own units needs 18,
+# or 18 with 5-25 % more distance). Days of several trips keep seconds, grams and
+# litres: Cuiping's week at `standard` needed 12, 15, 14 and 14 trucks with them (seeds
+# 0-3) and 13, 15, 15 and 15 with the units of single-trip days.
 COST_PER_M = 10
 LOAD_UNITS = 10_000
 
 
-def _time_units_per_min(p: DayProblem) -> float:
-    """Engine time units in a minute: the cost units a minute of driving costs at the
-    median speed of the day's arcs (at least 60, whole seconds)."""
-    km = np.concatenate([p.group_distance_km(g).ravel() for g in range(len(p.groups()))])
-    minutes = np.concatenate([p.group_duration_min(g).ravel() for g in range(len(p.groups()))])
+def _units(p: DayProblem) -> tuple[float, float, float]:
+    """The day's engine units: time units in a minute, and the kg and the m3 in a unit
+    of load (see :data:`COST_PER_M`)."""
+    if p.reload:
+        return 60.0, 0.001, 0.001
+    groups = range(len(p.groups()))
+    km = np.concatenate([p.group_distance_km(g).ravel() for g in groups])
+    minutes = np.concatenate([p.group_duration_min(g).ravel() for g in groups])
     moving = (km > 0) & (minutes > 0) & np.isfinite(km) & np.isfinite(minutes)
-    if not moving.any():
-        return 60.0
-    m_per_min = float(np.median(km[moving] / minutes[moving])) * 1000
-    return max(60.0, COST_PER_M * m_per_min)
+    m_per_min = float(np.median(km[moving] / minutes[moving])) * 1000 if moving.any() else 0.0
+    caps = [p.group_capacity(g) for g in groups]
+    return (
+        max(60.0, COST_PER_M * m_per_min),
+        max(c[0] for c in caps) / LOAD_UNITS,
+        max(c[1] for c in caps) / LOAD_UNITS,
+    )
 
 
 def _build(
@@ -255,15 +263,13 @@ def _build(
     live = [j for j in range(n) if lo[j] <= hi[j]]  # empty windows cannot be served
     deliver_kg, deliver_m3 = p.deliveries()
     release = p.releases()
-    per_min = _time_units_per_min(p)
+    per_min, kg_unit, m3_unit = _units(p)
 
     def time_units(minutes: float, up: bool = True) -> int:
         return ticks(minutes, per_min, up=up)
 
     horizon = time_units(p.shift_end_min - p.shift_start_min, up=False)
     caps = [p.group_capacity(g) for g in range(len(groups))]
-    kg_unit = max(c[0] for c in caps) / LOAD_UNITS
-    m3_unit = max(c[1] for c in caps) / LOAD_UNITS
 
     per_km = [g.vehicle.cost_cny_per_km for g in groups]
     ref = min([c for c in per_km if c > 0], default=1.0)
