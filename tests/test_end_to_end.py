@@ -599,4 +599,6 @@ def test_run_scenario_takes_tables_in_memory(tmp_path):
     bad = tables | {"fleet": tables["fleet"].assign(payload_kg="heavy")}
     with pytest.raises(InputError) as err:
         run_scenario(scenario, tables=bad)
-    assert "fleet (DataFrame)" in str(err.value) and "payload_kg" in str(err.value)
+    text = str(err.value)
+    assert "table fleet (DataFrame), row 1, column 'payload_kg'" in text and "line" not in text
+    assert "表 fleet (DataFrame) 第 1 行「payload_kg」列" in err.value.render("zh")

@@ -132,6 +132,10 @@ class ConfigError(RecycleNetError):
     """The scenario file is malformed: unknown keys, wrong types, bad values."""
 
 
+IN_MEMORY = " (DataFrame)"
+"""Ends the name of a table given in memory (``settlements (DataFrame)``)."""
+
+
 @dataclass(frozen=True)
 class InputProblem:
     """One problem found in an input table.
@@ -163,18 +167,27 @@ class InputProblem:
         """The problem in ``lang`` (``"zh"``: Chinese where the text is a common one)."""
         if lang != "zh":
             return str(self)
-        where = f"文件 {self.file}"
+        where = f"表 {self.file}" if self._in_memory else f"文件 {self.file}"
         if self.row is not None:
-            where += f" 第 {self.row} 行（文本第 {self.row + 1} 行）"
+            where += f" 第 {self.row} 行"
+            if not self._in_memory:
+                where += f"（文本第 {self.row + 1} 行）"
         if self.column is not None:
             where += f"「{self.column}」列"
         if self.value is not None:
             where += f"的值「{self.value}」"
         return f"{where}：{_end(zh_text(self.message), '。')}修改：{_end(zh_text(self.hint), '。')}"
 
+    @property
+    def _in_memory(self) -> bool:
+        """Whether the table was given as a DataFrame (it has no file lines)."""
+        return self.file.endswith(IN_MEMORY)
+
     def __str__(self) -> str:
-        where = [f"file {self.file}"]
-        if self.row is not None:
+        where = [f"table {self.file}" if self._in_memory else f"file {self.file}"]
+        if self.row is not None and self._in_memory:
+            where.append(f"row {self.row}")
+        elif self.row is not None:
             # Data row n sits on line n + 1 of a CSV file (line 1 is the header).
             where.append(f"row {self.row} (line {self.row + 1})")
         if self.column is not None:

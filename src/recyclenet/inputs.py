@@ -18,7 +18,7 @@ import pandas as pd
 
 from recyclenet.candidates import default_candidates
 from recyclenet.config import WEEKDAYS, Scenario, min_to_hhmm, parse_clock, parse_weekday
-from recyclenet.errors import InputError, InputProblem
+from recyclenet.errors import IN_MEMORY, InputError, InputProblem
 from recyclenet.io import frame_as_read, read_table
 from recyclenet.network.coords import is_geographic, to_wgs84
 from recyclenet.outputs.i18n import t
@@ -431,7 +431,7 @@ def _read_tables(
 
     def raw(name: str, path: Path) -> tuple[pd.DataFrame, str]:
         if name in tables:
-            return frame_as_read(tables[name]), f"{name} (DataFrame)"
+            return frame_as_read(tables[name]), f"{name}{IN_MEMORY}"
         return read_table(path), str(path)
 
     crs_s = paths.crs.get("settlements", "wgs84")
