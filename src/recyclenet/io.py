@@ -19,6 +19,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -32,14 +33,21 @@ def frame_as_read(frame: pd.DataFrame) -> pd.DataFrame:
     values, empty cells as ``""``; a GeoDataFrame's point geometries (in any CRS) give
     its ``lon``/``lat`` in WGS-84."""
     if "geometry" in frame.columns and hasattr(frame, "to_crs"):
-        gdf = frame
-        if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-            gdf = gdf.to_crs("EPSG:4326")
-        frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        frame["lon"] = gdf.geometry.x.to_numpy()
-        frame["lat"] = gdf.geometry.y.to_numpy()
+        frame = _points_as_columns(frame, keep_lon_lat=False)
     frame = frame.reset_index(drop=True)
     return frame.astype(object).where(frame.notna(), "").astype(str)
+
+
+def _points_as_columns(gdf: Any, *, keep_lon_lat: bool) -> pd.DataFrame:
+    """A GeoDataFrame of points as a plain frame with ``lon``/``lat`` in WGS-84 (with
+    ``keep_lon_lat``, a non-empty file's own ``lon``/``lat`` columns are kept)."""
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    if not keep_lon_lat or ("lon" not in frame.columns and len(gdf)):
+        frame["lon"] = gdf.geometry.x.to_numpy()
+        frame["lat"] = gdf.geometry.y.to_numpy()
+    return frame
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -95,14 +103,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
             return _read_csv_text(path, head)
         import geopandas as gpd
 
-        gdf = gpd.read_file(path)
-        if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-            gdf = gdf.to_crs("EPSG:4326")
-        frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        if "lon" not in frame.columns and len(gdf):
-            frame["lon"] = gdf.geometry.x
-            frame["lat"] = gdf.geometry.y
-        return frame.astype(str)
+        return _points_as_columns(gpd.read_file(path), keep_lon_lat=True).astype(str)
     except PermissionError:
         raise InputError(
             InputProblem(

@@ -37,8 +37,8 @@ from recyclenet.routing import (
     RoutingParams,
     Vehicle,
     WeekPlan,
+    WeekProblem,
     haul_trips,
-    schedule_week,
     solve_week,
 )
 from recyclenet.routing.budget import VISIT_DAY_WORK, WORK_PER_DAY
@@ -457,10 +457,10 @@ def _route_week(
     vehicle = Vehicle.from_fleet(inputs.fleet, rc.collection_vehicle)
     points, stations, fleet, rights = _routing_inputs(inputs, sites, rc)
     params = routing_params(scenario)
-    visits, day_problems = schedule_week(
+    week_problem = WeekProblem(
         points,
         stations,
-        vehicle=vehicle,
+        vehicle,
         working_days=rc.working_days,
         trucks_per_station=rc.max_trucks_per_station,
         shift_start_min=rc.shift_start_min,
@@ -469,13 +469,12 @@ def _route_week(
         unload_min=rc.unload_min,
         max_fill=rc.max_fill,
         detour_factor=scenario.network.detour_factor,
-        params=params,
-        travel=travel,
         lunch=rc.lunch.as_minutes() if rc.lunch is not None else None,
+        travel=travel,
         fleet=fleet,
         rights=rights,
-        kept_days=kept.days,
     )
+    visits, day_problems = week_problem.schedule(params, kept_days=kept.days)
     as_published = published_week(
         day_problems,
         kept.rounds,

@@ -23,8 +23,7 @@ def seconds(minutes: float, *, up: bool = True) -> int: ...
 def seconds(minutes: ArrayLike, *, up: bool = True) -> NDArray[np.int64]: ...
 def seconds(minutes: ArrayLike, *, up: bool = True) -> int | NDArray[np.int64]:
     """Whole seconds in ``minutes``: rounded up (``up``) or down."""
-    x = np.asarray(minutes, dtype=float) * 60
-    return _whole(np.ceil(x - 1e-9) if up else np.floor(x + 1e-9))
+    return ticks(minutes, 60, up=up)
 
 
 @overload

@@ -17,8 +17,9 @@ import pandas as pd
 
 from recyclenet.routing.day import RoutingParams
 from recyclenet.routing.plan import schedule_week
-from recyclenet.routing.problem import SLOT_PENALTY_CNY_PER_MIN, Vehicle
+from recyclenet.routing.problem import SLOT_PENALTY_CNY_PER_MIN, DayProblem, Vehicle
 from recyclenet.routing.rights import RoadRights
+from recyclenet.routing.schedule import PointVisits
 from recyclenet.routing.timetable import WeekPlan, haul_trips
 from recyclenet.routing.week import solve_week
 from recyclenet.siting.result import SitingResult
@@ -101,6 +102,32 @@ class WeekProblem:
     slot_tolerance_min: float | None = 15.0
     slot_penalty_cny_per_min: float = SLOT_PENALTY_CNY_PER_MIN
     haul: pd.DataFrame | None = None
+
+    def schedule(
+        self, params: RoutingParams, kept_days: dict[str, tuple[int, ...]] | None = None
+    ) -> tuple[dict[str, PointVisits], list[DayProblem]]:
+        """Every point's visit days and loads, and each station's day problems (see
+        :func:`~recyclenet.routing.plan.schedule_week`); ``kept_days``: visit days of a
+        published timetable, by point id."""
+        return schedule_week(
+            self.points,
+            self.stations,
+            vehicle=self.vehicle,
+            working_days=self.working_days,
+            trucks_per_station=self.trucks_per_station,
+            shift_start_min=self.shift_start_min,
+            shift_end_min=self.shift_end_min,
+            dwell_min=self.dwell_min,
+            unload_min=self.unload_min,
+            max_fill=self.max_fill,
+            detour_factor=self.detour_factor,
+            params=params,
+            lunch=self.lunch,
+            travel=self.travel,
+            fleet=self.fleet,
+            rights=self.rights,
+            kept_days=kept_days,
+        )
 
     @classmethod
     def from_siting(
@@ -231,24 +258,7 @@ def plan_week(
     """
     params = params or RoutingParams()
     p = problem
-    visits, day_problems = schedule_week(
-        p.points,
-        p.stations,
-        vehicle=p.vehicle,
-        working_days=p.working_days,
-        trucks_per_station=p.trucks_per_station,
-        shift_start_min=p.shift_start_min,
-        shift_end_min=p.shift_end_min,
-        dwell_min=p.dwell_min,
-        unload_min=p.unload_min,
-        max_fill=p.max_fill,
-        detour_factor=p.detour_factor,
-        params=params,
-        lunch=p.lunch,
-        travel=p.travel,
-        fleet=p.fleet,
-        rights=p.rights,
-    )
+    visits, day_problems = p.schedule(params)
     days = solve_week(
         day_problems,
         params,
