@@ -8,6 +8,11 @@ and size: instances at the best-known vehicle count (ours / PyVRP), vehicles few
 more than PyVRP, at the same count the mean and worst distance ratio and the instances
 more than 0.5 % above PyVRP, and the mean gap to the best known at its count (ours /
 PyVRP). The last line is one JSON object over all instances.
+
+Where the files hold several seeds of an instance (``benchmarks vrptw --seed S``), a
+second table compares each instance's means over its seeds, beside PyVRP alone's own
+spread: the instances where PyVRP alone at one seed ends more than 0.5 % above PyVRP
+alone at another, at the same count (what the one-seed comparison can tell apart).
 """
 
 from __future__ import annotations
@@ -75,6 +80,83 @@ def summary(rows: list[dict]) -> dict:
     }
 
 
+def over_seeds(rows: list[dict]) -> dict:
+    """Each instance's mean over its seeds (ours and PyVRP alone) and PyVRP alone's own
+    spread (see the module docstring); instances with one seed are left out."""
+    runs: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        runs[r["instance"]].append(r)
+    runs = {k: v for k, v in runs.items() if len({r["seed"] for r in v}) > 1}
+    worse, more, fewer, spread, ratios = [], [], [], [], []
+    at_bks = [0, 0]
+    for name, group in sorted(runs.items()):
+        ours_v = statistics.fmean(r["vehicles"] for r in group)
+        theirs_v = statistics.fmean(r["pyvrp_vehicles"] for r in group)
+        at_bks[0] += sum(r["vehicles"] == r["bks_vehicles"] for r in group)
+        at_bks[1] += sum(r["pyvrp_vehicles"] == r["bks_vehicles"] for r in group)
+        if ours_v > theirs_v:
+            more.append(name)
+        elif ours_v < theirs_v:
+            fewer.append(name)
+        else:
+            ours = statistics.fmean(r["distance"] for r in group)
+            theirs = statistics.fmean(r["pyvrp_distance"] for r in group)
+            ratios.append(100 * (ours / theirs - 1))
+            if ratios[-1] > WORSE_PCT:
+                worse.append(name)
+        fewest = min(r["pyvrp_vehicles"] for r in group)
+        alone = [r["pyvrp_distance"] for r in group if r["pyvrp_vehicles"] == fewest]
+        if 100 * (max(alone) / min(alone) - 1) > WORSE_PCT:
+            spread.append(name)
+    return {
+        "instances": len(runs),
+        "seeds": sum(len(v) for v in runs.values()),
+        "runs_at_bks_vehicles_ours": at_bks[0],
+        "runs_at_bks_vehicles_pyvrp": at_bks[1],
+        "fewer": fewer,
+        "more": more,
+        "mean_ratio_pct": round(statistics.fmean(ratios), 2) if ratios else None,
+        "worst_ratio_pct": round(max(ratios), 2) if ratios else None,
+        "worse_than_pyvrp": worse,
+        "pyvrp_spread_above": spread,
+    }
+
+
+def _print_over_seeds(rows: list[dict]) -> None:
+    """The per-family table of :func:`over_seeds`, when some instance has several seeds."""
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[_family(r)].append(r)
+    lines = []
+    for (size, family), group in sorted(groups.items()):
+        s = over_seeds(group)
+        if not s["instances"]:
+            continue
+        ratio = (
+            "—"
+            if s["mean_ratio_pct"] is None
+            else f"{s['mean_ratio_pct']:+.2f} % ({s['worst_ratio_pct']:+.2f} %)"
+        )
+        lines.append(
+            f"| {size} | {family} | {s['instances']} ({s['seeds']}) | "
+            f"{s['runs_at_bks_vehicles_ours']} / {s['runs_at_bks_vehicles_pyvrp']} | "
+            f"{len(s['fewer'])} / {len(s['more'])} | {ratio} | "
+            f"{len(s['worse_than_pyvrp'])} | {len(s['pyvrp_spread_above'])} |"
+        )
+    if not lines:
+        return
+    print()
+    print(
+        "| size | family | instances (runs) | runs at the best-known vehicles: ours / PyVRP | "
+        "mean vehicles fewer / more | same: mean distance vs PyVRP over seeds (worst) | "
+        f"more than {WORSE_PCT} % above PyVRP over seeds | PyVRP alone's seeds more than "
+        f"{WORSE_PCT} % apart |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(lines))
+    print(json.dumps(over_seeds(rows)))
+
+
 def main(argv: list[str]) -> None:
     """``python -m benchmarks sidebyside FILES...``."""
     rows = _rows([Path(a) for a in argv])
@@ -101,6 +183,7 @@ def main(argv: list[str]) -> None:
             f"{len(s['worse_than_pyvrp'])} | {gaps} |"
         )
     print(json.dumps(summary(rows)))
+    _print_over_seeds(rows)
 
 
 if __name__ == "__main__":
