@@ -10,9 +10,9 @@ more than 0.5 % above PyVRP, and the mean gap to the best known at its count (ou
 PyVRP). The last line is one JSON object over all instances.
 
 Where the files hold several seeds of an instance (``benchmarks vrptw --seed S``), a
-second table compares each instance's means over its seeds, beside PyVRP alone's own
-spread: the instances where PyVRP alone at one seed ends more than 0.5 % above PyVRP
-alone at another, at the same count (what the one-seed comparison can tell apart).
+second table compares each instance's means over its seeds, beside what the one-seed
+comparison says of PyVRP alone against itself: the instances where PyVRP alone at its
+second seed uses more vehicles, or ends more than 0.5 % above, than at its first.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def over_seeds(rows: list[dict]) -> dict:
     for r in rows:
         runs[r["instance"]].append(r)
     runs = {k: v for k, v in runs.items() if len({r["seed"] for r in v}) > 1}
-    worse, more, fewer, spread, ratios = [], [], [], [], []
+    worse, more, fewer, spread, ratios, itself = [], [], [], [], [], []
     at_bks = [0, 0]
     for name, group in sorted(runs.items()):
         ours_v = statistics.fmean(r["vehicles"] for r in group)
@@ -104,6 +104,12 @@ def over_seeds(rows: list[dict]) -> dict:
             ratios.append(100 * (ours / theirs - 1))
             if ratios[-1] > WORSE_PCT:
                 worse.append(name)
+        first, second = sorted(group, key=lambda r: r["seed"])[:2]
+        if (first["pyvrp_vehicles"], first["pyvrp_distance"] * (1 + WORSE_PCT / 100)) < (
+            second["pyvrp_vehicles"],
+            second["pyvrp_distance"],
+        ):
+            itself.append(name)
         fewest = min(r["pyvrp_vehicles"] for r in group)
         alone = [r["pyvrp_distance"] for r in group if r["pyvrp_vehicles"] == fewest]
         if 100 * (max(alone) / min(alone) - 1) > WORSE_PCT:
@@ -119,6 +125,7 @@ def over_seeds(rows: list[dict]) -> dict:
         "worst_ratio_pct": round(max(ratios), 2) if ratios else None,
         "worse_than_pyvrp": worse,
         "pyvrp_spread_above": spread,
+        "pyvrp_second_seed_worse": itself,
     }
 
 
@@ -141,7 +148,7 @@ def _print_over_seeds(rows: list[dict]) -> None:
             f"| {size} | {family} | {s['instances']} ({s['seeds']}) | "
             f"{s['runs_at_bks_vehicles_ours']} / {s['runs_at_bks_vehicles_pyvrp']} | "
             f"{len(s['fewer'])} / {len(s['more'])} | {ratio} | "
-            f"{len(s['worse_than_pyvrp'])} | {len(s['pyvrp_spread_above'])} |"
+            f"{len(s['worse_than_pyvrp'])} | {len(s['pyvrp_second_seed_worse'])} |"
         )
     if not lines:
         return
@@ -149,8 +156,8 @@ def _print_over_seeds(rows: list[dict]) -> None:
     print(
         "| size | family | instances (runs) | runs at the best-known vehicles: ours / PyVRP | "
         "mean vehicles fewer / more | same: mean distance vs PyVRP over seeds (worst) | "
-        f"more than {WORSE_PCT} % above PyVRP over seeds | PyVRP alone's seeds more than "
-        f"{WORSE_PCT} % apart |"
+        f"more than {WORSE_PCT} % above PyVRP over seeds | PyVRP alone at its second seed "
+        f"against its first: more vehicles, or more than {WORSE_PCT} % above |"
     )
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(lines))
