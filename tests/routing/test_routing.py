@@ -524,6 +524,8 @@ class _InProcessPool:
     chain solver is the one called)."""
 
     def __init__(self, max_workers: int) -> None:
+        if max_workers < 1:  # as the real pool
+            raise ValueError("max_workers must be greater than 0")
         self.max_workers = max_workers
 
     def __enter__(self) -> _InProcessPool:
@@ -636,6 +638,84 @@ def test_a_week_is_routed_again_from_its_hardest_day(monkeypatch, better):
         kept_signs={("p0", 0): 500.0},
     )
     assert calls == [(["d0", "d1", "d2", "d3"], [2.0] * 4)] * 2
+
+
+@pytest.mark.parametrize(
+    ("trucks", "offered"),
+    [
+        ([2, 2, 3, 2], 2),  # one day runs a truck more than the others need
+        ([3, 0, 2, 3], 2),  # (a day without stops does not count)
+        ([3, 3, 3, 3], None),  # as many every day: no sign that fewer would do
+        ([1, 0, 1, 1], None),  # one truck: none to take away
+    ],
+)
+def test_a_week_is_offered_one_truck_fewer_where_a_day_runs_fewer(trucks, offered):
+    from recyclenet.routing.elimination import one_truck_fewer
+
+    week = _fake_week(trucks)
+    week = [
+        dataclasses.replace(r, problem=day(np.zeros((0, 2)), [], vehicles=6)) if n == 0 else r
+        for r, n in zip(week, trucks, strict=True)
+    ]
+    fewer = one_truck_fewer(week, [r.problem for r in week])
+    if offered is None:
+        assert fewer is None
+    else:
+        assert fewer is not None and [d.num_trucks for d in fewer] == [offered] * len(trucks)
+        assert [d.stop_ids for d in fewer] == [r.problem.stop_ids for r in week]
+
+
+def test_a_week_offered_one_truck_fewer_is_refused_where_a_day_cannot_do_without():
+    """Two stops of 800 kg on a 1,000 kg truck without unloading need two trucks, so a
+    week of two trucks on that day and one on another is not offered one."""
+    from recyclenet.routing.elimination import one_truck_fewer
+
+    heavy = dataclasses.replace(day([[1, 0], [0, 1]], [800, 800], vehicles=6), reload=False)
+    light = day([[1, 0]], [10], vehicles=6)
+    week = [DayResult(heavy, "feasible", ((), ()), (), 200.0, 0.0)]
+    week.append(DayResult(light, "feasible", ((),), (), 100.0, 0.0))
+    assert one_truck_fewer(week, [heavy, light]) is None
+    assert one_truck_fewer(week, [light, light]) is not None
+
+
+@pytest.mark.parametrize("serves_all", [True, False])
+def test_a_week_counted_in_work_is_routed_again_with_a_truck_fewer(monkeypatch, serves_all):
+    """Counted in work, each base whose week runs a truck more on some day is routed
+    once more offered one truck fewer, and keeps that week where it ranks better: not
+    where a stop is then left out."""
+    from recyclenet.routing import week as solve_module
+
+    offered: list[list[int]] = []
+
+    def fake_chain(args):  # noqa: ANN001, ANN202
+        problems, *_ = args
+        trucks = [p.num_trucks for p in problems]
+        offered.append(trucks)
+        first = {"A": [2, 3, 2]}.get(problems[0].base_id, [2, 2, 2])
+        out = _fake_week(first if trucks[0] == 6 else [2, 2, 2], base=problems[0].base_id)
+        if trucks[0] < 6 and not serves_all:
+            out[1] = dataclasses.replace(out[1], dropped=(0,))
+        return [dataclasses.replace(r, problem=p) for r, p in zip(out, problems, strict=True)]
+
+    monkeypatch.setattr(solve_module, "_solve_chain", fake_chain)
+    problems = [
+        dataclasses.replace(day([[1, 0]], [10], vehicles=6), base_id=b, day=f"d{k}")
+        for b in ("A", "B")
+        for k in range(3)
+    ]
+    out = solve_module.solve_week(problems, RoutingParams(work_per_day=1.0))
+    assert offered == [[6, 6, 6], [6, 6, 6], [2, 2, 2]]  # A again, with 2 of its 6 trucks
+    assert [r.num_trucks for r in out[:3]] == ([2, 2, 2] if serves_all else [2, 3, 2])
+    assert [r.num_trucks for r in out[3:]] == [2, 2, 2]
+    offered.clear()
+    solve_module.solve_week(problems, RoutingParams(work_per_day=1.0, fewer_trucks=False))
+    assert offered == [[6, 6, 6], [6, 6, 6]]
+    # No base to route again, with worker processes: no empty pool started.
+    monkeypatch.setattr(solve_module, "ProcessPoolExecutor", _InProcessPool)
+    offered.clear()
+    flat = [dataclasses.replace(p, base_id=b) for b in "BC" for p in problems[3:]]
+    solve_module.solve_week(flat, RoutingParams(work_per_day=1.0, workers=2))
+    assert offered == [[6, 6, 6], [6, 6, 6]]
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,12 @@ class RoutingParams:
     visit_day_work
         Stop-iterations of each station's visit-day search
         (:mod:`recyclenet.routing.visit_days`; ``None``: the balanced days are kept).
+    fewer_trucks
+        With ``work_per_day``, :func:`~recyclenet.routing.week.solve_week` routes each
+        base's week once more, with one truck fewer than it runs on its busiest day, and
+        keeps the cheaper week (see
+        :func:`~recyclenet.routing.elimination.one_truck_fewer`): a truck one day's
+        search opened beyond what the other days need is not paid for all week.
     """
 
     time_limit_s: float = 60.0
@@ -61,6 +67,7 @@ class RoutingParams:
     work_per_day: float | None = None
     floor_work_per_day: float | None = None
     visit_day_work: float | None = None
+    fewer_trucks: bool = True
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

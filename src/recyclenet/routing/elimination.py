@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from recyclenet.routing.budget import Meter
@@ -116,6 +116,39 @@ def without_lightest_routes(
             plan.extend(orders[r] for r in kept if result.group_of(r) == g)
     day = replace(result.problem, fleet=tuple(groups), initial_routes=tuple(plan))
     return day, group_of
+
+
+def one_truck_fewer(
+    week: Sequence[DayResult], days: Sequence[DayProblem]
+) -> list[DayProblem] | None:
+    """A base's ``days`` offered one truck fewer than its ``week`` (their plans) runs.
+
+    A station keeps the most trucks it runs on any day, so a week whose search opened a
+    truck more on one day than the others need pays for it every day. The truck is
+    taken from the fleet group with the dearest day rate among those that run more than
+    one truck and, on some day with stops, fewer than on their busiest day (a week that
+    runs as many every day gives no sign that fewer would do). ``None`` where no group
+    qualifies, or where a day cannot do with the trucks left (:func:`min_trucks`).
+    """
+    groups = days[0].groups()
+    used = [r.trucks_by_group() for r in week]
+    busy = [u for u, r in zip(used, week, strict=True) if r.problem.num_stops > 0]
+    most = [max((u[g] for u in busy), default=0) for g in range(len(groups))]
+    uneven = [g for g in range(len(groups)) if most[g] > 1 and any(u[g] < most[g] for u in busy)]
+    if not uneven:
+        return None
+    cut = max(uneven, key=lambda g: (groups[g].vehicle.fixed_cost_cny_per_day, -g))
+    out = []
+    for day in days:
+        fleet = tuple(
+            replace(group, count=min(group.count, most[g] - 1)) if g == cut else group
+            for g, group in enumerate(day.groups())
+        )
+        fewer = replace(day, fleet=fleet)
+        if day.num_stops > 0 and min_trucks(fewer) > sum(group.count for group in fleet):
+            return None
+        out.append(fewer)
+    return out
 
 
 def solve_with_elimination(

@@ -16,7 +16,7 @@ import numpy as np
 
 from recyclenet.routing.budget import Meter
 from recyclenet.routing.day import RoutingParams, solve_day
-from recyclenet.routing.elimination import min_trucks
+from recyclenet.routing.elimination import min_trucks, one_truck_fewer
 from recyclenet.routing.problem import SLOT_PENALTY_CNY_PER_MIN, DayProblem, TruckGroup
 from recyclenet.routing.result import DayResult, check_day, truck_plan
 from recyclenet.routing.timing import day_result, regrouped, timed_route, unload_code
@@ -384,6 +384,8 @@ def _week_rank(chain: list[DayResult]) -> tuple[int, float]:
     return sum(r.unserved() for r in chain), running + fleet
 
 
+Days = list[DayProblem]
+Week = list[DayResult]
 Rounds = list[tuple[str, str, list[tuple[str, int, float]]]]
 """A day's published rounds: per truck, its id, vehicle type (``""``: any) and stops in
 order as ``(point_id, trip, arrival_min)`` (see
@@ -501,6 +503,33 @@ def published_week(
     return [published_day(d, rounds.get(d.day, [])) for d in problems]
 
 
+def _fewer_trucks(
+    problems: list[DayProblem],
+    chains: list[list[int]],
+    results: list[DayResult | None],
+    run: Callable[[list[list[int]], float, Days], Iterator[Week]],
+    limit: float,
+) -> None:
+    """Route each base's week (``chains``: its days' indices, in order) once more with a
+    truck fewer (:func:`~recyclenet.routing.elimination.one_truck_fewer`), by ``run``
+    with ``limit`` a day, and put it in ``results`` where it ranks better
+    (:func:`_week_rank`)."""
+    fewer, orders = list(problems), []
+    for idx in chains:
+        planned = [r for r in (results[i] for i in idx) if r is not None]
+        cut = one_truck_fewer(planned, [problems[i] for i in idx])
+        if cut is not None:
+            for i, day in zip(idx, cut, strict=True):
+                fewer[i] = day
+            orders.append(idx)
+    if not orders:  # (no base to route again: no pool to start)
+        return
+    for order, chain in zip(orders, run(orders, limit, fewer), strict=True):
+        if _week_rank(chain) < _week_rank([r for r in (results[i] for i in order) if r]):
+            for i, res in zip(order, chain, strict=True):
+                results[i] = res
+
+
 def solve_week(
     problems: list[DayProblem],
     params: RoutingParams,
@@ -525,7 +554,9 @@ def solve_week(
     The first day a point is visited sets its slot, so the order of the days matters.
     With slots and no signs up yet, the first pass gets half the limit; a base whose
     hardest day (:func:`_hardest_day`) is not its first is routed again in the same
-    rotation from that day, and keeps the better week (:func:`_week_rank`).
+    rotation from that day, and keeps the better week (:func:`_week_rank`). Counted in
+    work, each base's week is then routed once more with a truck fewer
+    (``params.fewer_trucks``, :func:`_fewer_trucks`).
 
     ``as_published``, per day: the day as the published trucks of a kept timetable drive
     it, ``None`` where they no longer can (see :func:`published_week`). Each day of a
@@ -549,12 +580,12 @@ def solve_week(
     results: list[DayResult | None] = [None] * len(problems)
     done = 0
 
-    def run(orders: list[list[int]], limit: float) -> Iterator[list[DayResult]]:
-        """Each base's days routed in the order given, as each base is done, a day
-        getting its share (:func:`_day_shares`) of ``limit``."""
+    def run(orders: list[list[int]], limit: float, days: Days = problems) -> Iterator[Week]:
+        """Each base's days (of ``days``) routed in the order given, as each base is
+        done, a day getting its share (:func:`_day_shares`) of ``limit``."""
         jobs = [
             (
-                [problems[i] for i in idx],
+                [days[i] for i in idx],
                 params,
                 [limit * shares[i] for i in idx],
                 slot_tolerance_min,
@@ -598,6 +629,8 @@ def solve_week(
             done += len(order)
             if progress:
                 progress(done, total)
+    if params.fewer_trucks and params.work_per_day is not None and not kept_signs:
+        _fewer_trucks(problems, list(chains.values()), results, run, params.work_per_day)
     for idx in chains.values() if any(drivable) else ():
         routed = [r for r in (results[i] for i in idx) if r is not None]
         if len(routed) == len(idx):
@@ -615,8 +648,14 @@ def solve_week(
             as_published=as_published,
             kept_day_signs=kept_day_signs,
         )
-        for idx in chains.values():  # each base's better week, the larger budget's on a tie
-            if _week_rank([smaller[i] for i in idx]) < _week_rank([week[i] for i in idx]):
-                for i in idx:
-                    week[i] = smaller[i]
+        _keep_better(week, smaller, list(chains.values()))
     return week
+
+
+def _keep_better(week: Week, other: Week, chains: list[list[int]]) -> None:
+    """Put in ``week`` each base's days of ``other`` (``chains``: each base's days'
+    indices) where they rank better (:func:`_week_rank`; ``week``'s on a tie)."""
+    for idx in chains:
+        if _week_rank([other[i] for i in idx]) < _week_rank([week[i] for i in idx]):
+            for i in idx:
+                week[i] = other[i]
