@@ -128,7 +128,8 @@ def one_truck_fewer(
     taken from the fleet group with the dearest day rate among those that run more than
     one truck and, on some day with stops, fewer than on their busiest day (a week that
     runs as many every day gives no sign that fewer would do). ``None`` where no group
-    qualifies, or where a day cannot do with the trucks left (:func:`min_trucks`).
+    qualifies, or where a day cannot do with the trucks left (:func:`min_trucks`) or its
+    plan's work would already fill them (:func:`fleet_estimate`).
     """
     groups = days[0].groups()
     used = [r.trucks_by_group() for r in week]
@@ -137,6 +138,8 @@ def one_truck_fewer(
     uneven = [g for g in range(len(groups)) if most[g] > 1 and any(u[g] < most[g] for u in busy)]
     if not uneven:
         return None
+    if any(fleet_estimate(r) > sum(most) - 1 for r in week if r.problem.num_stops > 0):
+        return None  # a day's work already fills its trucks
     cut = max(uneven, key=lambda g: (groups[g].vehicle.fixed_cost_cny_per_day, -g))
     out = []
     for day in days:
