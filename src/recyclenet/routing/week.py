@@ -525,9 +525,7 @@ def _fewer_trucks(
     if not orders:  # (no base to route again: no pool to start)
         return
     for order, chain in zip(orders, run(orders, limit, fewer), strict=True):
-        if _week_rank(chain) < _week_rank([r for r in (results[i] for i in order) if r]):
-            for i, res in zip(order, chain, strict=True):
-                results[i] = res
+        _keep_better(results, order, chain)
 
 
 def solve_week(
@@ -622,10 +620,7 @@ def solve_week(
         in_turn = _busy_days_in_turn(busy, max(1, min(workers, len(again))))
         per_day = left if params.work_per_day is not None else left / (in_turn or 1.0)
         for order, chain in zip(again, run(again, per_day), strict=True):
-            before = [results[i] for i in order]
-            if _week_rank(chain) < _week_rank([r for r in before if r is not None]):
-                for i, res in zip(order, chain, strict=True):
-                    results[i] = res
+            _keep_better(results, order, chain)
             done += len(order)
             if progress:
                 progress(done, total)
@@ -648,14 +643,15 @@ def solve_week(
             as_published=as_published,
             kept_day_signs=kept_day_signs,
         )
-        _keep_better(week, smaller, list(chains.values()))
+        for idx in chains.values():  # each base's better week, the larger budget's on a tie
+            _keep_better(week, idx, [smaller[i] for i in idx])
     return week
 
 
-def _keep_better(week: Week, other: Week, chains: list[list[int]]) -> None:
-    """Put in ``week`` each base's days of ``other`` (``chains``: each base's days'
-    indices) where they rank better (:func:`_week_rank`; ``week``'s on a tie)."""
-    for idx in chains:
-        if _week_rank([other[i] for i in idx]) < _week_rank([week[i] for i in idx]):
-            for i in idx:
-                week[i] = other[i]
+def _keep_better(week: list[DayResult | None] | Week, order: list[int], chain: Week) -> None:
+    """Put a base's days ``chain`` (``order``: their indices) in ``week`` where they rank
+    better than the days there (:func:`_week_rank`; ``week``'s on a tie)."""
+    before = [r for r in (week[i] for i in order) if r is not None]
+    if _week_rank(chain) < _week_rank(before):
+        for i, res in zip(order, chain, strict=True):
+            week[i] = res
