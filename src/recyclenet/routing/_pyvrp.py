@@ -25,6 +25,16 @@ models go to it. Mapping:
   that is cheaper than its detour, and a stop that must be served carries a prize far
   above any route cost, so that what cannot be served (out of reach, more than the
   fleet can do) is left out and reported;
+* on a day of single trips with one truck type, every stop required and a cost per
+  truck, the search first looks for plans with fewer trucks, as PyVRP's own
+  ``minimise_fleet`` does for a fewest-vehicles objective: from its first feasible
+  plan, the route with the fewest stops is taken out and a search with one truck
+  fewer puts those stops back; again while a try finds a feasible plan
+  (:data:`FLEET_SHARE` of the iterations in all, :data:`FLEET_TRY_SHARE` a try). The
+  rest of the search starts from the plan with the fewest trucks, the whole fleet
+  available, and keeps the cheapest plan it finds. PyVRP's penalty on a truck's fixed
+  cost alone left Gehring-Homberger days one to three trucks above the best known
+  where a plan with fewer was there to find (benchmarks/README.md);
 * cost in tenths of a metre driven by the cheapest type (:data:`COST_PER_M`): each
   type's metres weigh its cost per km relative to it, fixed costs and prizes are
   converted alike; in the day with every stop optional, a stop that must be served has
@@ -87,6 +97,12 @@ def models(problem: DayProblem) -> bool:
 
 # Share of the time (and iterations) each try with required stops may take.
 REQUIRED_SHARE = 0.15
+# On a day of one truck type whose stops are all required and whose trucks cost a day,
+# the share of the iterations (or time) the search spends first on plans with fewer
+# trucks (see :func:`_fewer_routes`), and the share each try with one truck fewer may
+# take. Measured in benchmarks/README.md (Gehring-Homberger, hierarchical).
+FLEET_SHARE = 0.2
+FLEET_TRY_SHARE = 0.02
 # PyVRP's cost of a plan that is not feasible.
 _INT_MAX = int(np.iinfo(np.int64).max)
 
@@ -128,7 +144,7 @@ def solve_day(
     clients = relaxed.clients()
     must = [c.prize >= must_serve for c in clients]
     remaining = max(0.005, time_limit_s - (time.perf_counter() - start))
-    try_its = None if max_iterations is None else int(REQUIRED_SHARE * max_iterations)
+    try_its = _share(max_iterations, REQUIRED_SHARE)
     used, found = 0, None
     # Required stops first, then every stop optional (see the module docstring).
     tries = [[True] * len(clients)]
@@ -139,12 +155,11 @@ def solve_day(
         # where it has no plan serving them all by its share of the try (a restart
         # from the try's first plan lost what the search had learnt of its penalties).
         required = relaxed.replace(clients=[_client(c, True) for c in clients])
-        stop = _limits(remaining, max_iterations, _NoPlanBy(try_its, REQUIRED_SHARE * remaining))
         init = _initial_solution(required, p, site_list, live)
-        res = solve(required, stop, seed, False, False, initial_solution=init)
-        if res.best.is_feasible():
-            return _day(p, res.best, site_list, live, final_site, start)
-        used, tries = res.num_iterations, []
+        best, used = _required_search(required, init, seed, remaining, max_iterations)
+        if best.is_feasible():
+            return _day(p, best, site_list, live, final_site, start)
+        tries = []
     for mask in tries:
         data = relaxed.replace(clients=[_client(c, r) for c, r in zip(clients, mask, strict=True)])
         stop = _limits(REQUIRED_SHARE * remaining, try_its, FirstFeasible())
@@ -171,6 +186,99 @@ def solve_day(
     its = None if max_iterations is None else max(0, max_iterations - used)
     res = solve(final, _limits(left, its), seed, False, False, initial_solution=init)
     return _day(p, res.best, site_list, live, final_site, start)
+
+
+def _required_search(
+    data: ProblemData,
+    init: Solution | None,
+    seed: int,
+    limit_s: float,
+    iterations: int | None,
+) -> tuple[Solution, int]:
+    """One search over a day whose stops are all required, which gives up where it has
+    no plan serving them all by :data:`REQUIRED_SHARE` of its budget; where trucks cost a
+    day (:func:`_fleet_applies`), its first plan goes through :func:`_fewer_routes` for
+    :data:`FLEET_SHARE` of the budget before the rest of the search. The best plan, and
+    the iterations used."""
+    began = time.perf_counter()
+    fleet = _fleet_applies(data)
+    stop = _limits(
+        limit_s,
+        iterations,
+        _NoPlanBy(_share(iterations, REQUIRED_SHARE), REQUIRED_SHARE * limit_s),
+        *([FirstFeasible()] if fleet else []),
+    )
+    res = solve(data, stop, seed, False, False, initial_solution=init)
+    used = res.num_iterations
+    if not (fleet and res.best.is_feasible()):
+        return res.best, used
+    phase = _share(iterations, FLEET_SHARE)
+    plan, more = _fewer_routes(
+        data,
+        res.best,
+        seed,
+        iterations=None if phase is None else phase - used,
+        limit_s=FLEET_SHARE * limit_s - (time.perf_counter() - began),
+        try_iterations=_share(iterations, FLEET_TRY_SHARE),
+        try_s=FLEET_TRY_SHARE * limit_s,
+    )
+    used += more
+    left_s = limit_s - (time.perf_counter() - began)
+    its = None if iterations is None else max(0, iterations - used)
+    res = solve(data, _limits(left_s, its), seed, False, False, initial_solution=plan)
+    return res.best, used + res.num_iterations
+
+
+def _share(iterations: int | None, share: float) -> int | None:
+    """``share`` of ``iterations`` (``None``: no iteration limit)."""
+    return None if iterations is None else int(share * iterations)
+
+
+def _fleet_applies(data: ProblemData) -> bool:
+    """Whether the search first looks for plans with fewer trucks (:func:`_fewer_routes`):
+    one truck type, more than one truck, a cost per truck."""
+    if data.num_vehicle_types != 1 or FLEET_SHARE <= 0:
+        return False
+    vt = data.vehicle_type(0)
+    return vt.num_available > 1 and vt.fixed_cost > 0
+
+
+def _fewer_routes(
+    data: ProblemData,
+    plan: Solution,
+    seed: int,
+    *,
+    iterations: int | None,
+    limit_s: float,
+    try_iterations: int | None,
+    try_s: float,
+) -> tuple[Solution, int]:
+    """From a feasible ``plan``, plans with one truck fewer each: its route with the
+    fewest stops is taken out, and a search with one truck fewer puts them back until a
+    plan is feasible, in at most ``try_iterations`` iterations and ``try_s`` seconds;
+    this goes on while a try succeeds, within ``iterations`` in all (``None``: no such
+    limit) and ``limit_s``. The feasible plan with the fewest routes, and the iterations
+    used."""
+    began = time.perf_counter()
+    used = 0
+    vt = data.vehicle_type(0)
+    while plan.num_routes() > 1:
+        its = None if iterations is None else iterations - used
+        if its is not None and try_iterations is not None:
+            its = min(its, try_iterations)
+        left_s = min(try_s, limit_s - (time.perf_counter() - began))
+        if (its is not None and its <= 0) or left_s <= 0:
+            break
+        fewer = data.replace(vehicle_types=[vt.replace(num_available=plan.num_routes() - 1)])
+        kept = sorted(plan.routes(), key=lambda r: (r.num_clients(), r.distance()))[1:]
+        start = Solution(fewer, [Route(fewer, _visits(r), 0) for r in kept])
+        stop = _limits(left_s, its, FirstFeasible())
+        res = solve(fewer, stop, seed, False, False, initial_solution=start)
+        used += res.num_iterations
+        if not res.best.is_feasible():
+            break
+        plan = _same_plan(res.best, data)
+    return plan, used
 
 
 class _NoPlanBy:
@@ -357,11 +465,12 @@ def _limits(limit_s: float, iterations: int | None, *more: StoppingCriterion) ->
 
 def _same_plan(solution: Solution, data: ProblemData) -> Solution:
     """A solution's routes on another problem of the same places and fleet."""
-    routes = []
-    for r in solution.routes():
-        activities: list[Activity] = [a for a in list(r)[1:-1]]  # between start and end
-        routes.append(Route(data, activities, r.vehicle_type()))
-    return Solution(data, routes)
+    return Solution(data, [Route(data, _visits(r), r.vehicle_type()) for r in solution.routes()])
+
+
+def _visits(route: Route) -> list[Activity]:
+    """A route's activities between its start and its end."""
+    return [a for a in list(route)[1:-1]]
 
 
 def _client(client: Client, required: bool) -> Client:
