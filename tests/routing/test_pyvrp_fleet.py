@@ -80,13 +80,14 @@ def test_fewer_routes_stops_at_its_iterations():
     assert 0 < used <= 3 and fewer.is_feasible() and fewer.num_routes() < 12
 
 
-@pytest.mark.parametrize(("fixed_cost", "tried"), [(300.0, True), (0.0, False)])
+@pytest.mark.parametrize(("fixed_cost", "tried"), [(300.0, True), (10.0, False), (0.0, False)])
 def test_a_day_where_trucks_cost_looks_for_fewer_within_its_iterations(
     monkeypatch, fixed_cost, tried
 ):
     """The whole day's search, first plan, fewer trucks and the rest, stays within
-    ``max_iterations``; plans with fewer trucks are tried only where trucks cost a day.
-    The same iterations give the same plan, with two trucks, checked."""
+    ``max_iterations``; plans with fewer trucks are tried only where a truck costs more
+    than the longest round trip (10 km at 2 CNY/km: 20 CNY). The same iterations give
+    the same plan, checked; where trucks come first, with the two the loads need."""
     calls = []
     real = _pyvrp.solve
 
@@ -102,6 +103,6 @@ def test_a_day_where_trucks_cost_looks_for_fewer_within_its_iterations(
     assert sum(its for _, its in calls) <= 300
     assert any(trucks < p.num_trucks for trucks, _ in calls) == tried
     assert check_day(day) == [] and day.dropped == ()
-    if tried:
-        assert day.num_trucks == 2
+    if tried:  # the rest of the search with the fewest trucks found
+        assert day.num_trucks == 2 and calls[-1][0] == 2
     assert solve_day(p, params).plan() == day.plan()
