@@ -103,6 +103,6 @@ def test_a_day_where_trucks_cost_looks_for_fewer_within_its_iterations(
     assert sum(its for _, its in calls) <= 300
     assert any(trucks < p.num_trucks for trucks, _ in calls) == tried
     assert check_day(day) == [] and day.dropped == ()
-    if tried:  # the rest of the search with the fewest trucks found
-        assert day.num_trucks == 2 and calls[-1][0] == 2
+    if tried:
+        assert day.num_trucks == 2
     assert solve_day(p, params).plan() == day.plan()
