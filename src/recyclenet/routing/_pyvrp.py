@@ -63,16 +63,7 @@ import time
 
 import numpy as np
 from numpy.typing import NDArray
-from pyvrp import (
-    Activity,
-    ActivityType,
-    Client,
-    Model,
-    ProblemData,
-    Route,
-    Solution,
-    solve,
-)
+from pyvrp import Activity, ActivityType, Client, Model, ProblemData, Route, Solution, solve
 from pyvrp.stop import (
     FirstFeasible,
     MaxIterations,
@@ -208,10 +199,8 @@ def _required_search(
     no plan serving them all by :data:`REQUIRED_SHARE` of its budget. Where trucks come
     first (:func:`_fleet_applies`), its first plan goes through :func:`_fewer_routes` for
     :data:`FLEET_SHARE` of the budget, and the rest of the search starts from the plan
-    with the fewest trucks, the whole fleet available. (Started afresh with only the
-    fewest trucks, as PyVRP's ``minimise_fleet`` is meant to be used, Gehring-Homberger
-    RC1 at 200 customers ended 2.6 % longer against PyVRP alone, C1 and C2 0.4-0.7 %
-    shorter, at seed 0.) The best plan, and the iterations used."""
+    with the fewest trucks, the whole fleet available. The best plan, and the
+    iterations used."""
     began = time.perf_counter()
     fleet = _fleet_applies(data)
     stop = _limits(
@@ -237,6 +226,9 @@ def _required_search(
     used += more
     left_s = limit_s - (time.perf_counter() - began)
     its = None if iterations is None else max(0, iterations - used)
+    # From the plan with the fewest trucks: started afresh with only those trucks, as
+    # PyVRP's minimise_fleet is meant to be used, Gehring-Homberger RC1 at 200 customers
+    # ended 2.6 % longer against PyVRP alone, C1 and C2 0.4-0.7 % shorter (seed 0).
     res = solve(data, _limits(left_s, its), seed, False, False, initial_solution=plan)
     return res.best, used + res.num_iterations
 
@@ -253,10 +245,12 @@ def _fleet_applies(data: ProblemData) -> bool:
     if data.num_vehicle_types != 1 or FLEET_SHARE <= 0:
         return False
     vt = data.vehicle_type(0)
+    if vt.num_available < 2:
+        return False
     dist = np.asarray(data.distance_matrix(vt.profile))
     depot = vt.start_depot
     round_trip = int((dist[depot, :] + dist[:, depot]).max())
-    return vt.num_available > 1 and vt.fixed_cost >= vt.unit_distance_cost * round_trip
+    return vt.fixed_cost >= vt.unit_distance_cost * round_trip
 
 
 def _fewer_routes(
@@ -274,7 +268,9 @@ def _fewer_routes(
     plan is feasible, in at most ``try_iterations`` iterations and ``try_s`` seconds;
     this goes on while a try succeeds, within ``iterations`` in all (``None``: no such
     limit) and ``limit_s``. The feasible plan with the fewest routes, and the iterations
-    used."""
+    used. (OR-Tools days get the same step as whole re-solves of the day,
+    :mod:`recyclenet.routing.elimination`; here each try is a search warm-started on
+    PyVRP's own data, stopped at its first feasible plan.)"""
     began = time.perf_counter()
     used = 0
     vt = data.vehicle_type(0)
@@ -287,7 +283,7 @@ def _fewer_routes(
             break
         fewer = data.replace(vehicle_types=[vt.replace(num_available=plan.num_routes() - 1)])
         kept = sorted(plan.routes(), key=lambda r: (r.num_clients(), r.distance()))[1:]
-        start = Solution(fewer, [Route(fewer, _visits(r), 0) for r in kept])
+        start = Solution(fewer, [Route(fewer, _visits(r), r.vehicle_type()) for r in kept])
         stop = _limits(left_s, its, FirstFeasible())
         res = solve(fewer, stop, seed, False, False, initial_solution=start)
         used += res.num_iterations
